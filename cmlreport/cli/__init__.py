@@ -1,0 +1,85 @@
+"""The ``cmlreport`` click group.
+
+Subcommands are imported only when invoked so that ``cmlreport --help`` never pays for
+matplotlib, PyGithub, python-gitlab or boto3.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from cmlreport import __version__
+from cmlreport.errors import CmlReportError
+
+# name -> (module, attribute, one-line help shown by `cmlreport --help` without importing it)
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "report": ("cmlreport.cli.report", "report", "Build the markdown report: metrics vs base, gates, slices, plots."),
+    "diff": ("cmlreport.cli.diff", "diff", "Show the metrics diff against the base revision (md, json, table)."),
+    "plot": ("cmlreport.cli.plot", "plot", "Draw training curves, confusion matrices, histograms, drift overlays."),
+    "demo": ("cmlreport.cli.demo", "demo", "Run the whole flow on bundled example data: no token, no network."),
+}
+
+EXIT_INTERNAL = 4
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        module_name, attr, _ = _COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Reads the short help from the table instead of importing every command module.
+        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CmlReportError as exc:
+            if ctx.find_root().params.get("debug"):
+                raise
+            click.echo(f"cmlreport: error: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("cmlreport: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if ctx.find_root().params.get("debug"):
+                raise
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            click.echo(
+                f"cmlreport: internal error: {type(exc).__name__}: {first} "
+                "(this is a bug; rerun with --debug and report the traceback)",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cmlreport")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+def main(debug: bool) -> None:
+    """Metrics and plots in, a markdown report on your pull/merge request out.
+
+    \b
+    Exit codes:
+      0  ok
+      1  a gate failed (the report is still written)
+      2  usage or input error (bad file, flag, key or revision)
+      3  forge or cloud error after retries
+      4  internal error (a bug)
+    """

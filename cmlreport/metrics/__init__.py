@@ -1,0 +1,1 @@
+"""Pure metric logic: loading, diffing, slices and gates. No I/O, environment or clock."""

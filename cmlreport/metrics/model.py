@@ -1,0 +1,41 @@
+"""The value types shared by loading, diffing, slices, gates and rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# What a single metric can hold once loaded. Lists and nested mappings never reach here:
+# mappings flatten to dotted keys, lists of records become SliceTables.
+Scalar = int | float | str | bool | None
+
+
+@dataclass(frozen=True)
+class SliceTable:
+    """Per-class (per-slice) metrics: one row per label, e.g. 4,000 subreddits x {f1, support}.
+
+    ``rows`` maps a label to its numeric or textual columns; the label column itself is not
+    repeated inside a row.
+    """
+
+    name: str
+    label_column: str
+    columns: tuple[str, ...]
+    rows: Mapping[str, Mapping[str, Scalar]]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class MetricSet:
+    """Everything loaded from one run's metrics files.
+
+    ``scalars`` maps a flat dotted key (``eval.f1``) to its value; ``tables`` maps a table name
+    to its SliceTable; ``sources`` maps each scalar key and table name to the file it came from.
+    """
+
+    scalars: Mapping[str, Scalar] = field(default_factory=dict)
+    tables: Mapping[str, SliceTable] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return not self.scalars and not self.tables
