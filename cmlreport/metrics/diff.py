@@ -1,0 +1,99 @@
+"""Head vs base metrics diff: a small pure function over flat dicts, like ``dvc metrics diff``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from cmlreport.metrics.direction import Direction, Directions
+from cmlreport.metrics.model import Scalar
+
+
+class Status(str, Enum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    ADDED = "added"  # new at head: missing at base is not an error
+    REMOVED = "removed"
+
+
+class Verdict(str, Enum):
+    BETTER = "better"
+    WORSE = "worse"
+    SAME = "same"
+    UNKNOWN = "unknown"  # not numeric on both sides, or NaN involved
+
+
+@dataclass(frozen=True)
+class MetricDiff:
+    key: str
+    old: Scalar
+    new: Scalar
+    has_old: bool
+    has_new: bool
+    status: Status
+    delta: float | None  # new - old, when both are numbers (bools are not numbers here)
+    rel_delta: float | None  # delta / |old|; None when old is 0 or delta is None
+    direction: Direction
+    verdict: Verdict
+
+    @property
+    def numeric(self) -> bool:
+        return is_number(self.new) or is_number(self.old)
+
+
+def is_number(value: Scalar) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _same(old: Scalar, new: Scalar) -> bool:
+    if is_number(old) and is_number(new):
+        assert isinstance(old, (int, float)) and isinstance(new, (int, float))
+        # NaN == NaN for reporting purposes: an unchanged NaN is not news.
+        return old == new or (math.isnan(old) and math.isnan(new))
+    return type(old) is type(new) and old == new
+
+
+def diff_one(
+    key: str, old: Scalar, new: Scalar, has_old: bool, has_new: bool, direction: Direction
+) -> MetricDiff:
+    delta: float | None = None
+    rel: float | None = None
+    verdict = Verdict.UNKNOWN
+    if not has_old:
+        status = Status.ADDED
+    elif not has_new:
+        status = Status.REMOVED
+    else:
+        status = Status.UNCHANGED if _same(old, new) else Status.CHANGED
+    if has_old and has_new and is_number(old) and is_number(new):
+        assert isinstance(old, (int, float)) and isinstance(new, (int, float))
+        if status is Status.UNCHANGED:
+            delta, verdict = 0.0, Verdict.SAME
+        else:
+            with_nan = math.isnan(old) or math.isnan(new)
+            # inf - inf is NaN; keep it None rather than printing a meaningless number.
+            raw = new - old
+            delta = None if math.isnan(raw) else raw
+            if old != 0 and delta is not None and math.isfinite(old):
+                rel = delta / abs(old)
+            if not with_nan and delta is not None:
+                if delta == 0:
+                    verdict = Verdict.SAME
+                else:
+                    up = delta > 0
+                    good = up if direction is Direction.HIGHER else not up
+                    verdict = Verdict.BETTER if good else Verdict.WORSE
+    return MetricDiff(key, old, new, has_old, has_new, status, delta, rel, direction, verdict)
+
+
+def diff_metrics(
+    base: Mapping[str, Scalar], head: Mapping[str, Scalar], directions: Directions | None = None
+) -> list[MetricDiff]:
+    """Every key of either side, in head's order then base-only keys."""
+    directions = directions or Directions()
+    keys = list(head) + [k for k in base if k not in head]
+    return [
+        diff_one(k, base.get(k), head.get(k), k in base, k in head, directions.of(k)) for k in keys
+    ]

@@ -1,0 +1,195 @@
+"""Quality gates: absolute thresholds and allowed regressions vs base, parsed without eval."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import math
+import operator
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from cmlreport.errors import InputError
+from cmlreport.metrics.diff import MetricDiff, is_number
+from cmlreport.metrics.direction import Direction
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+# Longest operators first so "<=" is not read as "<" followed by "=0.9".
+_THRESHOLD = re.compile(r"^\s*(?P<key>\S(?:.*?\S)?)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<value>\S+)\s*$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+@dataclass(frozen=True)
+class ThresholdGate:
+    """``--fail-if "eval.accuracy < 0.9"``: fail when the condition holds at head."""
+
+    key: str
+    op: str
+    value: float
+    text: str
+
+
+@dataclass(frozen=True)
+class RegressionGate:
+    """``--fail-on-regression "eval.f1:0.01"``: fail when head is worse than base by more than
+    ``tolerance`` (absolute, or a fraction of |base| when ``relative``). ``key`` may be a glob."""
+
+    key: str
+    tolerance: float
+    relative: bool
+    text: str
+
+
+Gate = ThresholdGate | RegressionGate
+
+
+@dataclass(frozen=True)
+class GateResult:
+    gate: Gate
+    key: str
+    passed: bool
+    detail: str  # one human sentence: the value, the limit and the margin
+
+
+def _parse_number(text: str, flag: str, expr: str) -> float:
+    if not _NUMBER.match(text):
+        raise InputError(
+            f"{flag} {expr!r}: the target {text!r} is not a number (write e.g. 0.9 or 1e-3)"
+        )
+    return float(text)
+
+
+def parse_threshold(expr: str) -> ThresholdGate:
+    m = _THRESHOLD.match(expr)
+    if not m:
+        raise InputError(
+            f"--fail-if {expr!r}: expected 'KEY OP NUMBER' with OP one of "
+            f"< <= > >= == != (e.g. 'eval.accuracy < 0.9')"
+        )
+    value = _parse_number(m["value"], "--fail-if", expr)
+    return ThresholdGate(m["key"], m["op"], value, expr.strip())
+
+
+def parse_regression(expr: str) -> RegressionGate:
+    key, sep, tol_text = expr.strip().rpartition(":")
+    if not sep:
+        key, tol_text = expr.strip(), "0"
+    key, tol_text = key.strip(), tol_text.strip()
+    if not key:
+        raise InputError(
+            f"--fail-on-regression {expr!r}: expected 'KEY[:ALLOWED_DROP]' "
+            "(e.g. 'eval.f1:0.01' or 'eval.f1:2%')"
+        )
+    relative = tol_text.endswith("%")
+    number = tol_text[:-1].strip() if relative else tol_text
+    tol = _parse_number(number, "--fail-on-regression", expr)
+    if tol < 0:
+        raise InputError(f"--fail-on-regression {expr!r}: the allowed drop must not be negative")
+    return RegressionGate(key, tol / 100 if relative else tol, relative, expr.strip())
+
+
+def parse_gates(fail_if: Sequence[str], fail_on_regression: Sequence[str]) -> list[Gate]:
+    gates: list[Gate] = [parse_threshold(e) for e in fail_if]
+    gates += [parse_regression(e) for e in fail_on_regression]
+    return gates
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _unknown_key(flag: str, key: str, known: Sequence[str]) -> InputError:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return InputError(f"{flag}: metric {key!r} is not in the head metrics{hint}")
+
+
+def _check_threshold(gate: ThresholdGate, d: MetricDiff) -> GateResult:
+    if not d.has_new:
+        return GateResult(gate, d.key, False, f"{d.key} is missing at head")
+    if not is_number(d.new):
+        raise InputError(f"--fail-if {gate.text!r}: metric {d.key!r} is {d.new!r}, not a number")
+    assert isinstance(d.new, (int, float))
+    value = float(d.new)
+    if math.isnan(value):
+        return GateResult(gate, d.key, False, f"{d.key} is NaN")
+    failed = _OPS[gate.op](value, gate.value)
+    margin = abs(value - gate.value)
+    if failed:
+        detail = f"{d.key} = {_fmt(value)} {gate.op} {_fmt(gate.value)} (off by {_fmt(margin)})"
+    else:
+        detail = f"{d.key} = {_fmt(value)} (limit: fail if {gate.op} {_fmt(gate.value)})"
+    return GateResult(gate, d.key, not failed, detail)
+
+
+def _check_regression(gate: RegressionGate, d: MetricDiff) -> GateResult:
+    if not d.has_new:
+        return GateResult(gate, d.key, False, f"{d.key} is missing at head (was {d.old!r})")
+    if not d.has_old or not is_number(d.old):
+        return GateResult(
+            gate, d.key, True, f"{d.key} has no numeric base value: nothing to compare"
+        )
+    if not is_number(d.new):
+        raise InputError(
+            f"--fail-on-regression {gate.text!r}: metric {d.key!r} is {d.new!r}, not a number"
+        )
+    assert isinstance(d.old, (int, float)) and isinstance(d.new, (int, float))
+    old, new = float(d.old), float(d.new)
+    if math.isnan(new):
+        return GateResult(gate, d.key, False, f"{d.key} is NaN at head (base {_fmt(old)})")
+    if math.isnan(old):
+        return GateResult(gate, d.key, True, f"{d.key} was NaN at base: nothing to compare")
+    worse_by = (old - new) if d.direction is Direction.HIGHER else (new - old)
+    allowed = gate.tolerance * abs(old) if gate.relative else gate.tolerance
+    allowed_text = (
+        f"{gate.tolerance * 100:g}% = {_fmt(allowed)}" if gate.relative else _fmt(allowed)
+    )
+    # A relative float tolerance should not fail on the last bit of rounding.
+    failed = worse_by > allowed + 1e-12 * max(1.0, abs(old))
+    if failed:
+        detail = (
+            f"{d.key} {_fmt(old)} → {_fmt(new)}: worse by {_fmt(worse_by)}, "
+            f"allowed {allowed_text} (over by {_fmt(worse_by - allowed)})"
+        )
+    elif worse_by > 0:
+        detail = (
+            f"{d.key} {_fmt(old)} → {_fmt(new)}: worse by {_fmt(worse_by)}, within {allowed_text}"
+        )
+    else:
+        detail = f"{d.key} {_fmt(old)} → {_fmt(new)}: not worse"
+    return GateResult(gate, d.key, not failed, detail)
+
+
+def evaluate_gates(gates: Sequence[Gate], diffs: Sequence[MetricDiff]) -> list[GateResult]:
+    """One result per (gate, matching key). A gate naming an unknown key is an input error."""
+    by_key: Mapping[str, MetricDiff] = {d.key: d for d in diffs}
+    known = [d.key for d in diffs if d.has_new]
+    results: list[GateResult] = []
+    for gate in gates:
+        if isinstance(gate, ThresholdGate):
+            if gate.key not in by_key:
+                raise _unknown_key("--fail-if", gate.key, known)
+            results.append(_check_threshold(gate, by_key[gate.key]))
+            continue
+        if any(ch in gate.key for ch in "*?["):
+            keys = [k for k in by_key if fnmatch.fnmatchcase(k, gate.key)]
+            # A ratchet over a glob only concerns numeric metrics: strings are not "worse".
+            keys = [k for k in keys if is_number(by_key[k].new) or is_number(by_key[k].old)]
+            if not keys:
+                raise InputError(
+                    f"--fail-on-regression {gate.text!r}: no numeric metric matches {gate.key!r}"
+                )
+        elif gate.key in by_key:
+            keys = [gate.key]
+        else:
+            raise _unknown_key("--fail-on-regression", gate.key, known)
+        results.extend(_check_regression(gate, by_key[k]) for k in keys)
+    return results

@@ -1,0 +1,187 @@
+"""Per-class (slice) deltas for tables with thousands of labels: top movers, counts, histogram.
+
+The report never prints every row; it prints what a reviewer needs to see.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cmlreport.errors import InputError
+from cmlreport.metrics.diff import is_number
+from cmlreport.metrics.direction import Direction
+from cmlreport.metrics.model import Scalar, SliceTable
+
+# Preferred metric columns, in order, when the user does not name one.
+_METRIC_PREFERENCE = (
+    "f1",
+    "f1-score",
+    "f1_score",
+    "f1score",
+    "accuracy",
+    "acc",
+    "recall",
+    "precision",
+    "auc",
+    "roc_auc",
+    "score",
+)
+_SUPPORT_NAMES = ("support", "count", "n", "n_samples", "samples", "num_samples", "size")
+
+
+@dataclass(frozen=True)
+class SliceDelta:
+    label: str
+    old: float | None
+    new: float
+    delta: float | None
+    support: float | None
+
+
+@dataclass(frozen=True)
+class Histogram:
+    edges: tuple[float, ...]  # len(counts) + 1
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SliceSummary:
+    table: str
+    metric: str
+    direction: Direction
+    support_column: str | None
+    min_support: float
+    threshold: float
+    n_labels: int  # at head
+    n_compared: int  # labels with a numeric value at base and head, support filter passed
+    n_new: int  # labels only at head
+    n_removed: int  # labels only at base
+    n_low_support: int  # left out by --min-support
+    n_regressed: int  # worse by more than threshold
+    n_improved: int  # better by more than threshold
+    regressions: tuple[SliceDelta, ...]  # worst first
+    improvements: tuple[SliceDelta, ...]  # best first
+    deltas: tuple[float, ...]  # every compared delta, for a histogram plot
+    histogram: Histogram
+    mean_delta: float | None
+    median_delta: float | None
+    has_base: bool
+
+
+def pick_metric_column(table: SliceTable, wanted: str | None = None) -> str:
+    numeric = [c for c in table.columns if _column_is_numeric(table, c)]
+    if wanted is not None:
+        if wanted not in table.columns:
+            raise InputError(
+                f"--slice-metric {wanted!r}: table {table.name!r} ({table.source}) has no such "
+                f"column; it has: {', '.join(table.columns)}"
+            )
+        return wanted
+    lowered = {c.lower(): c for c in numeric}
+    for name in _METRIC_PREFERENCE:
+        if name in lowered:
+            return lowered[name]
+    candidates = [c for c in numeric if c.lower() not in _SUPPORT_NAMES]
+    if not candidates:
+        raise InputError(
+            f"table {table.name!r} ({table.source}) has no numeric metric column to compare"
+        )
+    return candidates[0]
+
+
+def pick_support_column(table: SliceTable) -> str | None:
+    lowered = {c.lower(): c for c in table.columns}
+    for name in _SUPPORT_NAMES:
+        if name in lowered and _column_is_numeric(table, lowered[name]):
+            return lowered[name]
+    return None
+
+
+def _column_is_numeric(table: SliceTable, column: str) -> bool:
+    return any(is_number(row.get(column)) for row in table.rows.values())
+
+
+def _num(value: Scalar) -> float | None:
+    if is_number(value):
+        assert isinstance(value, (int, float))
+        return float(value)
+    return None
+
+
+def histogram(values: Sequence[float], bins: int = 20) -> Histogram:
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return Histogram((), ())
+    lo, hi = min(finite), max(finite)
+    if lo == hi:
+        return Histogram((lo - 0.5, hi + 0.5), (len(finite),))
+    width = (hi - lo) / bins
+    counts = [0] * bins
+    for v in finite:
+        counts[min(int((v - lo) / width), bins - 1)] += 1
+    return Histogram(tuple(lo + i * width for i in range(bins + 1)), tuple(counts))
+
+
+def summarize_slices(
+    head: SliceTable,
+    base: SliceTable | None,
+    *,
+    metric: str | None = None,
+    direction: Direction = Direction.HIGHER,
+    top_n: int = 10,
+    min_support: float = 0.0,
+    threshold: float = 0.05,
+    bins: int = 20,
+) -> SliceSummary:
+    column = pick_metric_column(head, metric)
+    support_col = pick_support_column(head)
+    compared: list[SliceDelta] = []
+    n_low = 0
+    for label, row in head.rows.items():
+        new = _num(row.get(column))
+        if new is None:
+            continue
+        support = _num(row.get(support_col)) if support_col else None
+        if support_col and min_support > 0 and (support is None or support < min_support):
+            n_low += 1
+            continue
+        old_row = base.rows.get(label) if base is not None else None
+        old = _num(old_row.get(column)) if old_row is not None else None
+        if old is None:
+            continue
+        raw = new - old
+        compared.append(SliceDelta(label, old, new, None if math.isnan(raw) else raw, support))
+    sign = 1.0 if direction is Direction.HIGHER else -1.0
+    scored = [d for d in compared if d.delta is not None]
+    # Ties are broken by support (bigger classes matter more) then label, so output is stable.
+    worst = sorted(scored, key=lambda d: (sign * (d.delta or 0.0), -(d.support or 0.0), d.label))
+    regressions = tuple(d for d in worst if sign * (d.delta or 0.0) < 0)[:top_n]
+    best = sorted(scored, key=lambda d: (-sign * (d.delta or 0.0), -(d.support or 0.0), d.label))
+    improvements = tuple(d for d in best if sign * (d.delta or 0.0) > 0)[:top_n]
+    deltas = tuple(d.delta for d in scored if d.delta is not None and math.isfinite(d.delta))
+    base_labels = set(base.rows) if base is not None else set()
+    return SliceSummary(
+        table=head.name,
+        metric=column,
+        direction=direction,
+        support_column=support_col,
+        min_support=min_support,
+        threshold=threshold,
+        n_labels=len(head.rows),
+        n_compared=len(compared),
+        n_new=len(set(head.rows) - base_labels) if base is not None else 0,
+        n_removed=len(base_labels - set(head.rows)),
+        n_low_support=n_low,
+        n_regressed=sum(1 for d in deltas if sign * d < -threshold),
+        n_improved=sum(1 for d in deltas if sign * d > threshold),
+        regressions=regressions,
+        improvements=improvements,
+        deltas=deltas,
+        histogram=histogram(deltas, bins),
+        mean_delta=statistics.fmean(deltas) if deltas else None,
+        median_delta=statistics.median(deltas) if deltas else None,
+        has_base=base is not None,
+    )

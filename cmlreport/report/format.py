@@ -1,0 +1,101 @@
+"""Value formatting and markdown/HTML escaping shared by every renderer."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from cmlreport.metrics.diff import MetricDiff, Status, Verdict, is_number
+from cmlreport.metrics.direction import Direction
+from cmlreport.metrics.model import Scalar
+
+# Characters that carry meaning in GitHub/GitLab markdown inside a table cell.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!~|])")
+
+
+def escape_cell(text: str) -> str:
+    """Make arbitrary text safe inside a markdown table cell: no markup, no HTML, one line."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def escape_html(text: str) -> str:
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
+
+
+def fmt_value(value: Scalar, precision: int = 4) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "∞" if value > 0 else "-∞"
+        if value != 0 and abs(value) >= 10**precision:
+            return f"{value:.0f}"
+        if value != 0 and abs(value) < 10 ** (-precision):
+            return f"{value:.{max(precision - 1, 1)}e}"
+        text = f"{value:.{precision}f}".rstrip("0").rstrip(".")
+        return text if text not in ("", "-0") else "0"
+    return str(value)
+
+
+def fmt_delta(delta: float | None, precision: int = 4) -> str:
+    if delta is None:
+        return ""
+    if delta == 0:
+        return "0"
+    text = fmt_value(delta, precision)
+    if text in ("0", "-0"):
+        # Below display precision but not zero: say so instead of printing a misleading +0.
+        return "≈0"
+    return text if text.startswith("-") else f"+{text}"
+
+
+def fmt_percent(rel: float | None) -> str:
+    if rel is None or math.isnan(rel):
+        return ""
+    if math.isinf(rel):
+        return "+∞%" if rel > 0 else "-∞%"
+    pct = rel * 100
+    if pct == 0:
+        return "0%"
+    text = f"{pct:+.1f}%" if abs(pct) >= 0.05 else ("+<0.1%" if pct > 0 else "-<0.1%")
+    return text
+
+
+def mark(diff: MetricDiff) -> str:
+    """Arrow for the movement, colour for whether it is good given the metric's direction."""
+    if diff.status is Status.ADDED:
+        return "🆕 new"
+    if diff.status is Status.REMOVED:
+        return "➖ removed"
+    if diff.verdict is Verdict.SAME or diff.status is Status.UNCHANGED:
+        return "⚪ ="
+    if diff.verdict is Verdict.UNKNOWN or diff.delta is None:
+        return "🔄 changed" if not is_number(diff.new) else "❔"
+    arrow = "▲" if diff.delta > 0 else "▼"
+    return f"🟢 {arrow}" if diff.verdict is Verdict.BETTER else f"🔴 {arrow}"
+
+
+def direction_hint(direction: Direction) -> str:
+    return "higher is better" if direction is Direction.HIGHER else "lower is better"
+
+
+def short_sha(sha: str | None) -> str:
+    return sha[:7] if sha else "?"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"

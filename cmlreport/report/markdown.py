@@ -1,0 +1,343 @@
+"""The markdown report: sections in a fixed order, cut at a section boundary to fit a budget.
+
+GitHub comments hold 65,536 characters, GitLab notes 1,000,000: the budget is a parameter.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cmlreport import __version__
+from cmlreport.metrics.diff import MetricDiff, Status, Verdict
+from cmlreport.metrics.gates import GateResult
+from cmlreport.metrics.slices import SliceDelta, SliceSummary
+from cmlreport.report.format import (
+    direction_hint,
+    escape_cell,
+    escape_html,
+    fmt_delta,
+    fmt_percent,
+    fmt_value,
+    mark,
+    plural,
+    short_sha,
+)
+
+GITHUB_COMMENT_LIMIT = 65_536
+GITLAB_NOTE_LIMIT = 1_000_000
+HEADLINE_LIMIT = 15
+
+
+@dataclass(frozen=True)
+class Image:
+    alt: str
+    src: str  # a path relative to the report file, or a URL
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A picture for a section: an image reference or a ready mermaid block."""
+
+    title: str
+    image: Image | None = None
+    mermaid: str | None = None
+
+
+@dataclass(frozen=True)
+class Revisions:
+    base_sha: str | None = None
+    base_ref: str | None = None
+    base_how: str | None = None
+    head_sha: str | None = None
+    run_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    title: str
+    diffs: Sequence[MetricDiff]
+    headline: Sequence[str] = ()  # patterns picking headline keys; empty = automatic
+    gates: Sequence[GateResult] = ()
+    slices: Sequence[SliceSummary] = ()
+    slice_charts: dict[str, Chart] = field(default_factory=dict)  # table name -> histogram
+    charts: Sequence[Chart] = ()  # headline chart(s)
+    images: Sequence[Image] = ()  # --plot files
+    revisions: Revisions = Revisions()
+    notes: Sequence[str] = ()  # one-line facts: "no base revision: every metric is new"
+    precision: int = 4
+    full_report_hint: str | None = None  # where the uncut report lives, for the cut notice
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str  # how the cut notice refers to it
+    text: str
+    required: bool = False
+    # Shorter renderings, tried in order before the section is dropped altogether.
+    shorter: tuple[tuple[str, str], ...] = ()  # (text, what the shortening left out)
+
+
+def choose_headline(
+    diffs: Sequence[MetricDiff], patterns: Sequence[str], gate_keys: Sequence[str]
+) -> list[MetricDiff]:
+    """Named patterns if given; else everything when small; else gate keys then biggest moves."""
+    if patterns:
+        return [
+            d for d in diffs if any(d.key == p or fnmatch.fnmatchcase(d.key, p) for p in patterns)
+        ]
+    if len(diffs) <= HEADLINE_LIMIT:
+        return list(diffs)
+    chosen = [d for d in diffs if d.key in set(gate_keys)]
+    moved = [d for d in diffs if d not in chosen and d.status is not Status.UNCHANGED]
+    moved.sort(key=lambda d: -abs(d.rel_delta if d.rel_delta is not None else (d.delta or 0.0)))
+    rest = [d for d in diffs if d not in chosen and d not in moved]
+    return (chosen + moved + rest)[: max(HEADLINE_LIMIT, len(chosen))]
+
+
+def metrics_table(diffs: Sequence[MetricDiff], precision: int) -> str:
+    lines = [
+        "| metric | base | head | Δ | Δ % | |",
+        "|:--|--:|--:|--:|--:|:--|",
+    ]
+    lines += [_metric_row(d, precision) for d in diffs]
+    return "\n".join(lines)
+
+
+def _metric_row(d: MetricDiff, precision: int) -> str:
+    base = escape_cell(fmt_value(d.old, precision)) if d.has_old else "—"
+    head = escape_cell(fmt_value(d.new, precision)) if d.has_new else "—"
+    name = escape_cell(d.key)
+    hint = escape_html(direction_hint(d.direction))
+    return (
+        f'| <span title="{hint}">{name}</span> | {base} | {head} | '
+        f"{fmt_delta(d.delta, precision)} | {fmt_percent(d.rel_delta)} | {mark(d)} |"
+    )
+
+
+def _summary_line(data: ReportData) -> str:
+    parts: list[str] = []
+    if data.gates:
+        failed = sum(1 for g in data.gates if not g.passed)
+        parts.append(
+            f"❌ **{failed} of {plural(len(data.gates), 'gate')} failed**"
+            if failed
+            else f"✅ {plural(len(data.gates), 'gate')} passed"
+        )
+    better = sum(1 for d in data.diffs if d.verdict is Verdict.BETTER)
+    worse = sum(1 for d in data.diffs if d.verdict is Verdict.WORSE)
+    changed = sum(1 for d in data.diffs if d.status is Status.CHANGED)
+    added = sum(1 for d in data.diffs if d.status is Status.ADDED)
+    parts.append(f"{plural(changed, 'metric')} changed ({better} better, {worse} worse)")
+    if added:
+        parts.append(f"{added} new")
+    rev = data.revisions
+    if rev.base_sha:
+        ref = f" {escape_cell(rev.base_ref)}" if rev.base_ref else ""
+        parts.append(f"vs base{ref} `{short_sha(rev.base_sha)}`")
+    return " · ".join(parts)
+
+
+def _gates_section(gates: Sequence[GateResult]) -> Section:
+    failed = [g for g in gates if not g.passed]
+    head = (
+        f"### ❌ Gates: {len(failed)} of {len(gates)} failed"
+        if failed
+        else f"### ✅ Gates: all {len(gates)} passed"
+    )
+    lines = [head, "", "| | gate | result |", "|:-:|:--|:--|"]
+    # Failures first: they are why the job is red.
+    for g in sorted(gates, key=lambda g: g.passed):
+        icon = "✅" if g.passed else "❌"
+        lines.append(f"| {icon} | {escape_cell(g.gate.text)} | {escape_cell(g.detail)} |")
+    return Section("gates", "\n".join(lines), required=True)
+
+
+def _headline_section(data: ReportData) -> Section:
+    gate_keys = [g.key for g in data.gates]
+    chosen = choose_headline(data.diffs, data.headline, gate_keys)
+    lines = ["### Headline metrics", ""]
+    if not chosen:
+        lines.append("_No metrics matched the headline selection._")
+    else:
+        lines.append(metrics_table(chosen, data.precision))
+        if len(chosen) < len(data.diffs):
+            lines += ["", f"_{len(chosen)} of {len(data.diffs):,} metrics shown; all are below._"]
+    for chart in data.charts:
+        lines += ["", _chart(chart)]
+    return Section("headline", "\n".join(lines), required=True)
+
+
+def _chart(chart: Chart) -> str:
+    if chart.mermaid:
+        return chart.mermaid
+    assert chart.image is not None
+    return image_markdown(chart.image)
+
+
+def image_markdown(image: Image) -> str:
+    src = image.src.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    return f"![{escape_cell(image.alt)}]({src})"
+
+
+def _slice_rows(rows: Sequence[SliceDelta], precision: int, has_support: bool) -> list[str]:
+    head = "| label | support | base | head | Δ |" if has_support else "| label | base | head | Δ |"
+    sep = "|:--|--:|--:|--:|--:|" if has_support else "|:--|--:|--:|--:|"
+    out = [head, sep]
+    for r in rows:
+        cells = [escape_cell(r.label)]
+        if has_support:
+            cells.append(fmt_value(r.support, 0) if r.support is not None else "")
+        cells += [
+            fmt_value(r.old, precision) if r.old is not None else "—",
+            fmt_value(r.new, precision),
+            fmt_delta(r.delta, precision),
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def _slice_section(s: SliceSummary, chart: Chart | None, precision: int) -> Section:
+    title = f"### Slices: {escape_cell(s.table)} · {escape_cell(s.metric)}"
+    lines = [title, ""]
+    if not s.has_base:
+        lines.append(
+            f"{plural(s.n_labels, 'label')} at head; no base table to compare with "
+            "(new in this branch)."
+        )
+        return Section(f"slices {s.table}", "\n".join(lines))
+    facts = [f"{plural(s.n_labels, 'label')}", f"{s.n_compared:,} compared"]
+    if s.n_low_support:
+        facts.append(f"{s.n_low_support:,} below support {fmt_value(s.min_support, 2)} left out")
+    thr = fmt_value(s.threshold, precision)
+    facts.append(
+        f"**{s.n_regressed:,} worse** and {s.n_improved:,} better by more than {thr} "
+        f"({direction_hint(s.direction)})"
+    )
+    if s.mean_delta is not None and s.median_delta is not None:
+        facts.append(
+            f"mean Δ {fmt_delta(s.mean_delta, precision)}, "
+            f"median Δ {fmt_delta(s.median_delta, precision)}"
+        )
+    if s.n_new or s.n_removed:
+        facts.append(f"{s.n_new:,} new, {s.n_removed:,} removed labels")
+    lines.append(" · ".join(facts))
+    if chart is not None:
+        lines += ["", _chart(chart)]
+    has_support = s.support_column is not None
+    if s.regressions:
+        lines += ["", f"**Top {len(s.regressions)} regressions**", ""]
+        lines += _slice_rows(s.regressions, precision, has_support)
+    if s.improvements:
+        lines += ["", f"**Top {len(s.improvements)} improvements**", ""]
+        lines += _slice_rows(s.improvements, precision, has_support)
+    return Section(f"slices {s.table}", "\n".join(lines))
+
+
+def _images_section(images: Sequence[Image]) -> Section:
+    lines = ["### Plots", ""]
+    for img in images:
+        lines += [f"**{escape_cell(img.alt)}**", "", image_markdown(img), ""]
+    return Section("plots", "\n".join(lines).rstrip())
+
+
+def _all_metrics_sections(data: ReportData) -> list[Section]:
+    moved = [d for d in data.diffs if d.status is not Status.UNCHANGED]
+    total = len(data.diffs)
+
+    def details(rows: Sequence[MetricDiff], label: str) -> str:
+        body = metrics_table(rows, data.precision)
+        return f"<details><summary>{label}</summary>\n\n{body}\n\n</details>"
+
+    full = details(data.diffs, f"All metrics ({total:,}; {len(moved):,} changed or new)")
+    shorter: list[tuple[str, str]] = []
+    if len(moved) < total:
+        label = f"Changed metrics ({len(moved):,} of {total:,})"
+        shorter.append((details(moved, label), f"{total - len(moved):,} unchanged metrics"))
+    for n in (1000, 200, 50):
+        if n < len(moved):
+            label = f"Changed metrics (first {n:,} of {len(moved):,} changed; {total:,} in all)"
+            shorter.append((details(moved[:n], label), f"{total - n:,} rows of all metrics"))
+    return [Section("all metrics", full, shorter=tuple(shorter))]
+
+
+def _footer(data: ReportData) -> str:
+    rev = data.revisions
+    bits: list[str] = []
+    if rev.base_sha:
+        how = f" ({escape_html(rev.base_how)})" if rev.base_how else ""
+        bits.append(f"base <code>{short_sha(rev.base_sha)}</code>{how}")
+    else:
+        bits.append("no base revision")
+    if rev.head_sha:
+        bits.append(f"head <code>{short_sha(rev.head_sha)}</code>")
+    if rev.run_url:
+        bits.append(f'<a href="{escape_html(rev.run_url)}">CI run</a>')
+    bits.append(f"cmlreport {__version__}")
+    return "---\n<sub>" + " · ".join(bits) + "</sub>"
+
+
+def build_sections(data: ReportData) -> list[Section]:
+    sections = [
+        Section("title", f"## {escape_cell(data.title)}\n\n{_summary_line(data)}", required=True)
+    ]
+    if data.notes:
+        notes = "\n".join(f"> {escape_cell(n)}" for n in data.notes)
+        sections.append(Section("notes", notes, required=True))
+    if data.gates:
+        sections.append(_gates_section(data.gates))
+    sections.append(_headline_section(data))
+    for s in data.slices:
+        sections.append(_slice_section(s, data.slice_charts.get(s.table), data.precision))
+    if data.images:
+        sections.append(_images_section(data.images))
+    sections += _all_metrics_sections(data)
+    return sections
+
+
+def fit(sections: Sequence[Section], footer: str, budget: int, hint: str | None) -> str:
+    """Join sections within ``budget`` characters, shortening then dropping optional sections
+    from the end first. Order is kept, and a notice names what was left out."""
+    # level per section: 0 = full text, k = shorter[k - 1], None = dropped.
+    levels: list[int | None] = [0] * len(sections)
+
+    def render() -> str:
+        body: list[str] = []
+        cut: list[str] = []
+        for section, level in zip(sections, levels, strict=True):
+            if level is None:
+                cut.append(section.name)
+            elif level == 0:
+                body.append(section.text)
+            else:
+                text, what = section.shorter[level - 1]
+                body.append(text)
+                cut.append(f"{what} (from {section.name})")
+        if cut:
+            where = f" The full report is in {hint}." if hint else ""
+            body.append(
+                f"> ✂️ Cut to fit the {budget:,}-character limit: left out {', '.join(cut)}.{where}"
+            )
+        return "\n\n".join([*body, footer]) + "\n"
+
+    text = render()
+    while len(text) > budget:
+        optional = [i for i, s in enumerate(sections) if not s.required and levels[i] is not None]
+        if not optional:
+            break
+        i = optional[-1]
+        level = levels[i]
+        assert level is not None
+        levels[i] = level + 1 if level < len(sections[i].shorter) else None
+        text = render()
+    if len(text) > budget:
+        # Even the required sections overflow (a huge headline selection): cut at a line.
+        notice = f"\n\n> ✂️ Cut at {budget:,} characters.\n"
+        room = max(budget - len(notice), 0)
+        text = text[:room].rsplit("\n", 1)[0] + notice
+    return text
+
+
+def render_report(data: ReportData, budget: int = GITHUB_COMMENT_LIMIT) -> str:
+    return fit(build_sections(data), _footer(data), budget, data.full_report_hint)
