@@ -17,10 +17,26 @@ from cmlreport.errors import CmlReportError
 
 # name -> (module, attribute, one-line help shown by `cmlreport --help` without importing it)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
-    "report": ("cmlreport.cli.report", "report", "Build the markdown report: metrics vs base, gates, slices, plots."),
-    "diff": ("cmlreport.cli.diff", "diff", "Show the metrics diff against the base revision (md, json, table)."),
-    "plot": ("cmlreport.cli.plot", "plot", "Draw training curves, confusion matrices, histograms, drift overlays."),
-    "demo": ("cmlreport.cli.demo", "demo", "Run the whole flow on bundled example data: no token, no network."),
+    "report": (
+        "cmlreport.cli.report",
+        "report",
+        "Build the markdown report: metrics vs base, gates, slices, plots.",
+    ),
+    "diff": (
+        "cmlreport.cli.diff",
+        "diff",
+        "Show the metrics diff against the base revision (md, json, table).",
+    ),
+    "plot": (
+        "cmlreport.cli.plot",
+        "plot",
+        "Draw training curves, confusion matrices, histograms, drift overlays.",
+    ),
+    "demo": (
+        "cmlreport.cli.demo",
+        "demo",
+        "Run the whole flow on bundled example data: no token, no network.",
+    ),
 }
 
 EXIT_INTERNAL = 4

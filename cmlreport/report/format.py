@@ -57,9 +57,6 @@ def fmt_delta(delta: float | None, precision: int = 4) -> str:
     if delta == 0:
         return "0"
     text = fmt_value(delta, precision)
-    if text in ("0", "-0"):
-        # Below display precision but not zero: say so instead of printing a misleading +0.
-        return "≈0"
     return text if text.startswith("-") else f"+{text}"
 
 

@@ -89,10 +89,12 @@ def choose_headline(
         ]
     if len(diffs) <= HEADLINE_LIMIT:
         return list(diffs)
-    chosen = [d for d in diffs if d.key in set(gate_keys)]
-    moved = [d for d in diffs if d not in chosen and d.status is not Status.UNCHANGED]
+    gate_set = set(gate_keys)
+    chosen = [d for d in diffs if d.key in gate_set]
+    others = [d for d in diffs if d.key not in gate_set]
+    moved = [d for d in others if d.status is not Status.UNCHANGED]
     moved.sort(key=lambda d: -abs(d.rel_delta if d.rel_delta is not None else (d.delta or 0.0)))
-    rest = [d for d in diffs if d not in chosen and d not in moved]
+    rest = [d for d in others if d.status is Status.UNCHANGED]
     return (chosen + moved + rest)[: max(HEADLINE_LIMIT, len(chosen))]
 
 

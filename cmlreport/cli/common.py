@@ -1,0 +1,77 @@
+"""Flag definitions and edge helpers shared by the `report` and `diff` commands."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def warn(message: str) -> None:
+    click.echo(f"cmlreport: warning: {message}", err=True)
+
+
+def metrics_options(func: F) -> F:
+    """--metrics, --base, --no-base and the direction flags: how both commands pick their inputs."""
+    decorators = [
+        click.argument("files", nargs=-1, type=click.Path(dir_okay=False), metavar="[FILES]..."),
+        click.option(
+            "-m",
+            "--metrics",
+            multiple=True,
+            metavar="FILE",
+            help="Metrics file (JSON, YAML, TOML, CSV, TSV). Repeat, or list more files after it.",
+        ),
+        click.option(
+            "--base",
+            metavar="REV",
+            help="Compare with this revision (default: the PR/MR target branch, else the "
+            "remote's default branch; the merge base with HEAD is used).",
+        ),
+        click.option("--no-base", is_flag=True, help="Do not compare: show every metric as new."),
+        click.option(
+            "--higher-is-better",
+            "higher",
+            multiple=True,
+            metavar="PATTERN",
+            help="Metrics (name or glob) where higher is better. Repeatable.",
+        ),
+        click.option(
+            "--lower-is-better",
+            "lower",
+            multiple=True,
+            metavar="PATTERN",
+            help="Metrics (name or glob) where lower is better (default for loss, error, mae, "
+            "rmse, latency, *_time ...). Repeatable.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def metric_paths(metrics: tuple[str, ...], files: tuple[str, ...]) -> tuple[str, ...]:
+    paths = tuple(dict.fromkeys(metrics + files))
+    if not paths:
+        raise click.UsageError("give at least one metrics file: --metrics FILE")
+    return paths
+
+
+def project_root(cwd: Path) -> Path:
+    """Settings live at the repository root; outside git, in the current folder."""
+    from cmlreport import vcs
+    from cmlreport.errors import GitError
+
+    try:
+        return vcs.repo_root(cwd)
+    except GitError:
+        return cwd
+
+
+def environ() -> dict[str, str]:
+    return dict(os.environ)

@@ -1,0 +1,73 @@
+"""The three renderings of `cmlreport diff`: markdown, JSON (machine-readable), terminal table."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from cmlreport.metrics.diff import MetricDiff, Status
+from cmlreport.metrics.model import Scalar
+from cmlreport.report.format import fmt_delta, fmt_percent, fmt_value, mark
+from cmlreport.report.markdown import metrics_table
+
+
+def visible(diffs: Sequence[MetricDiff], show_all: bool) -> list[MetricDiff]:
+    """Like `dvc metrics diff`: unchanged metrics only with --all."""
+    return [d for d in diffs if show_all or d.status is not Status.UNCHANGED]
+
+
+def _json_number(value: Scalar | float) -> Scalar | str:
+    # JSON has no NaN/Infinity; strings keep the information and the document valid.
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def to_json(diffs: Sequence[MetricDiff]) -> str:
+    out: dict[str, dict[str, Any]] = {}
+    for d in diffs:
+        entry: dict[str, Any] = {"status": d.status.value}
+        if d.has_old:
+            entry["old"] = _json_number(d.old)
+        if d.has_new:
+            entry["new"] = _json_number(d.new)
+        if d.delta is not None:
+            entry["diff"] = _json_number(d.delta)
+        if d.rel_delta is not None:
+            entry["rel_diff"] = _json_number(d.rel_delta)
+        entry["direction"] = d.direction.value
+        entry["verdict"] = d.verdict.value
+        out[d.key] = entry
+    return json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def to_markdown(diffs: Sequence[MetricDiff], precision: int) -> str:
+    if not diffs:
+        return "_No metric changed._"
+    return metrics_table(diffs, precision)
+
+
+def to_table(diffs: Sequence[MetricDiff], precision: int) -> str:
+    from tabulate import tabulate
+
+    if not diffs:
+        return "No metric changed."
+    rows = [
+        [
+            d.key,
+            fmt_value(d.old, precision) if d.has_old else "-",
+            fmt_value(d.new, precision) if d.has_new else "-",
+            fmt_delta(d.delta, precision),
+            fmt_percent(d.rel_delta),
+            mark(d),
+        ]
+        for d in diffs
+    ]
+    return tabulate(
+        rows,
+        headers=["Metric", "Base", "Head", "Change", "Change %", ""],
+        disable_numparse=True,
+        colalign=("left", "right", "right", "right", "right", "left"),
+    )

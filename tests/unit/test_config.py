@@ -1,0 +1,43 @@
+import pytest
+
+from cmlreport.config import load_settings, parse_settings
+from cmlreport.errors import InputError
+
+
+def test_pyproject_tool_table(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n[tool.cmlreport]\nlower-is-better = ["score"]\n'
+        'fail-if = ["eval.f1 < 0.9"]\nmin-support = 20\ntop = 5\n'
+    )
+    s = load_settings(tmp_path)
+    assert s.lower_is_better == ("score",) and s.fail_if == ("eval.f1 < 0.9",)
+    assert s.min_support == 20.0 and s.top == 5
+
+
+def test_yaml_file_wins_over_pyproject(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.cmlreport]\ntop = 5\n')
+    (tmp_path / ".cmlreport.yaml").write_text("higher_is_better: [error_budget]\ntop: 3\n")
+    s = load_settings(tmp_path)
+    assert s.top == 3 and s.higher_is_better == ("error_budget",)
+
+
+def test_no_config_is_empty(tmp_path):
+    assert load_settings(tmp_path).fail_if == ()
+
+
+def test_unknown_key_is_named():
+    with pytest.raises(InputError, match="key 'lower-is-beter' is not a cmlreport setting"):
+        parse_settings({"lower-is-beter": ["x"]}, "pyproject.toml [tool.cmlreport]")
+
+
+def test_wrong_types_are_named():
+    with pytest.raises(InputError, match="'top' must be a whole number"):
+        parse_settings({"top": 2.5}, ".cmlreport.yaml")
+    with pytest.raises(InputError, match="'fail-if' must be a list of strings"):
+        parse_settings({"fail-if": [1]}, ".cmlreport.yaml")
+
+
+def test_malformed_yaml_names_the_file(tmp_path):
+    (tmp_path / ".cmlreport.yaml").write_text("top: [\n")
+    with pytest.raises(InputError, match=r"^\.cmlreport\.yaml: cannot read settings"):
+        load_settings(tmp_path)

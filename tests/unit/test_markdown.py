@@ -1,0 +1,116 @@
+import re
+
+from cmlreport.metrics.diff import diff_metrics
+from cmlreport.metrics.gates import evaluate_gates, parse_gates
+from cmlreport.report.format import escape_cell, fmt_delta, fmt_percent, fmt_value
+from cmlreport.report.markdown import (
+    Image,
+    ReportData,
+    Revisions,
+    choose_headline,
+    render_report,
+)
+
+
+def table_rows(md):
+    return [line for line in md.splitlines() if line.startswith("| ")]
+
+
+def unescaped_pipes(row):
+    return len(re.findall(r"(?<!\\)\|", row))
+
+
+def test_headline_table_shows_base_head_delta_and_marks():
+    diffs = diff_metrics({"acc": 0.80, "loss": 0.5}, {"acc": 0.84, "loss": 0.6})
+    md = render_report(ReportData("Report", diffs, revisions=Revisions("a" * 40, "main")))
+    assert "| metric | base | head | Δ | Δ % | |" in md
+    acc = next(r for r in table_rows(md) if ">acc<" in r)
+    assert "0.8 | 0.84 | +0.04 | +5.0% | 🟢 ▲" in acc
+    loss = next(r for r in table_rows(md) if ">loss<" in r)
+    assert "🔴 ▲" in loss  # loss went up: bad
+    assert "`aaaaaaa`" in md  # base sha in the summary line
+
+
+def test_hostile_metric_names_cannot_break_tables_or_inject_html():
+    nasty = "a|b<script>alert(1)</script>**x**"
+    diffs = diff_metrics({nasty: 1.0}, {nasty: 2.0, "ok": 1})
+    md = render_report(ReportData("T", diffs))
+    assert "<script>" not in md
+    for row in table_rows(md):
+        assert unescaped_pipes(row) == 7, row  # 6 columns -> 7 separators, always
+
+
+def test_escape_cell_is_one_line():
+    assert "\n" not in escape_cell("a\nb")
+    assert escape_cell("x|y") == "x\\|y"
+
+
+def test_gates_section_lists_failures_first():
+    diffs = diff_metrics({"f1": 0.9}, {"f1": 0.8, "acc": 0.95})
+    results = evaluate_gates(parse_gates(["acc < 0.9"], ["f1:0.01"]), diffs)
+    md = render_report(ReportData("T", diffs, gates=results))
+    assert "### ❌ Gates: 1 of 2 failed" in md
+    gate_rows = [r for r in table_rows(md) if r.startswith("| ❌") or r.startswith("| ✅")]
+    assert gate_rows[0].startswith("| ❌") and "f1:0.01" in gate_rows[0]
+    assert "❌ **1 of 2 gates failed**" in md
+
+
+def test_footer_has_shas_and_run_link():
+    md = render_report(
+        ReportData(
+            "T",
+            diff_metrics({}, {"a": 1}),
+            revisions=Revisions("b" * 40, "origin/main", "merge base", "c" * 40, "https://ci/run/1"),
+        )
+    )
+    footer = md.strip().splitlines()[-1]
+    assert "<code>bbbbbbb</code>" in footer and "<code>ccccccc</code>" in footer
+    assert '<a href="https://ci/run/1">CI run</a>' in footer
+
+
+def test_all_metrics_are_in_a_details_block():
+    diffs = diff_metrics({f"m{i}": i for i in range(40)}, {f"m{i}": i + (i % 2) for i in range(40)})
+    md = render_report(ReportData("T", diffs))
+    assert "<details><summary>All metrics (40; 20 changed or new)</summary>" in md
+    assert "_15 of 40 metrics shown; all are below._" in md
+
+
+def test_headline_prefers_gate_keys_then_biggest_moves():
+    base = {f"m{i}": 1.0 for i in range(30)}
+    head = dict(base, m29=5.0, m3=1.5)
+    chosen = choose_headline(diff_metrics(base, head), [], ["m7"])
+    assert [d.key for d in chosen[:3]] == ["m7", "m29", "m3"]
+    assert len(chosen) == 15
+    assert [d.key for d in choose_headline(diff_metrics(base, head), ["m1*"], [])][:2] == ["m1", "m10"]
+
+
+def test_report_fits_the_budget_and_says_what_was_cut():
+    base = {f"metric.number_{i}": float(i) for i in range(10_000)}
+    head = {k: v + 1 for k, v in base.items()}
+    data = ReportData("T", diff_metrics(base, head), full_report_hint="report.full.md")
+    md = render_report(data, budget=65_536)
+    assert len(md) <= 65_536
+    assert "✂️ Cut to fit the 65,536-character limit" in md and "report.full.md" in md
+    assert "(from all metrics)" in md
+    # Cut at a section boundary: the details block is closed and the footer survives.
+    assert md.count("<details>") == md.count("</details>")
+    assert md.rstrip().endswith("</sub>")
+    big = render_report(data, budget=1_000_000)
+    assert "Cut to fit" not in big and len(big) > 65_536
+
+
+def test_images_are_linked_with_escaped_alt_and_encoded_paths():
+    md = render_report(
+        ReportData("T", diff_metrics({}, {"a": 1}), images=[Image("loss [curve]", "plots/my loss.png")])
+    )
+    assert "![loss \\[curve\\]](plots/my%20loss.png)" in md
+
+
+def test_value_formatting():
+    assert fmt_value(0.123456) == "0.1235"
+    assert fmt_value(1234567.0) == "1234567"
+    assert fmt_value(1e-7) == "1.000e-07"
+    assert fmt_value(float("nan")) == "NaN" and fmt_value(float("-inf")) == "-∞"
+    assert fmt_value(True) == "true" and fmt_value(None) == "null" and fmt_value(3) == "3"
+    assert fmt_delta(0.00001) == "+1.000e-05" and fmt_delta(-0.25) == "-0.25" and fmt_delta(0.1) == "+0.1"
+    assert fmt_percent(0.05) == "+5.0%" and fmt_percent(None) == "" and fmt_percent(-0.0001) == "-<0.1%"
