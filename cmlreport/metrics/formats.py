@@ -1,0 +1,207 @@
+"""Decode a metrics file's text into plain Python values, one function per format.
+
+Pure: text in, values out. Every syntax error becomes an ``InputError`` that names the file and
+the line (and column when the parser knows it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from cmlreport.errors import InputError
+from cmlreport.metrics.model import Scalar
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+FORMATS = ("json", "yaml", "toml", "csv", "tsv")
+
+
+def decode_json(path: str, text: str) -> Any:
+    try:
+        # json accepts NaN/Infinity/-Infinity by default, which is what training scripts write.
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+
+
+def decode_toml(path: str, text: str) -> Any:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML {_toml_where(str(exc))}") from None
+
+
+def _toml_where(message: str) -> str:
+    # tomllib/tomli put the position at the end of the message: "... (at line 3, column 5)".
+    found = re.fullmatch(r"(?s)(.*) \(at line (\d+), column (\d+)\)", message)
+    if found:
+        return f"at line {found[2]}, column {found[3]}: {found[1]}"
+    found = re.fullmatch(r"(?s)(.*) \(at end of document\)", message)
+    if found:
+        return f"at the end of the file: {found[1]}"
+    return f": {message}"
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """yaml.SafeLoader that reads numbers and booleans the way YAML 1.2 (and dvc) does.
+
+    PyYAML follows YAML 1.1, where ``lr: 1e-3`` is the *string* "1e-3", ``010`` is octal 8 and
+    ``yes``/``on`` are booleans. dvc reads metrics with ruamel.yaml (YAML 1.2): ``1e-3`` is
+    0.001, ``010`` is 10 and ``yes`` is a string. We follow dvc so both tools see the same
+    values. The regular expressions are ruamel.yaml's YAML 1.2 resolvers.
+    """
+
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_REPLACED_TAGS = {_YAML_TAG + "bool", _YAML_TAG + "int", _YAML_TAG + "float"}
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _REPLACED_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    _YAML_TAG + "bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+_Yaml12Loader.add_implicit_resolver(
+    _YAML_TAG + "float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+_Yaml12Loader.add_implicit_resolver(
+    _YAML_TAG + "int",
+    re.compile(
+        r"""^(?:[-+]?0b[0-1_]+
+        |[-+]?0o?[0-7_]+
+        |[-+]?[0-9_]+
+        |[-+]?0x[0-9a-fA-F_]+)$""",
+        re.X,
+    ),
+    list("-+0123456789"),
+)
+
+
+def _construct_yaml12_int(loader: yaml.SafeLoader, node: yaml.Node) -> int | str:
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    digits = digits.lstrip("+-")
+    base = {"0b": 2, "0o": 8, "0x": 16}.get(digits[:2].lower(), 10)
+    if base != 10:
+        digits = digits[2:]
+    try:
+        return sign * int(digits, base)  # YAML 1.2: a leading 0 is decimal, not octal
+    except ValueError:  # e.g. "-_": matched the pattern but holds no digit
+        return text
+
+
+_Yaml12Loader.add_constructor(_YAML_TAG + "int", _construct_yaml12_int)
+
+
+def decode_yaml(path: str, text: str) -> Any:
+    try:
+        # Safe: _Yaml12Loader is a SafeLoader, it builds plain values only, never objects.
+        return yaml.load(text, Loader=_Yaml12Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = exc.problem or exc.context or "syntax error"
+        raise InputError(f"{path}: not valid YAML{where}: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML: {exc}") from None
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A delimited file's header and data rows, values already parsed (see ``parse_cell``)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Scalar], ...]
+    lines: tuple[int, ...]  # the file line each row ends on, for error messages
+
+
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_SPECIAL_FLOAT = re.compile(r"[-+]?(?:nan|inf|infinity)", re.IGNORECASE)
+
+
+def parse_cell(cell: str) -> Scalar:
+    """A CSV cell as a value: int, float (nan/inf too), None when empty, else the text."""
+    text = cell.strip()
+    if not text:
+        return None
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text) or _SPECIAL_FLOAT.fullmatch(text):
+        return float(text)
+    return text
+
+
+def looks_like_number(text: str) -> bool:
+    return isinstance(parse_cell(text), (int, float))
+
+
+def decode_delimited(path: str, text: str, delimiter: str) -> CsvTable:
+    """Header row plus data rows; blank lines are skipped, ragged rows are errors."""
+    name = "TSV" if delimiter == "\t" else "CSV"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records = _records(path, name, reader)
+    header = next(records, None)
+    if header is None:
+        raise InputError(f"{path}: no header row; the first line must name the columns")
+    columns = tuple(cell.strip() for cell in header[1])
+    _check_header(path, columns)
+    rows: list[dict[str, Scalar]] = []
+    lines: list[int] = []
+    for line, cells in records:
+        if len(cells) != len(columns):
+            shown = "tab" if delimiter == "\t" else repr(delimiter)
+            raise InputError(
+                f"{path}: line {line} has {len(cells)} fields but the header has "
+                f"{len(columns)}; fix the row or quote values that contain a {shown}"
+            )
+        rows.append({column: parse_cell(cell) for column, cell in zip(columns, cells, strict=True)})
+        lines.append(line)
+    return CsvTable(columns=columns, rows=tuple(rows), lines=tuple(lines))
+
+
+def _records(path: str, name: str, reader: Any) -> Iterator[tuple[int, list[str]]]:
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                yield reader.line_num, cells
+    except csv.Error as exc:
+        raise InputError(f"{path}: not valid {name} at line {reader.line_num}: {exc}") from None
+
+
+def _check_header(path: str, columns: tuple[str, ...]) -> None:
+    seen: set[str] = set()
+    for number, column in enumerate(columns, start=1):
+        if not column:
+            raise InputError(f"{path}: header column {number} has no name; name every column")
+        if column in seen:
+            raise InputError(
+                f"{path}: header names column '{column}' twice; column names must be unique"
+            )
+        seen.add(column)

@@ -1,0 +1,98 @@
+"""Lists of records (one mapping per class or slice) become per-class ``SliceTable``s.
+
+Pure. The label column is the first of ``LABEL_COLUMNS`` present in the records, else the first
+column holding only non-numeric text; every row must then carry a unique label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cmlreport.errors import InputError
+from cmlreport.metrics.formats import looks_like_number
+from cmlreport.metrics.model import Scalar, SliceTable
+
+LABEL_COLUMNS = ("label", "class", "class_name", "name", "category", "slice", "id", "key")
+
+
+def is_scalar(value: object) -> bool:
+    # Dates, binary blobs and sets (YAML/TOML can produce them) are not metrics: dvc drops them.
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def key_text(key: object) -> str:
+    """A mapping key as text, spelled the way JSON would (YAML allows ``1:`` or ``true:``)."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool) or key is None:
+        return {True: "true", False: "false", None: "null"}[key]
+    return str(key)
+
+
+def flatten_record(record: Mapping[Any, Any], prefix: str = "") -> dict[str, Scalar]:
+    """Nested mappings become dotted columns; lists and other non-scalars are dropped."""
+    flat: dict[str, Scalar] = {}
+    for raw_key, value in record.items():
+        key = f"{prefix}{key_text(raw_key)}"
+        if isinstance(value, Mapping):
+            flat.update(flatten_record(value, f"{key}."))
+        elif is_scalar(value):
+            flat[key] = value
+    return flat
+
+
+def find_label_column(rows: Sequence[Mapping[str, Scalar]]) -> str | None:
+    columns = _columns(rows)
+    for candidate in LABEL_COLUMNS:
+        if candidate in columns:
+            return candidate
+    for column in columns:
+        values = [row[column] for row in rows if row.get(column) is not None]
+        if values and all(isinstance(v, str) and not looks_like_number(v) for v in values):
+            return column
+    return None
+
+
+def build_table(
+    *,
+    path: str,
+    name: str,
+    rows: Sequence[Mapping[str, Scalar]],
+    row_refs: Sequence[str],
+    label_column: str,
+) -> SliceTable:
+    """``row_refs`` say where each row is ("row 3", "line 4") for error messages."""
+    table_rows: dict[str, dict[str, Scalar]] = {}
+    first_seen: dict[str, str] = {}
+    for row, ref in zip(rows, row_refs, strict=True):
+        label = _label_text(row.get(label_column))
+        if label is None:
+            raise InputError(
+                f"{path}: table '{name}' {ref} has no '{label_column}' value; "
+                "every row needs a label"
+            )
+        if label in table_rows:
+            raise InputError(
+                f"{path}: table '{name}' {ref} repeats label '{label}' "
+                f"(first at {first_seen[label]}); labels in '{label_column}' must be unique"
+            )
+        first_seen[label] = ref
+        table_rows[label] = {k: v for k, v in row.items() if k != label_column}
+    columns = tuple(c for c in _columns(rows) if c != label_column)
+    return SliceTable(
+        name=name, label_column=label_column, columns=columns, rows=table_rows, source=path
+    )
+
+
+def _columns(rows: Sequence[Mapping[str, Scalar]]) -> list[str]:
+    # dict keeps first-seen order across rows that do not all share the same keys.
+    return list(dict.fromkeys(column for row in rows for column in row))
+
+
+def _label_text(value: Scalar) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        return value
+    return key_text(value)
