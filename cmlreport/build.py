@@ -17,7 +17,12 @@ from cmlreport.errors import GitError, InputError
 from cmlreport.metrics.diff import MetricDiff, diff_metrics, is_number
 from cmlreport.metrics.direction import Directions
 from cmlreport.metrics.gates import GateResult, evaluate_gates, parse_gates
-from cmlreport.metrics.load import load_metric_files, merge_metric_sets, parse_metrics
+from cmlreport.metrics.load import (
+    clashing_keys,
+    merge_metric_sets,
+    parse_metrics,
+    read_metric_files,
+)
 from cmlreport.metrics.model import MetricSet
 from cmlreport.metrics.slices import SliceSummary, pick_metric_column, summarize_slices
 from cmlreport.report.markdown import (
@@ -114,7 +119,8 @@ class BuiltReport:
 def load_runs(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> Runs:
     from cmlreport import vcs
 
-    head = load_metric_files(opts.metrics)
+    head_sets = read_metric_files(opts.metrics)
+    head = merge_metric_sets(head_sets)
     run_url = ci.run_url
     try:
         head_sha: str | None = vcs.head_sha(cwd)
@@ -137,19 +143,26 @@ def load_runs(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> Runs
         return Runs(head, None, Revisions(head_sha=head_sha, run_url=run_url), (note,))
     notes: list[str] = []
     sets: list[tuple[str, MetricSet]] = []
-    for path in dict.fromkeys(opts.metrics):
+    # Same names as head (read_metric_files already dropped duplicates and normalised paths).
+    for path, _ in head_sets:
         blob = vcs.read_file_at(base_rev.sha, path, cwd)
         if blob is None:
             notes.append(f"{path} does not exist at base {base_rev.sha[:7]}: its metrics are new.")
             continue
         try:
-            sets.append((path, parse_metrics(path, blob.decode("utf-8"))))
+            # utf-8-sig: head files may carry a byte-order mark, and so may their base versions.
+            sets.append((path, parse_metrics(path, blob.decode("utf-8-sig"))))
         except (InputError, UnicodeDecodeError) as exc:
             reason = exc.message if isinstance(exc, InputError) else "not UTF-8"
             notes.append(
                 f"{path} at base {base_rev.sha[:7]} cannot be read ({reason}): treated as missing."
             )
-    base = merge_metric_sets(sets) if sets else None
+    base: MetricSet | None = None
+    if sets:
+        # A key that clashes at one revision only must still get the same name at both.
+        both = clashing_keys(head_sets) | clashing_keys(sets)
+        base = merge_metric_sets(sets, prefix_keys=both)
+        head = merge_metric_sets(head_sets, prefix_keys=both)
     revisions = Revisions(
         base_sha=base_rev.sha,
         base_ref=base_rev.ref,
