@@ -15,7 +15,7 @@ def test_pyproject_tool_table(tmp_path):
 
 
 def test_yaml_file_wins_over_pyproject(tmp_path):
-    (tmp_path / "pyproject.toml").write_text('[tool.cmlreport]\ntop = 5\n')
+    (tmp_path / "pyproject.toml").write_text("[tool.cmlreport]\ntop = 5\n")
     (tmp_path / ".cmlreport.yaml").write_text("higher_is_better: [error_budget]\ntop: 3\n")
     s = load_settings(tmp_path)
     assert s.top == 3 and s.higher_is_better == ("error_budget",)

@@ -66,8 +66,18 @@ def test_int_and_float_equal_values_are_unchanged():
 
 
 def test_direction_heuristic():
-    lower = ["loss", "eval.val_loss", "error_rate", "mae", "test.rmse", "latency_ms",
-             "inference_time", "trainTime", "perf.p95_latency", "wer"]
+    lower = [
+        "loss",
+        "eval.val_loss",
+        "error_rate",
+        "mae",
+        "test.rmse",
+        "latency_ms",
+        "inference_time",
+        "trainTime",
+        "perf.p95_latency",
+        "wer",
+    ]
     higher = ["accuracy", "eval.f1", "auc", "recall", "throughput", "precision_macro"]
     assert all(guess_direction(k) is Direction.LOWER for k in lower), lower
     assert all(guess_direction(k) is Direction.HIGHER for k in higher), higher

@@ -112,7 +112,7 @@ def test_regression_glob_checks_every_numeric_match():
 
 
 def test_unknown_key_suggests_the_closest():
-    with pytest.raises(InputError, match="did you mean 'eval.accuracy'"):
+    with pytest.raises(InputError, match=r"did you mean 'eval\.accuracy'"):
         run({}, {"eval.accuracy": 1.0}, fail_if=["eval.acuracy < 0.9"])
 
 

@@ -60,7 +60,9 @@ def test_footer_has_shas_and_run_link():
         ReportData(
             "T",
             diff_metrics({}, {"a": 1}),
-            revisions=Revisions("b" * 40, "origin/main", "merge base", "c" * 40, "https://ci/run/1"),
+            revisions=Revisions(
+                "b" * 40, "origin/main", "merge base", "c" * 40, "https://ci/run/1"
+            ),
         )
     )
     footer = md.strip().splitlines()[-1]
@@ -81,7 +83,10 @@ def test_headline_prefers_gate_keys_then_biggest_moves():
     chosen = choose_headline(diff_metrics(base, head), [], ["m7"])
     assert [d.key for d in chosen[:3]] == ["m7", "m29", "m3"]
     assert len(chosen) == 15
-    assert [d.key for d in choose_headline(diff_metrics(base, head), ["m1*"], [])][:2] == ["m1", "m10"]
+    assert [d.key for d in choose_headline(diff_metrics(base, head), ["m1*"], [])][:2] == [
+        "m1",
+        "m10",
+    ]
 
 
 def test_report_fits_the_budget_and_says_what_was_cut():
@@ -101,7 +106,9 @@ def test_report_fits_the_budget_and_says_what_was_cut():
 
 def test_images_are_linked_with_escaped_alt_and_encoded_paths():
     md = render_report(
-        ReportData("T", diff_metrics({}, {"a": 1}), images=[Image("loss [curve]", "plots/my loss.png")])
+        ReportData(
+            "T", diff_metrics({}, {"a": 1}), images=[Image("loss [curve]", "plots/my loss.png")]
+        )
     )
     assert "![loss \\[curve\\]](plots/my%20loss.png)" in md
 
@@ -112,5 +119,13 @@ def test_value_formatting():
     assert fmt_value(1e-7) == "1.000e-07"
     assert fmt_value(float("nan")) == "NaN" and fmt_value(float("-inf")) == "-∞"
     assert fmt_value(True) == "true" and fmt_value(None) == "null" and fmt_value(3) == "3"
-    assert fmt_delta(0.00001) == "+1.000e-05" and fmt_delta(-0.25) == "-0.25" and fmt_delta(0.1) == "+0.1"
-    assert fmt_percent(0.05) == "+5.0%" and fmt_percent(None) == "" and fmt_percent(-0.0001) == "-<0.1%"
+    assert (
+        fmt_delta(0.00001) == "+1.000e-05"
+        and fmt_delta(-0.25) == "-0.25"
+        and fmt_delta(0.1) == "+0.1"
+    )
+    assert (
+        fmt_percent(0.05) == "+5.0%"
+        and fmt_percent(None) == ""
+        and fmt_percent(-0.0001) == "-<0.1%"
+    )

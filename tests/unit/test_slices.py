@@ -73,7 +73,7 @@ def test_metric_column_choice():
     t = table({"a": {"support": 3, "precision": 0.5, "f1-score": 0.4}})
     assert pick_metric_column(t) == "f1-score"
     assert pick_metric_column(t, "precision") == "precision"
-    with pytest.raises(InputError, match="--slice-metric 'recall'.*per_class.csv"):
+    with pytest.raises(InputError, match=r"--slice-metric 'recall'.*per_class\.csv"):
         pick_metric_column(t, "recall")
 
 
