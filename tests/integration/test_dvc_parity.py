@@ -1,0 +1,140 @@
+"""`cmlreport diff` agrees with `dvc metrics diff --json` on the keys, old, new and delta.
+
+Runs the real dvc (a test dependency) on a small git repository. One deliberate difference:
+dvc subtracts booleans (true - false = 1); cmlreport shows them but does not diff them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import clean_env
+from tests.gitrepo import GitRepo
+
+BASE = {
+    "m.json": json.dumps(
+        {
+            "eval": {
+                "acc": 0.8,
+                "loss": 0.5,
+                "name": "a",
+                "n": 3,
+                "flag": True,
+                "nested": {"deep": 1.5, "deeper": {"x": -2}},
+            },
+            "x.y": 2,
+            "gone": 7,
+        }
+    ),
+    "m.yaml": "a:\n  b: 1\n  c: 0.25\n  lr: 1e-3\n",
+    "m.toml": "[t]\nv = 1.0\nw = 3\n",
+}
+HEAD = {
+    "m.json": json.dumps(
+        {
+            "eval": {
+                "acc": 0.85,
+                "loss": 0.45,
+                "name": "b",
+                "n": 3,
+                "flag": False,
+                "nested": {"deep": 2.5, "deeper": {"x": -2.5}},
+                "new": 1,
+            },
+            "x.y": 3,
+        }
+    ),
+    "m.yaml": "a:\n  b: 2\n  c: 0.25\n  lr: 3e-4\n",
+    "m.toml": "[t]\nv = 1.5\n",
+}
+
+
+def dvc_executable() -> str:
+    local = Path(sys.executable).with_name("dvc")
+    found = str(local) if local.exists() else shutil.which("dvc")
+    assert found, "dvc is a test dependency: pip install -e '.[test]'"
+    return found
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    repo = GitRepo.init(tmp_path / "repo")
+    env = clean_env(DVC_NO_ANALYTICS="1", DVC_NO_UPDATER="1")
+    subprocess.run([dvc_executable(), "init", "-q"], cwd=repo.path, env=env, check=True)
+    for name, text in BASE.items():
+        repo.write(name, text)
+    repo.commit("base metrics")
+    for name, text in HEAD.items():
+        repo.write(name, text)
+    return repo
+
+
+def run_json(args: list[str], cwd: Path) -> Any:
+    env = clean_env(DVC_NO_ANALYTICS="1", DVC_NO_UPDATER="1")
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+    return a == b and type(a) is type(b)
+
+
+@pytest.mark.parametrize("show_all", [True, False], ids=["--all", "changed-only"])
+def test_diff_matches_dvc(repo: GitRepo, show_all: bool) -> None:
+    files = list(HEAD)
+    all_flag = ["--all"] if show_all else []
+    dvc = run_json(
+        [dvc_executable(), "metrics", "diff", "main", "--json", *all_flag, "--targets", *files],
+        repo.path,
+    )
+    ours = run_json(
+        [
+            sys.executable,
+            "-m",
+            "cmlreport",
+            "diff",
+            *files,
+            "--base",
+            "main",
+            "--format",
+            "json",
+            *all_flag,
+        ],
+        repo.path,
+    )
+    dvc_flat = {key: entry for per_file in dvc.values() for key, entry in per_file.items()}
+    assert len(dvc_flat) >= 10  # the fixture really exercises nesting, removal and addition
+    assert set(ours) == set(dvc_flat)
+    for key, theirs in dvc_flat.items():
+        mine = ours[key]
+        assert same(mine.get("old"), theirs["old"]), (key, mine, theirs)
+        assert same(mine.get("new"), theirs["new"]), (key, mine, theirs)
+        if isinstance(theirs["new"], bool) or isinstance(theirs["old"], bool):
+            assert "diff" not in mine  # the documented difference
+        elif "diff" in theirs:
+            assert same(mine["diff"], theirs["diff"]), (key, mine, theirs)
+        else:
+            assert "diff" not in mine, (key, mine, theirs)
+
+
+def test_dvc_is_really_installed() -> None:
+    out = subprocess.run(
+        [dvc_executable(), "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DVC_NO_ANALYTICS": "1"},
+    )
+    assert out.stdout.strip()[0].isdigit()
