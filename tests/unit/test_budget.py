@@ -1,0 +1,34 @@
+from cmlreport.report.budget import Section, fit
+
+
+def test_everything_fits_untouched():
+    text = fit([Section("a", "A"), Section("b", "B")], "footer", 1000, None)
+    assert text == "A\n\nB\n\nfooter\n"
+
+
+def test_optional_sections_are_dropped_from_the_end_and_named():
+    sections = [
+        Section("title", "T" * 50, required=True),
+        Section("slices", "S" * 300),
+        Section("plots", "P" * 300),
+    ]
+    text = fit(sections, "F", 600, "the job summary")
+    assert "S" * 300 in text and "P" * 300 not in text
+    assert "left out plots. The full report is in the job summary." in text
+    assert len(text) <= 600
+
+
+def test_shorter_renderings_are_tried_before_dropping():
+    sections = [
+        Section("title", "T", required=True),
+        Section("all metrics", "X" * 900, shorter=(("x" * 100, "800 rows"),)),
+    ]
+    text = fit(sections, "F", 400, None)
+    assert "x" * 100 in text and "X" * 900 not in text
+    assert "left out 800 rows (from all metrics)." in text
+
+
+def test_required_sections_are_kept_and_hard_cut_last():
+    sections = [Section("title", "line\n" * 400, required=True)]
+    text = fit(sections, "F", 500, None)
+    assert len(text) <= 500 and text.rstrip().endswith("Cut at 500 characters.")
