@@ -18,20 +18,79 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "cmlreport" / "demo_data"
 TOPICS = [
-    "aww", "askscience", "astronomy", "baking", "bicycling", "biology", "boardgames", "books",
-    "camping", "chess", "coffee", "cooking", "cpp", "cycling", "dataisbeautiful", "diy",
-    "economics", "electronics", "fitness", "gardening", "golang", "guitar", "history", "homelab",
-    "investing", "javascript", "jazz", "learnpython", "linux", "machinelearning", "math",
-    "movies", "music", "nba", "news", "nfl", "philosophy", "photography", "physics", "podcasts",
-    "politics", "programming", "python", "running", "rust", "science", "soccer", "space",
-    "sysadmin", "tea", "technology", "tennis", "travel", "ukraine", "woodworking", "worldnews",
-    "writing", "yoga", "zelda", "3dprinting",
+    "aww",
+    "askscience",
+    "astronomy",
+    "baking",
+    "bicycling",
+    "biology",
+    "boardgames",
+    "books",
+    "camping",
+    "chess",
+    "coffee",
+    "cooking",
+    "cpp",
+    "cycling",
+    "dataisbeautiful",
+    "diy",
+    "economics",
+    "electronics",
+    "fitness",
+    "gardening",
+    "golang",
+    "guitar",
+    "history",
+    "homelab",
+    "investing",
+    "javascript",
+    "jazz",
+    "learnpython",
+    "linux",
+    "machinelearning",
+    "math",
+    "movies",
+    "music",
+    "nba",
+    "news",
+    "nfl",
+    "philosophy",
+    "photography",
+    "physics",
+    "podcasts",
+    "politics",
+    "programming",
+    "python",
+    "running",
+    "rust",
+    "science",
+    "soccer",
+    "space",
+    "sysadmin",
+    "tea",
+    "technology",
+    "tennis",
+    "travel",
+    "ukraine",
+    "woodworking",
+    "worldnews",
+    "writing",
+    "yoga",
+    "zelda",
+    "3dprinting",
 ]
 SUFFIXES = ["", "_talk", "_help", "_news", "_memes", "_pics", "_jobs"]
 # A burst of political news: these labels swing far beyond the usual +-20 %.
 SWINGS = {
-    "politics": -0.31, "worldnews": -0.27, "news": -0.22, "ukraine": -0.24, "politics_talk": -0.18,
-    "economics_news": -0.15, "machinelearning": 0.21, "python_help": 0.17, "space_news": 0.16,
+    "politics": -0.31,
+    "worldnews": -0.27,
+    "news": -0.22,
+    "ukraine": -0.24,
+    "politics_talk": -0.18,
+    "economics_news": -0.15,
+    "machinelearning": 0.21,
+    "python_help": 0.17,
+    "space_news": 0.16,
 }
 COARSE = ["politics", "sports", "science", "tech", "arts", "hobbies", "news", "finance"]
 
@@ -52,8 +111,15 @@ def per_class(rng: random.Random) -> tuple[list[dict[str, object]], list[dict[st
             # F1 = 2PR / (P + R)  =>  R = F1 * P / (2P - F1)
             denom = 2 * precision - value
             recall = min(0.999, max(0.01, value * precision / denom if denom > 0 else value))
-            rows.append({"label": label, "precision": round(precision, 4),
-                         "recall": round(recall, 4), "f1": round(value, 4), "support": support})
+            rows.append(
+                {
+                    "label": label,
+                    "precision": round(precision, 4),
+                    "recall": round(recall, 4),
+                    "f1": round(value, 4),
+                    "support": support,
+                }
+            )
     return base_rows, head_rows
 
 
@@ -64,8 +130,14 @@ def training_log(rng: random.Random, speed: float, floor: float) -> list[dict[st
         loss = floor + 2.2 * math.exp(-speed * 6 * t) + rng.gauss(0, 0.015)
         val = floor + 0.04 + 2.2 * math.exp(-speed * 5.5 * t) + rng.gauss(0, 0.02)
         acc = min(0.99, 0.35 + 0.58 * (1 - math.exp(-speed * 5 * t)) + rng.gauss(0, 0.006))
-        rows.append({"step": step, "loss": round(loss, 4), "val_loss": round(val, 4),
-                     "accuracy": round(acc, 4)})
+        rows.append(
+            {
+                "step": step,
+                "loss": round(loss, 4),
+                "val_loss": round(val, 4),
+                "accuracy": round(acc, 4),
+            }
+        )
     return rows
 
 
@@ -106,16 +178,27 @@ def main() -> None:
     write_csv(OUT / "base" / "per_class.csv", base_rows)
     write_csv(OUT / "head" / "per_class.csv", head_rows)
     base_metrics = {
-        "eval": {"accuracy": 0.9123, "f1_macro": 0.8741, "precision_macro": 0.8812,
-                 "recall_macro": 0.8690, "loss": 0.3121},
+        "eval": {
+            "accuracy": 0.9123,
+            "f1_macro": 0.8741,
+            "precision_macro": 0.8812,
+            "recall_macro": 0.8690,
+            "loss": 0.3121,
+        },
         "fresh": {"accuracy": 0.8512, "recall": 0.40},
         "drift": {"confidence_mean_test": 0.549},
         "perf": {"latency_ms": 12.4, "train_time_s": 812},
         "model": {"name": "distilbert-base", "params_m": 66.9},
     }
     head_metrics = {
-        "eval": {"accuracy": 0.9187, "f1_macro": 0.8815, "precision_macro": 0.8874,
-                 "recall_macro": 0.8761, "loss": 0.2874, "auc": 0.9702},
+        "eval": {
+            "accuracy": 0.9187,
+            "f1_macro": 0.8815,
+            "precision_macro": 0.8874,
+            "recall_macro": 0.8761,
+            "loss": 0.2874,
+            "auc": 0.9702,
+        },
         "fresh": {"accuracy": 0.8306, "recall": 0.25},
         "drift": {"confidence_mean_test": 0.549, "confidence_mean_new": 0.531},
         "perf": {"latency_ms": 13.1, "train_time_s": 845},
