@@ -1,0 +1,234 @@
+"""``cmlreport plot``: data files in, PNG/SVG plots (or mermaid charts) out."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import click
+
+from cmlreport.errors import CmlReportError, InputError
+from cmlreport.report import mermaid, plots
+from cmlreport.report.plotdata import (
+    LogTable,
+    default_x,
+    parse_confusion,
+    parse_log,
+    parse_scores,
+)
+
+# Without --y every numeric column gets a subplot; past this many the image is a wall.
+DEFAULT_CURVES_MAX = 12
+_OUTPUT_HELP = "File to write: .png or .svg (the extension picks the format)."
+
+
+@click.group()
+def plot() -> None:
+    """Draw plots from data files: training curves, confusion matrices, drift overlays."""
+
+
+@plot.command()
+@click.argument("log")
+@click.option("--x", "x_col", metavar="COL", help="x axis column (default: step/epoch/iteration).")
+@click.option("--y", "y_cols", metavar="COL", multiple=True, help="Column to plot; repeatable.")
+@click.option("--base", "base_rev", metavar="REV", help="Overlay LOG as it is at REV.")
+@click.option("--no-base", is_flag=True, help="Draw this run only, with no base overlay.")
+@click.option("--title", help="Title above the plots.")
+@click.option("--mermaid", "as_mermaid", is_flag=True, help="Write mermaid charts instead.")
+@click.option("-o", "--output", metavar="OUT", help=f"{_OUTPUT_HELP} With --mermaid: .md.")
+def curves(
+    log: str,
+    x_col: str | None,
+    y_cols: tuple[str, ...],
+    base_rev: str | None,
+    no_base: bool,
+    title: str | None,
+    as_mermaid: bool,
+    output: str | None,
+) -> None:
+    """Training curves of a log, this run against the base branch's.
+
+    LOG is CSV, TSV, JSON lines or a JSON list of objects. Without --base the base is the
+    pull/merge request's target (or main); outside a git repository, or when it cannot be
+    found, only this run is drawn.
+    """
+    if base_rev is not None and no_base:
+        raise InputError("--base and --no-base contradict each other; pass only one of them")
+    fmt = _output_format(output, as_mermaid=as_mermaid)
+    head = parse_log(log, _read_text(log))
+    x = x_col if x_col is not None else default_x(head)
+    if x is not None:
+        head.column(x)  # an unknown --x fails here, naming the file and its columns
+    ys = _columns_to_plot(head, x, y_cols)
+    base = None if no_base else _base_log(log, base_rev, head)
+    if not as_mermaid:
+        assert output is not None
+        _write(output, plots.training_curves(head, ys, x=x, base=base, title=title, fmt=fmt))
+        return
+    charts = "\n".join(_curve_chart(head, base, x, y, title) for y in ys)
+    if output is None:
+        click.echo(charts, nl=False)
+    else:
+        _write(output, charts.encode("utf-8"))
+
+
+@plot.command()
+@click.argument("file")
+@click.option("--normalize", is_flag=True, help="Show each actual label's row as shares.")
+@click.option("-o", "--output", metavar="OUT", help=_OUTPUT_HELP)
+def confusion(file: str, normalize: bool, output: str | None) -> None:
+    """A confusion matrix from a square table or actual,predicted pairs."""
+    fmt = _output_format(output)
+    matrix = parse_confusion(file, _read_text(file))
+    assert output is not None
+    _write(output, plots.confusion_matrix(matrix, normalize=normalize, fmt=fmt))
+
+
+@plot.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--label-a", metavar="TEXT", help="Legend for A (default: its file name).")
+@click.option("--label-b", metavar="TEXT", help="Legend for B (default: its file name).")
+@click.option("--column", metavar="COL", help="Column holding the scores in both files.")
+@click.option("--title", help="Title above the plot.")
+@click.option("-o", "--output", metavar="OUT", help=_OUTPUT_HELP)
+def drift(
+    a: str,
+    b: str,
+    label_a: str | None,
+    label_b: str | None,
+    column: str | None,
+    title: str | None,
+    output: str | None,
+) -> None:
+    """Two score distributions overlaid, with their means: a drift check.
+
+    A and B hold one score per line, or a column of a CSV/TSV/JSON file (e.g. the top-1
+    confidence on the test set and on fresh data).
+    """
+    fmt = _output_format(output)
+    scores_a = parse_scores(a, _read_text(a), column)
+    scores_b = parse_scores(b, _read_text(b), column)
+    same_stem = Path(a).stem == Path(b).stem
+    default_a, default_b = (a, b) if same_stem else (Path(a).stem, Path(b).stem)
+    assert output is not None
+    _write(
+        output,
+        plots.score_overlay(
+            scores_a,
+            scores_b,
+            label_a or default_a,
+            label_b or default_b,
+            title=title,
+            fmt=fmt,
+        ),
+    )
+
+
+def _output_format(output: str | None, *, as_mermaid: bool = False) -> str:
+    suffix = Path(output).suffix.lower() if output is not None else ""
+    if as_mermaid:
+        if output is not None and suffix not in (".md", ".markdown"):
+            raise InputError(f"-o {output}: with --mermaid write a .md file, or omit -o for stdout")
+        return "md"
+    if output is None:
+        raise InputError("-o/--output is missing: name the .png or .svg file to write")
+    if suffix not in (".png", ".svg"):
+        raise InputError(f"-o {output}: use a .png or .svg file name (or --mermaid for markdown)")
+    return suffix[1:]
+
+
+def _columns_to_plot(head: LogTable, x: str | None, wanted: tuple[str, ...]) -> list[str]:
+    if wanted:
+        for name in wanted:
+            head.column(name)
+        return list(dict.fromkeys(wanted))
+    ys = [c for c in head.numeric_columns() if c != x]
+    if not ys:
+        raise InputError(f"{head.source} has no numeric column besides {x}; nothing to plot")
+    if len(ys) > DEFAULT_CURVES_MAX:
+        _note(
+            f"{head.source} has {len(ys)} numeric columns; drawing the first "
+            f"{DEFAULT_CURVES_MAX} (pick others with --y)"
+        )
+    return ys[:DEFAULT_CURVES_MAX]
+
+
+def _base_log(path: str, explicit: str | None, head: LogTable) -> LogTable | None:
+    """The same log at the base revision, or None (with a note) when there is none to show."""
+    from cmlreport import ci, vcs
+
+    cwd = Path.cwd()
+    try:
+        rev = vcs.resolve_base(explicit, ci.detect_ci(os.environ), cwd)
+        data = vcs.read_file_at(rev.sha, path, cwd)
+        if data is None:
+            _note(f"{path} does not exist at the base {rev.ref} ({rev.sha[:12]}); no base overlay")
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(f"{path} at {rev.ref} is not UTF-8 text") from None
+        base = parse_log(f"{path} at {rev.ref}", text)
+    except CmlReportError as exc:
+        if explicit is not None:
+            raise
+        _note(f"no base overlay for {path}: {exc.message}")
+        return None
+    if base.rows == head.rows and base.columns == head.columns:
+        _note(f"{path} is the same at the base {rev.ref}; drawing it once")
+        return None
+    return base
+
+
+def _curve_chart(
+    head: LogTable, base: LogTable | None, x: str | None, y: str, title: str | None
+) -> str:
+    """One mermaid chart per column: both runs on the x values either of them logged."""
+    runs = {"head": head}
+    if base is not None and y in base.columns and (x is None or x in base.columns):
+        runs["base"] = base
+    by_run: dict[str, dict[float, float | None]] = {}
+    for name, log in runs.items():
+        xs = log.column(x) if x is not None else range(len(log.rows))
+        by_run[name] = {
+            float(xv): yv
+            for xv, yv in zip(xs, log.column(y), strict=True)
+            if xv is not None and math.isfinite(xv)
+        }
+    steps = sorted({step for values in by_run.values() for step in values})
+    series = {name: [values.get(step) for step in steps] for name, values in by_run.items()}
+    chart_title = f"{title}: {y}" if title else y
+    try:
+        return mermaid.line_chart(chart_title, steps, series, x_label=x or "row", y_label=y)
+    except ValueError:
+        raise InputError(f"{head.source}: column {y} has no numbers to chart") from None
+
+
+def _read_text(path: str) -> str:
+    try:
+        # utf-8-sig: spreadsheet exports often start with a byte-order mark.
+        return Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory; pass the data file inside it") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text; save it as UTF-8 CSV, TSV or JSON") from None
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror})") from None
+
+
+def _write(output: str, data: bytes) -> None:
+    target = Path(output)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"cannot write -o {output} ({exc.strerror}); pick another path") from None
+    click.echo(output)
+
+
+def _note(message: str) -> None:
+    click.echo(f"cmlreport: note: {message}", err=True)

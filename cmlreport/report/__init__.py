@@ -1,0 +1,1 @@
+"""Rendering: markdown, plots and mermaid charts from already-computed values."""

@@ -1,0 +1,172 @@
+"""Mermaid charts for reports whose images cannot be hosted: valid xychart text, always."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+
+import pytest
+
+from cmlreport.report.mermaid import MAX_POINTS, bar_chart, line_chart
+
+# The tokens of mermaid's xychart grammar (xychart.jison) that these charts use.
+NUMBER = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"
+STRING = r'"[^"`\n][^"\n]*"'  # '"`' would open a markdown string
+NUMBERS = rf"\[{NUMBER}(?:, {NUMBER})*\]"
+STATEMENTS = [
+    rf"title {STRING}",
+    rf"x-axis {STRING} {NUMBER} --> {NUMBER}",
+    rf"x-axis \[{STRING}(?:, {STRING})*\]",
+    rf"y-axis {STRING}(?: {NUMBER} --> {NUMBER})?",
+    rf"line {NUMBERS}",
+    rf"bar {NUMBERS}",
+]
+
+
+def statements(block: str) -> list[str]:
+    """The chart's statements, after checking the fence and every line against the grammar."""
+    lines = block.split("\n")
+    assert lines[0] == "```mermaid"
+    assert lines[-2:] == ["```", ""]
+    assert lines[1] == "xychart-beta"
+    body = [line.strip() for line in lines[2:-2]]
+    for line in body:
+        assert any(re.fullmatch(p, line) for p in STATEMENTS), line
+        # '%%' starts a comment wherever the lexer meets it, even inside a quoted string.
+        assert "%%" not in line, line
+    return body
+
+
+def numbers(statement: str) -> list[float]:
+    return [float(v) for v in statement[statement.index("[") + 1 : -1].split(", ")]
+
+
+def quoted(statement: str) -> str:
+    return statement[statement.index('"') + 1 : statement.rindex('"')]
+
+
+def test_training_curves_of_head_and_base_become_two_lines_named_in_the_title() -> None:
+    steps = [0, 10, 20, 30]
+    chart = line_chart(
+        "loss",
+        steps,
+        {"head": [1.0, 0.5, 0.3, 0.2], "base": [1.2, 0.7, 0.5, 0.4]},
+        y_label="loss",
+    )
+    body = statements(chart)
+    assert body[0] == 'title "loss (lines in order: head, base)"'
+    assert body[1] == 'x-axis "step" 0 --> 30'
+    assert body[2] == 'y-axis "loss"'
+    assert [numbers(s) for s in body if s.startswith("line")] == [
+        [1.0, 0.5, 0.3, 0.2],
+        [1.2, 0.7, 0.5, 0.4],
+    ]
+
+
+def test_a_single_series_is_named_in_parentheses() -> None:
+    body = statements(line_chart("accuracy", [1, 2], {"head": [0.5, 0.6]}, x_label="epoch"))
+    assert body[0] == 'title "accuracy (head)"'
+    assert body[1] == 'x-axis "epoch" 1 --> 2'
+
+
+def test_long_runs_are_cut_to_a_hundred_points_keeping_both_ends() -> None:
+    n = 10_000
+    x = list(range(n))
+    loss = [5.0 / (1 + i) for i in range(n)]
+    chart = line_chart("loss", x, {"head": loss})
+    (line,) = [s for s in statements(chart) if s.startswith("line")]
+    values = numbers(line)
+    assert len(values) == MAX_POINTS
+    assert values[0] == 5.0
+    assert values[-1] == pytest.approx(loss[-1], rel=1e-3)
+    assert values == sorted(values, reverse=True)
+    assert line_chart("loss", x, {"head": loss}) == chart
+
+
+def test_unevenly_logged_steps_are_placed_where_they_belong() -> None:
+    # Mermaid spaces points evenly, so x = 0, 1, 2, 100 must be resampled, not listed.
+    chart = line_chart("y", [0, 1, 2, 100], {"run": [0.0, 2.0, 4.0, 200.0]})
+    (line,) = [s for s in statements(chart) if s.startswith("line")]
+    values = numbers(line)
+    grid = [100 * i / (len(values) - 1) for i in range(len(values))]
+    assert values == pytest.approx([2 * g for g in grid], rel=1e-3)
+
+
+def test_gaps_are_bridged_and_runs_of_different_length_share_the_axis() -> None:
+    chart = line_chart(
+        "val_loss",
+        [0, 1, 2, 3, 4],
+        {"head": [None, 4.0, None, 2.0, 1.0], "base": [3.0, 2.0, float("nan"), None, None]},
+    )
+    head, base = [numbers(s) for s in statements(chart) if s.startswith("line")]
+    assert head == [4.0, 4.0, 3.0, 2.0, 1.0]
+    assert base == [3.0, 2.0, 2.0, 2.0, 2.0]
+
+
+def test_a_series_without_values_is_reported_in_the_title_not_drawn() -> None:
+    body = statements(line_chart("f1", [1, 2], {"head": [0.5, 0.6], "base": [None, None]}))
+    assert quoted(body[0]) == "f1 (head; no data: base)"
+    assert len([s for s in body if s.startswith("line")]) == 1
+
+
+def test_numbers_are_written_without_exponents() -> None:
+    chart = line_chart("lr", [0, 1, 2], {"lr": [1e-7, 2.5e8, -0.0]})
+    (line,) = [s for s in statements(chart) if s.startswith("line")]
+    assert line == "line [0.0000001, 250000000, 0]"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        'f1 "macro"',
+        "loss\nfor run [3]",
+        "%%{init: {'theme': 'dark'}}%% loss",
+        "`code` title",
+        "r/politics; r/news, #1;",
+        "",
+    ],
+)
+def test_titles_cannot_break_the_chart(title: str) -> None:
+    body = statements(line_chart(title, [0, 1], {"head": [1.0, 2.0]}, x_label=title))
+    assert len(body) == 3
+
+
+def test_escaping_keeps_the_words() -> None:
+    body = statements(line_chart('f1 "macro"\n[val]', [0, 1], {"a": [1.0, 2.0]}))
+    assert quoted(body[0]) == "f1 'macro' [val] (a)"
+
+
+def test_bar_chart_has_one_quoted_category_per_bar_and_starts_at_zero() -> None:
+    chart = bar_chart("Headline metrics", ["accuracy", 'f1 "macro"', "r/[news]"], [0.93, 0.87, 0.5])
+    body = statements(chart)
+    assert body[0] == 'title "Headline metrics"'
+    assert body[1] == 'x-axis ["accuracy", "f1 \'macro\'", "r/[news]"]'
+    assert body[2] == 'y-axis "value" 0 --> 0.93'
+    assert numbers(body[3]) == [0.93, 0.87, 0.5]
+
+
+def test_negative_bars_extend_the_axis_below_zero() -> None:
+    body = statements(bar_chart("delta", ["a", "b"], [-0.2, 0.1], y_label="Δ f1"))
+    assert body[2] == 'y-axis "Δ f1" -0.2 --> 0.1'
+
+
+def test_bars_that_are_not_numbers_are_left_out_and_counted() -> None:
+    body = statements(bar_chart("m", ["a", "b", "c"], [1.0, math.nan, math.inf]))
+    assert quoted(body[0]) == "m (2 not finite, left out)"
+    assert body[1] == 'x-axis ["a"]'
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: line_chart("t", [1, 2], {"a": [1.0]}),
+        lambda: line_chart("t", [1, 2], {"a": [None, None]}),
+        lambda: line_chart("t", [], {}),
+        lambda: bar_chart("t", ["a"], [1.0, 2.0]),
+        lambda: bar_chart("t", ["a"], [math.nan]),
+    ],
+)
+def test_charts_without_data_are_a_programming_error(call: Callable[[], object]) -> None:
+    with pytest.raises(ValueError):
+        call()
