@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from cmlreport import __version__
 from cmlreport.metrics.diff import MetricDiff, Status, Verdict
 from cmlreport.metrics.gates import GateResult
-from cmlreport.metrics.slices import SliceDelta, SliceSummary
+from cmlreport.metrics.slices import Histogram, SliceDelta, SliceSummary
 from cmlreport.report.budget import Section, fit
 from cmlreport.report.format import (
     direction_hint,
@@ -175,6 +175,20 @@ def image_markdown(image: Image) -> str:
     return f"![{escape_cell(image.alt)}]({src})"
 
 
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline_histogram(hist: Histogram, precision: int) -> str:
+    """The delta histogram as one line of text: readable without any image hosting."""
+    peak = max(hist.counts)
+    bars = "".join(
+        " " if c == 0 else _BLOCKS[min(len(_BLOCKS) - 1, (c * len(_BLOCKS) - 1) // peak)]
+        for c in hist.counts
+    )
+    lo, hi = fmt_delta(hist.edges[0], precision), fmt_delta(hist.edges[-1], precision)
+    return f"Δ histogram: `{lo} {bars} {hi}` (peak {peak:,} labels per bin)"
+
+
 def _slice_rows(rows: Sequence[SliceDelta], precision: int, has_support: bool) -> list[str]:
     head = "| label | support | base | head | Δ |" if has_support else "| label | base | head | Δ |"
     sep = "|:--|--:|--:|--:|--:|" if has_support else "|:--|--:|--:|--:|"
@@ -217,6 +231,8 @@ def _slice_section(s: SliceSummary, chart: Chart | None, precision: int) -> Sect
     if s.n_new or s.n_removed:
         facts.append(f"{s.n_new:,} new, {s.n_removed:,} removed labels")
     lines.append(" · ".join(facts))
+    if s.histogram.counts:
+        lines += ["", sparkline_histogram(s.histogram, precision)]
     if chart is not None:
         lines += ["", _chart(chart)]
     has_support = s.support_column is not None

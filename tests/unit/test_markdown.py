@@ -129,3 +129,11 @@ def test_value_formatting():
         and fmt_percent(None) == ""
         and fmt_percent(-0.0001) == "-<0.1%"
     )
+
+
+def test_sparkline_histogram_scales_to_the_peak():
+    from cmlreport.metrics.slices import Histogram
+    from cmlreport.report.markdown import sparkline_histogram
+
+    line = sparkline_histogram(Histogram((-0.2, -0.1, 0.0, 0.1), (1, 8, 0)), 4)
+    assert line == "Δ histogram: `-0.2 ▁█  +0.1` (peak 8 labels per bin)"
