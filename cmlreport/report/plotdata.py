@@ -1,19 +1,19 @@
 """The data files behind plots, parsed: training logs, confusion matrices and score lists.
 
-Pure: every function takes the file's name (for error messages) and its text.
+Pure: every function takes the file's name (for error messages) and its text. Reading the file
+into raw cells is ``tables.read_table``; this module decides what the cells mean.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cmlreport.errors import InputError
+from cmlreport.report.tables import Table, read_table
 
 
 @dataclass(frozen=True)
@@ -51,19 +51,9 @@ class ConfusionMatrix:
     counts: tuple[tuple[int, ...], ...]  # counts[actual][predicted]
 
 
-@dataclass(frozen=True)
-class _Table:
-    """A file read as a table of raw cells: strings from CSV/TSV, JSON values from JSON."""
-
-    columns: tuple[str, ...]
-    rows: list[list[Any]]
-    where: list[str]  # "line 7" or "item 3", for error messages
-    delimited: bool
-
-
 def parse_log(path: str, text: str) -> LogTable:
     """CSV, TSV, JSON lines, a JSON list of objects or a JSON object of lists."""
-    table = _read_table(path, text)
+    table = read_table(path, text)
     if table.delimited and all(_to_float(c) is not None for c in table.columns):
         raise InputError(
             f"{path}: the first line holds numbers, not column names; "
@@ -80,7 +70,7 @@ def parse_log(path: str, text: str) -> LogTable:
 
 def parse_confusion(path: str, text: str) -> ConfusionMatrix:
     """A square matrix (header = predicted, first column = actual) or actual/predicted pairs."""
-    table = _read_table(path, text)
+    table = read_table(path, text)
     cols = table.columns
     if table.delimited and all(_is_count(c) for c in cols):
         # numpy.savetxt writes the matrix without labels: the "header" is its first row.
@@ -124,7 +114,7 @@ def parse_scores(path: str, text: str, column: str | None = None) -> list[float]
             )
         values = plain
     else:
-        table = _read_table(path, text)
+        table = read_table(path, text)
         name = column if column is not None else _only_numeric_column(path, table)
         if name not in table.columns:
             raise InputError(
@@ -145,132 +135,6 @@ def parse_scores(path: str, text: str, column: str | None = None) -> list[float]
     if not values:
         raise InputError(f"{path} holds no scores; expected one number per line or a column")
     return values
-
-
-# --- reading any supported file as a table of raw cells --------------------------------------
-
-
-def _read_table(path: str, text: str) -> _Table:
-    kind = _kind(path, text)
-    if kind in ("csv", "tsv"):
-        return _read_delimited(path, text, "\t" if kind == "tsv" else ",")
-    if kind == "jsonl":
-        return _read_json_lines(path, text)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        if text.lstrip().startswith("{"):
-            return _read_json_lines(path, text)
-        raise InputError(
-            f"{path}: line {exc.lineno}: not valid JSON ({exc.msg}); fix the file"
-        ) from None
-    if isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values()):
-        # Keras' history.history and similar: {"loss": [...], "val_loss": [...]}.
-        n = max(len(v) for v in data.values())
-        records: list[Any] = [
-            {k: (v[i] if i < len(v) else None) for k, v in data.items()} for i in range(n)
-        ]
-    else:
-        records = data if isinstance(data, list) else [data]
-    return _from_records(path, records, [f"item {i + 1}" for i in range(len(records))])
-
-
-def _kind(path: str, text: str) -> str:
-    suffix = path.lower().rsplit(".", 1)[-1] if "." in path else ""
-    if suffix in ("csv", "tsv", "jsonl", "ndjson"):
-        return {"ndjson": "jsonl"}.get(suffix, suffix)
-    if suffix == "tab":
-        return "tsv"
-    start = text.lstrip()[:1]
-    if suffix == "json" or start in ("[", "{"):
-        return "json"
-    first_line = text.lstrip().split("\n", 1)[0]
-    return "tsv" if "\t" in first_line else "csv"
-
-
-def _read_delimited(path: str, text: str, delimiter: str) -> _Table:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header: list[str] | None = None
-    rows: list[list[Any]] = []
-    where: list[str] = []
-    try:
-        for record in reader:
-            if all(not cell.strip() for cell in record):
-                continue
-            if header is None:
-                header = [cell.strip() for cell in record]
-                continue
-            if len(record) != len(header):
-                raise InputError(
-                    f"{path}: line {reader.line_num} has {len(record)} cells but the header "
-                    f"has {len(header)}; every row needs one value per column"
-                )
-            rows.append(record)
-            where.append(f"line {reader.line_num}")
-    except csv.Error as exc:
-        raise InputError(f"{path}: line {reader.line_num}: {exc}; fix the file") from None
-    if header is None:
-        raise InputError(f"{path} is empty; expected a header row and rows of values")
-    _check_columns(path, header)
-    if not rows:
-        raise InputError(f"{path} has a header but no rows; expected at least one row of values")
-    return _Table(tuple(header), rows, where, delimited=True)
-
-
-def _read_json_lines(path: str, text: str) -> _Table:
-    records: list[Any] = []
-    where: list[str] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{path}: line {n}: not valid JSON ({exc.msg}); each line must be one JSON object"
-            ) from None
-        where.append(f"line {n}")
-    return _from_records(path, records, where)
-
-
-def _from_records(path: str, records: Sequence[Any], where: list[str]) -> _Table:
-    if not records:
-        raise InputError(f'{path} is empty; expected JSON objects such as {{"step": 1}}')
-    flat: list[dict[str, Any]] = []
-    for record, at in zip(records, where, strict=True):
-        if not isinstance(record, dict):
-            raise InputError(
-                f"{path}: {at} is a JSON {type(record).__name__}, not an object; "
-                'write one object per record, e.g. {"step": 1, "loss": 0.5}'
-            )
-        flat.append(_flatten(record))
-    columns = list(dict.fromkeys(key for record in flat for key in record))
-    if not columns:
-        raise InputError(f"{path} holds only empty objects; expected keys such as step, loss")
-    rows = [[record.get(c) for c in columns] for record in flat]
-    return _Table(tuple(columns), rows, list(where), delimited=False)
-
-
-def _flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in record.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flatten(value, f"{name}."))
-        else:
-            out[name] = value
-    return out
-
-
-def _check_columns(path: str, header: list[str]) -> None:
-    for i, name in enumerate(header):
-        if not name and i > 0:
-            header[i] = f"column {i + 1}"
-    duplicates = sorted({c for c in header if header.count(c) > 1})
-    if duplicates:
-        raise InputError(
-            f"{path}: the header repeats {', '.join(duplicates)}; give every column its own name"
-        )
 
 
 # --- cells ------------------------------------------------------------------------------------
@@ -324,7 +188,7 @@ def _plain_numbers(text: str) -> list[float] | None:
     return [v for v in numbers if v is not None]
 
 
-def _only_numeric_column(path: str, table: _Table) -> str:
+def _only_numeric_column(path: str, table: Table) -> str:
     numeric = [
         name
         for i, name in enumerate(table.columns)
@@ -365,7 +229,7 @@ def _pair_columns(columns: Sequence[str]) -> tuple[int, int] | None:
     return None if actual is None or predicted is None else (actual, predicted)
 
 
-def _from_pairs(path: str, table: _Table, actual_i: int, predicted_i: int) -> ConfusionMatrix:
+def _from_pairs(path: str, table: Table, actual_i: int, predicted_i: int) -> ConfusionMatrix:
     pairs: list[tuple[str, str]] = []
     for row, where in zip(table.rows, table.where, strict=True):
         actual, predicted = _label(row[actual_i]), _label(row[predicted_i])

@@ -1,106 +1,33 @@
-"""Plots as PNG or SVG bytes, drawn with matplotlib, which is imported only to draw one.
+"""Plots as PNG or SVG bytes: confusion matrices, score distributions and headline metrics.
 
-Same input, same bytes: fixed sizes and dpi, no date or software version in the file's
-metadata, and a fixed salt for the ids that SVG output derives from hashes. Figures are built
-with ``matplotlib.figure.Figure`` directly, so no pyplot state is created or left behind.
+Training curves live in ``curves`` and are re-exported here, so this module is the one place
+callers draw any plot from. Palette, style and deterministic output are ``render``'s; matplotlib
+is imported only to draw a plot, never on import.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from cmlreport.errors import InputError
-from cmlreport.report.plotdata import ConfusionMatrix, LogTable, default_x
+from cmlreport.report.curves import training_curves as training_curves
+from cmlreport.report.plotdata import ConfusionMatrix
+from cmlreport.report.render import BASE_COLOR as BASE_COLOR
+from cmlreport.report.render import DPI as DPI
+from cmlreport.report.render import FORMATS as FORMATS
+from cmlreport.report.render import HEAD_COLOR as HEAD_COLOR
+from cmlreport.report.render import MARK_COLOR as MARK_COLOR
+from cmlreport.report.render import OTHER_COLOR as OTHER_COLOR
+from cmlreport.report.render import no_data, render
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-FORMATS = ("png", "svg")
-DPI = 100
-# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-HEAD_COLOR = "#0072B2"
-OTHER_COLOR = "#E69F00"
-BASE_COLOR = "#6e6e6e"
-MARK_COLOR = "#D55E00"
 # Past this many labels a confusion matrix cell is a few pixels: no numbers in the cells.
 ANNOTATE_MAX_LABELS = 30
 TICK_LABELS_MAX = 40
 LABEL_CHARS = 24
-
-# Typed loosely: matplotlib types the keys as a Literal of every rcParam name.
-_STYLE: dict[Any, Any] = {
-    "figure.facecolor": "white",
-    "axes.facecolor": "white",
-    "axes.edgecolor": "#444444",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "axes.axisbelow": True,
-    "grid.color": "#e0e0e0",
-    "grid.linewidth": 0.8,
-    "axes.titlesize": 11,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 10,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
-    "legend.fontsize": 9,
-    "legend.frameon": False,
-    "font.family": "DejaVu Sans",  # ships with matplotlib: the same glyphs on every machine
-    "svg.hashsalt": "cmlreport",
-}
-# None removes the entry: the version and the date would make every file differ.
-_METADATA: dict[str, dict[str, str | None]] = {
-    "png": {"Software": None},
-    "svg": {"Date": None, "Creator": None},
-}
-
-
-def training_curves(
-    head: LogTable,
-    ys: Sequence[str],
-    x: str | None = None,
-    base: LogTable | None = None,
-    title: str | None = None,
-    fmt: str = "png",
-) -> bytes:
-    """One subplot per y column against x; the base run dashed, this run solid."""
-    ys = list(ys)
-    if not ys:
-        raise InputError("no column to plot; pass --y with a numeric column of the log")
-    for name in [*ys, *([x] if x is not None else [])]:
-        head.column(name)  # raises InputError naming the column and the ones there are
-    x_name = x if x is not None else default_x(head)
-    ncols = 1 if len(ys) == 1 else 2
-    nrows = math.ceil(len(ys) / ncols)
-    figsize = (7.0, 4.0) if len(ys) == 1 else (11.0, 3.2 * nrows + 0.5)
-
-    def draw(fig: Figure) -> None:
-        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        for ax, y in zip(axes, ys, strict=False):
-            if (
-                base is not None
-                and y in base.columns
-                and (x_name is None or x_name in base.columns)
-            ):
-                _curve(ax, base, x_name, y, label="base", color=BASE_COLOR, linestyle="--")
-            if not _curve(ax, head, x_name, y, label="head", color=HEAD_COLOR, linestyle="-"):
-                _no_data(ax)
-            ax.set_title(y)
-            ax.set_xlabel(x_name or "row")
-            ax.set_ylabel(y)
-            if ax.get_legend_handles_labels()[0]:
-                ax.legend()
-        for ax in axes[len(ys) :]:
-            ax.set_visible(False)
-        if title:
-            fig.suptitle(title, fontweight="bold")
-
-    return _render(draw, figsize, fmt)
 
 
 def confusion_matrix(cm: ConfusionMatrix, normalize: bool = False, fmt: str = "png") -> bytes:
@@ -154,7 +81,7 @@ def confusion_matrix(cm: ConfusionMatrix, normalize: bool = False, fmt: str = "p
         what = "normalized by actual, " if normalize else ""
         ax.set_title(f"Confusion matrix ({what}{n} labels, accuracy {accuracy:.3f})")
 
-    return _render(draw, (side + 1.5, side), fmt)
+    return render(draw, (side + 1.5, side), fmt)
 
 
 def delta_histogram(
@@ -175,7 +102,7 @@ def delta_histogram(
                 label=f"{len(values):,} classes",
             )
         else:
-            _no_data(ax)
+            no_data(ax)
         ax.axvline(0.0, color="#222222", linewidth=1.0)
         if threshold is not None:
             t = abs(threshold)
@@ -190,7 +117,7 @@ def delta_histogram(
         if ax.get_legend_handles_labels()[0]:
             ax.legend()
 
-    return _render(draw, (7.0, 4.0), fmt)
+    return render(draw, (7.0, 4.0), fmt)
 
 
 def score_overlay(
@@ -207,7 +134,7 @@ def score_overlay(
     def draw(fig: Figure) -> None:
         ax = fig.subplots()
         if not va and not vb:
-            _no_data(ax)
+            no_data(ax)
         else:
             bins = _bins(va + vb)
             for values, label, color in ((va, label_a, HEAD_COLOR), (vb, label_b, OTHER_COLOR)):
@@ -230,7 +157,7 @@ def score_overlay(
         if ax.get_legend_handles_labels()[0]:
             ax.legend()
 
-    return _render(draw, (7.0, 4.0), fmt)
+    return render(draw, (7.0, 4.0), fmt)
 
 
 def headline_bars(
@@ -273,59 +200,10 @@ def headline_bars(
         ax.set_ylabel("value")
         ax.legend()
 
-    return _render(draw, (min(14.0, max(6.0, 1.1 * n + 2.0)), 4.0), fmt)
+    return render(draw, (min(14.0, max(6.0, 1.1 * n + 2.0)), 4.0), fmt)
 
 
 # --- shared --------------------------------------------------------------------------------
-
-
-def _render(draw: Callable[[Figure], None], figsize: tuple[float, float], fmt: str) -> bytes:
-    if fmt not in FORMATS:
-        raise InputError(f"unknown plot format {fmt!r}; use one of {', '.join(FORMATS)}")
-    import matplotlib
-
-    # CI machines have no display: never let matplotlib probe for a GUI backend, unless the
-    # host program already chose one through pyplot.
-    if "matplotlib.pyplot" not in sys.modules:
-        matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    buffer = io.BytesIO()
-    with matplotlib.rc_context(_STYLE):
-        fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
-        draw(fig)
-        fig.savefig(buffer, format=fmt, dpi=DPI, metadata=_METADATA[fmt])
-    return buffer.getvalue()
-
-
-def _curve(
-    ax: Axes, log: LogTable, x: str | None, y: str, *, label: str, color: str, linestyle: str
-) -> bool:
-    ys = log.column(y)
-    xs: Sequence[float | None] = log.column(x) if x is not None else range(len(ys))
-    # Sparse columns (validation logged every N steps) would otherwise be all gaps.
-    points = [
-        (a, b)
-        for a, b in zip(xs, ys, strict=True)
-        if a is not None and b is not None and _ok(a) and _ok(b)
-    ]
-    if not points:
-        return False
-    ax.plot(
-        [p[0] for p in points],
-        [p[1] for p in points],
-        label=label,
-        color=color,
-        linestyle=linestyle,
-        linewidth=1.6,
-        marker="o" if len(points) <= 30 else None,
-        markersize=3.5,
-    )
-    return True
-
-
-def _no_data(ax: Axes) -> None:
-    ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center", va="center")
 
 
 def _bins(values: Sequence[float]) -> Any:
