@@ -6,6 +6,7 @@ draws the automatic charts; the CLI only parses flags and maps errors to exit co
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from pathlib import Path
 from cmlreport.ci import CiContext
 from cmlreport.config import Settings
 from cmlreport.errors import GitError, InputError
-from cmlreport.metrics.diff import MetricDiff, diff_metrics, is_number
+from cmlreport.metrics.diff import MetricDiff, Verdict, diff_metrics, is_number
 from cmlreport.metrics.direction import Directions
 from cmlreport.metrics.gates import GateResult, evaluate_gates, parse_gates
 from cmlreport.metrics.load import (
@@ -267,20 +268,21 @@ def _charts(
     from cmlreport.report import plots
 
     plot_dir.mkdir(parents=True, exist_ok=True)
-    if numeric and any(d.has_old for d in numeric):
+    moved = [d for d in numeric if d.rel_delta is not None and math.isfinite(d.rel_delta)]
+    if moved:
         path = plot_dir / "headline.png"
         path.write_bytes(
-            plots.headline_bars(
-                [d.key for d in numeric],
-                [float(d.old) if is_number(d.old) else None for d in numeric],  # type: ignore[arg-type]
-                [float(d.new) for d in numeric],  # type: ignore[arg-type]
+            plots.headline_changes(
+                [d.key for d in moved],
+                [100 * (d.rel_delta or 0.0) for d in moved],
+                [_good(d) for d in moved],
             )
         )
         files.append(path)
         headline_charts.append(
             Chart(
                 "headline",
-                image=Image("Headline metrics: base vs head", _relative(path, report_dir)),
+                image=Image("Headline metrics: change vs base", _relative(path, report_dir)),
             )
         )
     for s in slices:
@@ -294,6 +296,12 @@ def _charts(
             image=Image(f"Per-class {s.metric} deltas ({s.table})", _relative(path, report_dir)),
         )
     return headline_charts, slice_charts, files
+
+
+def _good(d: MetricDiff) -> bool | None:
+    if d.verdict is Verdict.BETTER:
+        return True
+    return False if d.verdict is Verdict.WORSE else None
 
 
 def _safe_name(name: str) -> str:

@@ -103,9 +103,11 @@ def _metric_row(d: MetricDiff, precision: int) -> str:
     base = escape_cell(fmt_value(d.old, precision)) if d.has_old else "—"
     head = escape_cell(fmt_value(d.new, precision)) if d.has_new else "—"
     name = escape_cell(d.key)
-    hint = escape_html(direction_hint(d.direction))
+    if d.numeric:
+        # Hovering the name tells which way is better; text values have no direction.
+        name = f'<span title="{escape_html(direction_hint(d.direction))}">{name}</span>'
     return (
-        f'| <span title="{hint}">{name}</span> | {base} | {head} | '
+        f"| {name} | {base} | {head} | "
         f"{fmt_delta(d.delta, precision)} | {fmt_percent(d.rel_delta)} | {mark(d)} |"
     )
 

@@ -203,6 +203,44 @@ def headline_bars(
     return render(draw, (min(14.0, max(6.0, 1.1 * n + 2.0)), 4.0), fmt)
 
 
+GOOD_COLOR = "#009E73"  # Okabe-Ito bluish green
+
+
+def headline_changes(
+    names: Sequence[str],
+    percents: Sequence[float],
+    good: Sequence[bool | None],
+    fmt: str = "png",
+) -> bytes:
+    """Relative change of each headline metric against base, one horizontal bar each.
+
+    Metrics live on different scales (accuracy 0.9, training time 845 s), so bars of raw values
+    hide the story; percentages on one axis, coloured by whether the move is good, tell it.
+    """
+    if not len(names) == len(percents) == len(good):
+        raise ValueError(f"{len(names)} names, {len(percents)} changes and {len(good)} verdicts")
+    n = len(names)
+    colors = [GOOD_COLOR if g else MARK_COLOR if g is False else BASE_COLOR for g in good]
+
+    def draw(fig: Figure) -> None:
+        ax = fig.subplots()
+        if not n:
+            no_data(ax)
+            return
+        rows = list(range(n))[::-1]  # first metric on top
+        bars = ax.barh(rows, list(percents), color=colors, height=0.6)
+        ax.bar_label(bars, labels=[f"{p:+.1f}%" for p in percents], fontsize=8, padding=3)
+        ax.set_yticks(rows, [_short(name) for name in names])
+        ax.axvline(0.0, color="#222222", linewidth=0.8)
+        ax.grid(False, axis="y")
+        span = max((abs(p) for p in percents), default=1.0) or 1.0
+        ax.set_xlim(-span * 1.3, span * 1.3)
+        ax.set_xlabel("change vs base (%)")
+        ax.set_title("Headline metrics: change vs base (green = better, red = worse)")
+
+    return render(draw, (8.0, max(2.2, 0.38 * n + 1.2)), fmt)
+
+
 # --- shared --------------------------------------------------------------------------------
 
 

@@ -53,6 +53,9 @@ PLOTS: dict[str, Callable[[str], bytes]] = {
     "bars": lambda fmt: plots.headline_bars(
         ["accuracy", "f1", "recall"], [0.91, 0.88, None], [0.93, 0.87, 0.25], fmt=fmt
     ),
+    "changes": lambda fmt: plots.headline_changes(
+        ["accuracy", "fresh.recall", "latency"], [2.2, -37.5, 0.0], [True, False, None], fmt=fmt
+    ),
 }
 
 
@@ -209,6 +212,12 @@ def test_headline_bars_label_each_bar_and_skip_a_missing_base() -> None:
     assert {"accuracy", "f1", "recall", "base", "head"} <= set(texts)
     assert {"0.91", "0.93", "0.88", "0.87", "0.25"} <= set(texts)
     assert len([t for t in texts if re.fullmatch(r"0\.\d+", t) and t in {"0.91", "0.88"}]) == 2
+
+
+def test_headline_changes_label_each_bar_with_its_percentage() -> None:
+    texts = svg_texts(drawn("changes", "svg"))
+    assert {"accuracy", "fresh.recall", "latency"} <= set(texts)
+    assert {"+2.2%", "-37.5%", "+0.0%"} <= set(texts)
 
 
 def test_unknown_columns_and_formats_are_input_errors() -> None:
