@@ -6,16 +6,15 @@ draws the automatic charts; the CLI only parses flags and maps errors to exit co
 
 from __future__ import annotations
 
-import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cmlreport.charts import draw_charts, relative_link
 from cmlreport.ci import CiContext
 from cmlreport.config import Settings
 from cmlreport.errors import GitError, InputError
-from cmlreport.metrics.diff import MetricDiff, Verdict, diff_metrics, is_number
+from cmlreport.metrics.diff import MetricDiff, diff_metrics
 from cmlreport.metrics.direction import Directions
 from cmlreport.metrics.gates import GateResult, evaluate_gates, parse_gates
 from cmlreport.metrics.load import (
@@ -28,7 +27,6 @@ from cmlreport.metrics.model import MetricSet
 from cmlreport.metrics.slices import SliceSummary, pick_metric_column, summarize_slices
 from cmlreport.report.markdown import (
     GITLAB_NOTE_LIMIT,
-    Chart,
     Image,
     ReportData,
     Revisions,
@@ -194,10 +192,6 @@ def find_images(paths: Sequence[str]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def _relative(target: Path, report_dir: Path) -> str:
-    return Path(os.path.relpath(target.resolve(), report_dir.resolve())).as_posix()
-
-
 def _slice_summaries(runs: Runs, opts: ReportOptions, directions: Directions) -> list[SliceSummary]:
     out: list[SliceSummary] = []
     wanted = opts.slice_metric
@@ -225,89 +219,6 @@ def _slice_summaries(runs: Runs, opts: ReportOptions, directions: Directions) ->
     return out
 
 
-def _charts(
-    diffs: Sequence[MetricDiff],
-    headline: Sequence[MetricDiff],
-    slices: Sequence[SliceSummary],
-    opts: ReportOptions,
-) -> tuple[list[Chart], dict[str, Chart], list[Path]]:
-    """Automatic charts: headline base-vs-head bars and a histogram per slice table."""
-    if opts.charts == "none":
-        return [], {}, []
-    numeric = [d for d in headline if is_number(d.new)][:12]
-    report_dir = opts.output.parent
-    plot_dir = report_dir / f"{opts.output.stem}-plots"
-    headline_charts: list[Chart] = []
-    slice_charts: dict[str, Chart] = {}
-    files: list[Path] = []
-    if opts.charts == "mermaid":
-        from cmlreport.report import mermaid
-
-        if numeric:
-            values = [float(d.new) for d in numeric]  # type: ignore[arg-type]
-            headline_charts.append(
-                Chart(
-                    "headline",
-                    mermaid=mermaid.bar_chart(
-                        "Headline metrics (head)", [d.key for d in numeric], values
-                    ),
-                )
-            )
-        for s in slices:
-            if s.histogram.counts:
-                cats = [f"{e:+.2f}" for e in s.histogram.edges[:-1]]
-                slice_charts[s.table] = Chart(
-                    s.table,
-                    mermaid=mermaid.bar_chart(
-                        f"Per-class {s.metric} delta (labels per bin)",
-                        cats,
-                        [float(c) for c in s.histogram.counts],
-                    ),
-                )
-        return headline_charts, slice_charts, files
-    from cmlreport.report import plots
-
-    plot_dir.mkdir(parents=True, exist_ok=True)
-    moved = [d for d in numeric if d.rel_delta is not None and math.isfinite(d.rel_delta)]
-    if moved:
-        path = plot_dir / "headline.png"
-        path.write_bytes(
-            plots.headline_changes(
-                [d.key for d in moved],
-                [100 * (d.rel_delta or 0.0) for d in moved],
-                [_good(d) for d in moved],
-            )
-        )
-        files.append(path)
-        headline_charts.append(
-            Chart(
-                "headline",
-                image=Image("Headline metrics: change vs base", _relative(path, report_dir)),
-            )
-        )
-    for s in slices:
-        if not s.deltas:
-            continue
-        path = plot_dir / f"slices-{_safe_name(s.table)}.png"
-        path.write_bytes(plots.delta_histogram(s.deltas, s.metric, threshold=s.threshold))
-        files.append(path)
-        slice_charts[s.table] = Chart(
-            s.table,
-            image=Image(f"Per-class {s.metric} deltas ({s.table})", _relative(path, report_dir)),
-        )
-    return headline_charts, slice_charts, files
-
-
-def _good(d: MetricDiff) -> bool | None:
-    if d.verdict is Verdict.BETTER:
-        return True
-    return False if d.verdict is Verdict.WORSE else None
-
-
-def _safe_name(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:80] or "table"
-
-
 def build_report(
     runs: Runs, opts: ReportOptions, full_report_hint: str | None = None
 ) -> BuiltReport:
@@ -318,11 +229,11 @@ def build_report(
     results = evaluate_gates(gates, diffs)
     slices = _slice_summaries(runs, opts, directions)
     images = [
-        Image(p.stem.replace("_", " ").replace("-", " "), _relative(p, opts.output.parent))
+        Image(p.stem.replace("_", " ").replace("-", " "), relative_link(p, opts.output.parent))
         for p in find_images(opts.plots)
     ]
     headline = choose_headline(diffs, opts.headline, [r.key for r in results])
-    charts, slice_charts, files = _charts(diffs, headline, slices, opts)
+    charts, slice_charts, files = draw_charts(headline, slices, opts.charts, opts.output)
     data = ReportData(
         title=opts.title,
         diffs=diffs,

@@ -1,0 +1,107 @@
+"""Automatic charts for the report: drawn from the diff and slice summaries, written next to it.
+
+PNG files (matplotlib, imported only here and only when drawing) or mermaid blocks that need
+no image hosting at all.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from cmlreport.metrics.diff import MetricDiff, Verdict, is_number
+from cmlreport.metrics.slices import SliceSummary
+from cmlreport.report.markdown import Chart, Image
+
+MAX_HEADLINE_BARS = 12
+
+
+def relative_link(target: Path, report_dir: Path) -> str:
+    """How the report links a file: relative to the report, so it renders locally too."""
+    return Path(os.path.relpath(target.resolve(), report_dir.resolve())).as_posix()
+
+
+def _good(d: MetricDiff) -> bool | None:
+    if d.verdict is Verdict.BETTER:
+        return True
+    return False if d.verdict is Verdict.WORSE else None
+
+
+def _safe_name(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:80] or "table"
+
+
+def _moved(headline: Sequence[MetricDiff]) -> list[MetricDiff]:
+    """Numeric headline metrics with a finite relative change: what a change chart can show."""
+    numeric = [d for d in headline if is_number(d.new)][:MAX_HEADLINE_BARS]
+    return [d for d in numeric if d.rel_delta is not None and math.isfinite(d.rel_delta)]
+
+
+def draw_charts(
+    headline: Sequence[MetricDiff],
+    slices: Sequence[SliceSummary],
+    kind: str,
+    report_path: Path,
+) -> tuple[list[Chart], dict[str, Chart], list[Path]]:
+    """Headline change chart and one delta histogram per slice table.
+
+    ``kind`` is png, mermaid or none. Returns the headline charts, the slice charts by table
+    name, and the files written.
+    """
+    if kind == "none":
+        return [], {}, []
+    moved = _moved(headline)
+    percents = [100 * (d.rel_delta or 0.0) for d in moved]
+    if kind == "mermaid":
+        return (*_mermaid(moved, percents, slices), [])
+    from cmlreport.report import plots
+
+    report_dir = report_path.parent
+    plot_dir = report_dir / f"{report_path.stem}-plots"
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    headline_charts: list[Chart] = []
+    slice_charts: dict[str, Chart] = {}
+    files: list[Path] = []
+    if moved:
+        path = plot_dir / "headline.png"
+        path.write_bytes(
+            plots.headline_changes([d.key for d in moved], percents, [_good(d) for d in moved])
+        )
+        files.append(path)
+        alt = "Headline metrics: change vs base"
+        headline_charts.append(Chart("headline", image=Image(alt, relative_link(path, report_dir))))
+    for s in slices:
+        if not s.deltas:
+            continue
+        path = plot_dir / f"slices-{_safe_name(s.table)}.png"
+        path.write_bytes(plots.delta_histogram(s.deltas, s.metric, threshold=s.threshold))
+        files.append(path)
+        alt = f"Per-class {s.metric} deltas ({s.table})"
+        slice_charts[s.table] = Chart(s.table, image=Image(alt, relative_link(path, report_dir)))
+    return headline_charts, slice_charts, files
+
+
+def _mermaid(
+    moved: Sequence[MetricDiff], percents: Sequence[float], slices: Sequence[SliceSummary]
+) -> tuple[list[Chart], dict[str, Chart]]:
+    from cmlreport.report import mermaid
+
+    headline_charts: list[Chart] = []
+    if moved:
+        block = mermaid.bar_chart(
+            "Headline metrics: change vs base (%)", [d.key for d in moved], percents, y_label="%"
+        )
+        headline_charts.append(Chart("headline", mermaid=block))
+    slice_charts: dict[str, Chart] = {}
+    for s in slices:
+        if s.histogram.counts:
+            block = mermaid.bar_chart(
+                f"Per-class {s.metric} delta (labels per bin)",
+                [f"{e:+.2f}" for e in s.histogram.edges[:-1]],
+                [float(c) for c in s.histogram.counts],
+                y_label="labels",
+            )
+            slice_charts[s.table] = Chart(s.table, mermaid=block)
+    return headline_charts, slice_charts
