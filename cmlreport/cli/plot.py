@@ -17,6 +17,7 @@ from cmlreport.report.plotdata import (
     parse_log,
     parse_scores,
 )
+from cmlreport.textfile import read_text
 
 # Without --y every numeric column gets a subplot; past this many the image is a wall.
 DEFAULT_CURVES_MAX = 12
@@ -56,7 +57,7 @@ def curves(
     if base_rev is not None and no_base:
         raise InputError("--base and --no-base contradict each other; pass only one of them")
     fmt = _output_format(output, as_mermaid=as_mermaid)
-    head = parse_log(log, _read_text(log))
+    head = parse_log(log, read_text(log))
     x = x_col if x_col is not None else default_x(head)
     if x is not None:
         head.column(x)  # an unknown --x fails here, naming the file and its columns
@@ -80,7 +81,7 @@ def curves(
 def confusion(file: str, normalize: bool, output: str | None) -> None:
     """A confusion matrix from a square table or actual,predicted pairs."""
     fmt = _output_format(output)
-    matrix = parse_confusion(file, _read_text(file))
+    matrix = parse_confusion(file, read_text(file))
     assert output is not None
     _write(output, plots.confusion_matrix(matrix, normalize=normalize, fmt=fmt))
 
@@ -108,8 +109,8 @@ def drift(
     confidence on the test set and on fresh data).
     """
     fmt = _output_format(output)
-    scores_a = parse_scores(a, _read_text(a), column)
-    scores_b = parse_scores(b, _read_text(b), column)
+    scores_a = parse_scores(a, read_text(a), column)
+    scores_b = parse_scores(b, read_text(b), column)
     same_stem = Path(a).stem == Path(b).stem
     default_a, default_b = (a, b) if same_stem else (Path(a).stem, Path(b).stem)
     assert output is not None
@@ -204,20 +205,6 @@ def _curve_chart(
         return mermaid.line_chart(chart_title, steps, series, x_label=x or "row", y_label=y)
     except ValueError:
         raise InputError(f"{head.source}: column {y} has no numbers to chart") from None
-
-
-def _read_text(path: str) -> str:
-    try:
-        # utf-8-sig: spreadsheet exports often start with a byte-order mark.
-        return Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path} does not exist; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory; pass the data file inside it") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text; save it as UTF-8 CSV, TSV or JSON") from None
-    except OSError as exc:
-        raise InputError(f"{path} cannot be read ({exc.strerror})") from None
 
 
 def _write(output: str, data: bytes) -> None:

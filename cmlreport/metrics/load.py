@@ -42,6 +42,7 @@ from cmlreport.metrics.records import (
     is_scalar,
     key_text,
 )
+from cmlreport.textfile import read_text
 
 _EXTENSIONS = {
     ".json": "json",
@@ -133,36 +134,13 @@ def read_metric_files(paths: Sequence[str | Path]) -> list[tuple[str, MetricSet]
         seen.add(identity)
         name = metrics_file_name(path)
         fmt = detect_format(name)  # before reading: a wrong extension is the clearer message
-        sets.append((name, parse_metrics(name, _read_text(path, name), fmt)))
+        sets.append((name, parse_metrics(name, read_text(path, name, inside="metrics files"), fmt)))
     return sets
 
 
 def load_metric_files(paths: Sequence[str | Path]) -> MetricSet:
     """Read, parse and merge metrics files; a path given twice is read once."""
     return merge_metric_sets(read_metric_files(paths))
-
-
-def _read_text(path: Path, name: str) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(
-            f"{name}: file not found; check the path (relative to the current directory)"
-        ) from None
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a directory; pass the metrics files inside it") from None
-    except PermissionError:
-        raise InputError(f"{name}: permission denied; make the file readable") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read the file: {exc.strerror or exc}") from None
-    try:
-        # utf-8-sig: editors on Windows add a byte-order mark that json.loads would reject.
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save the file as UTF-8"
-        ) from None
 
 
 def _reject_repeated_paths(sets: Sequence[tuple[str, MetricSet]]) -> None:
