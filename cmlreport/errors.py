@@ -33,9 +33,21 @@ class GitError(CmlReportError):
 
 
 class RemoteError(CmlReportError):
-    """A forge or cloud call failed after retries (exit 3)."""
+    """A forge or cloud call failed after retries (exit 3).
+
+    ``transient`` says the failure may have happened after the server applied the request
+    (a timeout, a 502 from a proxy): a write must be checked before it is tried again.
+    """
 
     exit_code = 3
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class NoWriteAccess(RemoteError):
+    """The token may read but not write here: a fork's pull request, or missing permissions."""
 
 
 class GateFailed(CmlReportError):

@@ -14,6 +14,7 @@ import click
 
 from cmlreport import __version__
 from cmlreport.errors import CmlReportError
+from cmlreport.secrets import mask
 
 # name -> (module, attribute, one-line help shown by `cmlreport --help` without importing it)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -61,28 +62,38 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
-        except CmlReportError as exc:
-            if ctx.find_root().params.get("debug"):
-                raise
-            click.echo(f"cmlreport: error: {exc.message}", err=True)
-            sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
             click.echo("cmlreport: interrupted", err=True)
             sys.exit(130)
+        except CmlReportError as exc:
+            if debug:
+                _print_traceback()
+            click.echo(mask(f"cmlreport: error: {exc.message}"), err=True)
+            sys.exit(exc.exit_code)
         except Exception as exc:
-            if ctx.find_root().params.get("debug"):
-                raise
+            if debug:
+                _print_traceback()
             first = str(exc).splitlines()[0] if str(exc) else ""
             click.echo(
-                f"cmlreport: internal error: {type(exc).__name__}: {first} "
-                "(this is a bug; rerun with --debug and report the traceback)",
+                mask(
+                    f"cmlreport: internal error: {type(exc).__name__}: {first} "
+                    "(this is a bug; rerun with --debug and report the traceback)"
+                ),
                 err=True,
             )
             sys.exit(EXIT_INTERNAL)
+
+
+def _print_traceback() -> None:
+    import traceback
+
+    # Masked like every other line: a token can sit in an exception message or a URL.
+    click.echo(mask(traceback.format_exc()), err=True, nl=False)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -13,7 +13,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def warn(message: str) -> None:
-    click.echo(f"cmlreport: warning: {message}", err=True)
+    from cmlreport.secrets import mask
+
+    click.echo(mask(f"cmlreport: warning: {message}"), err=True)
 
 
 def metrics_options(func: F) -> F:

@@ -1,0 +1,1 @@
+"""Where reports are posted: the Forge protocol and its GitHub and GitLab implementations."""

@@ -1,0 +1,125 @@
+"""The forge-neutral vocabulary: targets, comments, images, checks and the Forge protocol.
+
+The CLI speaks only these types, so it never knows whether it talks to GitHub or GitLab.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from cmlreport.errors import InputError
+
+
+class TargetKind(str, Enum):
+    PR = "pr"  # a GitHub pull request or a GitLab merge request
+    COMMIT = "commit"
+    ISSUE = "issue"
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What the user asked for with ``--target``: ``auto``, ``pr``, ``pr/N``, ``commit``,
+    ``commit/SHA`` or ``issue/N``. ``kind`` None means auto."""
+
+    kind: TargetKind | None
+    number: int | None = None
+    sha: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved place to post: a PR/MR or issue by number, or a commit by full sha."""
+
+    kind: TargetKind
+    number: int | None = None
+    sha: str | None = None
+
+    def describe(self) -> str:
+        if self.kind is TargetKind.COMMIT:
+            return f"commit {(self.sha or '?')[:7]}"
+        noun = "pull request" if self.kind is TargetKind.PR else "issue"
+        return f"{noun} #{self.number}"
+
+
+_TARGET = re.compile(r"^(?:(auto)|(pr|issue|commit)(?:/(.+))?)$")
+_SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
+
+
+def parse_target(spec: str) -> TargetSpec:
+    m = _TARGET.match(spec.strip())
+    if not m:
+        raise InputError(
+            f"--target {spec!r}: expected auto, pr, pr/N, commit, commit/SHA or issue/N"
+        )
+    if m[1]:
+        return TargetSpec(None)
+    kind, arg = TargetKind(m[2]), m[3]
+    if kind is TargetKind.COMMIT:
+        if arg is not None and not _SHA.match(arg):
+            raise InputError(f"--target {spec!r}: {arg!r} is not a commit sha")
+        return TargetSpec(kind, sha=arg.lower() if arg else None)
+    if arg is None:
+        if kind is TargetKind.ISSUE:
+            raise InputError(f"--target {spec!r}: name the issue, e.g. issue/12")
+        return TargetSpec(kind)
+    if not arg.isdigit() or int(arg) < 1:
+        raise InputError(f"--target {spec!r}: {arg!r} is not a {kind.value} number")
+    return TargetSpec(kind, number=int(arg))
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    body: str
+    author: str
+    url: str  # the page a human opens (html_url / web_url)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    url: str
+    conclusion: str
+
+
+@dataclass(frozen=True)
+class LocalImage:
+    """An image the report references by a local path (or a data: URI), read and validated."""
+
+    ref: str  # exactly as written in the markdown, so it can be replaced there
+    name: str  # a file name for it, e.g. loss.png
+    data: bytes
+    content_type: str  # image/png, image/svg+xml, image/jpeg, image/gif, image/webp
+
+
+class Forge(Protocol):
+    """One forge, one repository, one token. Every method raises RemoteError (exit 3) after
+    bounded retries, or InputError for what the user must fix (token, permissions, target)."""
+
+    name: str  # "GitHub" / "GitLab", for messages
+    comment_limit: int  # characters a comment body may hold
+
+    def resolve_target(self, spec: TargetSpec) -> Target:
+        """``auto`` and bare ``pr``/``commit`` from the CI context or the current branch."""
+        ...
+
+    def find_comment(self, target: Target, marker: str) -> Comment | None:
+        """The newest comment on ``target`` containing ``marker`` written by this token's user."""
+        ...
+
+    def create_comment(self, target: Target, body: str) -> Comment: ...
+
+    def update_comment(self, target: Target, comment: Comment, body: str) -> Comment: ...
+
+    def publish_images(self, images: Sequence[LocalImage], target: Target) -> Mapping[str, str]:
+        """Upload what is not there yet; returns image ref -> URL to put in the markdown."""
+        ...
+
+    def set_check(
+        self, name: str, conclusion: str, title: str, summary: str, details_url: str | None
+    ) -> CheckResult:
+        """A check run (GitHub) or commit status (GitLab) on the head commit."""
+        ...

@@ -1,0 +1,111 @@
+"""The sticky-comment rules against an in-memory forge (our own protocol, no client library)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pytest
+
+from cmlreport.errors import InputError, RemoteError
+from cmlreport.forges.base import CheckResult, Comment, LocalImage, Target, TargetKind, TargetSpec
+from cmlreport.forges.sticky import marker, post_sticky, with_marker
+
+PR = Target(TargetKind.PR, number=7)
+
+
+class MemoryForge:
+    name = "memory"
+    comment_limit = 65_536
+
+    def __init__(self) -> None:
+        self.comments: list[Comment] = []
+        self.writes = 0
+        self.fail_creates: list[tuple[bool, bool]] = []  # (apply first?, transient?)
+
+    def resolve_target(self, spec: TargetSpec) -> Target:
+        return PR
+
+    def find_comment(self, target: Target, marker: str) -> Comment | None:
+        return next((c for c in reversed(self.comments) if marker in c.body), None)
+
+    def create_comment(self, target: Target, body: str) -> Comment:
+        self.writes += 1
+        comment = Comment(len(self.comments) + 1, body, "bot", f"u/{len(self.comments) + 1}")
+        if self.fail_creates:
+            applied, transient = self.fail_creates.pop(0)
+            if applied:
+                self.comments.append(comment)
+            raise RemoteError("timed out", transient=transient)
+        self.comments.append(comment)
+        return comment
+
+    def update_comment(self, target: Target, comment: Comment, body: str) -> Comment:
+        self.writes += 1
+        new = Comment(comment.id, body, comment.author, comment.url)
+        self.comments = [new if c.id == comment.id else c for c in self.comments]
+        return new
+
+    def publish_images(self, images: Sequence[LocalImage], target: Target) -> Mapping[str, str]:
+        return {}
+
+    def set_check(
+        self, name: str, conclusion: str, title: str, summary: str, details_url: str | None
+    ) -> CheckResult:
+        return CheckResult("", conclusion)
+
+
+def test_first_post_then_update_then_unchanged() -> None:
+    forge = MemoryForge()
+    assert post_sticky(forge, PR, "v1", "train").action == "created"
+    assert post_sticky(forge, PR, "v2", "train").action == "updated"
+    assert post_sticky(forge, PR, "v2", "train").action == "unchanged"
+    assert len(forge.comments) == 1 and forge.writes == 2
+    assert forge.comments[0].body == with_marker("v2", "train")
+
+
+def test_two_keys_two_comments() -> None:
+    forge = MemoryForge()
+    post_sticky(forge, PR, "a", "train")
+    post_sticky(forge, PR, "b", "eval")
+    assert len(forge.comments) == 2
+
+
+def test_timeout_after_the_write_landed_does_not_post_twice() -> None:
+    forge = MemoryForge()
+    forge.fail_creates = [(True, True)]
+    outcome = post_sticky(forge, PR, "body", "train")
+    assert outcome.action == "created" and len(forge.comments) == 1 and forge.writes == 1
+
+
+def test_transient_failure_before_the_write_is_retried() -> None:
+    forge = MemoryForge()
+    forge.fail_creates = [(False, True), (False, True)]
+    assert post_sticky(forge, PR, "body", "train").action == "created"
+    assert len(forge.comments) == 1 and forge.writes == 3
+
+
+def test_a_permanent_error_is_not_retried() -> None:
+    forge = MemoryForge()
+    forge.fail_creates = [(False, False)]
+    with pytest.raises(RemoteError):
+        post_sticky(forge, PR, "body", "train")
+    assert forge.writes == 1
+
+
+def test_no_sticky_posts_every_time_but_never_twice_on_retry() -> None:
+    forge = MemoryForge()
+    post_sticky(forge, PR, "body", "train", sticky=False)
+    forge.fail_creates = [(True, True)]
+    post_sticky(forge, PR, "body", "train", sticky=False)
+    assert len(forge.comments) == 2
+
+
+def test_marker_is_first_and_old_markers_are_replaced() -> None:
+    body = with_marker("<!-- cmlreport:old -->\n## Report\n", "train")
+    assert body.splitlines()[0] == "<!-- cmlreport:train -->"
+    assert "cmlreport:old" not in body
+
+
+def test_bad_key() -> None:
+    with pytest.raises(InputError, match="--key"):
+        marker("x -->")
