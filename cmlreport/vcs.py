@@ -170,3 +170,14 @@ def _repo_relative(path: Path, root: Path, cwd: Path) -> str:
         except ValueError:
             continue
     raise InputError(f"{path} is outside the git repository at {root}; give a path inside it")
+
+
+def origin_url(cwd: Path | None = None) -> str | None:
+    """The fetch URL of ``origin``, or None when there is no such remote."""
+    return Clone(repo_root(cwd), provider="local").output(["remote", "get-url", REMOTE]) or None
+
+
+def current_branch(cwd: Path | None = None) -> str | None:
+    """The checked-out branch, or None on a detached HEAD (as in most CI checkouts)."""
+    clone = Clone(repo_root(cwd), provider="local")
+    return clone.output(["symbolic-ref", "--quiet", "--short", "HEAD"]) or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,3 +57,35 @@ def fit(sections: Sequence[Section], footer: str, budget: int, hint: str | None)
         room = max(budget - len(notice), 0)
         text = text[:room].rsplit("\n", 1)[0] + notice
     return text
+
+
+# Where an existing report may be cut: before a heading or a collapsible block.
+_BOUNDARY = re.compile(r"^(?=#{1,6} |<details>)", re.MULTILINE)
+_FOOTER = re.compile(r"^---\n<sub>.*\Z", re.MULTILINE | re.DOTALL)
+
+
+def cut_markdown(md: str, budget: int, hint: str | None) -> str:
+    """Fit an already rendered report (a file given to send-comment) into ``budget``.
+
+    The first section and the footer are kept; later sections are left out from the end and
+    named in the notice, as ``fit`` does for a report being built.
+    """
+    if len(md) <= budget:
+        return md
+    footer_match = _FOOTER.search(md)
+    footer = footer_match.group(0).rstrip() if footer_match else ""
+    body = md[: footer_match.start()] if footer_match else md
+    chunks = [c.strip("\n") for c in _BOUNDARY.split(body) if c.strip()]
+    if len(chunks) > 1 and not _BOUNDARY.search(chunks[0]):
+        # Hidden markers above the title belong with it: the title section is what stays.
+        chunks[:2] = [f"{chunks[0]}\n{chunks[1]}"]
+    sections = [Section(_chunk_name(c), c, required=(i == 0)) for i, c in enumerate(chunks)]
+    return fit(sections, footer, budget, hint)
+
+
+def _chunk_name(chunk: str) -> str:
+    first = chunk.splitlines()[0]
+    if first.startswith("<details>"):
+        summary = re.search(r"<summary>(.*?)</summary>", chunk)
+        return summary[1] if summary else "details"
+    return first.lstrip("#").strip() or "a section"

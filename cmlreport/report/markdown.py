@@ -6,6 +6,7 @@ GitHub comments hold 65,536 characters, GitLab notes 1,000,000: the budget is a 
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -290,10 +291,26 @@ def _footer(data: ReportData) -> str:
     return "---\n<sub>" + " · ".join(bits) + "</sub>"
 
 
+_GATES_MARKER = re.compile(r"<!-- cmlreport-gates: passed=(\d+) failed=(\d+) -->")
+
+
+def gates_marker(gates: Sequence[GateResult]) -> str:
+    """Hidden in the report so `cmlreport check` can set its conclusion from the file alone."""
+    failed = sum(1 for g in gates if not g.passed)
+    return f"<!-- cmlreport-gates: passed={len(gates) - failed} failed={failed} -->"
+
+
+def read_gates_marker(md: str) -> tuple[int, int] | None:
+    """(passed, failed) as recorded by ``gates_marker``, or None for a report without gates."""
+    m = _GATES_MARKER.search(md)
+    return (int(m[1]), int(m[2])) if m else None
+
+
 def build_sections(data: ReportData) -> list[Section]:
-    sections = [
-        Section("title", f"## {escape_cell(data.title)}\n\n{_summary_line(data)}", required=True)
-    ]
+    title = f"## {escape_cell(data.title)}\n\n{_summary_line(data)}"
+    if data.gates:
+        title = f"{gates_marker(data.gates)}\n{title}"
+    sections = [Section("title", title, required=True)]
     if data.notes:
         notes = "\n".join(f"> {escape_cell(n)}" for n in data.notes)
         sections.append(Section("notes", notes, required=True))

@@ -32,3 +32,22 @@ def test_required_sections_are_kept_and_hard_cut_last():
     sections = [Section("title", "line\n" * 400, required=True)]
     text = fit(sections, "F", 500, None)
     assert len(text) <= 500 and text.rstrip().endswith("Cut at 500 characters.")
+
+
+def test_cut_markdown_keeps_the_head_and_footer_and_names_what_it_left_out():
+    from cmlreport.report.budget import cut_markdown
+
+    md = (
+        "<!-- x -->\n## Report\n\nsummary\n\n### Headline metrics\n\n" + "h" * 100 + "\n\n"
+        "### Slices: per_class\n\n" + "s" * 3000 + "\n\n"
+        "<details><summary>All metrics (9)</summary>\n\n" + "a" * 3000 + "\n\n</details>\n\n"
+        "---\n<sub>base <code>abc</code></sub>\n"
+    )
+    cut = cut_markdown(md, 1000, "the job summary")
+    assert len(cut) <= 1000
+    assert cut.startswith("<!-- x -->\n## Report") and "h" * 100 in cut
+    assert (
+        "left out Slices: per_class, All metrics (9). The full report is in the job summary." in cut
+    )
+    assert cut.rstrip().endswith("</sub>")
+    assert cut_markdown(md, 100_000, None) == md

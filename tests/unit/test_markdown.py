@@ -137,3 +137,13 @@ def test_sparkline_histogram_scales_to_the_peak():
 
     line = sparkline_histogram(Histogram((-0.2, -0.1, 0.0, 0.1), (1, 8, 0)), 4)
     assert line == "Δ histogram: `-0.2 ▁█  +0.1` (peak 8 labels per bin)"
+
+
+def test_gates_marker_round_trips_through_the_report():
+    from cmlreport.report.markdown import read_gates_marker
+
+    diffs = diff_metrics({"f1": 0.9}, {"f1": 0.8, "acc": 0.95})
+    results = evaluate_gates(parse_gates(["acc < 0.9"], ["f1:0.01"]), diffs)
+    md = render_report(ReportData("T", diffs, gates=results))
+    assert read_gates_marker(md) == (1, 1)
+    assert read_gates_marker(render_report(ReportData("T", diffs))) is None
