@@ -64,12 +64,13 @@ def draw_charts(
     headline_charts: list[Chart] = []
     slice_charts: dict[str, Chart] = {}
     files: list[Path] = []
+    mermaid_headline, mermaid_slices = _mermaid(moved, percents, slices)
     if moved:
         path = plot_dir / "headline.png"
         path.write_bytes(
             plots.headline_changes([d.key for d in moved], percents, [_good(d) for d in moved])
         )
-        files.append(path)
+        files += [path, _sidecar(path, mermaid_headline[0])]
         alt = "Headline metrics: change vs base"
         headline_charts.append(Chart("headline", image=Image(alt, relative_link(path, report_dir))))
     for s in slices:
@@ -78,9 +79,18 @@ def draw_charts(
         path = plot_dir / f"slices-{_safe_name(s.table)}.png"
         path.write_bytes(plots.delta_histogram(s.deltas, s.metric, threshold=s.threshold))
         files.append(path)
+        if s.table in mermaid_slices:
+            files.append(_sidecar(path, mermaid_slices[s.table]))
         alt = f"Per-class {s.metric} deltas ({s.table})"
         slice_charts[s.table] = Chart(s.table, image=Image(alt, relative_link(path, report_dir)))
     return headline_charts, slice_charts, files
+
+
+def _sidecar(png: Path, chart: Chart) -> Path:
+    """X.mmd next to X.png: `send-comment --images mermaid` swaps the picture for it."""
+    path = png.with_suffix(".mmd")
+    path.write_text((chart.mermaid or "").rstrip() + "\n", encoding="utf-8")
+    return path
 
 
 def _mermaid(

@@ -147,6 +147,9 @@ def test_png_and_mermaid_charts(project: GitRepo, run: Run) -> None:
     assert "report-plots/headline.png" in links and "report-plots/slices-per_class.png" in links
     for link in links:
         assert (project.path / link).read_bytes().startswith(b"\x89PNG")
+        # the mermaid sidecar that `send-comment --images mermaid` swaps in
+        sidecar = (project.path / link).with_suffix(".mmd").read_text()
+        assert sidecar.startswith("```mermaid\nxychart-beta")
     mermaid = run(
         "report",
         "-m",
