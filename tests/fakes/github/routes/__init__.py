@@ -1,0 +1,16 @@
+"""Every route the fake serves, one module per area of the API."""
+
+from __future__ import annotations
+
+from tests.fakes.github.routes import checks, comments, commits, git, pulls, repos, runners
+from tests.fakes.github.routing import Route
+
+ROUTES: list[Route] = [
+    *repos.router.routes,
+    *pulls.router.routes,
+    *commits.router.routes,
+    *comments.router.routes,
+    *checks.router.routes,
+    *git.router.routes,
+    *runners.router.routes,
+]
