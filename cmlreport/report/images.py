@@ -1,0 +1,298 @@
+"""The images a report's markdown references: find them, point them at hosted copies, or swap
+them for other text (a mermaid block).
+
+Pure text in, text out. Forges cannot show a comment's local files, so whoever posts a report
+finds the local images here, uploads them, and rewrites their sources; everything else in the
+markdown stays byte-identical. Only what a forge would render counts: images inside code
+(fenced blocks, inline spans) or HTML comments are text, not pictures.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One image construct: ``![alt](src)``, ``![alt](<src> "title")`` or ``<img src=...>``."""
+
+    ref: str  # the source exactly as written (inside the quotes/angle brackets), to replace it
+    path: str | None  # the local file it names, decoded (%20 -> space); None for data: URIs
+    data_uri: bool
+    alt: str  # as a reader sees it: escapes and entities decoded
+    start: int  # span of the whole construct in the markdown
+    end: int
+
+
+@dataclass(frozen=True)
+class _Found:
+    image: ImageRef
+    src_start: int
+    src_end: int
+    kind: str  # "md" (bare destination), "angle" (<...> destination), "html", "html-bare"
+
+
+def find_images(md: str) -> list[ImageRef]:
+    """Every local or ``data:`` image the markdown shows, in order (remote URLs are skipped)."""
+    return [found.image for found in _scan(md)]
+
+
+def rewrite_images(md: str, urls: Mapping[str, str]) -> str:
+    """``md`` with the source of every image whose ref is a key of ``urls`` replaced by its URL."""
+    out: list[str] = []
+    done = 0
+    for found in _scan(md):
+        url = urls.get(found.image.ref)
+        if url is None:
+            continue
+        out += [md[done : found.src_start], _encode_src(url, found.kind)]
+        done = found.src_end
+    return "".join([*out, md[done:]])
+
+
+def replace_images(md: str, blocks: Mapping[str, str]) -> str:
+    """``md`` with every whole image construct whose ref is a key of ``blocks`` replaced by
+    that text (e.g. a mermaid block standing in for the PNG of the same chart)."""
+    out: list[str] = []
+    done = 0
+    for found in _scan(md):
+        text = blocks.get(found.image.ref)
+        if text is None:
+            continue
+        start, end = found.image.start, found.image.end
+        if text.lstrip().startswith(("```", "~~~")):
+            # A fence only opens a code block at the start of a line, and only closes when
+            # nothing follows it on its line: give the block lines of its own.
+            line_start = md.rfind("\n", 0, start) + 1
+            if md[line_start:start].strip():
+                text = "\n" + text
+            line_end = md.find("\n", end)
+            if md[end : len(md) if line_end < 0 else line_end].strip():
+                text += "\n"
+        out += [md[done:start], text]
+        done = end
+    return "".join([*out, md[done:]])
+
+
+# -- what is not rendered as markdown: code and comments ----------------------------------------
+
+_FENCE_OPEN = re.compile(r"[ \t>]*(`{3,}|~{3,})(.*)")
+_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+
+
+def _fenced_blocks(md: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    fence: str | None = None
+    opened = 0
+    offset = 0
+    for line in md.split("\n"):
+        end = offset + len(line) + 1
+        text = line.rstrip("\r")
+        if fence is None:
+            m = _FENCE_OPEN.fullmatch(text)
+            # A backtick fence's info string cannot hold a backtick (```x``` is inline code).
+            if m and not (m[1][0] == "`" and "`" in m[2]):
+                fence, opened = m[1], offset
+        else:
+            stripped = text.lstrip(" \t>").rstrip()
+            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+                spans.append((opened, min(end, len(md))))
+                fence = None
+        offset = end
+    if fence is not None:  # an unclosed fence runs to the end of the document
+        spans.append((opened, len(md)))
+    return spans
+
+
+def _escaped(md: str, i: int) -> bool:
+    backslashes = 0
+    while i - backslashes > 0 and md[i - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+def _inline_skips(md: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Code spans and HTML comments between ``start`` and ``end`` (outside fenced blocks)."""
+    opener = re.compile(r"`+|<!--")
+    i = start
+    while (m := opener.search(md, i, end)) is not None:
+        if m[0] == "<!--":
+            close = md.find("-->", m.end(), end)
+            stop = end if close < 0 else close + 3
+            yield m.start(), stop
+            i = stop
+            continue
+        if _escaped(md, m.start()):
+            i = m.start() + 1
+            continue
+        # A code span closes at the next run of exactly as many backticks in its paragraph.
+        blank = _BLANK_LINE.search(md, m.end(), end)
+        limit = end if blank is None else blank.start()
+        run = re.compile(rf"(?<!`){m[0]}(?!`)")
+        close_m = run.search(md, m.end(), limit)
+        if close_m is None:
+            i = m.end()  # unmatched backticks are literal text
+            continue
+        yield m.start(), close_m.end()
+        i = close_m.end()
+
+
+def _skipped(md: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    done = 0
+    for start, end in _fenced_blocks(md):
+        spans += _inline_skips(md, done, start)
+        spans.append((start, end))
+        done = end
+    spans += _inline_skips(md, done, len(md))
+    return spans
+
+
+# -- the two image syntaxes ------------------------------------------------------------------
+
+_START = re.compile(r"!\[|<img(?=[\s/>])", re.IGNORECASE)
+
+
+def _scan(md: str) -> list[_Found]:
+    skips = _skipped(md)
+    found: list[_Found] = []
+    i = 0
+    while (m := _START.search(md, i)) is not None:
+        inside = next(((s, e) for s, e in skips if s <= m.start() < e), None)
+        if inside is not None:
+            i = inside[1]
+            continue
+        item = _markdown_image(md, m.start()) if m[0] == "![" else _html_image(md, m.start())
+        if item is None:
+            i = m.end()
+            continue
+        if _is_local(item.image.ref):
+            found.append(item)
+        # An image nested in another's alt text is not shown: continue after the construct.
+        i = item.image.end
+    return found
+
+
+def _markdown_image(md: str, i: int) -> _Found | None:
+    if _escaped(md, i):
+        return None
+    close = _closing_bracket(md, i + 2)
+    if close is None or md[close + 1 : close + 2] != "(":
+        return None
+    k = _skip_space(md, close + 2)
+    if md[k : k + 1] == "<":
+        src_end = k + 1
+        while src_end < len(md) and md[src_end] not in "<>\n":
+            src_end += 2 if md[src_end] == "\\" else 1
+        if md[src_end : src_end + 1] != ">":
+            return None
+        src_start, kind, k = k + 1, "angle", src_end + 1
+    else:
+        src_start, depth, k = k, 0, k
+        while k < len(md) and not md[k].isspace() and not (md[k] == ")" and depth == 0):
+            depth += {"(": 1, ")": -1}.get(md[k], 0)
+            k += 2 if md[k] == "\\" else 1
+        src_end, kind = k, "md"
+    k = _skip_space(md, k)
+    if md[k : k + 1] in ('"', "'", "("):
+        closer = ")" if md[k] == "(" else md[k]
+        k += 1
+        while k < len(md) and md[k] != closer:
+            k += 2 if md[k] == "\\" else 1
+        k = _skip_space(md, k + 1)
+    if md[k : k + 1] != ")":
+        return None
+    ref = md[src_start:src_end]
+    if not ref:
+        return None
+    alt = html.unescape(_unescape(md[i + 2 : close]))
+    return _found(ref, _unescape(ref), alt, i, k + 1, src_start, src_end, kind)
+
+
+def _closing_bracket(md: str, j: int) -> int | None:
+    depth = 1
+    while j < len(md):
+        c = md[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "\n" and _BLANK_LINE.match(md, j):
+            return None
+        depth += {"[": 1, "]": -1}.get(c, 0)
+        if depth == 0:
+            return j
+        j += 1
+    return None
+
+
+def _skip_space(md: str, k: int) -> int:
+    while k < len(md) and md[k] in " \t\r\n":
+        k += 1
+    return k
+
+
+_ATTR = re.compile(
+    r"""\s*([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""", re.DOTALL
+)
+
+
+def _html_image(md: str, i: int) -> _Found | None:
+    k = i + 4
+    attrs: dict[str, tuple[str, int, int, bool]] = {}
+    while True:
+        k = _skip_space(md, k)
+        if md.startswith(">", k) or md.startswith("/>", k):
+            end = k + (1 if md[k] == ">" else 2)
+            break
+        m = _ATTR.match(md, k)
+        if m is None or m.end() == k:
+            return None
+        group = next((g for g in (2, 3, 4) if m[g] is not None), None)
+        if group is not None:
+            attrs.setdefault(m[1].lower(), (m[group], m.start(group), m.end(group), group != 4))
+        k = m.end()
+    if "src" not in attrs or not attrs["src"][0]:
+        return None
+    ref, src_start, src_end, quoted = attrs["src"]
+    alt = html.unescape(attrs["alt"][0]) if "alt" in attrs else ""
+    kind = "html" if quoted else "html-bare"
+    return _found(ref, html.unescape(ref), alt, i, end, src_start, src_end, kind)
+
+
+def _found(
+    ref: str, url: str, alt: str, start: int, end: int, src_start: int, src_end: int, kind: str
+) -> _Found:
+    data_uri = url.lower().startswith("data:")
+    path = None if data_uri else unquote(re.split(r"[?#]", url, maxsplit=1)[0])
+    image = ImageRef(ref=ref, path=path, data_uri=data_uri, alt=alt, start=start, end=end)
+    return _Found(image, src_start, src_end, kind)
+
+
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]+:")
+
+
+def _is_local(ref: str) -> bool:
+    """A file next to the report or a data: URI; not a web (or other scheme's) address."""
+    if ref.lower().startswith("data:"):
+        return True
+    path = re.split(r"[?#]", ref, maxsplit=1)[0]
+    return bool(path) and not ref.startswith("//") and not _SCHEME.match(ref)
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+
+
+def _encode_src(url: str, kind: str) -> str:
+    if kind == "md":
+        return "".join(
+            {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"}.get(c, c) for c in url
+        )
+    if kind == "angle":
+        return url.replace("<", "%3C").replace(">", "%3E").replace("\n", "%0A")
+    escaped = html.escape(url, quote=True)
+    return escaped if kind == "html" else f'"{escaped}"'
