@@ -38,6 +38,16 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "demo",
         "Run the whole flow on bundled example data: no token, no network.",
     ),
+    "send-comment": (
+        "cmlreport.cli.send_comment",
+        "send_comment",
+        "Post the report on the PR/MR, commit or issue; later runs update it in place.",
+    ),
+    "check": (
+        "cmlreport.cli.check",
+        "check",
+        "Publish the report as a check run whose conclusion follows the gates.",
+    ),
 }
 
 EXIT_INTERNAL = 4

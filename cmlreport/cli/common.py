@@ -77,3 +77,37 @@ def project_root(cwd: Path) -> Path:
 
 def environ() -> dict[str, str]:
     return dict(os.environ)
+
+
+def forge_options(func: F) -> F:
+    """--repo, --token-env and --forge: where send-comment and check talk to."""
+    decorators = [
+        click.option(
+            "--repo",
+            metavar="OWNER/NAME",
+            help="Repository (default: from the CI, else the 'origin' remote).",
+        ),
+        click.option(
+            "--token-env",
+            metavar="VAR",
+            help="Environment variable holding the token (default: GITHUB_TOKEN, then GH_TOKEN).",
+        ),
+        click.option(
+            "--forge",
+            type=click.Choice(["auto", "github", "gitlab"]),
+            default="auto",
+            show_default=True,
+            help="Which forge the repository lives on (auto: from the CI or the remote's host).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def write_output(env: dict[str, str], name: str, value: str) -> None:
+    """A step output for later steps (GitHub Actions' GITHUB_OUTPUT file), when there is one."""
+    path = env.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(f"{name}={value}\n")

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from cmlreport.errors import RemoteError
+from cmlreport.errors import NoWriteAccess, RemoteError
 from cmlreport.forges.base import LocalImage
 from cmlreport.forges.images import EXTENSIONS
 
@@ -153,7 +153,7 @@ def _remote_error(exc: GithubException, what: str) -> RemoteError:
     if isinstance(exc, RateLimitExceededException):
         return RemoteError(f"{what}: rate limited by GitHub ({said}); rerun later")
     if status == 403:
-        return RemoteError(f"{what}: the token needs contents: write ({said})")
+        return NoWriteAccess(f"{what}: the token needs contents: write ({said})")
     if status == 404:
         return RemoteError(f"{what}: repository not found or not visible to the token ({said})")
     if status == 401:

@@ -31,6 +31,8 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r}))
         ["plot", "--help"],
         ["plot", "curves", "--help"],
         ["demo", "--help"],
+        ["send-comment", "--help"],
+        ["check", "--help"],
         ["--version"],
     ],
 )

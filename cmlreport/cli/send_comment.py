@@ -1,0 +1,103 @@
+"""`cmlreport send-comment`: post the report on the PR/MR, commit or issue, and keep it updated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cmlreport.cli.common import environ, forge_options, warn, write_output
+
+
+@click.command("send-comment")
+@click.argument("report", type=click.Path(dir_okay=False, path_type=Path))
+@forge_options
+@click.option(
+    "--target",
+    default="auto",
+    show_default=True,
+    help="auto, pr, pr/N, commit, commit/SHA or issue/N. auto: this event's pull request; on a "
+    "push, the open pull request of this commit; else a commit comment.",
+)
+@click.option(
+    "--key",
+    help="Names this report's sticky comment, for several reports on one PR "
+    "(default: workflow/job).",
+)
+@click.option("--no-sticky", is_flag=True, help="Always post a new comment.")
+@click.option("--dry-run", is_flag=True, help="Print what would be posted; write nothing.")
+@click.option(
+    "--images",
+    type=click.Choice(["assets", "mermaid", "none"]),
+    default="assets",
+    show_default=True,
+    help="Local images: commit them to the cmlreport-assets branch and link them; use their "
+    "mermaid sidecars (X.mmd next to X.png) instead; or leave the links alone.",
+)
+def send_comment(
+    report: Path,
+    repo: str | None,
+    token_env: str | None,
+    forge: str,
+    target: str,
+    key: str | None,
+    no_sticky: bool,
+    dry_run: bool,
+    images: str,
+) -> None:
+    """Post REPORT (markdown) as a comment that later runs update in place.
+
+    \b
+    Examples:
+      cmlreport send-comment report.md
+      cmlreport send-comment report.md --target pr/12 --key nightly
+      cmlreport send-comment report.md --dry-run
+    """
+    from cmlreport.forges.base import parse_target
+    from cmlreport.forges.select import default_key, forge_context, open_forge
+    from cmlreport.forges.sticky import check_key, marker, post_sticky
+    from cmlreport.posting import fork_fallback, prepare_images, summary_hint
+    from cmlreport.report.budget import cut_markdown
+    from cmlreport.textfile import read_text
+
+    env = environ()
+    md = read_text(report, inside="report")
+    spec = parse_target(target)
+    key = check_key(key or default_key(env))
+    ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
+    md, local_images = prepare_images(md, report.parent, images, warn, report.as_posix())
+    # Room for the marker lines send-comment adds in front of the report.
+    limit = 65_536 - len(marker(key)) - 64
+    hint = summary_hint(ctx)
+    if dry_run:
+        body = cut_markdown(md, limit, hint)
+        click.echo(
+            f"dry run: would post to {ctx.repository} ({ctx.provider}), target {target}, "
+            f"key {key!r}, {'new comment' if no_sticky else 'sticky'}"
+        )
+        for image in local_images:
+            click.echo(f"dry run: would publish {image.ref} ({len(image.data):,} bytes)")
+        click.echo(body, nl=not body.endswith("\n"))
+        return
+    if ctx.ci.is_fork:
+        fork_fallback(ctx, md, key, env, reason="the pull request comes from a fork")
+        return
+    forge_api = open_forge(ctx)
+    resolved = forge_api.resolve_target(spec)
+    if local_images:
+        from cmlreport.report.images import rewrite_images
+
+        md = rewrite_images(md, forge_api.publish_images(local_images, resolved))
+    body = cut_markdown(md, min(limit, forge_api.comment_limit - len(marker(key)) - 64), hint)
+    from cmlreport.errors import NoWriteAccess
+
+    try:
+        outcome = post_sticky(forge_api, resolved, body, key, sticky=not no_sticky)
+    except NoWriteAccess as exc:
+        if ctx.ci.event_name in ("pull_request", "pull_request_target") and ctx.ci.pr_number:
+            fork_fallback(ctx, md, key, env, reason=exc.message)
+            return
+        raise
+    verb = {"created": "posted", "updated": "updated", "unchanged": "unchanged (no write)"}
+    click.echo(f"{verb[outcome.action]}: {outcome.comment.url}")
+    write_output(env, "comment-url", outcome.comment.url)

@@ -1,0 +1,320 @@
+"""The GitHub forge: sticky report comments, check runs and images, over PyGithub.
+
+Requests are few and counted (``request_count``): lazy PyGithub objects make none until a
+call needs one, a sticky update on a pull request with 150 comments costs two GETs and a PATCH,
+and ``GET /user`` is only asked when a marker comment is not the Actions bot's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from cmlreport.errors import InputError, NoWriteAccess, RemoteError
+from cmlreport.forges.base import CheckResult, Comment, LocalImage, Target, TargetKind, TargetSpec
+from cmlreport.forges.github_client import (
+    ACTIONS_BOT,
+    Attempt,
+    GitHubSettings,
+    NotFound,
+    RequestCounter,
+    github_errors,
+    make_client,
+)
+
+if TYPE_CHECKING:
+    import github
+
+__all__ = ["GitHubForge", "GitHubSettings", "NoWriteAccess", "fit_check_summary"]
+
+PAGE = 100  # GitHub's largest page
+CHECK_SUMMARY_LIMIT = 65_535
+_LAST = re.compile(r'<([^>]+)>;\s*rel="last"')
+
+
+class GitHubForge:
+    """``cmlreport.forges.base.Forge`` for one GitHub repository and token."""
+
+    name = "GitHub"
+    comment_limit = 65_536
+
+    def __init__(self, settings: GitHubSettings) -> None:
+        self._settings = settings
+        self._counter = RequestCounter()
+        self._client: github.Github | None = None
+        self._login: str | None = None  # the token's user, once asked
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        return self._counter.count
+
+    def can_write(self) -> bool | None:
+        # A fork's pull request gets a read-only token; otherwise only a write tells.
+        return False if self._settings.ci.is_fork else None
+
+    # -- targets ---------------------------------------------------------------------------
+
+    def resolve_target(self, spec: TargetSpec) -> Target:
+        ci = self._settings.ci
+        if spec.kind is TargetKind.ISSUE or (spec.kind is TargetKind.PR and spec.number):
+            return Target(spec.kind, number=spec.number)
+        if spec.kind is TargetKind.COMMIT:
+            sha = spec.sha or self._head_sha()
+            if sha is None:
+                raise InputError("--target commit: no commit checked out; pass --target commit/SHA")
+            return Target(TargetKind.COMMIT, sha=self._full_sha(sha))
+        if ci.pr_number:
+            return Target(TargetKind.PR, number=ci.pr_number)
+        number = self._find_open_pull()
+        if number is not None:
+            return Target(TargetKind.PR, number=number)
+        sha = self._head_sha()
+        if spec.kind is TargetKind.PR or sha is None:
+            branch = self._settings.branch
+            parts = [f"branch {branch}" if branch else "", f"commit {sha[:7]}" if sha else ""]
+            where = " / ".join(p for p in parts if p) or "this checkout"
+            raise InputError(
+                f"--target {spec.kind.value if spec.kind else 'auto'}: no open pull request "
+                f"for {where} in {self._settings.repository}; pass --target pr/N"
+            )
+        return Target(TargetKind.COMMIT, sha=sha)
+
+    def _head_sha(self) -> str | None:
+        """The commit under review: on a pull_request event the PR's tip, not GitHub's
+        temporary merge commit (which nobody sees in the PR)."""
+        ci = self._settings.ci
+        return ci.pr_head_sha or ci.head_sha or self._settings.head_sha
+
+    def _full_sha(self, sha: str) -> str:
+        if len(sha) >= 40:
+            return sha
+        from github.GithubException import GithubException
+
+        with github_errors(Attempt(f"look up commit {sha}", "contents: read"), self._settings):
+            try:
+                return str(self._repo().get_commit(sha).complete().sha)
+            except GithubException as exc:
+                if exc.status != 422:  # 422 is GitHub's "No commit found for SHA"
+                    raise
+                raise InputError(
+                    f"--target commit/{sha}: no such commit in {self._settings.repository}; "
+                    "push it first or pass the full sha"
+                ) from None
+
+    def _find_open_pull(self) -> int | None:
+        """The open PR of the checked-out branch, else of the head commit."""
+        repo, settings = self._repo(), self._settings
+        if settings.branch:
+            owner = settings.repository.split("/")[0]
+            attempt = Attempt(
+                f"list the pull requests of branch {settings.branch}", "pull-requests: read"
+            )
+            with github_errors(attempt, settings):
+                for pull in repo.get_pulls(state="open", head=f"{owner}:{settings.branch}"):
+                    return int(pull.number)
+        sha = self._head_sha()
+        if sha is None:
+            return None
+        attempt = Attempt(f"list the pull requests of commit {sha[:7]}", "pull-requests: read")
+        with github_errors(attempt, settings):
+            pulls = [p for p in repo.get_commit(sha).get_pulls() if p.state == "open"]
+        # The PR whose tip this is beats one that merely contains it (a stacked branch).
+        pulls.sort(key=lambda p: p.head.sha != sha)
+        return int(pulls[0].number) if pulls else None
+
+    # -- comments --------------------------------------------------------------------------
+
+    def find_comment(self, target: Target, marker: str) -> Comment | None:
+        in_actions = self._settings.ci.provider == "github"
+        attempt = Attempt(f"read the comments on {target.describe()}", _permission(target, "read"))
+        newest = True
+        with self._target_errors(attempt, target):
+            for raw in self._comments_newest_first(target):
+                if marker not in (raw.get("body") or ""):
+                    continue
+                author = str((raw.get("user") or {}).get("login") or "")
+                # In Actions the GITHUB_TOKEN writes as the bot: no request to ask who we are.
+                if newest and in_actions and author == ACTIONS_BOT:
+                    return _comment(raw)
+                newest = False
+                if author == self._whoami():
+                    return _comment(raw)
+        return None
+
+    def create_comment(self, target: Target, body: str) -> Comment:
+        attempt = Attempt(
+            f"post a comment on {target.describe()}",
+            _permission(target, "write"),
+            write=True,
+            retried=False,
+        )
+        repo = self._repo()
+        with self._target_errors(attempt, target):
+            if target.kind is TargetKind.COMMIT:
+                made = repo.get_commit(target.sha).create_comment(body)
+            else:
+                made = repo.get_issue(target.number).create_comment(body)
+            return Comment(int(made.id), str(made.body), str(made.user.login), str(made.html_url))
+
+    def update_comment(self, target: Target, comment: Comment, body: str) -> Comment:
+        attempt = Attempt(
+            f"update comment {comment.id} on {target.describe()}",
+            _permission(target, "write"),
+            write=True,
+        )
+        repo = self._repo()
+        with self._target_errors(attempt, target):
+            if target.kind is TargetKind.COMMIT:
+                found = repo.get_comment(comment.id)
+            else:
+                found = repo.get_issue(target.number).get_comment(comment.id)
+            found.edit(body)
+            return Comment(
+                int(found.id), str(found.body), str(found.user.login), str(found.html_url)
+            )
+
+    def _comments_newest_first(self, target: Target) -> Iterator[dict[str, Any]]:
+        """The comment list is oldest-first with no sort parameter: page 1 tells how many
+        pages there are; the last page down to page 2 follow, then page 1 from memory.
+        (PyGithub's ``reversed`` fetches page 1 twice: one GET more with 101-200 comments.)"""
+        repository = self._settings.repository
+        if target.kind is TargetKind.COMMIT:
+            path = f"/repos/{repository}/commits/{target.sha}/comments"
+        else:
+            path = f"/repos/{repository}/issues/{target.number}/comments"
+        requester = self._github().requester
+        headers, first = requester.requestJsonAndCheck("GET", path, parameters={"per_page": PAGE})
+        for page in range(_last_page(headers), 1, -1):
+            params = {"per_page": PAGE, "page": page}
+            _, data = requester.requestJsonAndCheck("GET", path, parameters=params)
+            yield from reversed(data or [])
+        yield from reversed(first or [])
+
+    def _whoami(self) -> str:
+        if self._login is None:
+            from github.GithubException import GithubException
+
+            attempt = Attempt("read the token's user", "a user token (GET /user)")
+            with github_errors(attempt, self._settings):
+                try:
+                    self._login = str(self._github().get_user().login)
+                except GithubException as exc:
+                    if exc.status != 403:
+                        raise
+                    # An Actions GITHUB_TOKEN is an app installation: /user is forbidden to it.
+                    self._login = ACTIONS_BOT
+        return self._login
+
+    # -- images and checks ------------------------------------------------------------------
+
+    def publish_images(self, images: Sequence[LocalImage], target: Target) -> Mapping[str, str]:
+        if not images:
+            return {}
+        # Imported here: only the send path needs it, and it works on PyGithub objects.
+        from cmlreport.forges.github_assets import publish_assets
+
+        attempt = Attempt("publish the report's images", "contents: write", write=True)
+        with github_errors(attempt, self._settings):
+            return publish_assets(
+                self._repo(),
+                images,
+                server_url=self._settings.server_url,
+                repository=self._settings.repository,
+            )
+
+    def set_check(
+        self, name: str, conclusion: str, title: str, summary: str, details_url: str | None
+    ) -> CheckResult:
+        sha = self._head_sha()
+        if sha is None:
+            raise InputError("check: no commit to attach the check run to; run it in a checkout")
+        options = {"details_url": details_url} if details_url else {}
+        attempt = Attempt(
+            f"create check run {name!r} on commit {sha[:7]}",
+            "checks: write",
+            write=True,
+            retried=False,
+        )
+        with github_errors(attempt, self._settings):
+            run = self._repo().create_check_run(
+                name=name,
+                head_sha=sha,
+                status="completed",
+                conclusion=conclusion,
+                output={"title": title, "summary": fit_check_summary(summary)},
+                **options,
+            )
+            return CheckResult(str(run.html_url), str(run.conclusion))
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _github(self) -> github.Github:
+        if self._client is None:
+            self._client = make_client(self._settings, self._counter)
+        return self._client
+
+    def _repo(self) -> Any:
+        return self._github().get_repo(self._settings.repository)  # lazy: no request
+
+    @contextmanager
+    def _target_errors(self, attempt: Attempt, target: Target) -> Iterator[None]:
+        """``github_errors`` that tells a missing repository from a missing PR or issue: a
+        404 on ``issues/7/comments`` means either, so then (only then) it asks for the repo."""
+        try:
+            with github_errors(attempt, self._settings):
+                yield
+        except NotFound:
+            if not self._repo_visible():
+                raise
+            repository = self._settings.repository
+            raise NotFound(f"{target.describe()} not found in {repository}") from None
+
+    def _repo_visible(self) -> bool:
+        attempt = Attempt("read the repository", "metadata: read")
+        try:
+            with github_errors(attempt, self._settings):
+                self._repo().complete()
+        except RemoteError:
+            return False  # not found, or no way to tell: the repository message stands
+        return True
+
+
+def fit_check_summary(summary: str, limit: int = CHECK_SUMMARY_LIMIT) -> str:
+    """The summary, cut at a line boundary with a notice when GitHub would refuse it."""
+    if len(summary) <= limit:
+        return summary
+    notice = (
+        f"\n\n**Cut here:** a check run summary holds at most {limit:,} characters; "
+        "the full report is in the job summary and the report artifact."
+    )
+    room = summary[: limit - len(notice)]
+    cut = room.rfind("\n")
+    return (room[:cut] if cut > 0 else room) + notice
+
+
+def _comment(raw: Mapping[str, Any]) -> Comment:
+    user = raw.get("user") or {}
+    return Comment(
+        int(raw["id"]),
+        str(raw.get("body") or ""),
+        str(user.get("login") or ""),
+        str(raw["html_url"]),
+    )
+
+
+def _last_page(headers: Mapping[str, Any]) -> int:
+    match = _LAST.search(str(headers.get("link") or ""))
+    if not match:
+        return 1
+    pages = parse_qs(urlsplit(match[1]).query).get("page") or ["1"]
+    return int(pages[0]) if pages[0].isdigit() else 1
+
+
+def _permission(target: Target, level: str) -> str:
+    """As the workflow's ``permissions:`` block names it."""
+    scope = {TargetKind.PR: "pull-requests", TargetKind.ISSUE: "issues"}.get(target.kind)
+    return f"{scope or 'contents'}: {level}"

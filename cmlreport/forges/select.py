@@ -1,0 +1,168 @@
+"""Which forge, repository and token a command talks to: from flags, the CI, or origin."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cmlreport.ci import CiContext, detect_ci
+from cmlreport.errors import GitError, InputError
+from cmlreport.forges.base import Forge
+from cmlreport.remotes import Remote, parse_remote
+from cmlreport.secrets import register
+
+GITHUB_TOKEN_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
+
+
+@dataclass(frozen=True)
+class ForgeContext:
+    provider: str  # "github" | "gitlab"
+    repository: str
+    api_url: str
+    server_url: str
+    ci: CiContext
+    token: str | None = field(default=None, repr=False)
+    token_source: str = ""
+    branch: str | None = None
+    head_sha: str | None = None
+    timeout: float = 30.0  # seconds per HTTP request (CMLREPORT_HTTP_TIMEOUT)
+
+
+def default_key(env: Mapping[str, str]) -> str:
+    """One sticky comment per workflow and job unless --key says otherwise."""
+    if env.get("GITHUB_ACTIONS") == "true":
+        parts = [env.get("GITHUB_WORKFLOW", ""), env.get("GITHUB_JOB", "")]
+    elif env.get("GITLAB_CI") == "true":
+        parts = [env.get("CI_JOB_NAME", "")]
+    else:
+        parts = []
+    key = "/".join(p for p in parts if p)
+    key = re.sub(r"[^A-Za-z0-9._/:@+ -]", "-", key).strip(" -")[:100]
+    return key or "report"
+
+
+def _origin(cwd: Path) -> Remote | None:
+    from cmlreport import vcs
+
+    try:
+        url = vcs.origin_url(cwd)
+    except GitError:
+        return None
+    return parse_remote(url) if url else None
+
+
+def _provider(forge: str, ci: CiContext, remote: Remote | None) -> str:
+    if forge != "auto":
+        return forge
+    if ci.provider in ("github", "gitlab"):
+        return ci.provider
+    if remote is None:
+        raise InputError(
+            "cannot tell where to post: not in GitHub Actions or GitLab CI and no 'origin' "
+            "remote; pass --repo OWNER/NAME and --forge github|gitlab"
+        )
+    if remote.host == "github.com" or remote.host.startswith("github."):
+        return "github"
+    if "gitlab" in remote.host:
+        return "gitlab"
+    raise InputError(
+        f"cannot tell whether {remote.host} (origin) is GitHub or GitLab; pass --forge"
+    )
+
+
+def forge_context(
+    env: Mapping[str, str],
+    cwd: Path,
+    *,
+    repo: str | None = None,
+    token_env: str | None = None,
+    forge: str = "auto",
+) -> ForgeContext:
+    from cmlreport import vcs
+
+    ci = detect_ci(env)
+    remote = None if (repo and ci.provider != "local") else _origin(cwd)
+    provider = _provider(forge, ci, remote)
+    repository = repo or ci.repository or (remote.path if remote else None)
+    if not repository:
+        raise InputError("cannot tell which repository to post to; pass --repo OWNER/NAME")
+    if provider == "github" and repository.count("/") != 1:
+        raise InputError(f"--repo {repository!r}: a GitHub repository is OWNER/NAME")
+    web = ci.server_url or (remote.web_url if remote else "https://github.com")
+    if provider == "github":
+        api = ci.api_url or env.get("GITHUB_API_URL") or _github_api(web)
+    else:
+        api = ci.api_url or f"{web.rstrip('/')}/api/v4"
+    names = (token_env,) if token_env else _token_vars(provider, ci)
+    source = next((n for n in names if env.get(n)), names[0])
+    token = env.get(source) or None
+    register(token, actions=ci.provider == "github")
+    try:
+        branch, head = vcs.current_branch(cwd), vcs.head_sha(cwd)
+    except GitError:
+        branch, head = None, None
+    return ForgeContext(
+        provider, repository, api, web, ci, token, source, branch, head, _timeout(env)
+    )
+
+
+def _timeout(env: Mapping[str, str]) -> float:
+    raw = env.get("CMLREPORT_HTTP_TIMEOUT", "").strip()
+    if not raw:
+        return 30.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 600:
+        raise InputError(f"CMLREPORT_HTTP_TIMEOUT={raw!r}: give seconds between 0 and 600")
+    return value
+
+
+def _github_api(web: str) -> str:
+    web = web.rstrip("/")
+    return "https://api.github.com" if web == "https://github.com" else f"{web}/api/v3"
+
+
+def _token_vars(provider: str, ci: CiContext) -> tuple[str, ...]:
+    if provider == "github":
+        return GITHUB_TOKEN_VARS
+    return ("GITLAB_TOKEN", "CI_JOB_TOKEN")
+
+
+def missing_token(ctx: ForgeContext) -> InputError:
+    if ctx.provider == "github":
+        how = (
+            "add `env: GITHUB_TOKEN: ${{ github.token }}` to the step"
+            if ctx.ci.provider == "github"
+            else "export GITHUB_TOKEN (or GH_TOKEN), e.g. GITHUB_TOKEN=$(gh auth token)"
+        )
+        return InputError(f"no GitHub token in {ctx.token_source}: {how}, or pass --token-env VAR")
+    return InputError(
+        f"no GitLab token in {ctx.token_source}: set GITLAB_TOKEN to a token with the api scope"
+    )
+
+
+def open_forge(ctx: ForgeContext) -> Forge:
+    if not ctx.token:
+        raise missing_token(ctx)
+    if ctx.provider == "github":
+        from cmlreport.forges.github import GitHubForge, GitHubSettings
+
+        return GitHubForge(
+            GitHubSettings(
+                repository=ctx.repository,
+                token=ctx.token,
+                api_url=ctx.api_url,
+                server_url=ctx.server_url,
+                ci=ctx.ci,
+                branch=ctx.branch,
+                head_sha=ctx.head_sha,
+                timeout=ctx.timeout,
+            )
+        )
+    raise InputError(
+        "posting to GitLab is not available in this version yet; use --dry-run to preview the note"
+    )

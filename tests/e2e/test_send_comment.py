@@ -1,0 +1,224 @@
+"""`cmlreport send-comment` and `cmlreport check` in a GitHub Actions job, against the fake GitHub.
+
+Each test is a user story: a workflow step runs the CLI with the variables Actions sets and a
+real `pull_request` event payload; afterwards the test reads what the fake GitHub holds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Result, Run, clean_env
+from tests.fakes.github import ACTIONS_PERMISSIONS, READ_ONLY_PERMISSIONS, FakeGitHub
+
+pytest_plugins = ["tests.fakes.github.pytest_plugin"]
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "github"
+REPO = "octo/model"
+TOKEN = "ghs_fakeActionsToken1234567890"
+HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def event_payload(fork: bool = False) -> dict[str, Any]:
+    """A real `pull_request` payload (@octokit/webhooks-examples), retargeted at octo/model#7."""
+    name = "pull_request.opened.fork.json" if fork else "pull_request.opened.json"
+    payload: dict[str, Any] = json.loads((DATA / name).read_text())
+    original = payload["repository"]["full_name"]
+    payload["number"] = 7
+    payload["pull_request"]["number"] = 7
+    payload["repository"]["full_name"] = REPO
+    payload["pull_request"]["base"]["repo"]["full_name"] = REPO
+    payload["pull_request"]["head"]["sha"] = HEAD_SHA
+    if payload["pull_request"]["head"]["repo"]["full_name"] == original:
+        payload["pull_request"]["head"]["repo"]["full_name"] = REPO
+    return payload
+
+
+class Job:
+    """One Actions job: its workspace, event file, summary and output files."""
+
+    def __init__(self, root: Path, server: FakeGitHub, fork: bool = False) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.event = root / "event.json"
+        self.event.write_text(json.dumps(event_payload(fork)))
+        self.summary = root / "summary.md"
+        self.output = root / "output.txt"
+        self.server = server
+
+    def env(self, **extra: str) -> dict[str, str]:
+        values = {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(self.event),
+            "GITHUB_SHA": "1" * 40,
+            "GITHUB_API_URL": self.server.url,
+            "GITHUB_SERVER_URL": self.server.web_url,
+            "GITHUB_RUN_ID": "99",
+            "GITHUB_WORKFLOW": "train",
+            "GITHUB_JOB": "report",
+            "GITHUB_STEP_SUMMARY": str(self.summary),
+            "GITHUB_OUTPUT": str(self.output),
+            "GITHUB_TOKEN": TOKEN,
+        }
+        values.update(extra)
+        return clean_env(**values)
+
+
+@pytest.fixture
+def job(github_server: FakeGitHub, tmp_path: Path) -> Job:
+    github_server.add_repo(REPO)
+    github_server.add_pull(REPO, number=7, head_sha=HEAD_SHA)
+    github_server.add_token(TOKEN, permissions=ACTIONS_PERMISSIONS, user_endpoint_forbidden=True)
+    return Job(tmp_path / "job", github_server)
+
+
+def comments_on_7(server: FakeGitHub) -> list[Any]:
+    return [c for c in server.issue_comments.values() if c.issue_number == 7]
+
+
+def send(run: Run, job: Job, report: str, *args: str, **env: str) -> Result:
+    (job.root / "report.md").write_text(report)
+    result = run("send-comment", "report.md", *args, cwd=job.root, env=job.env(**env))
+    # The one place the token may appear: the `::add-mask::` line the Actions runner swallows.
+    shown = [line for line in result.stdout.splitlines() if line != f"::add-mask::{TOKEN}"]
+    assert TOKEN not in "\n".join(shown) + result.stderr
+    return result
+
+
+def test_first_run_posts_and_the_next_updates_in_place(run: Run, job: Job) -> None:
+    first = send(run, job, "## Report\n\naccuracy 0.91\n")
+    assert first.code == 0, first.stderr
+    (comment,) = comments_on_7(job.server)
+    assert comment.body.startswith("<!-- cmlreport:train/report -->\n")
+    assert "accuracy 0.91" in comment.body and comment.author == "github-actions[bot]"
+    assert f"comment-url={job.server.web_url}" in job.output.read_text()
+    second = send(run, job, "## Report\n\naccuracy 0.93\n")
+    assert second.code == 0, second.stderr
+    (updated,) = comments_on_7(job.server)
+    assert updated.id == comment.id and "accuracy 0.93" in updated.body
+    assert "updated:" in second.stdout
+
+
+def test_unchanged_report_makes_no_write(run: Run, job: Job) -> None:
+    send(run, job, "## Report\n")
+    job.server.reset_log()
+    again = send(run, job, "## Report\n")
+    assert again.code == 0 and "unchanged" in again.stdout
+    assert not [r for r in job.server.requests if r.method in ("POST", "PATCH", "DELETE")]
+
+
+def test_two_keys_make_two_comments(run: Run, job: Job) -> None:
+    send(run, job, "train report", "--key", "train")
+    send(run, job, "eval report", "--key", "eval")
+    send(run, job, "train report v2", "--key", "train")
+    bodies = sorted(c.body for c in comments_on_7(job.server))
+    assert len(bodies) == 2
+    assert bodies[0].startswith("<!-- cmlreport:eval -->") and "train report v2" in bodies[1]
+
+
+def test_update_on_a_busy_pull_request_takes_three_requests(run: Run, job: Job) -> None:
+    job.server.add_issue_comments(REPO, 7, [f"lgtm {i}" for i in range(150)])
+    send(run, job, "v1")
+    job.server.add_issue_comments(REPO, 7, ["more chat"] * 5)
+    job.server.reset_log()
+    result = send(run, job, "v2")
+    assert result.code == 0, result.stderr
+    assert len(job.server.requests) <= 3, job.server.requests
+    assert len(comments_on_7(job.server)) == 156
+
+
+def test_502_then_success_posts_one_comment(run: Run, job: Job) -> None:
+    job.server.inject("GET", r"/issues/7/comments$", 502, times=1)
+    result = send(run, job, "body")
+    assert result.code == 0, result.stderr
+    assert len(comments_on_7(job.server)) == 1
+
+
+def test_timeout_after_the_post_landed_never_duplicates(run: Run, job: Job) -> None:
+    job.server.inject_delay_after("POST", r"/issues/7/comments$", 40)
+    result = send(run, job, "body", CMLREPORT_HTTP_TIMEOUT="2")
+    assert result.code == 0, result.stderr
+    assert len(comments_on_7(job.server)) == 1
+
+
+def test_429_with_retry_after_is_honoured(run: Run, job: Job) -> None:
+    job.server.inject("GET", r"/issues/7/comments$", 429, headers={"Retry-After": "1"})
+    result = send(run, job, "body")
+    assert result.code == 0, result.stderr
+    assert len(comments_on_7(job.server)) == 1
+
+
+def test_fork_pull_request_writes_summary_and_artifact(
+    run: Run, github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    github_server.add_repo(REPO)
+    github_server.add_token(TOKEN, permissions=READ_ONLY_PERMISSIONS, user_endpoint_forbidden=True)
+    job = Job(tmp_path / "fork", github_server, fork=True)
+    result = send(run, job, "## Report from a fork\n")
+    assert result.code == 0, result.stderr
+    assert "fork" in result.stdout and "--target pr/7" in result.stdout
+    assert "Report from a fork" in job.summary.read_text()
+    assert "Report from a fork" in (job.root / "cmlreport-comment" / "report.md").read_text()
+    target = json.loads((job.root / "cmlreport-comment" / "target.json").read_text())
+    assert target == {"repository": REPO, "pr": 7, "key": "train/report"}
+    assert not github_server.issue_comments
+
+
+def test_missing_token_is_one_line_exit_2(run: Run, job: Job) -> None:
+    result = send(run, job, "body", GITHUB_TOKEN="")
+    assert result.code == 2
+    assert result.stderr.count("\n") == 1 and "GITHUB_TOKEN" in result.stderr
+
+
+def test_images_are_published_once_and_reused(run: Run, job: Job) -> None:
+    (job.root / "plots").mkdir()
+    (job.root / "plots" / "loss.png").write_bytes(PNG)
+    report = "## Report\n\n![loss](plots/loss.png)\n"
+    assert send(run, job, report).code == 0
+    (comment,) = comments_on_7(job.server)
+    links = re.findall(r"\]\(([^)]+)\)", comment.body)
+    assert len(links) == 1 and "/blob/" in links[0] and links[0].endswith("?raw=true")
+    job.server.reset_log()
+    assert send(run, job, report + "\nmore text\n").code == 0
+    assert not job.server.calls("POST", r"/git/(blobs|trees|commits|refs)")
+    (again,) = comments_on_7(job.server)
+    assert re.findall(r"\]\(([^)]+)\)", again.body) == links
+
+
+def test_a_missing_image_fails_before_anything_is_posted(run: Run, job: Job) -> None:
+    result = send(run, job, "![loss](plots/nope.png)\n")
+    assert result.code == 2 and "plots/nope.png" in result.stderr
+    assert not job.server.requests
+
+
+def test_a_70000_character_report_is_cut_with_a_notice(run: Run, job: Job) -> None:
+    sections = "".join(f"### Section {i}\n\n{'x' * 990}\n\n" for i in range(70))
+    result = send(run, job, "## Report\n\n" + sections)
+    assert result.code == 0, result.stderr
+    (comment,) = comments_on_7(job.server)
+    assert len(comment.body) <= 65_536
+    assert "✂️ Cut to fit" in comment.body and "job summary" in comment.body
+
+
+def test_dry_run_writes_nothing(run: Run, job: Job) -> None:
+    result = send(run, job, "## Report\n", "--dry-run", GITHUB_TOKEN="")
+    assert result.code == 0 and "## Report" in result.stdout and "dry run" in result.stdout
+    assert not job.server.requests
+
+
+def test_check_run_follows_the_gates(run: Run, job: Job) -> None:
+    report = "<!-- cmlreport-gates: passed=2 failed=1 -->\n## Report\n"
+    (job.root / "report.md").write_text(report)
+    result = run("check", "report.md", cwd=job.root, env=job.env())
+    assert result.code == 0, result.stderr
+    (check,) = job.server.check_runs.values()
+    assert check.conclusion == "failure" and check.head_sha == HEAD_SHA
+    assert "1 of 3 gates failed" in result.stdout or "failure" in result.stdout
