@@ -222,3 +222,40 @@ def test_check_run_follows_the_gates(run: Run, job: Job) -> None:
     (check,) = job.server.check_runs.values()
     assert check.conclusion == "failure" and check.head_sha == HEAD_SHA
     assert "1 of 3 gates failed" in result.stdout or "failure" in result.stdout
+
+
+def test_mermaid_mode_swaps_pictures_for_their_sidecars(run: Run, job: Job) -> None:
+    (job.root / "plots").mkdir()
+    (job.root / "plots" / "headline.png").write_bytes(PNG)
+    chart = '```mermaid\nxychart-beta\n    title "change"\n    bar [1, -2]\n```\n'
+    (job.root / "plots" / "headline.mmd").write_text(chart)
+    (job.root / "plots" / "other.png").write_bytes(PNG)
+    report = "## Report\n\n![headline](plots/headline.png)\n\n![other](plots/other.png)\n"
+    result = send(run, job, report, "--images", "mermaid")
+    assert result.code == 0, result.stderr
+    (comment,) = comments_on_7(job.server)
+    assert "```mermaid\nxychart-beta" in comment.body and "plots/headline.png" not in comment.body
+    assert "](plots/other.png)" in comment.body and "no mermaid sidecar" in result.stderr
+    assert not job.server.calls("POST", r"/git/")
+
+
+def test_laptop_finds_the_pull_request_of_the_current_branch(
+    run: Run, github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    from tests.gitrepo import GitRepo
+
+    github_server.add_repo(REPO)
+    github_server.add_pull(REPO, number=12, head_ref="retrain")
+    github_server.add_token(TOKEN, login="alice", permissions=ACTIONS_PERMISSIONS)
+    repo = GitRepo.init(tmp_path / "clone")
+    repo.git("remote", "add", "origin", "git@github.com:octo/model.git")
+    repo.write("report.md", "## Laptop report\n")
+    repo.commit("report")
+    repo.git("checkout", "-q", "-b", "retrain")
+    env = clean_env(GITHUB_TOKEN=TOKEN, GITHUB_API_URL=github_server.url)
+    result = run("send-comment", "report.md", cwd=repo.path, env=env)
+    assert result.code == 0, result.stderr
+    (comment,) = github_server.issue_comments.values()
+    assert comment.issue_number == 12 and comment.author == "alice"
+    assert comment.body.startswith("<!-- cmlreport:report -->")
+    assert "::add-mask::" not in result.stdout  # only inside GitHub Actions
