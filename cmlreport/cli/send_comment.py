@@ -53,11 +53,13 @@ def send_comment(
       cmlreport send-comment report.md --target pr/12 --key nightly
       cmlreport send-comment report.md --dry-run
     """
+    from cmlreport.errors import NoWriteAccess
     from cmlreport.forges.base import parse_target
-    from cmlreport.forges.select import default_key, forge_context, open_forge
+    from cmlreport.forges.select import COMMENT_LIMITS, default_key, forge_context, open_forge
     from cmlreport.forges.sticky import check_key, marker, post_sticky
     from cmlreport.posting import fork_fallback, prepare_images, summary_hint
     from cmlreport.report.budget import cut_markdown
+    from cmlreport.report.images import rewrite_images
     from cmlreport.textfile import read_text
 
     env = environ()
@@ -67,7 +69,7 @@ def send_comment(
     ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
     md, local_images = prepare_images(md, report.parent, images, warn, report.as_posix())
     # Room for the marker lines send-comment adds in front of the report.
-    limit = 65_536 - len(marker(key)) - 64
+    limit = COMMENT_LIMITS[ctx.provider] - len(marker(key)) - 64
     hint = summary_hint(ctx)
     if dry_run:
         body = cut_markdown(md, limit, hint)
@@ -84,16 +86,14 @@ def send_comment(
         return
     forge_api = open_forge(ctx)
     resolved = forge_api.resolve_target(spec)
-    if local_images:
-        from cmlreport.report.images import rewrite_images
-
-        md = rewrite_images(md, forge_api.publish_images(local_images, resolved))
-    body = cut_markdown(md, min(limit, forge_api.comment_limit - len(marker(key)) - 64), hint)
-    from cmlreport.errors import NoWriteAccess
-
     try:
+        if local_images:
+            md = rewrite_images(md, forge_api.publish_images(local_images, resolved))
+        body = cut_markdown(md, limit, hint)
         outcome = post_sticky(forge_api, resolved, body, key, sticky=not no_sticky)
     except NoWriteAccess as exc:
+        # "The token cannot write" on a pull request event is the fork case seen from inside:
+        # keep the report for a workflow_run job instead of failing the build.
         if ctx.ci.event_name in ("pull_request", "pull_request_target") and ctx.ci.pr_number:
             fork_fallback(ctx, md, key, env, reason=exc.message)
             return

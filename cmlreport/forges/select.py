@@ -14,6 +14,8 @@ from cmlreport.remotes import Remote, parse_remote
 from cmlreport.secrets import register
 
 GITHUB_TOKEN_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
+# Characters one comment may hold: a GitHub comment, a GitLab note.
+COMMENT_LIMITS = {"github": 65_536, "gitlab": 1_000_000}
 
 
 @dataclass(frozen=True)

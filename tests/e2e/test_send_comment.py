@@ -259,3 +259,17 @@ def test_laptop_finds_the_pull_request_of_the_current_branch(
     assert comment.issue_number == 12 and comment.author == "alice"
     assert comment.body.startswith("<!-- cmlreport:report -->")
     assert "::add-mask::" not in result.stdout  # only inside GitHub Actions
+
+
+def test_a_token_that_cannot_write_falls_back_and_names_the_permission(
+    run: Run, github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    github_server.add_repo(REPO)
+    github_server.add_pull(REPO, number=7, head_sha=HEAD_SHA)
+    github_server.add_token(TOKEN, permissions=READ_ONLY_PERMISSIONS, user_endpoint_forbidden=True)
+    job = Job(tmp_path / "ro", github_server)
+    result = send(run, job, "## Report\n")
+    assert result.code == 0, result.stderr
+    assert "pull-requests: write" in result.stdout and "cmlreport-comment/" in result.stdout
+    assert (job.root / "cmlreport-comment" / "report.md").exists()
+    assert not github_server.issue_comments
