@@ -15,15 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
 from cmlreport.forges.base import CheckResult, Comment, LocalImage, Target, TargetKind, TargetSpec
-from cmlreport.forges.github_client import (
-    ACTIONS_BOT,
-    Attempt,
-    GitHubSettings,
-    NotFound,
-    RequestCounter,
-    github_errors,
-    make_client,
-)
+from cmlreport.forges.github_client import ACTIONS_BOT, GitHubSettings, RequestCounter, make_client
+from cmlreport.forges.github_errors import Attempt, NotFound, github_errors
 
 if TYPE_CHECKING:
     import github
