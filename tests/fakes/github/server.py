@@ -26,8 +26,8 @@ from tests.fakes.github.records import RATE_LIMIT, Clock, Token
 from tests.fakes.github.routes import ROUTES
 from tests.fakes.github.routing import ApiError, Call, Reply, Route, find_route
 from tests.fakes.github.state import GitHubState
-from tests.fakes.github.transport import Answer, Transport
 from tests.fakes.github.validation import SpecResponse, SpecValidator
+from tests.fakes.transport import Answer, Transport
 
 
 class RecordedRequest(NamedTuple):

@@ -1,0 +1,142 @@
+"""What the fake GitLab holds, and the lookups and changes its routes make.
+
+Nothing here knows about HTTP or JSON; ``bodies.py`` renders the records the way GitLab does,
+``seeding.py`` has the helpers tests call to set up a story.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+from tests.fakes.gitlab.records import (
+    Clock,
+    Commit,
+    CommitStatus,
+    Issue,
+    MergeRequest,
+    Note,
+    Project,
+    Runner,
+    Token,
+    Upload,
+    User,
+    fake_sha,
+)
+
+ProjectRef = Project | str | int
+
+
+class GitLabState:
+    """Everything the fake serves; the server serialises access with ``lock``."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock or Clock()
+        self._ids = itertools.count(1)
+        self.users: dict[str, User] = {}
+        self.tokens: dict[str, Token] = {}
+        self.projects: dict[int, Project] = {}
+        self.merge_requests: dict[tuple[int, int], MergeRequest] = {}
+        self.issues: dict[tuple[int, int], Issue] = {}
+        self.notes: dict[int, Note] = {}
+        self.statuses: dict[int, CommitStatus] = {}
+        self.uploads: dict[int, Upload] = {}
+        self.runners: dict[int, Runner] = {}
+
+    def next_id(self, base: int) -> int:
+        """Ids of each kind live in their own range so a mixed-up id is a 404, not a hit."""
+        return base + next(self._ids)
+
+    # -- lookups and changes the routes (and seeding) use ---------------------------------------
+
+    def add_user(self, username: str, *, name: str | None = None, bot: bool = False) -> User:
+        with self.lock:
+            if username not in self.users:
+                display = name or username.replace("_", " ").replace("-", " ").title()
+                self.users[username] = User(self.next_id(0), username, display, bot)
+            return self.users[username]
+
+    def project(self, ref: ProjectRef) -> Project:
+        """A seeded project; a KeyError tells the test to add it first."""
+        if isinstance(ref, Project):
+            return ref
+        found = self.find_project(str(ref))
+        if found is None:
+            raise KeyError(f"add_project({ref!r}) first")
+        return found
+
+    def find_project(self, ref: str) -> Project | None:
+        """By numeric id or by path (GitLab matches paths case-insensitively)."""
+        if ref.isdigit():
+            return self.projects.get(int(ref))
+        wanted = ref.lower()
+        return next(
+            (p for p in self.projects.values() if p.path_with_namespace.lower() == wanted), None
+        )
+
+    def merge_request(self, project: Project, iid: int) -> MergeRequest:
+        try:
+            return self.merge_requests[(project.id, iid)]
+        except KeyError:
+            where = project.path_with_namespace
+            raise KeyError(f"add_merge_request({where!r}, iid={iid}) first") from None
+
+    def commit(self, project: Project, ref: str) -> Commit | None:
+        """A sha, a unique sha prefix (7+ characters) or a branch name -> the commit."""
+        if ref in project.commits:
+            return project.commits[ref]
+        if ref in project.branches:
+            return project.commits.get(project.branches[ref])
+        if len(ref) >= 7:
+            found = [c for sha, c in project.commits.items() if sha.startswith(ref)]
+            if len(found) == 1:
+                return found[0]
+        return None
+
+    def create_note(
+        self,
+        project: Project,
+        noteable: MergeRequest | Issue | Commit,
+        body: str,
+        author: str,
+        *,
+        system: bool = False,
+        discussion_id: str | None = None,
+        individual: bool = True,
+    ) -> Note:
+        self.add_user(author)
+        now = self.clock.now()
+        ident = self.next_id(1_000_000)
+        if isinstance(noteable, Commit):
+            kind, noteable_id, iid, sha = "Commit", None, None, noteable.sha
+        else:
+            kind = "MergeRequest" if isinstance(noteable, MergeRequest) else "Issue"
+            noteable_id, iid, sha = noteable.id, noteable.iid, None
+        note = Note(
+            id=ident,
+            project_id=project.id,
+            noteable_type=kind,
+            noteable_id=noteable_id,
+            noteable_iid=iid,
+            commit_id=sha,
+            body=body,
+            author=author,
+            system=system,
+            created_at=now,
+            updated_at=now,
+            discussion_id=discussion_id or fake_sha("discussion", ident),
+            individual=individual,
+        )
+        self.notes[ident] = note
+        return note
+
+    def notes_on(self, project: Project, kind: str, key: int | str) -> list[Note]:
+        """The notes on one merge request/issue (``key`` = iid) or commit (``key`` = sha)."""
+        return [
+            n
+            for n in self.notes.values()
+            if n.project_id == project.id
+            and n.noteable_type == kind
+            and (n.commit_id if kind == "Commit" else n.noteable_iid) == key
+        ]
