@@ -105,6 +105,8 @@ def forge_context(
         branch, head = vcs.current_branch(cwd), vcs.head_sha(cwd)
     except GitError:
         branch, head = None, None
+    # CI checkouts are detached: the branch under test comes from the CI's variables.
+    branch = branch or _ci_branch(env)
     return ForgeContext(
         provider, repository, api, web, ci, token, source, branch, head, _timeout(env)
     )
@@ -121,6 +123,17 @@ def _timeout(env: Mapping[str, str]) -> float:
     if not 0 < value <= 600:
         raise InputError(f"CMLREPORT_HTTP_TIMEOUT={raw!r}: give seconds between 0 and 600")
     return value
+
+
+def _ci_branch(env: Mapping[str, str]) -> str | None:
+    if env.get("GITLAB_CI") == "true":
+        return env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") or env.get("CI_COMMIT_BRANCH")
+    if env.get("GITHUB_ACTIONS") == "true":
+        if env.get("GITHUB_HEAD_REF"):
+            return env["GITHUB_HEAD_REF"]
+        if env.get("GITHUB_REF", "").startswith("refs/heads/"):
+            return env.get("GITHUB_REF_NAME")
+    return None
 
 
 def _github_api(web: str) -> str:
@@ -165,6 +178,19 @@ def open_forge(ctx: ForgeContext) -> Forge:
                 timeout=ctx.timeout,
             )
         )
-    raise InputError(
-        "posting to GitLab is not available in this version yet; use --dry-run to preview the note"
+    from cmlreport.forges.gitlab import GitLabForge, GitLabSettings
+
+    return GitLabForge(
+        GitLabSettings(
+            project=ctx.repository,
+            token=ctx.token,
+            token_kind="job" if ctx.token_source == "CI_JOB_TOKEN" else "private",
+            server_url=ctx.server_url,
+            api_url=ctx.api_url,
+            ci=ctx.ci,
+            branch=ctx.branch,
+            head_sha=ctx.head_sha,
+            timeout=ctx.timeout,
+            token_source=ctx.token_source,
+        )
     )

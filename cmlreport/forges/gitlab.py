@@ -1,0 +1,384 @@
+"""The GitLab forge: sticky report notes, commit statuses and image uploads, over python-gitlab.
+
+Requests are few and counted (``request_count``): the project and its merge requests are lazy
+python-gitlab objects (no request until a call needs one), notes are read newest-first and the
+reading stops at the first match, and ``GET /user`` is only asked once a marker note is found.
+Commit targets use commit *discussions*, because plain commit comments cannot be edited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from cmlreport.errors import InputError, NoWriteAccess, RemoteError
+from cmlreport.forges.base import (
+    CheckResult,
+    Comment,
+    LocalImage,
+    Target,
+    TargetKind,
+    TargetSpec,
+)
+from cmlreport.forges.gitlab_client import (
+    Attempt,
+    BadToken,
+    GitLabSettings,
+    NotFound,
+    RequestCounter,
+    gitlab_errors,
+    make_client,
+)
+from cmlreport.forges.images import EXTENSIONS
+
+if TYPE_CHECKING:
+    import gitlab
+
+__all__ = ["BadToken", "GitLabForge", "GitLabSettings", "NoWriteAccess", "NotFound"]
+
+STATES = {"success": "success", "failure": "failed", "neutral": "success"}
+DESCRIPTION_LIMIT = 255  # GitLab's limit for a commit status description
+DIGEST_CHARS = 16  # of the sha256 in an uploaded file's name: 64 bits tell images apart
+# An upload link as it sits in a note we wrote: /uploads/<secret>/<stem>-<digest>.<ext>
+_UPLOAD = re.compile(
+    rf"(/uploads/[A-Za-z0-9]+/[A-Za-z0-9._-]*?-([0-9a-f]{{{DIGEST_CHARS}}})\.[a-z]+)"
+)
+
+
+class GitLabForge:
+    """``cmlreport.forges.base.Forge`` for one GitLab project and token."""
+
+    name = "GitLab"
+    comment_limit = 1_000_000  # GitLab's note limit; a GitHub comment holds 65,536
+
+    def __init__(self, settings: GitLabSettings) -> None:
+        self._settings = settings
+        self._counter = RequestCounter()
+        self._client: gitlab.Gitlab | None = None
+        self._username: str | None = None  # the token's user, once asked
+        self._web_url: str | None = None  # https://host/group/project
+        self._discussions: dict[int, str] = {}  # commit note id -> its discussion id
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        return self._counter.count
+
+    def can_write(self) -> bool | None:
+        # A job token never may write notes; otherwise only a write tells.
+        return False if self._settings.token_kind == "job" else None
+
+    # -- targets ---------------------------------------------------------------------------
+
+    def resolve_target(self, spec: TargetSpec) -> Target:
+        settings = self._settings
+        if spec.kind is TargetKind.ISSUE or (spec.kind is TargetKind.PR and spec.number):
+            return Target(spec.kind, number=spec.number)
+        if spec.kind is TargetKind.COMMIT:
+            sha = spec.sha or self._head_sha()
+            if sha is None:
+                raise InputError("--target commit: no commit checked out; pass --target commit/SHA")
+            return Target(TargetKind.COMMIT, sha=self._full_sha(sha))
+        if settings.ci.pr_number:
+            return Target(TargetKind.PR, number=settings.ci.pr_number)
+        number = self._find_open_merge_request()
+        if number is not None:
+            return Target(TargetKind.PR, number=number)
+        sha = self._head_sha()
+        if spec.kind is TargetKind.PR or sha is None:
+            where = f"branch {settings.branch}" if settings.branch else "this checkout"
+            raise InputError(
+                f"--target {spec.kind.value if spec.kind else 'auto'}: no open merge request "
+                f"for {where} in {settings.project}; pass --target pr/N"
+            )
+        return Target(TargetKind.COMMIT, sha=sha)
+
+    def _head_sha(self) -> str | None:
+        """The commit under review: in a merged-results pipeline the MR's tip, not GitLab's
+        merge commit."""
+        ci = self._settings.ci
+        return ci.pr_head_sha or ci.head_sha or self._settings.head_sha
+
+    def _full_sha(self, sha: str) -> str:
+        if len(sha) >= 40:
+            return sha
+        attempt = Attempt(f"look up commit {sha}")
+        try:
+            with gitlab_errors(attempt, self._settings):
+                return str(self._project().commits.get(sha).id)
+        except NotFound:
+            if not self._project_visible():
+                raise
+            raise InputError(
+                f"--target commit/{sha}: no such commit in {self._settings.project}; "
+                "push it first or pass the full sha"
+            ) from None
+
+    def _find_open_merge_request(self) -> int | None:
+        branch = self._settings.branch
+        if not branch:
+            return None
+        attempt = Attempt(f"list the merge requests of branch {branch}")
+        with gitlab_errors(attempt, self._settings):
+            found = [
+                mr.attributes
+                for mr in self._project().mergerequests.list(
+                    state="opened",
+                    source_branch=branch,
+                    order_by="created_at",
+                    sort="desc",
+                    get_all=False,  # the newest 100 are plenty, and no warning about more
+                )
+            ]
+        # A fork's merge request may use the same branch name: this project's own comes first.
+        found.sort(key=lambda mr: mr.get("source_project_id") != mr.get("project_id"))
+        return int(found[0]["iid"]) if found else None
+
+    # -- notes -----------------------------------------------------------------------------
+
+    def find_comment(self, target: Target, marker: str) -> Comment | None:
+        attempt = Attempt(f"read the notes on {_describe(target)}")
+        with self._target_errors(attempt, target):
+            for note in self._notes_newest_first(target):
+                if marker in (note.get("body") or "") and self._is_ours(note):
+                    return self._comment(target, note)
+        return None
+
+    def create_comment(self, target: Target, body: str) -> Comment:
+        attempt = Attempt(f"post a note on {_describe(target)}", write=True, post=True)
+        with self._target_errors(attempt, target):
+            if target.kind is TargetKind.COMMIT:
+                commit = self._project().commits.get(target.sha, lazy=True)
+                discussion = commit.discussions.create({"body": body})
+                note = discussion.attributes["notes"][0]
+                self._discussions[int(note["id"])] = str(discussion.id)
+                return self._comment(target, note)
+            made = self._noteable(target).notes.create({"body": body})
+            return self._comment(target, made.attributes)
+
+    def update_comment(self, target: Target, comment: Comment, body: str) -> Comment:
+        attempt = Attempt(f"update note {comment.id} on {_describe(target)}", write=True)
+        with self._target_errors(attempt, target):
+            if target.kind is TargetKind.COMMIT:
+                commit = self._project().commits.get(target.sha, lazy=True)
+                discussion = commit.discussions.get(
+                    self._discussion_of(target, comment.id), lazy=True
+                )
+                note = discussion.notes.get(comment.id, lazy=True)
+            else:
+                note = self._noteable(target).notes.get(comment.id, lazy=True)
+            note.body = body
+            note.save()
+            return self._comment(target, note.attributes)
+
+    def _notes_newest_first(self, target: Target) -> Iterator[dict[str, Any]]:
+        """Notes a user wrote (no system notes), newest first, fetched a page at a time."""
+        if target.kind is TargetKind.COMMIT:
+            # Discussions have no sort parameter; a commit has few of them.
+            notes = []
+            commit = self._project().commits.get(target.sha, lazy=True)
+            for discussion in commit.discussions.list(iterator=True):
+                for note in discussion.attributes.get("notes") or []:
+                    self._discussions[int(note["id"])] = str(discussion.id)
+                    notes.append(note)
+            notes.sort(key=lambda note: (str(note.get("created_at") or ""), int(note["id"])))
+            listed: Iterator[dict[str, Any]] = reversed(notes)
+        else:
+            pages = self._noteable(target).notes.list(
+                iterator=True, sort="desc", order_by="created_at"
+            )
+            listed = (note.attributes for note in pages)
+        for note in listed:
+            if not note.get("system"):
+                yield note
+
+    def _discussion_of(self, target: Target, note_id: int) -> str:
+        if note_id not in self._discussions:
+            for _ in self._notes_newest_first(target):
+                pass  # listing records every note's discussion
+        if note_id not in self._discussions:
+            raise NotFound(f"note {note_id} not found on {_describe(target)}")
+        return self._discussions[note_id]
+
+    def _is_ours(self, note: Mapping[str, Any]) -> bool:
+        """Written by this token's user; a job token has no user, so the marker alone counts."""
+        if self._settings.token_kind == "job":
+            return True
+        author = str((note.get("author") or {}).get("username") or "")
+        return author == self._whoami()
+
+    def _whoami(self) -> str:
+        if self._username is None:
+            client = self._gitlab()
+            with gitlab_errors(Attempt("read the token's user (GET /user)"), self._settings):
+                client.auth()
+            user = client.user
+            self._username = str(user.username) if user is not None else ""
+        return self._username
+
+    def _comment(self, target: Target, note: Mapping[str, Any]) -> Comment:
+        author = str((note.get("author") or {}).get("username") or "")
+        return Comment(
+            int(note["id"]),
+            str(note.get("body") or ""),
+            author,
+            self._note_url(target, int(note["id"])),
+        )
+
+    def _note_url(self, target: Target, note_id: int) -> str:
+        web = self._project_web_url()
+        if target.kind is TargetKind.COMMIT:
+            return f"{web}/-/commit/{target.sha}#note_{note_id}"
+        noun = "merge_requests" if target.kind is TargetKind.PR else "issues"
+        return f"{web}/-/{noun}/{target.number}#note_{note_id}"
+
+    # -- images and statuses ----------------------------------------------------------------
+
+    def publish_images(self, images: Sequence[LocalImage], target: Target) -> Mapping[str, str]:
+        """Upload each image once per target: an upload's name carries its content hash, and
+        the links already in our notes on the target tell which hashes are there.
+
+        Links are GitLab's own relative ``/uploads/<secret>/<name>`` (what its ``markdown``
+        field holds): GitLab resolves them in the project's notes, members of a private
+        project see them, and they survive a move of the project or the host.
+        """
+        if not images:
+            return {}
+        digests = {
+            image.ref: hashlib.sha256(image.data).hexdigest()[:DIGEST_CHARS] for image in images
+        }
+        known = self._uploaded(target, set(digests.values()))
+        urls: dict[str, str] = {}
+        for image in images:
+            digest = digests[image.ref]
+            if digest not in known:
+                known[digest] = self._upload(image, digest)
+            urls[image.ref] = known[digest]
+        return urls
+
+    def _uploaded(self, target: Target, wanted: set[str]) -> dict[str, str]:
+        """digest -> upload link, from our notes on ``target`` (newest first, stops early)."""
+        found: dict[str, str] = {}
+        attempt = Attempt(f"read the notes on {_describe(target)}")
+        with self._target_errors(attempt, target):
+            for note in self._notes_newest_first(target):
+                body = note.get("body") or ""
+                if "/uploads/" not in body or not self._is_ours(note):
+                    continue
+                for url, digest in _UPLOAD.findall(body):
+                    found.setdefault(digest, url)
+                if wanted <= found.keys():
+                    break
+        return found
+
+    def _upload(self, image: LocalImage, digest: str) -> str:
+        from gitlab.utils import EncodedId
+
+        stem = image.name.rsplit(".", 1)[0]
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:60] or "image"
+        name = f"{stem}-{digest}.{EXTENSIONS.get(image.content_type, 'bin')}"
+        attempt = Attempt(f"upload image {image.ref}", write=True, post=True)
+        # Not project.upload(): it puts a lazy project's path into the URL unencoded.
+        path = f"/projects/{EncodedId(self._settings.project)}/uploads"
+        with gitlab_errors(attempt, self._settings):
+            answer = self._gitlab().http_post(
+                path, files={"file": (name, image.data, image.content_type)}
+            )
+        url = answer.get("url") if isinstance(answer, dict) else None
+        if not isinstance(url, str) or not url.startswith("/uploads/"):
+            raise RemoteError(f"GitLab's answer to the upload of {image.ref} has no /uploads/ url")
+        return url
+
+    def set_check(
+        self, name: str, conclusion: str, title: str, summary: str, details_url: str | None
+    ) -> CheckResult:
+        if conclusion not in STATES:
+            raise InputError(
+                f"--conclusion {conclusion!r}: a GitLab commit status takes success, "
+                "failure or neutral"
+            )
+        sha = self._head_sha()
+        if sha is None:
+            raise InputError("check: no commit to attach the status to; run it in a checkout")
+        description = title
+        if conclusion == "neutral" and "no gates" not in title.lower():
+            description = f"no gates: {title}"
+        data = {
+            "state": STATES[conclusion],
+            "name": name,
+            "description": description[:DESCRIPTION_LIMIT],
+        }
+        if details_url:
+            data["target_url"] = details_url
+        attempt = Attempt(
+            f"set commit status {name!r} on commit {sha[:7]}",
+            role="Developer",
+            write=True,
+            post=True,
+        )
+        with self._target_errors(attempt, Target(TargetKind.COMMIT, sha=sha)):
+            status = self._project().commits.get(sha, lazy=True).statuses.create(data)
+        answer = status.attributes
+        url = answer.get("target_url") or f"{self._project_web_url()}/-/commit/{sha}"
+        return CheckResult(str(url), str(answer.get("status") or STATES[conclusion]))
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _gitlab(self) -> gitlab.Gitlab:
+        if self._client is None:
+            self._client = make_client(self._settings, self._counter)
+        return self._client
+
+    def _project(self) -> Any:
+        return self._gitlab().projects.get(self._settings.project, lazy=True)  # no request
+
+    def _noteable(self, target: Target) -> Any:
+        project = self._project()
+        if target.kind is TargetKind.PR:
+            return project.mergerequests.get(target.number, lazy=True)
+        return project.issues.get(target.number, lazy=True)
+
+    def _project_web_url(self) -> str:
+        if self._web_url is None:
+            project = self._settings.project
+            server = self._settings.server_url.rstrip("/")
+            if not project.isdigit():
+                self._web_url = f"{server}/{project.strip('/')}"
+            elif not self._project_visible():  # which sets it from the project's web_url
+                # A link must never fail a note that was written: GitLab's web side
+                # redirects /projects/<id> to the project.
+                return f"{server}/projects/{project}"
+        return str(self._web_url)
+
+    @contextmanager
+    def _target_errors(self, attempt: Attempt, target: Target) -> Iterator[None]:
+        """``gitlab_errors`` that tells a missing project from a missing MR or issue: a 404 on
+        ``merge_requests/7/notes`` means either, so then (only then) it asks for the project."""
+        try:
+            with gitlab_errors(attempt, self._settings):
+                yield
+        except NotFound:
+            if not self._project_visible():
+                raise
+            hint = "; push it first" if target.kind is TargetKind.COMMIT else ""
+            where = f"{_describe(target)} not found in {self._settings.project}{hint}"
+            raise NotFound(where) from None
+
+    def _project_visible(self) -> bool:
+        try:
+            with gitlab_errors(Attempt("read the project"), self._settings):
+                info = self._gitlab().projects.get(self._settings.project)
+        except RemoteError:
+            return False  # not found, or no way to tell: the project message stands
+        self._web_url = str(info.web_url)
+        return True
+
+
+def _describe(target: Target) -> str:
+    """GitLab's words: merge request !7, issue #3, commit abc1234."""
+    if target.kind is TargetKind.PR:
+        return f"merge request !{target.number}"
+    return target.describe()
