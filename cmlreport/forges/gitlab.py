@@ -8,31 +8,15 @@ Commit targets use commit *discussions*, because plain commit comments cannot be
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
-from cmlreport.forges.base import (
-    CheckResult,
-    Comment,
-    LocalImage,
-    Target,
-    TargetKind,
-    TargetSpec,
-)
-from cmlreport.forges.gitlab_client import (
-    Attempt,
-    BadToken,
-    GitLabSettings,
-    NotFound,
-    RequestCounter,
-    gitlab_errors,
-    make_client,
-)
-from cmlreport.forges.images import EXTENSIONS
+from cmlreport.forges.base import CheckResult, Comment, LocalImage, Target, TargetKind, TargetSpec
+from cmlreport.forges.gitlab_client import GitLabSettings, RequestCounter, make_client
+from cmlreport.forges.gitlab_errors import Attempt, BadToken, NotFound, gitlab_errors
+from cmlreport.forges.gitlab_uploads import publish_uploads, uploads_in
 
 if TYPE_CHECKING:
     import gitlab
@@ -41,11 +25,6 @@ __all__ = ["BadToken", "GitLabForge", "GitLabSettings", "NoWriteAccess", "NotFou
 
 STATES = {"success": "success", "failure": "failed", "neutral": "success"}
 DESCRIPTION_LIMIT = 255  # GitLab's limit for a commit status description
-DIGEST_CHARS = 16  # of the sha256 in an uploaded file's name: 64 bits tell images apart
-# An upload link as it sits in a note we wrote: /uploads/<secret>/<stem>-<digest>.<ext>
-_UPLOAD = re.compile(
-    rf"(/uploads/[A-Za-z0-9]+/[A-Za-z0-9._-]*?-([0-9a-f]{{{DIGEST_CHARS}}})\.[a-z]+)"
-)
 
 
 class GitLabForge:
@@ -238,59 +217,16 @@ class GitLabForge:
     # -- images and statuses ----------------------------------------------------------------
 
     def publish_images(self, images: Sequence[LocalImage], target: Target) -> Mapping[str, str]:
-        """Upload each image once per target: an upload's name carries its content hash, and
-        the links already in our notes on the target tell which hashes are there.
-
-        Links are GitLab's own relative ``/uploads/<secret>/<name>`` (what its ``markdown``
-        field holds): GitLab resolves them in the project's notes, members of a private
-        project see them, and they survive a move of the project or the host.
-        """
+        """Upload each image once per target: see ``cmlreport.forges.gitlab_uploads``."""
         if not images:
             return {}
-        digests = {
-            image.ref: hashlib.sha256(image.data).hexdigest()[:DIGEST_CHARS] for image in images
-        }
-        known = self._uploaded(target, set(digests.values()))
-        urls: dict[str, str] = {}
-        for image in images:
-            digest = digests[image.ref]
-            if digest not in known:
-                known[digest] = self._upload(image, digest)
-            urls[image.ref] = known[digest]
-        return urls
 
-    def _uploaded(self, target: Target, wanted: set[str]) -> dict[str, str]:
-        """digest -> upload link, from our notes on ``target`` (newest first, stops early)."""
-        found: dict[str, str] = {}
-        attempt = Attempt(f"read the notes on {_describe(target)}")
-        with self._target_errors(attempt, target):
-            for note in self._notes_newest_first(target):
-                body = note.get("body") or ""
-                if "/uploads/" not in body or not self._is_ours(note):
-                    continue
-                for url, digest in _UPLOAD.findall(body):
-                    found.setdefault(digest, url)
-                if wanted <= found.keys():
-                    break
-        return found
+        def uploaded(wanted: set[str]) -> dict[str, str]:
+            attempt = Attempt(f"read the notes on {_describe(target)}")
+            with self._target_errors(attempt, target):
+                return uploads_in(self._notes_newest_first(target), wanted, self._is_ours)
 
-    def _upload(self, image: LocalImage, digest: str) -> str:
-        from gitlab.utils import EncodedId
-
-        stem = image.name.rsplit(".", 1)[0]
-        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:60] or "image"
-        name = f"{stem}-{digest}.{EXTENSIONS.get(image.content_type, 'bin')}"
-        attempt = Attempt(f"upload image {image.ref}", write=True, post=True)
-        # Not project.upload(): it puts a lazy project's path into the URL unencoded.
-        path = f"/projects/{EncodedId(self._settings.project)}/uploads"
-        with gitlab_errors(attempt, self._settings):
-            answer = self._gitlab().http_post(
-                path, files={"file": (name, image.data, image.content_type)}
-            )
-        url = answer.get("url") if isinstance(answer, dict) else None
-        if not isinstance(url, str) or not url.startswith("/uploads/"):
-            raise RemoteError(f"GitLab's answer to the upload of {image.ref} has no /uploads/ url")
-        return url
+        return publish_uploads(self._gitlab(), self._settings, images, uploaded)
 
     def set_check(
         self, name: str, conclusion: str, title: str, summary: str, details_url: str | None
