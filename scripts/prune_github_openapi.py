@@ -38,6 +38,7 @@ KEPT_OPERATIONS: dict[str, tuple[str, ...]] = {
     "/repos/{owner}/{repo}": ("get",),
     "/repos/{owner}/{repo}/actions/runners": ("get",),
     "/repos/{owner}/{repo}/actions/runners/generate-jitconfig": ("post",),
+    "/repos/{owner}/{repo}/actions/runners/registration-token": ("post",),
     "/repos/{owner}/{repo}/actions/runners/{runner_id}": ("delete",),
     "/repos/{owner}/{repo}/check-runs": ("post",),
     "/repos/{owner}/{repo}/check-runs/{check_run_id}": ("patch",),

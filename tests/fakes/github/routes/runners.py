@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 
 from tests.fakes.github.git_bodies import runner_json
 from tests.fakes.github.records import Runner
@@ -50,3 +51,12 @@ def delete_runner(call: Call) -> Reply:
         raise invalid("Runner is busy with a job", "runner_id", "Runner")
     del call.state.runners[runner.id]
     return Reply(204)
+
+
+@router("POST", "/repos/{owner}/{repo}/actions/runners/registration-token", accepted=ADMIN)
+def registration_token(call: Call) -> Reply:
+    """A short-lived token `config.sh --token` takes to register a persistent runner."""
+    call.repo()
+    token = "A" + base64.b32encode(call.state.next_id(0).to_bytes(8, "big")).decode().rstrip("=")
+    expires = call.state.clock.now() + timedelta(hours=1)
+    return Reply(201, {"token": token, "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ")})

@@ -1,0 +1,72 @@
+"""GitHub Actions self-hosted runners for a repository: JIT configs, registration tokens, removal.
+
+PyGithub wraps listing and removal; the repository-level JIT config and registration token are
+not wrapped (only the organisation ones), so those go through its requester.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cmlreport.forges.github_client import GitHubSettings, RequestCounter, make_client
+from cmlreport.forges.github_errors import Attempt, NotFound, github_errors
+from cmlreport.forges.runners import ForgeRunner, Registration
+
+PERMISSION = "administration: write (a fine-grained token or GitHub App; GITHUB_TOKEN cannot)"
+
+
+class GitHubRunners:
+    def __init__(self, settings: GitHubSettings) -> None:
+        self._settings = settings
+        self._client = make_client(settings, RequestCounter())
+
+    def _repo(self) -> Any:
+        return self._client.get_repo(self._settings.repository)
+
+    def register(self, name: str, labels: tuple[str, ...], single: bool) -> Registration:
+        repo = self._repo()
+        if single:
+            attempt = Attempt(
+                f"create a just-in-time runner config for {name}", PERMISSION, True, False
+            )
+            with github_errors(attempt, self._settings):
+                _, data = self._client.requester.requestJsonAndCheck(
+                    "POST",
+                    f"{repo.url}/actions/runners/generate-jitconfig",
+                    input={
+                        "name": name,
+                        "runner_group_id": 1,
+                        "labels": list(labels),
+                        "work_folder": "_work",
+                    },
+                )
+            return Registration(int(data["runner"]["id"]), "jit", str(data["encoded_jit_config"]))
+        attempt = Attempt("create a runner registration token", PERMISSION, True, False)
+        with github_errors(attempt, self._settings):
+            _, data = self._client.requester.requestJsonAndCheck(
+                "POST", f"{repo.url}/actions/runners/registration-token"
+            )
+        return Registration(None, "registration-token", str(data["token"]))
+
+    def list_runners(self) -> list[ForgeRunner]:
+        attempt = Attempt("list the repository's self-hosted runners", PERMISSION)
+        with github_errors(attempt, self._settings):
+            return [
+                ForgeRunner(
+                    id=r.id,
+                    name=r.name,
+                    online=r.status == "online",
+                    busy=bool(r.busy),
+                    labels=tuple(str(label["name"]) for label in r.labels),
+                )
+                for r in self._repo().get_self_hosted_runners()
+            ]
+
+    def remove(self, runner_id: int) -> bool:
+        attempt = Attempt(f"remove self-hosted runner {runner_id}", PERMISSION, True)
+        try:
+            with github_errors(attempt, self._settings):
+                # PyGithub answers False (not an exception) for a runner that is already gone.
+                return bool(self._repo().remove_self_hosted_runner(runner_id))
+        except NotFound:
+            return False

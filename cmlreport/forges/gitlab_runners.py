@@ -1,0 +1,69 @@
+"""GitLab project runners for a cloud machine: created through the runners API, deleted after.
+
+`POST /user/runners` returns the `glrt-` authentication token the machine registers with; the
+runner's tags are set here, at creation, as GitLab 16+ wants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cmlreport.forges.gitlab_client import GitLabSettings, RequestCounter, make_client
+from cmlreport.forges.gitlab_errors import Attempt, NotFound, gitlab_errors
+from cmlreport.forges.runners import ForgeRunner, Registration
+
+ROLE = "Maintainer (create_runner scope or api)"
+
+
+class GitLabRunners:
+    def __init__(self, settings: GitLabSettings) -> None:
+        self._settings = settings
+        self._client = make_client(settings, RequestCounter())
+
+    def _project(self) -> Any:
+        return self._client.projects.get(self._settings.project, lazy=True)
+
+    def _project_id(self) -> int:
+        with gitlab_errors(Attempt(f"read project {self._settings.project}"), self._settings):
+            return int(self._client.projects.get(self._settings.project).id)
+
+    def register(self, name: str, labels: tuple[str, ...], single: bool) -> Registration:
+        attempt = Attempt(f"create project runner {name}", ROLE, write=True, post=True)
+        project_id = self._project_id()
+        from gitlab.v4.objects import CurrentUserRunnerManager
+
+        with gitlab_errors(attempt, self._settings):
+            # Built directly: `gl.user.runners` needs `gl.auth()` first, one request more.
+            runner = CurrentUserRunnerManager(self._client).create(
+                {
+                    "runner_type": "project_type",
+                    "project_id": project_id,
+                    "description": name,
+                    "tag_list": ",".join(labels),
+                    "run_untagged": False,
+                }
+            )
+        return Registration(int(runner.id), "gitlab", str(runner.token))
+
+    def list_runners(self) -> list[ForgeRunner]:
+        with gitlab_errors(Attempt("list the project's runners", ROLE), self._settings):
+            runners = self._project().runners.list(get_all=True)
+        return [
+            ForgeRunner(
+                id=int(r.id),
+                name=str(getattr(r, "description", "") or ""),
+                online=getattr(r, "status", "") == "online",
+                busy=False,
+                labels=tuple(getattr(r, "tag_list", None) or ()),
+            )
+            for r in runners
+        ]
+
+    def remove(self, runner_id: int) -> bool:
+        attempt = Attempt(f"delete runner {runner_id}", ROLE, write=True)
+        try:
+            with gitlab_errors(attempt, self._settings):
+                self._client.runners.delete(runner_id)
+        except NotFound:
+            return False
+        return True

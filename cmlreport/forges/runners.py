@@ -1,0 +1,36 @@
+"""Self-hosted runners at the forge: register one for a cloud machine, list them, remove them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the machine needs to join: a secret that goes only into its user-data."""
+
+    runner_id: int | None  # known at once for JIT configs and GitLab runners
+    kind: str  # "jit" (GitHub, one job) | "registration-token" (GitHub) | "gitlab"
+    secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ForgeRunner:
+    id: int
+    name: str
+    online: bool
+    busy: bool
+    labels: tuple[str, ...] = ()
+
+
+class RunnerRegistry(Protocol):
+    """Runner registration for one repository/project; errors are one-line RemoteErrors."""
+
+    def register(self, name: str, labels: tuple[str, ...], single: bool) -> Registration: ...
+
+    def list_runners(self) -> list[ForgeRunner]: ...
+
+    def remove(self, runner_id: int) -> bool:
+        """True when it was removed, False when it was already gone (stopping twice is fine)."""
+        ...
