@@ -1,0 +1,1 @@
+"""Cloud GPU machines registered as self-hosted CI runners that remove themselves."""

@@ -1,0 +1,117 @@
+"""What to launch: GPU name -> EC2 instance type, the machine image to boot, and durations.
+
+Pure: the EC2 calls that use these values live in ``aws.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import Any
+
+from cmlreport.errors import InputError
+
+# The smallest current-generation instance that carries one of each GPU; the big ones (a100,
+# h100) only come as 8-GPU machines on EC2.
+GPU_PRESETS: Mapping[str, str] = MappingProxyType(
+    {
+        "t4": "g4dn.xlarge",
+        "a10g": "g5.xlarge",
+        "l4": "g6.xlarge",
+        "v100": "p3.2xlarge",
+        "a100": "p4d.24xlarge",
+        "h100": "p5.48xlarge",
+        "none": "m6i.large",
+    }
+)
+
+# Amazon's Deep Learning Base AMI: NVIDIA driver, CUDA, Docker with the NVIDIA container
+# toolkit, no framework (jobs bring their own). Names end in a build date, e.g. "... 20240815".
+DLAMI_OWNER = "amazon"
+DLAMI_NAME = "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) *"
+CANONICAL_OWNER = "099720109477"
+UBUNTU_NAME = "ubuntu/images/hvm-ssd*/ubuntu-jammy-22.04-amd64-server-*"
+
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+@dataclass(frozen=True)
+class ImageQuery:
+    """How to find the image in ``DescribeImages`` (see ``ec2.image_request``): newest wins."""
+
+    owners: tuple[str, ...]
+    name_pattern: str
+    architecture: str
+
+
+def _check_gpu(gpu: str) -> str:
+    key = gpu.strip().lower()
+    if key not in GPU_PRESETS:
+        choices = ", ".join(sorted(GPU_PRESETS))
+        raise InputError(
+            f"--gpu {gpu!r} is not a GPU cmlreport knows; choose one of {choices}, "
+            "or pick any instance type with --instance-type"
+        )
+    return key
+
+
+def instance_type_for(gpu: str, override: str | None) -> str:
+    """The instance type to launch: ``override`` (``--instance-type``) if given, else the preset."""
+    key = _check_gpu(gpu)
+    if override is None or not override.strip():
+        return GPU_PRESETS[key]
+    chosen = override.strip()
+    if not _INSTANCE_TYPE.match(chosen):
+        raise InputError(
+            f"--instance-type {override!r} does not look like an EC2 instance type; "
+            "give one like g5.2xlarge"
+        )
+    return chosen
+
+
+def default_image_query(gpu: str) -> ImageQuery:
+    """The image to boot when ``--image`` is not given: the GPU base AMI, or plain Ubuntu."""
+    if _check_gpu(gpu) == "none":
+        return ImageQuery(
+            owners=(CANONICAL_OWNER,), name_pattern=UBUNTU_NAME, architecture="x86_64"
+        )
+    return ImageQuery(owners=(DLAMI_OWNER,), name_pattern=DLAMI_NAME, architecture="x86_64")
+
+
+def _created(image: Mapping[str, Any]) -> datetime:
+    raw = image.get("CreationDate")
+    if not isinstance(raw, str) or not raw:
+        return datetime.min.replace(tzinfo=timezone.utc)
+    # EC2 writes "2024-08-15T10:20:30.000Z"; fromisoformat learned "Z" only in 3.11.
+    parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def newest_image(images: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The most recently created image of a ``DescribeImages`` answer, or None when empty."""
+    if not images:
+        return None
+    # The name breaks ties: AMI names carry the build date too.
+    return max(images, key=lambda image: (_created(image), str(image.get("Name", ""))))
+
+
+def parse_duration(text: str, flag: str) -> int:
+    """``"90s"``, ``"10m"``, ``"6h"``, ``"1h30m"``, ``"2d"`` or bare seconds -> seconds (> 0)."""
+    cleaned = text.strip().lower().replace(" ", "")
+    if cleaned.isdigit():
+        seconds = int(cleaned)
+    else:
+        match = _DURATION.match(cleaned)
+        if not cleaned or match is None:
+            raise InputError(
+                f"{flag} {text!r} is not a duration; write it like 90s, 10m, 6h or 1h30m"
+            )
+        days, hours, minutes, secs = (int(part) if part else 0 for part in match.groups())
+        seconds = ((days * 24 + hours) * 60 + minutes) * 60 + secs
+    if seconds <= 0:
+        raise InputError(f"{flag} {text!r} must be longer than zero; write it like 10m or 6h")
+    return seconds

@@ -1,0 +1,130 @@
+#!/bin/bash
+# cmlreport-watchdog: ends this machine when its CI runner is idle, too old, or about to be
+# reclaimed by EC2. The instance is launched with shutdown behaviour "terminate", so shutting
+# down is what ends the bill; nothing outside the machine has to remember to do it.
+#
+# Every CMLREPORT_POLL seconds, in this order:
+#   1. past CMLREPORT_MAX_LIFETIME seconds since CMLREPORT_STARTED_AT -> end, even mid-job;
+#   2. a spot interruption notice from the instance metadata (IMDSv2) -> end;
+#   3. CMLREPORT_RUNNER_CHECK set and failing: the runner has exited (a single-use runner
+#      after its job, or a crash) -> end;
+#   4. CMLREPORT_JOB_CHECK failing for CMLREPORT_IDLE_TIMEOUT seconds in a row -> end.
+# CMLREPORT_ON_JOB_START, if set, runs once when the first job is seen (a single-use runner
+# that cannot limit itself to one job is told there to finish this one and take no other).
+# "End" runs CMLREPORT_STOP_RUNNER (bounded by CMLREPORT_STOP_TIMEOUT) so the runner leaves
+# its forge cleanly, then CMLREPORT_SHUTDOWN. Each check is a command from the environment,
+# so tests can drive the script with a fake clock, a fake runner and a fake metadata server.
+# One line per decision goes to stderr (the journal, under systemd).
+
+# No -e: a failing check is an answer here, and the watchdog must outlive every one of them.
+set -uo pipefail
+
+: "${CMLREPORT_IDLE_TIMEOUT:?set CMLREPORT_IDLE_TIMEOUT to the seconds without a job before shutdown}"
+: "${CMLREPORT_MAX_LIFETIME:?set CMLREPORT_MAX_LIFETIME to the seconds after boot before shutdown}"
+NOW_CMD=${CMLREPORT_NOW_CMD:-date +%s}
+JOB_CHECK=${CMLREPORT_JOB_CHECK:-pgrep -f Runner.Worker}
+RUNNER_CHECK=${CMLREPORT_RUNNER_CHECK:-}
+ON_JOB_START=${CMLREPORT_ON_JOB_START:-}
+STOP_RUNNER=${CMLREPORT_STOP_RUNNER:-}
+STOP_TIMEOUT=${CMLREPORT_STOP_TIMEOUT:-120}
+SHUTDOWN=${CMLREPORT_SHUTDOWN:-shutdown -h now}
+METADATA_URL=${CMLREPORT_METADATA_URL:-http://169.254.169.254}
+# EC2 gives two minutes of notice before reclaiming a spot machine: poll well inside that.
+POLL=${CMLREPORT_POLL:-15}
+
+log() {
+	printf 'cmlreport-watchdog: %s\n' "$*" >&2
+}
+
+now() {
+	local value
+	value=$(eval "$NOW_CMD") || return 1
+	[[ $value =~ ^[0-9]+$ ]] || return 1
+	printf '%s\n' "$value"
+}
+
+# Prints the notice (one line of JSON) and succeeds only when EC2 has scheduled an interruption;
+# the endpoint answers 404 until then. The session token goes to curl on stdin, never in argv.
+spot_notice() {
+	local token body
+	token=$(curl -sf --max-time 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
+		"$METADATA_URL/latest/api/token") || return 1
+	body=$(printf 'X-aws-ec2-metadata-token: %s\n' "$token" |
+		curl -sf --max-time 2 -H @- "$METADATA_URL/latest/meta-data/spot/instance-action") ||
+		return 1
+	printf '%s\n' "${body//$'\n'/ }"
+}
+
+end_machine() {
+	log "shutting down: $1"
+	if [[ -n $STOP_RUNNER ]]; then
+		if timeout "$STOP_TIMEOUT" bash -c "$STOP_RUNNER"; then
+			log "runner stopped"
+		else
+			log "runner did not stop cleanly within ${STOP_TIMEOUT}s; shutting down anyway"
+		fi
+	fi
+	if eval "$SHUTDOWN"; then
+		exit 0
+	fi
+	# Non-zero so that systemd restarts the watchdog, which then tries again.
+	log "the shutdown command failed: $SHUTDOWN"
+	exit 1
+}
+
+for setting in CMLREPORT_IDLE_TIMEOUT CMLREPORT_MAX_LIFETIME CMLREPORT_STARTED_AT; do
+	if [[ -n ${!setting:-} && ! ${!setting} =~ ^[0-9]+$ ]]; then
+		log "$setting must be a whole number of seconds, not '${!setting}'"
+		exit 2
+	fi
+done
+
+until first=$(now); do
+	log "the clock command failed: $NOW_CMD"
+	sleep "$POLL"
+done
+# Lifetime counts from boot; idle time from when there is a runner to watch.
+started=${CMLREPORT_STARTED_AT:-$first}
+idle_since=$first
+busy=0
+log "watching: idle timeout ${CMLREPORT_IDLE_TIMEOUT}s, max lifetime ${CMLREPORT_MAX_LIFETIME}s" \
+	"from $started, poll every ${POLL}s"
+
+while true; do
+	if ! t=$(now); then
+		log "the clock command failed: $NOW_CMD"
+		sleep "$POLL"
+		continue
+	fi
+	if ((t - started >= CMLREPORT_MAX_LIFETIME)); then
+		end_machine "max lifetime of ${CMLREPORT_MAX_LIFETIME}s reached"
+	fi
+	if notice=$(spot_notice); then
+		end_machine "spot interruption notice: $notice"
+	fi
+	# eval, not bash -c: `pgrep -f` would otherwise find the check's own shell.
+	if [[ -n $RUNNER_CHECK ]] && ! eval "$RUNNER_CHECK" >/dev/null 2>&1; then
+		end_machine "the runner has exited"
+	fi
+	if eval "$JOB_CHECK" >/dev/null 2>&1; then
+		if ((!busy)); then
+			log "a job is running; idle timer paused"
+			if [[ -n $ON_JOB_START ]]; then
+				log "first job: $ON_JOB_START"
+				eval "$ON_JOB_START" || log "the first-job command failed"
+				ON_JOB_START=
+			fi
+		fi
+		busy=1
+	else
+		if ((busy)); then
+			log "the job has finished; idle timer started"
+			busy=0
+			idle_since=$t
+		fi
+		if ((t - idle_since >= CMLREPORT_IDLE_TIMEOUT)); then
+			end_machine "idle for $((t - idle_since))s (idle timeout ${CMLREPORT_IDLE_TIMEOUT}s)"
+		fi
+	fi
+	sleep "$POLL"
+done

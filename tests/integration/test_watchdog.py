@@ -1,0 +1,357 @@
+"""The watchdog that ends a runner machine, run by bash as on the machine.
+
+The script is taken from a rendered user data. Around it: a clock that is a file the test
+advances, a job that is a file whose presence means "a job is running", a runner that is a
+real background process, a shutdown that writes a line instead of powering off, and an EC2
+metadata service on 127.0.0.1 that speaks IMDSv2 (token PUT, then GET with the token).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from cmlreport.runner.bootstrap import WATCHDOG_MARKER, BootstrapSpec, render_user_data
+
+POLL = 0.05
+DEADLINE = 5.0  # seconds any single wait may take before the test fails
+IMDS_TOKEN = "AQAEAFakeImdsSessionToken=="
+SPOT_NOTICE = {"action": "terminate", "time": "2024-08-15T10:22:00Z"}
+
+# A runner that serves until told to stop (SIGTERM, as systemd would) or until its one job is
+# done (the file `exit` appears, as an ephemeral runner exits by itself).
+FAKE_RUNNER = """
+echo $$ > runner.pid
+trap 'echo "runner stopped cleanly" >> events; exit 0' TERM
+while [ ! -e exit ]; do sleep 0.05; done
+echo "runner exited after its job" >> events
+"""
+# Like `systemctl stop`: signal the runner if it is up, wait until it is gone, succeed.
+STOP_RUNNER = (
+    'pid=$(cat runner.pid); if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; '
+    'while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done; fi'
+)
+
+
+@pytest.fixture(scope="module")
+def watchdog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    spec = BootstrapSpec(
+        forge="github",
+        runner_name="cml-gpu-1",
+        labels=("cml-gpu",),
+        idle_timeout=600,
+        max_lifetime=3600,
+        single=True,
+        repo_url="https://github.com/acme/classifier",
+        jit_config="eyJmYWtlIjoiaml0In0=",
+    )
+    script = render_user_data(spec)
+    match = re.search(rf"<<'{WATCHDOG_MARKER}'\n(.*?\n){WATCHDOG_MARKER}\n", script, re.DOTALL)
+    assert match
+    path = tmp_path_factory.mktemp("watchdog") / "cmlreport-watchdog"
+    path.write_text(match.group(1))
+    return path
+
+
+class FakeMetadata(ThreadingHTTPServer):
+    """IMDSv2: no session token, no answer; the spot notice 404s until the test sets it."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _MetadataHandler)
+        self.notice: dict[str, str] | None = None
+        self.requests: list[tuple[str, str, str | None]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _MetadataHandler(BaseHTTPRequestHandler):
+    server: FakeMetadata
+
+    def do_PUT(self) -> None:
+        self.server.requests.append(("PUT", self.path, None))
+        ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds", "")
+        if self.path == "/latest/api/token" and ttl.isdigit() and 1 <= int(ttl) <= 21600:
+            self._answer(200, IMDS_TOKEN)
+        else:
+            self._answer(400, "")
+
+    def do_GET(self) -> None:
+        token = self.headers.get("X-aws-ec2-metadata-token")
+        self.server.requests.append(("GET", self.path, token))
+        if token != IMDS_TOKEN:
+            self._answer(401, "")
+        elif self.path == "/latest/meta-data/spot/instance-action" and self.server.notice:
+            self._answer(200, json.dumps(self.server.notice))
+        else:
+            self._answer(404, "Not Found")
+
+    def _answer(self, status: int, body: str) -> None:
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def metadata() -> Iterator[FakeMetadata]:
+    server = FakeMetadata()
+    # A short poll interval: shutdown() waits for the loop to notice.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class Machine:
+    """The watchdog's world: its clock, its job, its runner, and what it did."""
+
+    dir: Path
+    watchdog: Path
+    metadata_url: str
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def set_clock(self, seconds: int) -> None:
+        (self.dir / "now.tmp").write_text(f"{seconds}\n")
+        (self.dir / "now.tmp").replace(self.dir / "now")  # never a half-written time
+
+    def start_job(self) -> None:
+        (self.dir / "job").touch()
+
+    def finish_job(self) -> None:
+        (self.dir / "job").unlink()
+
+    def start_runner(self) -> None:
+        runner = subprocess.Popen(["bash", "-c", FAKE_RUNNER], cwd=self.dir)
+        self.processes.append(runner)
+        # Reap it as soon as it exits, as init would: a zombie still answers `kill -0`.
+        threading.Thread(target=runner.wait, daemon=True).start()
+        self._until(lambda: (self.dir / "runner.pid").exists(), "the runner to start")
+
+    def runner_finishes_its_job(self) -> None:
+        (self.dir / "exit").touch()
+
+    def start_watchdog(self, **settings: str | int | float) -> None:
+        env = {
+            "PATH": os.environ["PATH"],
+            "CMLREPORT_IDLE_TIMEOUT": 600,
+            "CMLREPORT_MAX_LIFETIME": 3600,
+            "CMLREPORT_POLL": POLL,
+            "CMLREPORT_STOP_TIMEOUT": 3,
+            "CMLREPORT_NOW_CMD": "cat now; echo >> clock-reads",
+            "CMLREPORT_JOB_CHECK": "test -e job",
+            "CMLREPORT_RUNNER_CHECK": 'kill -0 "$(cat runner.pid)"',
+            "CMLREPORT_STOP_RUNNER": STOP_RUNNER,
+            "CMLREPORT_SHUTDOWN": "echo shutdown >> events",
+            "CMLREPORT_METADATA_URL": self.metadata_url,
+            **settings,
+        }
+        self.proc = subprocess.Popen(
+            ["bash", str(self.watchdog)],
+            cwd=self.dir,
+            env={key: str(value) for key, value in env.items()},
+            stderr=(self.dir / "watchdog.log").open("wb"),
+            start_new_session=True,
+        )
+        self.processes.append(self.proc)
+        self.wait_rounds()
+
+    def wait_rounds(self, rounds: int = 3) -> None:
+        """Until the watchdog has finished a whole round that began after this call."""
+        # It reads the clock once a round; the first read after this call may have started
+        # just before it, so the round of the second one is complete at the third.
+        start = self._clock_reads()
+        self._until(
+            lambda: self._clock_reads() >= start + rounds or self.proc.poll() is not None,
+            f"{rounds} watchdog rounds",
+        )
+
+    def wait_for_exit(self) -> int:
+        return self.proc.wait(timeout=DEADLINE)
+
+    @property
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    @property
+    def events(self) -> list[str]:
+        path = self.dir / "events"
+        return path.read_text().splitlines() if path.exists() else []
+
+    @property
+    def log(self) -> str:
+        return (self.dir / "watchdog.log").read_text()
+
+    def stop_everything(self) -> None:
+        for process in self.processes:
+            if process.poll() is not None:
+                continue
+            if process is self.proc:
+                os.killpg(process.pid, signal.SIGKILL)  # the watchdog and whatever it started
+            else:
+                process.kill()
+            process.wait(timeout=DEADLINE)
+
+    def _clock_reads(self) -> int:
+        path = self.dir / "clock-reads"
+        return len(path.read_text()) if path.exists() else 0
+
+    def _until(self, condition: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + DEADLINE
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(POLL / 4)
+
+
+@pytest.fixture
+def machine(tmp_path: Path, watchdog: Path, metadata: FakeMetadata) -> Iterator[Machine]:
+    world = Machine(dir=tmp_path, watchdog=watchdog, metadata_url=metadata.url)
+    world.set_clock(1000)
+    world.start_runner()
+    yield world
+    world.stop_everything()
+
+
+@pytest.mark.parametrize("imds", ["answers 404", "unreachable"])
+def test_an_idle_machine_shuts_down_when_the_idle_timeout_is_reached(machine, imds):
+    if imds == "unreachable":
+        # On-demand machines never get a notice; a metadata service that is down is not one.
+        machine.metadata_url = "http://127.0.0.1:9"
+    machine.start_watchdog()
+    machine.set_clock(1599)
+    machine.wait_rounds()
+    assert machine.running and machine.events == []
+
+    machine.set_clock(1600)
+    assert machine.wait_for_exit() == 0
+    assert machine.events == ["runner stopped cleanly", "shutdown"]
+    assert "shutting down: idle for 600s" in machine.log
+
+
+def test_a_running_job_postpones_the_idle_shutdown(machine):
+    machine.start_job()
+    machine.start_watchdog(CMLREPORT_MAX_LIFETIME=86400)
+    machine.set_clock(2000)  # well past the idle timeout, but busy all along
+    machine.wait_rounds()
+    assert machine.running and machine.events == []
+
+    machine.finish_job()  # the idle timer starts now, at 2000
+    machine.wait_rounds()
+    machine.set_clock(2599)
+    machine.wait_rounds()
+    assert machine.running and machine.events == []
+
+    machine.set_clock(2600)
+    assert machine.wait_for_exit() == 0
+    assert machine.events == ["runner stopped cleanly", "shutdown"]
+    log = machine.log
+    assert log.index("a job is running") < log.index("the job has finished")
+    assert "idle for 600s" in log
+
+
+def test_the_max_lifetime_ends_the_machine_even_with_a_job_running(machine):
+    machine.start_job()
+    # Booted at 500, the watchdog came up at 1000: lifetime counts from boot.
+    machine.start_watchdog(CMLREPORT_STARTED_AT=500, CMLREPORT_MAX_LIFETIME=3600)
+    machine.set_clock(4099)
+    machine.wait_rounds()
+    assert machine.running and machine.events == []
+
+    machine.set_clock(4100)
+    assert machine.wait_for_exit() == 0
+    assert machine.events == ["runner stopped cleanly", "shutdown"]
+    assert "max lifetime of 3600s reached" in machine.log
+    assert (machine.dir / "job").exists()  # ended mid-job: the cap is a cap
+
+
+def test_a_spot_interruption_notice_stops_the_runner_cleanly_then_shuts_down(machine, metadata):
+    machine.start_job()
+    machine.start_watchdog()
+    machine.wait_rounds()
+    assert machine.running and machine.events == []
+
+    metadata.notice = SPOT_NOTICE
+    assert machine.wait_for_exit() == 0
+    assert machine.events == ["runner stopped cleanly", "shutdown"]
+    assert "spot interruption notice" in machine.log and '"terminate"' in machine.log
+    # IMDSv2 all the way: every GET carried the session token from a PUT.
+    gets = [r for r in metadata.requests if r[0] == "GET"]
+    assert gets and all(token == IMDS_TOKEN for _, _, token in gets)
+    assert any(r[:2] == ("PUT", "/latest/api/token") for r in metadata.requests)
+
+
+def test_a_single_use_runner_that_has_done_its_job_ends_the_machine(machine):
+    machine.start_job()
+    machine.start_watchdog()
+    machine.finish_job()
+    machine.runner_finishes_its_job()  # the ephemeral runner exits by itself
+    assert machine.wait_for_exit() == 0
+    assert machine.events == ["runner exited after its job", "shutdown"]
+    assert "the runner has exited" in machine.log  # long before any idle timeout
+
+
+def test_a_single_use_runner_is_drained_once_when_its_first_job_starts(machine):
+    machine.start_watchdog(CMLREPORT_ON_JOB_START="echo drain >> events")
+    machine.wait_rounds()
+    assert machine.events == []
+
+    machine.start_job()
+    machine.wait_rounds()
+    machine.finish_job()
+    machine.wait_rounds()
+    machine.start_job()  # a second job must not drain again
+    machine.wait_rounds()
+    assert machine.events == ["drain"]
+
+    machine.finish_job()
+    machine.runner_finishes_its_job()
+    assert machine.wait_for_exit() == 0
+    assert machine.events == ["drain", "runner exited after its job", "shutdown"]
+
+
+def test_a_failed_shutdown_exits_non_zero_so_that_systemd_restarts_the_watchdog(machine):
+    machine.start_watchdog(CMLREPORT_SHUTDOWN="echo shutdown-failed >> events; false")
+    machine.set_clock(1600)
+    assert machine.wait_for_exit() == 1
+    assert machine.events[-1] == "shutdown-failed"
+    assert "the shutdown command failed" in machine.log
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"CMLREPORT_IDLE_TIMEOUT": None}, "CMLREPORT_IDLE_TIMEOUT"),
+        ({"CMLREPORT_MAX_LIFETIME": None}, "CMLREPORT_MAX_LIFETIME"),
+        ({"CMLREPORT_MAX_LIFETIME": "6h"}, "CMLREPORT_MAX_LIFETIME must be a whole number"),
+    ],
+)
+def test_the_watchdog_refuses_to_run_without_sound_limits(watchdog, tmp_path, settings, message):
+    env = {"PATH": os.environ["PATH"], "CMLREPORT_IDLE_TIMEOUT": "600"}
+    env["CMLREPORT_MAX_LIFETIME"] = "3600"
+    env.update({key: value for key, value in settings.items() if value is not None})
+    for key in [key for key, value in settings.items() if value is None]:
+        env.pop(key)
+    result = subprocess.run(
+        ["bash", str(watchdog)], env=env, cwd=tmp_path, capture_output=True, timeout=DEADLINE
+    )
+    assert result.returncode != 0
+    assert message in result.stderr.decode()
