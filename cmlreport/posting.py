@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -45,14 +46,25 @@ def summary_hint(ctx: ForgeContext) -> str | None:
 
 
 def fork_fallback(
-    ctx: ForgeContext, md: str, key: str, env: Mapping[str, str], *, reason: str
+    ctx: ForgeContext,
+    md: str,
+    key: str,
+    env: Mapping[str, str],
+    *,
+    reason: str,
+    report_dir: Path = Path("."),
 ) -> None:
-    """A fork's token cannot comment: keep the report where a second workflow can post it."""
+    """A fork's token cannot comment: keep the report where a second workflow can post it.
+
+    The folder is self-contained: the local images the report links are copied next to it, so
+    `send-comment cmlreport-comment/report.md` in the second workflow finds them.
+    """
     summary = ctx.ci.step_summary_path
     if summary:
         with open(summary, "a", encoding="utf-8") as out:
             out.write(md.rstrip() + "\n")
     FORK_DIR.mkdir(exist_ok=True)
+    md = _copy_images(md, report_dir, FORK_DIR)
     (FORK_DIR / "report.md").write_text(md, encoding="utf-8")
     meta = {"repository": ctx.repository, "pr": ctx.ci.pr_number, "key": key}
     (FORK_DIR / "target.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -63,3 +75,20 @@ def fork_fallback(
         f"artifact and post it from a workflow_run job with "
         f"`cmlreport send-comment {FORK_DIR}/report.md --target pr/{number or 'N'} --key {key!r}`"
     )
+
+
+def _copy_images(md: str, report_dir: Path, into: Path) -> str:
+    from cmlreport.report.images import find_images, rewrite_images
+
+    moved: dict[str, str] = {}
+    for n, ref in enumerate(find_images(md)):
+        if ref.path is None or ref.ref in moved:
+            continue
+        source = report_dir / ref.path
+        if not source.is_file():
+            continue  # validated earlier in the normal flow; nothing to carry here
+        name = f"images/{n}-{source.name}"
+        (into / "images").mkdir(exist_ok=True)
+        shutil.copyfile(source, into / name)
+        moved[ref.ref] = name
+    return rewrite_images(md, moved) if moved else md

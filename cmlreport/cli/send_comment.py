@@ -82,7 +82,9 @@ def send_comment(
         click.echo(body, nl=not body.endswith("\n"))
         return
     if ctx.ci.is_fork:
-        fork_fallback(ctx, md, key, env, reason="the pull request comes from a fork")
+        fork_fallback(
+            ctx, md, key, env, reason="the pull request comes from a fork", report_dir=report.parent
+        )
         return
     forge_api = open_forge(ctx)
     resolved = forge_api.resolve_target(spec)
@@ -95,7 +97,7 @@ def send_comment(
         # "The token cannot write" on a pull request event is the fork case seen from inside:
         # keep the report for a workflow_run job instead of failing the build.
         if ctx.ci.event_name in ("pull_request", "pull_request_target") and ctx.ci.pr_number:
-            fork_fallback(ctx, md, key, env, reason=exc.message)
+            fork_fallback(ctx, md, key, env, reason=exc.message, report_dir=report.parent)
             return
         raise
     verb = {"created": "posted", "updated": "updated", "unchanged": "unchanged (no write)"}

@@ -1,0 +1,198 @@
+"""Start, find and end runner machines on AWS EC2 through boto3 (imported only when used).
+
+    ec2 = Ec2("us-east-1")
+    instance = ec2.launch(spec, progress=print, after_run=register_with_forge)
+    ...
+    ec2.terminate([instance.id])
+
+A launch that fails after RunInstances (the machine never reaches ``running``, registering it
+with the forge fails, the user presses Ctrl-C) terminates what it started before it raises, and
+the error says so. Credentials come from boto3's usual chain (environment, OIDC web identity,
+profile, instance role).
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from cmlreport import __version__
+from cmlreport.errors import InputError
+from cmlreport.runner import ec2_launch
+from cmlreport.runner.ec2 import (
+    Instance,
+    LaunchSpec,
+    image_request,
+    instance_filters,
+    instance_from,
+    is_runner,
+)
+from cmlreport.runner.ec2_errors import NO_REGION, Attempt, translated
+from cmlreport.runner.presets import ImageQuery, newest_image
+
+__all__ = ["Ec2", "ImageQuery", "Instance", "LaunchSpec"]
+
+Progress = Callable[[str], None]
+
+_INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8,17}$")
+_GONE = ("shutting-down", "terminated")
+
+
+class Ec2:
+    """EC2 in one region. ``endpoint_url`` points boto3 elsewhere (moto's server in tests);
+    ``session``, a boto3 Session, shares credentials and the parsed API model between regions.
+    ``max_attempts`` counts the first try. ``client``, ``spot_client()`` and ``attempt()``
+    serve ``ec2_launch``.
+    """
+
+    def __init__(
+        self,
+        region: str,
+        *,
+        endpoint_url: str | None = None,
+        max_attempts: int = 5,
+        retry_mode: str = "standard",
+        session: Any | None = None,
+    ) -> None:
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import InvalidRegionError, NoRegionError
+
+        def client(attempts: int) -> Any:
+            retries = {"mode": retry_mode, "total_max_attempts": attempts}
+            config = Config(
+                retries=retries,
+                connect_timeout=10,
+                read_timeout=60,
+                user_agent_extra=f"cmlreport/{__version__}",
+            )
+            return shared.client(
+                "ec2", region_name=region or None, endpoint_url=endpoint_url, config=config
+            )
+
+        shared = session or boto3.session.Session()
+        try:
+            self.client = client(max_attempts)
+        except NoRegionError:
+            raise InputError(NO_REGION) from None
+        except InvalidRegionError:
+            raise InputError(f"--region {region!r} is not an AWS region name") from None
+        # A spot request that finds no capacity is answered with HTTP 500, which botocore
+        # would retry with backoff for nothing: one attempt, then the on-demand fallback.
+        self.spot_client: Callable[[], Any] = lambda: client(1)
+        self.region: str = self.client.meta.region_name
+
+    # -- images --------------------------------------------------------------------------------
+
+    def find_image(self, query: ImageQuery) -> str:
+        """The id of the newest available image ``query`` matches (by CreationDate)."""
+        return str(self.newest_image(query)["ImageId"])
+
+    def newest_image(self, query: ImageQuery) -> Mapping[str, Any]:
+        with translated(self.attempt("DescribeImages")):
+            images = self.client.describe_images(**image_request(query))["Images"]
+        image = newest_image(images)
+        if image is None:
+            raise InputError(
+                f"no {query.architecture} image named {query.name_pattern!r} owned by "
+                f"{', '.join(query.owners)} in {self.region}: pass an AMI id with --image"
+            )
+        return image
+
+    def describe_image(self, image_id: str) -> Mapping[str, Any]:
+        with translated(self.attempt("DescribeImages")):
+            images = self.client.describe_images(ImageIds=[image_id])["Images"]
+        if not images:
+            raise InputError(f"--image {image_id}: no such image in {self.region}")
+        return dict(images[0])
+
+    # -- launch --------------------------------------------------------------------------------
+
+    def launch(
+        self,
+        spec: LaunchSpec,
+        progress: Progress,
+        *,
+        after_run: Callable[[Instance], None] | None = None,
+        timeout: float = 600.0,
+        poll_interval: float = 5.0,
+    ) -> Instance:
+        """Start the machine ``spec`` describes, wait until it runs, then call ``after_run``
+        (the forge registration). ``progress`` gets one line per step and per poll.
+
+        Spot capacity or price errors fall back to on demand unless ``spec.spot_fallback`` is
+        off. Any failure once the instance exists terminates it and raises ``RemoteError``.
+        """
+        return ec2_launch.launch(
+            self,
+            spec,
+            progress,
+            after_run=after_run,
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
+
+    # -- find and end --------------------------------------------------------------------------
+
+    def terminate(self, instance_ids: Iterable[str]) -> builtins.list[str]:
+        """End these runners; returns the ids this call ended (already gone ones are fine).
+
+        Refuses any instance without cmlreport's runner tag: a typo must not end a database.
+        """
+        ids = list(dict.fromkeys(instance_ids))
+        for instance_id in ids:
+            if not _INSTANCE_ID.match(instance_id):
+                raise InputError(f"{instance_id!r} is not an EC2 instance id (i-0123456789abcdef0)")
+        if not ids:
+            return []
+        described = self._describe([{"Name": "instance-id", "Values": ids}])
+        strangers = [d["InstanceId"] for d in described if not is_runner(d)]
+        if strangers:
+            raise InputError(
+                f"{strangers[0]} is not a cmlreport runner (it has no cmlreport:runner tag): "
+                "refusing to terminate it"
+            )
+        alive = [d["InstanceId"] for d in described if d["State"]["Name"] not in _GONE]
+        if alive:
+            with translated(self.attempt("TerminateInstances")):
+                self.client.terminate_instances(InstanceIds=alive)
+        return alive
+
+    def find(
+        self,
+        *,
+        name: str | None = None,
+        labels: Iterable[str] | None = None,
+        instance_id: str | None = None,
+        repo: str | None = None,
+    ) -> builtins.list[Instance]:
+        """Live (not terminated) runners matching every criterion given; ``labels``: has all."""
+        filters = instance_filters(name=name, repo=repo, instance_id=instance_id)
+        found = [instance_from(d) for d in self._describe(filters)]
+        wanted = set(labels or ())
+        matching = [i for i in found if wanted <= set(i.labels)]
+        return sorted(matching, key=lambda i: (i.launched_at is None, i.launched_at, i.id))
+
+    def list(self, repo: str | None = None) -> builtins.list[Instance]:
+        """Every live runner, or those of one repository."""
+        return self.find(repo=repo)
+
+    def expired(self, now: datetime) -> builtins.list[Instance]:
+        """Live runners whose expires-at tag lies at or before ``now`` (aware)."""
+        return [i for i in self.find() if i.expires_at is not None and i.expires_at <= now]
+
+    def _describe(self, filters: builtins.list[dict[str, Any]]) -> builtins.list[Mapping[str, Any]]:
+        with translated(self.attempt("DescribeInstances")):
+            pages = self.client.get_paginator("describe_instances").paginate(Filters=filters)
+            return [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
+
+    def attempt(
+        self, operation: str, spec: LaunchSpec | None = None, *, spot: bool = False
+    ) -> Attempt:
+        """What is being tried, for error messages (with the user data to keep out of them)."""
+        if spec is None:
+            return Attempt(operation, self.region)
+        return Attempt(operation, self.region, spec.instance_type, spot, secret=spec.user_data)
