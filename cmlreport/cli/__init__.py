@@ -43,6 +43,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "send_comment",
         "Post the report on the PR/MR, commit or issue; later runs update it in place.",
     ),
+    "runner": (
+        "cmlreport.cli.runner",
+        "runner",
+        "Launch, stop, list and clean up cloud GPU runners for this repository.",
+    ),
     "check": (
         "cmlreport.cli.check",
         "check",

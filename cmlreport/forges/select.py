@@ -10,6 +10,7 @@ from pathlib import Path
 from cmlreport.ci import CiContext, detect_ci
 from cmlreport.errors import GitError, InputError
 from cmlreport.forges.base import Forge
+from cmlreport.forges.runners import RunnerRegistry
 from cmlreport.remotes import Remote, parse_remote
 from cmlreport.secrets import register
 
@@ -157,6 +158,40 @@ def missing_token(ctx: ForgeContext) -> InputError:
         return InputError(f"no GitHub token in {ctx.token_source}: {how}, or pass --token-env VAR")
     return InputError(
         f"no GitLab token in {ctx.token_source}: set GITLAB_TOKEN to a token with the api scope"
+    )
+
+
+def open_registry(ctx: ForgeContext) -> RunnerRegistry:
+    """Where cloud runners are registered: the same repository, token and client set-up."""
+    if not ctx.token:
+        raise missing_token(ctx)
+    if ctx.provider == "github":
+        from cmlreport.forges.github_client import GitHubSettings
+        from cmlreport.forges.github_runners import GitHubRunners
+
+        return GitHubRunners(
+            GitHubSettings(
+                repository=ctx.repository,
+                token=ctx.token,
+                api_url=ctx.api_url,
+                server_url=ctx.server_url,
+                ci=ctx.ci,
+                timeout=ctx.timeout,
+            )
+        )
+    from cmlreport.forges.gitlab_client import GitLabSettings
+    from cmlreport.forges.gitlab_runners import GitLabRunners
+
+    return GitLabRunners(
+        GitLabSettings(
+            project=ctx.repository,
+            token=ctx.token,
+            server_url=ctx.server_url,
+            api_url=ctx.api_url,
+            ci=ctx.ci,
+            timeout=ctx.timeout,
+            token_source=ctx.token_source,
+        )
     )
 
 

@@ -33,6 +33,8 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r}))
         ["demo", "--help"],
         ["send-comment", "--help"],
         ["check", "--help"],
+        ["runner", "--help"],
+        ["runner", "launch", "--help"],
         ["--version"],
     ],
 )

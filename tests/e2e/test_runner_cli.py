@@ -1,0 +1,226 @@
+"""`cmlreport runner launch|stop|list|cleanup` as a workflow step runs them.
+
+EC2 is moto's server over HTTP (boto3 pointed at it with AWS_ENDPOINT_URL); registration goes
+to the fake GitHub and GitLab servers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+
+from tests.e2e.conftest import Result, Run, clean_env
+from tests.fakes.github import ADMIN_PERMISSIONS, FakeGitHub
+from tests.fakes.gitlab.server import FakeGitLab
+
+if TYPE_CHECKING:
+    from tests.fakes.moto_server import MotoServer
+
+pytest_plugins = [
+    "tests.fakes.github.pytest_plugin",
+    "tests.fakes.gitlab.pytest_plugin",
+    "tests.fakes.moto_server",
+]
+
+REPO = "octo/model"
+TOKEN = "ghp_runnerAdminToken0123456789"
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def image(moto: MotoServer) -> str:
+    client = boto3.client("ec2", region_name=REGION, endpoint_url=moto.url)
+    return str(client.describe_images(Owners=["amazon"])["Images"][0]["ImageId"])
+
+
+def aws(moto: MotoServer) -> Any:
+    return boto3.client("ec2", region_name=REGION, endpoint_url=moto.url)
+
+
+def live_instances(moto: MotoServer) -> list[dict[str, Any]]:
+    pages = aws(moto).describe_instances()["Reservations"]
+    return [i for r in pages for i in r["Instances"] if i["State"]["Name"] != "terminated"]
+
+
+def tags(instance: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in instance.get("Tags", [])}
+
+
+class Step:
+    def __init__(self, root: Path, moto: MotoServer, server: FakeGitHub) -> None:
+        self.root, self.moto, self.server = root, moto, server
+        root.mkdir(parents=True, exist_ok=True)
+        self.output = root / "output.txt"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        values = {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_API_URL": self.server.url,
+            "GITHUB_SERVER_URL": self.server.web_url,
+            "GITHUB_RUN_ID": "4242",
+            "GITHUB_OUTPUT": str(self.output),
+            "RUNNER_TOKEN": TOKEN,
+            "AWS_ENDPOINT_URL": self.moto.url,
+            "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        values.update(extra)
+        return clean_env(**values)
+
+    def run(self, run: Run, *args: str, **env: str) -> Result:
+        result = run(
+            "runner", *args, "--token-env", "RUNNER_TOKEN", cwd=self.root, env=self.env(**env)
+        )
+        shown = [line for line in result.stdout.splitlines() if not line.startswith("::add-mask::")]
+        assert TOKEN not in "\n".join(shown) + result.stderr
+        return result
+
+
+@pytest.fixture
+def step(moto: MotoServer, github_server: FakeGitHub, tmp_path: Path) -> Step:
+    github_server.add_repo(REPO)
+    github_server.add_token(TOKEN, login="alice", permissions=ADMIN_PERMISSIONS)
+    return Step(tmp_path / "job", moto, github_server)
+
+
+def launch(run: Run, step: Step, image: str, *args: str) -> Result:
+    return step.run(run, "launch", "--gpu", "t4", "--image", image, "--no-wait", *args)
+
+
+def test_launch_registers_tags_and_outputs_the_runner(run: Run, step: Step, image: str) -> None:
+    result = launch(run, step, image, "--labels", "gpu,big", "--max-lifetime", "2h")
+    assert result.code == 0, result.stderr
+    (instance,) = live_instances(step.moto)
+    assert instance["InstanceType"] == "g4dn.xlarge"
+    assert instance["MetadataOptions"]["HttpTokens"] == "required"
+    tag = tags(instance)
+    assert tag["cmlreport:runner"] == "cmlreport-t4-4242" and tag["cmlreport:repo"] == REPO
+    assert tag["cmlreport:labels"] == "cmlreport-t4-4242,gpu,big"
+    expires = datetime.fromisoformat(tag["cmlreport:expires-at"].replace("Z", "+00:00"))
+    assert (
+        timedelta(hours=2) < expires - datetime.now(timezone.utc) <= timedelta(hours=2, minutes=11)
+    )
+    (registered,) = step.server.runners.values()
+    assert registered.name == "cmlreport-t4-4242" and {"gpu", "big"} <= set(registered.labels)
+    outputs = step.output.read_text()
+    assert (
+        "runner-label=cmlreport-t4-4242" in outputs
+        and f"instance-id={instance['InstanceId']}" in outputs
+    )
+    assert f"launched {instance['InstanceId']} (g4dn.xlarge, on-demand)" in result.stderr
+
+
+def test_stop_twice_and_list(run: Run, step: Step, image: str) -> None:
+    assert launch(run, step, image, "--name", "cmlreport-exp1").code == 0
+    listed = (
+        step.run(run, "list")
+        if False
+        else run("runner", "list", "--region", REGION, cwd=step.root, env=step.env())
+    )
+    assert listed.code == 0 and "cmlreport-exp1" in listed.stdout and "g4dn.xlarge" in listed.stdout
+    first = step.run(run, "stop", "--name", "cmlreport-exp1")
+    assert first.code == 0, first.stderr
+    assert "removed runner cmlreport-exp1" in first.stdout and "terminated i-" in first.stdout
+    assert not live_instances(step.moto) and not step.server.runners
+    second = step.run(run, "stop", "--name", "cmlreport-exp1")
+    assert second.code == 0 and "nothing to stop" in second.stdout
+
+
+def test_failed_launch_leaves_nothing_behind(run: Run, step: Step, image: str) -> None:
+    step.moto.fail("RunInstances", "UnauthorizedOperation", status=403)
+    result = launch(run, step, image)
+    assert result.code == 3
+    assert "removed at the forge" in result.stderr
+    assert not step.server.runners and not live_instances(step.moto)
+
+
+def test_cleanup_ends_expired_machines_and_orphaned_runners(
+    run: Run, step: Step, image: str
+) -> None:
+    from cmlreport.runner.aws import Ec2
+    from cmlreport.runner.ec2 import LaunchSpec
+
+    past = datetime.now(timezone.utc) - timedelta(minutes=5)
+    old = LaunchSpec(
+        region=REGION,
+        instance_type="g4dn.xlarge",
+        image_id=image,
+        image_query=None,
+        user_data="#!/bin/bash\ntrue\n",
+        name="cmlreport-old",
+        repo=REPO,
+        labels=("cmlreport-old",),
+        expires_at=past,
+    )
+    Ec2(REGION, endpoint_url=step.moto.url).launch(old, lambda line: None, poll_interval=0.1)
+    assert launch(run, step, image, "--name", "cmlreport-fresh").code == 0
+    from tests.fakes.github.records import Runner
+
+    step.server.runners[999] = Runner(999, REPO, "cmlreport-gone", ["cmlreport-gone"])
+    dry = step.run(run, "cleanup", "--dry-run")
+    assert "would end" in dry.stdout and "cmlreport-old" in dry.stdout
+    assert "would remove offline runner cmlreport-gone" in dry.stdout
+    assert len(live_instances(step.moto)) == 2
+    done = step.run(run, "cleanup")
+    assert done.code == 0, done.stderr
+    assert [tags(i)["Name"] for i in live_instances(step.moto)] == ["cmlreport-fresh"]
+    assert {r.name for r in step.server.runners.values()} == {"cmlreport-fresh"}
+
+
+def test_wait_until_the_runner_is_online(run: Run, step: Step, image: str) -> None:
+    def come_online() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            for runner in list(step.server.runners.values()):
+                runner.status = "online"
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=come_online, daemon=True)
+    thread.start()
+    result = step.run(run, "launch", "--gpu", "none", "--image", image, "--wait")
+    thread.join(timeout=30)
+    assert result.code == 0, result.stderr
+    assert "is online at the forge" in result.stderr
+
+
+def test_gitlab_launch_writes_a_dotenv_and_stop_deletes_the_runner(
+    run: Run, moto: MotoServer, gitlab_server: FakeGitLab, tmp_path: Path, image: str
+) -> None:
+    gitlab_server.add_project("ml/model", id=42)
+    gitlab_server.add_token("glpat-maint0123456789", username="maya", role="maintainer")
+    root = tmp_path / "gl"
+    root.mkdir()
+    env = clean_env(
+        GITLAB_CI="true",
+        CI_SERVER_URL=gitlab_server.url,
+        CI_API_V4_URL=gitlab_server.api_url,
+        CI_PROJECT_PATH="ml/model",
+        CI_JOB_ID="77",
+        GITLAB_TOKEN="glpat-maint0123456789",
+        AWS_ENDPOINT_URL=moto.url,
+        AWS_REGION=REGION,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    result = run(
+        "runner", "launch", "--gpu", "a10g", "--image", image, "--no-wait", cwd=root, env=env
+    )
+    assert result.code == 0, result.stderr
+    dotenv = (root / "cmlreport-runner.env").read_text()
+    assert "CMLREPORT_RUNNER_TAG=cmlreport-a10g-77" in dotenv
+    (runner,) = gitlab_server.runners.values()
+    assert runner.tag_list == ["cmlreport-a10g-77"] and runner.project_id == 42
+    stopped = run("runner", "stop", "--name", "cmlreport-a10g-77", cwd=root, env=env)
+    assert stopped.code == 0, stopped.stderr
+    assert not gitlab_server.runners and not live_instances(moto)
