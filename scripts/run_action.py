@@ -1,0 +1,437 @@
+"""Run a composite action's steps the way the GitHub Actions runner does, for end-to-end tests.
+
+    python scripts/run_action.py ACTION_DIR --workspace DIR --runner-temp DIR \
+        [--with NAME=VALUE]... [--github-token TOKEN] [--result FILE]
+
+Each ``run:`` step runs as ``bash --noprofile --norc -eo pipefail FILE`` in the workspace, with
+the runner's ``GITHUB_*``/``RUNNER_*`` variables and fresh ``GITHUB_OUTPUT``/``GITHUB_ENV``/
+``GITHUB_PATH``/``GITHUB_STEP_SUMMARY`` files; the job's own variables (repository, event path,
+API URL...) come from this process's environment.
+
+``${{ }}`` expressions are evaluated in ``run:`` (pasted into the script text, as GitHub does),
+``env:``, ``with:``, ``if:``, ``name:``, ``working-directory:``, input defaults and output
+values, over the contexts an action's metadata may use: inputs, steps, env,
+github.token/action_path/workspace, runner.temp/os. Anything else is an error, not a guess, so
+the simulation never passes by silently doing less than GitHub would. ``uses:`` steps that
+install tools are skipped: the interpreter on PATH stands in for them.
+
+The result file gets the action's outputs and each step's outcome as JSON; the exit code is the
+first failed step's (99: the simulation refused the action).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Tool installers the simulation stands in for (the test's own interpreter is on PATH).
+SETUP_ACTIONS = ("actions/setup-python@",)
+STEP_KEYS = {"name", "id", "if", "uses", "with", "run", "shell", "env", "working-directory"}
+STATUS_FUNCTIONS = re.compile(r"\b(success|failure|always|cancelled)\s*\(")
+
+
+class ActionError(Exception):
+    """The action uses something this simulation does not implement, or is malformed."""
+
+
+# -- expressions: the subset of GitHub's language an action's metadata needs -------------------
+
+Value = Any  # str | float | bool | None, or a context object (a dict)
+TOKEN = re.compile(
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>\d+(?:\.\d+)?)"
+    r"|(?P<op>==|!=|&&|\|\||[!()\[\].])|(?P<name>[A-Za-z_][A-Za-z0-9_-]*))"
+)
+INTERPOLATION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+CONTEXTS = ("inputs", "github", "runner", "steps", "env")
+
+
+def interpolate(text: str, contexts: Mapping[str, Any]) -> str:
+    """``text`` with every ``${{ expr }}`` replaced by its value, as GitHub renders it."""
+    return INTERPOLATION.sub(lambda m: render(evaluate(m.group(1), contexts)), text)
+
+
+def render(value: Value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, str):
+        return value
+    raise ActionError(f"cannot render {type(value).__name__} as a string")
+
+
+def evaluate(text: str, contexts: Mapping[str, Any]) -> Value:
+    tokens: list[tuple[str, str]] = []
+    pos, text = 0, text.strip()
+    while pos < len(text):
+        match = TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            raise ActionError(f"expression {text!r}: cannot read {text[pos:]!r}")
+        kind = match.lastgroup
+        assert kind is not None
+        tokens.append((kind, match.group(kind)))
+        pos = match.end()
+    parser = _Parser(text, tokens, contexts)
+    value = parser.either()
+    if parser.pos != len(tokens):
+        raise ActionError(f"expression {text!r}: unexpected {tokens[parser.pos][1]!r}")
+    return value
+
+
+def _number(value: Value) -> float:
+    if value is None or isinstance(value, bool | float):
+        return float(value or 0)
+    if isinstance(value, str):
+        try:
+            return float(value.strip() or 0)
+        except ValueError:
+            return math.nan
+    raise ActionError(f"cannot compare a {type(value).__name__}")
+
+
+def _truthy(value: Value) -> bool:
+    return value not in (None, False, "", 0.0)
+
+
+class _Parser:
+    def __init__(self, text: str, tokens: list[tuple[str, str]], contexts: Mapping[str, Any]):
+        self.text, self.tokens, self.contexts, self.pos = text, tokens, contexts, 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos][1] if self.pos < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> tuple[str, str]:
+        if self.pos >= len(self.tokens) or (expected and self.peek() != expected):
+            raise ActionError(f"expression {self.text!r}: expected {expected or 'more'}")
+        self.pos += 1
+        return self.tokens[self.pos - 1]
+
+    def either(self) -> Value:  # a || b returns the first truthy operand, like GitHub
+        value = self.both()
+        while self.peek() == "||":
+            self.take()
+            right = self.both()
+            value = value if _truthy(value) else right
+        return value
+
+    def both(self) -> Value:
+        value = self.compare()
+        while self.peek() == "&&":
+            self.take()
+            right = self.compare()
+            value = right if _truthy(value) else value
+        return value
+
+    def compare(self) -> Value:
+        left = self.unary()
+        if self.peek() not in ("==", "!="):
+            return left
+        negate = self.take()[1] == "!="
+        right = self.unary()
+        if isinstance(left, str) and isinstance(right, str):
+            equal = left.casefold() == right.casefold()  # GitHub compares strings ignoring case
+        elif type(left) is type(right):
+            equal = left == right
+        else:
+            equal = _number(left) == _number(right)  # GitHub's rule for mixed types
+        return equal != negate
+
+    def unary(self) -> Value:
+        if self.peek() == "!":
+            self.take()
+            return not _truthy(self.unary())
+        return self.primary()
+
+    def primary(self) -> Value:
+        kind, token = self.take()
+        if kind == "str":
+            return token[1:-1].replace("''", "'")
+        if kind == "num":
+            return float(token)
+        if token == "(":
+            value = self.either()
+            self.take(")")
+            return value
+        if kind != "name":
+            raise ActionError(f"expression {self.text!r}: unexpected {token!r}")
+        if token in ("true", "false", "null"):
+            return {"true": True, "false": False, "null": None}[token]
+        if self.peek() == "(":
+            return self.status_function(token)
+        return self.lookup(token)
+
+    def status_function(self, name: str) -> bool:
+        self.take("(")
+        self.take(")")
+        failed = bool(self.contexts.get("__failed__", False))
+        if name == "success":
+            return not failed
+        if name == "failure":
+            return failed
+        if name == "always":
+            return True
+        raise ActionError(f"expression {self.text!r}: function {name}() is not simulated")
+
+    def lookup(self, root: str) -> Value:
+        if root not in CONTEXTS:
+            raise ActionError(f"expression {self.text!r}: context {root!r} is not simulated")
+        path, value = [root], self.contexts[root]
+        while self.peek() in (".", "["):
+            if self.take()[1] == ".":
+                key = self.take()[1]
+            else:
+                key = self.take()[1][1:-1]
+                self.take("]")
+            path.append(key)
+            value = self.child(path, value, key)
+        return value
+
+    def child(self, path: list[str], value: Value, key: str) -> Value:
+        if isinstance(value, Mapping) and key in value:
+            return value[key]
+        if path[0] == "env" and len(path) == 2:
+            return None  # an unset variable
+        known_step = path[0] == "steps" and path[1] in self.contexts["declared"]
+        if known_step and (len(path) == 2 or path[2] in ("outputs", "outcome", "conclusion")):
+            return None  # GitHub's null: a step not run (yet), an output it did not set
+        raise ActionError(f"expression {self.text!r}: {'.'.join(path)} is not simulated")
+
+
+@dataclass
+class StepResult:
+    id: str
+    name: str
+    outcome: str  # success | failure | skipped
+    exit_code: int = 0
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ActionRun:
+    steps: list[StepResult]
+    outputs: dict[str, str]
+    summary: str
+
+    @property
+    def exit_code(self) -> int:
+        return next((s.exit_code for s in self.steps if s.outcome == "failure"), 0)
+
+
+def run_action(
+    action_dir: Path,
+    given: Mapping[str, str],
+    *,
+    workspace: Path,
+    runner_temp: Path,
+    github_token: str = "",
+    environ: Mapping[str, str] | None = None,
+) -> ActionRun:
+    import yaml
+
+    try:
+        action = yaml.safe_load((action_dir / "action.yml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ActionError(f"cannot read {action_dir / 'action.yml'}: {exc}") from None
+    if action.get("runs", {}).get("using") != "composite":
+        raise ActionError("only composite actions are simulated")
+    job = _Job(action_dir.resolve(), workspace, runner_temp)
+    job.contexts.update(
+        github={
+            "token": github_token,
+            "action_path": str(job.action_dir),
+            "workspace": str(workspace),
+        },
+        runner={"temp": str(runner_temp), "os": "Linux"},
+        env=dict(os.environ if environ is None else environ),
+        steps={},
+    )
+    job.contexts["inputs"] = job.inputs(action.get("inputs") or {}, given)
+    steps = action["runs"]["steps"]
+    job.contexts["declared"] = {step["id"] for step in steps if "id" in step}
+    for index, step in enumerate(steps):
+        unknown = set(step) - STEP_KEYS
+        if unknown:
+            raise ActionError(f"step {index}: keys not simulated: {sorted(unknown)}")
+        result = job.step(index, step)
+        job.results.append(result)
+        if "id" in step:
+            job.contexts["steps"][step["id"]] = {
+                "outputs": result.outputs,
+                "outcome": result.outcome,
+            }
+    outputs = {
+        name: job.interpolate(spec["value"]) for name, spec in (action.get("outputs") or {}).items()
+    }
+    return ActionRun(job.results, outputs, "".join(job.summary))
+
+
+@dataclass
+class _Job:
+    """What the runner keeps between the steps of one action run."""
+
+    action_dir: Path
+    workspace: Path
+    runner_temp: Path
+    contexts: dict[str, Any] = field(default_factory=dict)
+    results: list[StepResult] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+    def interpolate(self, text: object) -> str:
+        return interpolate(str(text), self.contexts)
+
+    def inputs(self, declared: Mapping[str, Any], given: Mapping[str, str]) -> dict[str, Value]:
+        unexpected = set(given) - set(declared)
+        if unexpected:
+            raise ActionError(f"inputs {sorted(unexpected)} are not declared by the action")
+        return {
+            name: given[name]
+            if name in given
+            else self.interpolate((spec or {}).get("default", ""))
+            for name, spec in declared.items()
+        }
+
+    def step(self, index: int, step: Mapping[str, Any]) -> StepResult:
+        step_id = str(step.get("id", f"__step{index}"))
+        name = self.interpolate(step.get("name", step.get("uses", step_id)))
+        failed_before = any(r.outcome == "failure" for r in self.results)
+        if not _should_run(str(step.get("if", "")), self.contexts, failed_before):
+            print(f"::step:: {name}: skipped", flush=True)
+            return StepResult(step_id, name, "skipped")
+        if "uses" in step:
+            uses = str(step["uses"])
+            if not uses.startswith(SETUP_ACTIONS):
+                raise ActionError(f"step {name!r}: uses {uses} is not simulated")
+            for value in (step.get("with") or {}).values():
+                self.interpolate(value)  # an unknown expression fails here too
+            print(f"::step:: {name}: stood in for by the interpreter on PATH", flush=True)
+            return StepResult(step_id, name, "success")
+        if step.get("shell") != "bash":
+            raise ActionError(f"step {name!r}: shell {step.get('shell')!r} is not simulated")
+        return self.run(index, step, step_id, name)
+
+    def run(self, index: int, step: Mapping[str, Any], step_id: str, name: str) -> StepResult:
+        env = {k: str(v) for k, v in self.contexts["env"].items()}
+        env.update({k: self.interpolate(v) for k, v in (step.get("env") or {}).items()})
+        files = Path(tempfile.mkdtemp(prefix=f"step{index}-", dir=self.runner_temp))
+        commands = {
+            name: files / name.lower()
+            for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")
+        }
+        for path in commands.values():
+            path.touch()
+        env.update({k: str(v) for k, v in commands.items()})
+        env.update(
+            GITHUB_ACTION_PATH=str(self.action_dir),
+            GITHUB_WORKSPACE=str(self.workspace),
+            RUNNER_TEMP=str(self.runner_temp),
+            RUNNER_OS="Linux",
+        )
+        script = files / "script.sh"
+        # GitHub pastes expressions into the script text before bash sees it; so does this.
+        script.write_text(self.interpolate(step["run"]), encoding="utf-8")
+        print(f"::step:: {name}", flush=True)
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=self.workspace / self.interpolate(step.get("working-directory", ".")),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        self.contexts["env"].update(read_file_commands(commands["GITHUB_ENV"]))
+        added = commands["GITHUB_PATH"].read_text(encoding="utf-8").split()
+        if added:
+            old = self.contexts["env"].get("PATH", "")
+            self.contexts["env"]["PATH"] = os.pathsep.join([*reversed(added), old])
+        self.summary.append(commands["GITHUB_STEP_SUMMARY"].read_text(encoding="utf-8"))
+        outputs = read_file_commands(commands["GITHUB_OUTPUT"])
+        outcome = "success" if proc.returncode == 0 else "failure"
+        return StepResult(step_id, name, outcome, proc.returncode, outputs)
+
+
+def _should_run(condition: str, contexts: Mapping[str, Any], failed_before: bool) -> bool:
+    expr = condition.strip()
+    if expr.startswith("${{") and expr.endswith("}}"):
+        expr = expr[3:-2].strip()
+    if not expr:
+        return not failed_before
+    status_context = {**contexts, "__failed__": failed_before}
+    value = evaluate(expr, status_context)
+    if STATUS_FUNCTIONS.search(expr):
+        return bool(value)
+    return not failed_before and bool(value)  # GitHub's implicit success() &&
+
+
+def read_file_commands(path: Path) -> dict[str, str]:
+    """``NAME=VALUE`` lines and ``NAME<<DELIMITER`` blocks, as GITHUB_OUTPUT/GITHUB_ENV hold."""
+    values: dict[str, str] = {}
+    lines = iter(path.read_text(encoding="utf-8").splitlines())
+    for line in lines:
+        if not line:
+            continue
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            block: list[str] = []
+            for inner in lines:
+                if inner == delimiter:
+                    break
+                block.append(inner)
+            else:
+                raise ActionError(f"{path.name}: {name} has no closing {delimiter}")
+            values[name] = "\n".join(block)
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            values[name] = value
+        else:
+            raise ActionError(f"{path.name}: malformed line {line!r}")
+    return values
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("action_dir", type=Path)
+    parser.add_argument("--workspace", type=Path, required=True)
+    parser.add_argument("--runner-temp", type=Path, required=True)
+    parser.add_argument("--with", dest="given", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--github-token", default="")
+    parser.add_argument("--result", type=Path, help="Write outputs and step outcomes as JSON.")
+    args = parser.parse_args(argv)
+    bad = [pair for pair in args.given if "=" not in pair]
+    if bad:
+        parser.error(f"--with {bad[0]}: use NAME=VALUE")
+    given = dict(pair.split("=", 1) for pair in args.given)
+    try:
+        run = run_action(
+            args.action_dir,
+            given,
+            workspace=args.workspace.resolve(),
+            runner_temp=args.runner_temp.resolve(),
+            github_token=args.github_token,
+        )
+    except ActionError as exc:
+        print(f"run_action: {exc}", file=sys.stderr)
+        return 99
+    if args.result:
+        data = {
+            "outputs": run.outputs,
+            "steps": [vars(s) for s in run.steps],
+            "summary": run.summary,
+        }
+        args.result.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    print(f"::outputs:: {json.dumps(run.outputs, sort_keys=True)}", flush=True)
+    return run.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""The GitHub Action (`action.yml`) in a pull request job, against the fake GitHub.
+
+`scripts/run_action.py` runs the action's composite steps as the Actions runner does (bash with
+`-eo pipefail`, GITHUB_OUTPUT/GITHUB_ENV files, `${{ }}` in run/env/if/with); the test's own
+Python stands in for actions/setup-python. Each test is a user story: a workflow step `uses:` the
+action with some inputs; afterwards the test reads the action's outputs and what GitHub holds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+
+from tests.e2e.conftest import clean_env
+from tests.fakes.github import ACTIONS_PERMISSIONS, ADMIN_PERMISSIONS, FakeGitHub
+from tests.gitrepo import GitRepo
+
+if TYPE_CHECKING:
+    from tests.fakes.moto_server import MotoServer
+
+pytest_plugins = ["tests.fakes.github.pytest_plugin", "tests.fakes.moto_server"]
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "github"
+REPO = "octo/model"
+RUN_ACTION = str(ROOT / "scripts" / "run_action.py")
+TOKEN = "ghs_fakeActionsToken1234567890"
+
+
+@dataclass
+class ActionResult:
+    code: int
+    log: str
+    outputs: dict[str, str]
+    steps: list[dict[str, Any]]
+    summary: str
+
+    def outcome(self, step_id: str) -> str:
+        return str(next(s["outcome"] for s in self.steps if s["id"] == step_id))
+
+
+class PullRequestJob:
+    """A `pull_request` job on octo/model#7 whose workspace is the checked-out project."""
+
+    def __init__(self, project: GitRepo, runner: Path, server: FakeGitHub) -> None:
+        self.project = project
+        self.runner = runner
+        self.server = server
+        runner.mkdir(parents=True, exist_ok=True)
+        self.event = runner / "event.json"
+        self.event.write_text(json.dumps(self.payload()))
+
+    def payload(self) -> dict[str, Any]:
+        """A real `pull_request` payload (@octokit/webhooks-examples) retargeted at this PR."""
+        payload: dict[str, Any] = json.loads((DATA / "pull_request.opened.json").read_text())
+        pull = payload["pull_request"]
+        payload["number"] = pull["number"] = 7
+        payload["repository"]["full_name"] = REPO
+        pull["base"]["repo"]["full_name"] = pull["head"]["repo"]["full_name"] = REPO
+        pull["base"].update(ref="main", sha=self.project.sha("main"))
+        pull["head"].update(ref="feature", sha=self.project.sha())
+        return payload
+
+    def uses(self, env: dict[str, str] | None = None, **inputs: str) -> ActionResult:
+        """`- uses: ./` with these inputs (names as in action.yml), run like the Actions runner;
+        ``env`` adds variables of the job (cloud credentials, say)."""
+        temp = self.runner / "temp"
+        temp.mkdir(exist_ok=True)
+        result_file = self.runner / "result.json"
+        args = [sys.executable, RUN_ACTION, str(ROOT)]
+        args += ["--workspace", str(self.project.path), "--runner-temp", str(temp)]
+        args += ["--github-token", TOKEN, "--result", str(result_file)]
+        for name, value in inputs.items():
+            args += ["--with", f"{name.replace('_', '-')}={value}"]
+        # No GITHUB_TOKEN here: the job token reaches cmlreport only through the `token` input.
+        job_env = clean_env(
+            GITHUB_ACTIONS="true",
+            GITHUB_REPOSITORY=REPO,
+            GITHUB_EVENT_NAME="pull_request",
+            GITHUB_EVENT_PATH=str(self.event),
+            GITHUB_SHA=self.project.sha(),
+            GITHUB_BASE_REF="main",
+            GITHUB_HEAD_REF="feature",
+            GITHUB_API_URL=self.server.url,
+            GITHUB_SERVER_URL=self.server.web_url,
+            GITHUB_RUN_ID="99",
+            GITHUB_WORKFLOW="train",
+            GITHUB_JOB="report",
+            PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+            **(env or {}),
+        )
+        proc = subprocess.run(
+            args,
+            env=job_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        log = proc.stdout + proc.stderr
+        assert proc.returncode != 99, log  # the simulation itself refused the action
+        shown = [line for line in log.splitlines() if line != f"::add-mask::{TOKEN}"]
+        assert TOKEN not in "\n".join(shown)
+        data = json.loads(result_file.read_text())
+        return ActionResult(proc.returncode, log, data["outputs"], data["steps"], data["summary"])
+
+
+@pytest.fixture
+def job(project: GitRepo, github_server: FakeGitHub, tmp_path: Path) -> PullRequestJob:
+    github_server.add_repo(REPO)
+    github_server.add_pull(REPO, number=7, head_ref="feature", head_sha=project.sha())
+    github_server.add_token(TOKEN, permissions=ACTIONS_PERMISSIONS, user_endpoint_forbidden=True)
+    return PullRequestJob(project, tmp_path / "runner", github_server)
+
+
+def comments_on_7(server: FakeGitHub) -> list[Any]:
+    return [c for c in server.issue_comments.values() if c.issue_number == 7]
+
+
+def test_a_failed_gate_fails_the_step_after_the_comment_is_posted(job: PullRequestJob) -> None:
+    # f1 fell from 0.80 to 0.78 on this branch; accuracy rose from 0.91 to 0.93.
+    result = job.uses(
+        metrics="metrics.json\nper_class.csv",
+        gates="eval.f1:0.01\n  eval.accuracy < 0.5  \n",
+        images="none",
+    )
+    assert result.code == 1, result.log
+    assert [s["outcome"] for s in result.steps][-2:] == ["success", "failure"]
+    (comment,) = comments_on_7(job.server)
+    assert comment.body.startswith("<!-- cmlreport:train/report -->")
+    assert "eval.f1" in comment.body and "per\\_class" in comment.body
+    assert result.outputs["gates"] == "failed"
+    assert result.outputs["report-path"] == "report.md"
+    assert result.outputs["comment-url"].endswith(f"/{REPO}/issues/7#issuecomment-{comment.id}")
+    assert "eval.f1" in (job.project.path / "report.md").read_text()
+    assert "eval.f1" in result.summary  # the job summary got the report too
+    assert "::error title=cmlreport::a quality gate failed" in result.log
+
+
+def test_a_rerun_with_passing_gates_updates_the_same_comment(job: PullRequestJob) -> None:
+    first = job.uses(metrics="metrics.json", gates="eval.f1:5%", images="none")
+    assert first.code == 0, first.log
+    assert first.outputs["gates"] == "passed" and first.outcome("run") == "success"
+    job.project.write("metrics.json", '{"eval": {"accuracy": 0.95, "f1": 0.81, "loss": 0.3}}\n')
+    second = job.uses(metrics="metrics.json", gates="eval.f1:5%", images="none")
+    assert second.code == 0, second.log
+    (comment,) = comments_on_7(job.server)
+    assert "0.95" in comment.body and second.outputs["comment-url"] == first.outputs["comment-url"]
+
+
+def test_comment_false_writes_the_report_in_the_working_directory(job: PullRequestJob) -> None:
+    job.project.write("results/metrics.json", '{"eval": {"accuracy": 0.93}}\n')
+    result = job.uses(
+        metrics="metrics.json", comment="false", report="out/ci.md", working_directory="results"
+    )
+    assert result.code == 0, result.log
+    assert result.outputs["report-path"] == "out/ci.md"
+    assert "eval.accuracy" in (job.project.path / "results" / "out" / "ci.md").read_text()
+    assert result.outputs["comment-url"] == "" and not comments_on_7(job.server)
+
+
+def test_check_command_creates_a_check_run(job: PullRequestJob) -> None:
+    report = "<!-- cmlreport-gates: passed=1 failed=1 -->\n## Report\n"
+    job.project.write("report.md", report)
+    result = job.uses(command="check")
+    assert result.code == 0, result.log
+    (check,) = job.server.check_runs.values()
+    assert check.conclusion == "failure" and check.head_sha == job.project.sha()
+    assert result.outputs["check-url"]
+    assert not comments_on_7(job.server)
+
+
+def test_a_gpu_runner_is_launched_then_stopped(job: PullRequestJob, moto: MotoServer) -> None:
+    aws = boto3.client("ec2", region_name="us-east-1", endpoint_url=moto.url)
+    public = aws.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    image = aws.copy_image(SourceImageId=public, SourceRegion="us-east-1", Name="gpu-base")
+    job.server.add_token("ghp_runnerAdmin", permissions=ADMIN_PERMISSIONS)
+    cloud = {"AWS_ENDPOINT_URL_EC2": moto.url}
+    launched = job.uses(
+        env=cloud,
+        command="runner-launch",
+        gpu="t4",
+        region="us-east-1",
+        image=image["ImageId"],
+        labels="gpu, big",
+        wait="false",
+        token="ghp_runnerAdmin",
+    )
+    assert launched.code == 0, launched.log
+    instance_id = launched.outputs["instance-id"]
+    (instance,) = aws.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"]
+    assert instance["InstanceType"] == "g4dn.xlarge" and instance["ImageId"] == image["ImageId"]
+    tags = {t["Key"]: t["Value"] for t in instance["Tags"]}
+    assert tags["cmlreport:repo"] == REPO and launched.outputs["runner-label"] in tags.values()
+    (runner,) = job.server.runners.values()
+    assert runner.name == launched.outputs["runner-name"]
+    assert {"gpu", "big", launched.outputs["runner-label"]} <= set(runner.labels)
+
+    stopped = job.uses(
+        env=cloud,
+        command="runner-stop",
+        instance_id=instance_id,
+        region="us-east-1",
+        token="ghp_runnerAdmin",
+    )
+    assert stopped.code == 0, stopped.log
+    state = aws.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+    assert state["State"]["Name"] in ("shutting-down", "terminated")
+    assert not job.server.runners
+
+
+# Were an input pasted into a script as ${{ inputs.x }}, one of these would print INJECTED.
+INJECTIONS = {
+    "substitution": "$(echo INJECTED >&2) `echo INJECTED >&2` x.json",
+    "quote": 'x.json"; echo INJECTED; "',
+}
+
+
+@pytest.mark.parametrize("payload", INJECTIONS.values(), ids=INJECTIONS.keys())
+@pytest.mark.parametrize("name", ["metrics", "plots", "base", "gates", "key"])
+def test_inputs_are_data_never_code(job: PullRequestJob, name: str, payload: str) -> None:
+    inputs = {"metrics": "metrics.json", "images": "none", name: payload}
+    result = job.uses(**inputs)
+    assert "INJECTED" not in [line.strip() for line in result.log.splitlines()], result.log
+    assert result.code == 2, result.log  # cmlreport's own input error, naming the bad value
+    assert "cmlreport: error:" in result.log
+
+
+def test_an_unknown_command_fails_before_anything_is_installed(job: PullRequestJob) -> None:
+    result = job.uses(command="deploy")
+    assert result.code == 2
+    assert "input 'command' is 'deploy'" in result.log
+    assert [s["outcome"] for s in result.steps][1:] == ["skipped"] * 4
+
+
+def test_the_simulation_refuses_what_it_does_not_implement(tmp_path: Path) -> None:
+    action = tmp_path / "action"
+    action.mkdir()
+    (action / "action.yml").write_text(
+        "name: x\ndescription: y\nruns:\n  using: composite\n  steps:\n"
+        "    - shell: bash\n      env:\n        T: ${{ github.event.pull_request.title }}\n"
+        '      run: echo "$T"\n'
+    )
+    where = ["--workspace", str(tmp_path), "--runner-temp", str(tmp_path)]
+    proc = subprocess.run(
+        [sys.executable, RUN_ACTION, str(action), *where],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 99
+    assert "github.event is not simulated" in proc.stderr
