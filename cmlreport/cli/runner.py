@@ -37,7 +37,13 @@ def runner() -> None:
 
 @runner.command()
 @forge_options
-@click.option("--cloud", type=click.Choice(["aws"]), default="aws", show_default=True)
+@click.option(
+    "--cloud",
+    type=click.Choice(["aws"]),
+    default="aws",
+    show_default=True,
+    help="Cloud to launch in (AWS EC2; credentials from the usual AWS variables or role).",
+)
 @click.option(
     "--gpu",
     type=click.Choice(["t4", "a10g", "l4", "v100", "a100", "h100", "none"]),
@@ -47,7 +53,9 @@ def runner() -> None:
     "a100 p4d.24xlarge, h100 p5.48xlarge, none a general-purpose type.",
 )
 @click.option("--instance-type", metavar="TYPE", help="Override the preset's instance type.")
-@click.option("--region", metavar="R", help="AWS region (default: AWS_REGION).")
+@click.option(
+    "--region", metavar="R", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)."
+)
 @click.option("--spot", is_flag=True, help="Ask for a one-time spot instance.")
 @click.option(
     "--spot-fallback/--no-spot-fallback",
@@ -85,9 +93,19 @@ def runner() -> None:
 @click.option(
     "--max-lifetime", default="6h", show_default=True, help="Always shut down after this long."
 )
-@click.option("--subnet", metavar="ID")
-@click.option("--security-group", "security_groups", multiple=True, metavar="ID")
-@click.option("--instance-profile", metavar="NAME")
+@click.option("--subnet", metavar="ID", help="Subnet to launch in (default: the default VPC's).")
+@click.option(
+    "--security-group",
+    "security_groups",
+    multiple=True,
+    metavar="ID",
+    help="Security group (default: the VPC's default group). Repeatable.",
+)
+@click.option(
+    "--instance-profile",
+    metavar="NAME",
+    help="IAM instance profile for the machine (default: none).",
+)
 @click.option(
     "--single/--no-single",
     default=True,
@@ -179,10 +197,12 @@ def launch(
 
 @runner.command()
 @forge_options
-@click.option("--name", metavar="N")
+@click.option("--name", metavar="N", help="Stop the runner of this name.")
 @click.option("--labels", metavar="a,b", help="Stop the runners having all these labels.")
-@click.option("--instance-id", metavar="I")
-@click.option("--region", metavar="R")
+@click.option("--instance-id", metavar="I", help="Stop the runner on this instance.")
+@click.option(
+    "--region", metavar="R", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)."
+)
 def stop(
     repo: str | None,
     token_env: str | None,
@@ -216,7 +236,9 @@ def stop(
 
 
 @runner.command("list")
-@click.option("--region", metavar="R")
+@click.option(
+    "--region", metavar="R", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)."
+)
 @click.option("--repo", metavar="OWNER/NAME", help="Only this repository's runners.")
 def list_(region: str | None, repo: str | None) -> None:
     """Tagged runner instances: name, type, state, age, expiry, labels."""
@@ -247,7 +269,9 @@ def list_(region: str | None, repo: str | None) -> None:
 
 @runner.command()
 @forge_options
-@click.option("--region", metavar="R")
+@click.option(
+    "--region", metavar="R", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)."
+)
 @click.option("--dry-run", is_flag=True, help="Say what would be ended; change nothing.")
 def cleanup(
     repo: str | None, token_env: str | None, forge: str, region: str | None, dry_run: bool
