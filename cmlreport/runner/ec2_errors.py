@@ -58,8 +58,9 @@ _FAMILY_QUOTAS = {
 _STANDARD = "Standard (A, C, D, H, I, M, R, T, Z)"
 
 NO_CREDENTIALS = (
-    "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or use OIDC "
-    "(aws-actions/configure-aws-credentials)"
+    "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use OIDC "
+    "(GitHub: aws-actions/configure-aws-credentials; GitLab: AWS_ROLE_ARN with the template's "
+    "ID token)"
 )
 NO_REGION = "no AWS region: pass --region or set AWS_REGION"
 

@@ -12,6 +12,9 @@ import pytest
 
 from tests.gitrepo import GitRepo, git_env
 
+# A plugin that test modules also import helpers from: rewrite its asserts before that import.
+pytest.register_assert_rewrite("tests.e2e.example_project")
+
 
 @dataclass
 class Result:

@@ -269,6 +269,6 @@ def runner_json(runner: Runner) -> dict[str, Any]:
         "is_shared": runner.runner_type == "instance_type",
         "runner_type": runner.runner_type,
         "name": None,
-        "online": False,
-        "status": "never_contacted",
+        "online": runner.status == "online",
+        "status": runner.status,
     }

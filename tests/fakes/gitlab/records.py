@@ -217,6 +217,9 @@ class Runner:
     access_level: str = "not_protected"
     maximum_timeout: int | None = None
     created_at: datetime | None = None
+    # online, offline, stale or never_contacted: tests set "online" where a machine's runner
+    # process would have contacted GitLab.
+    status: str = "never_contacted"
 
 
 def fake_sha(*parts: object) -> str:
