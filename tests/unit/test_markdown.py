@@ -116,13 +116,13 @@ def test_images_are_linked_with_escaped_alt_and_encoded_paths():
 def test_value_formatting():
     assert fmt_value(0.123456) == "0.1235"
     assert fmt_value(1234567.0) == "1234567"
-    assert fmt_value(1e-7) == "1.000e-07"
+    assert fmt_value(1e-7) == "1e-07" and fmt_value(-1.234567e-6) == "-1.235e-06"
+    # 0.7135 - 0.7136 is -9.99999e-05 in floats: shown as the 4 decimals make it, not in e-notation
+    assert fmt_value(0.7135 - 0.7136) == "-0.0001" and fmt_value(0.00004) == "4e-05"
     assert fmt_value(float("nan")) == "NaN" and fmt_value(float("-inf")) == "-∞"
     assert fmt_value(True) == "true" and fmt_value(None) == "null" and fmt_value(3) == "3"
     assert (
-        fmt_delta(0.00001) == "+1.000e-05"
-        and fmt_delta(-0.25) == "-0.25"
-        and fmt_delta(0.1) == "+0.1"
+        fmt_delta(0.00001) == "+1e-05" and fmt_delta(-0.25) == "-0.25" and fmt_delta(0.1) == "+0.1"
     )
     assert (
         fmt_percent(0.05) == "+5.0%"
