@@ -1,4 +1,4 @@
-"""Fault injection: canned error responses and slow answers for chosen requests."""
+"""Fault injection as GitHub words its errors, plus tampering with served bodies."""
 
 from __future__ import annotations
 
@@ -7,31 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fakes.github.routing import Reply
-
-
-@dataclass
-class Rule:
-    method: str
-    path_regex: re.Pattern[str]
-    remaining: int
-
-    def take(self, method: str, path: str) -> bool:
-        """Whether this rule applies to the request; it then counts as used once."""
-        if self.remaining > 0 and method == self.method and self.path_regex.search(path):
-            self.remaining -= 1
-            return True
-        return False
-
-
-@dataclass
-class Injection(Rule):
-    reply: Reply
-
-
-@dataclass
-class Delay(Rule):
-    seconds: float
+from tests.fakes.served import Faults, Rule
 
 
 @dataclass
@@ -39,47 +15,23 @@ class Tamper(Rule):
     change: Callable[[Any], Any]
 
 
-class Faults:
-    """What the next matching requests get instead of (or on top of) the normal answer.
+def default_body(status: int) -> Any:
+    """What GitHub answers with ``status``; a 403 is the secondary rate limit."""
+    return {"message": _DEFAULT_MESSAGES.get(status, "Server Error")}
 
-    ``path`` is the API path without the GitHub Enterprise prefix, e.g.
-    ``/repos/octo/model/issues/7/comments``; ``path_regex`` is searched in it.
-    """
+
+class GitHubFaults(Faults):
+    """``path`` is the API path without the GitHub Enterprise prefix, e.g.
+    ``/repos/octo/model/issues/7/comments``."""
 
     def __init__(self) -> None:
-        self.injections: list[Injection] = []
-        self.delays: list[Delay] = []
+        super().__init__(default_body)
         self.tampers: list[Tamper] = []
-
-    def inject(
-        self,
-        method: str,
-        path_regex: str,
-        status: int,
-        headers: dict[str, str] | None = None,
-        body: Any = None,
-        times: int = 1,
-    ) -> None:
-        if body is None:
-            body = {"message": _DEFAULT_MESSAGES.get(status, "Server Error")}
-        reply = Reply(status, body, dict(headers or {}))
-        self.injections.append(Injection(method.upper(), re.compile(path_regex), times, reply))
-
-    def inject_delay_after(
-        self, method: str, path_regex: str, seconds: float, times: int = 1
-    ) -> None:
-        self.delays.append(Delay(method.upper(), re.compile(path_regex), times, seconds))
 
     def tamper(
         self, method: str, path_regex: str, change: Callable[[Any], Any], times: int = 1
     ) -> None:
         self.tampers.append(Tamper(method.upper(), re.compile(path_regex), times, change))
-
-    def take_injection(self, method: str, path: str) -> Reply | None:
-        return next((i.reply for i in self.injections if i.take(method, path)), None)
-
-    def take_delay(self, method: str, path: str) -> float:
-        return next((d.seconds for d in self.delays if d.take(method, path)), 0.0)
 
     def take_tamper(self, method: str, path: str) -> Callable[[Any], Any] | None:
         return next((t.change for t in self.tampers if t.take(method, path)), None)

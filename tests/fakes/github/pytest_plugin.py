@@ -21,43 +21,13 @@ purpose reads it with ``github_server.take_violations()``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 import pytest
 
 from tests.fakes.github.server import FakeGitHub
+from tests.fakes.served import fixtures
 
-
-def _fail_on_violations(servers: list[FakeGitHub]) -> None:
-    found = [v for server in servers for v in server.take_violations()]
-    if found:
-        listed = "\n  ".join(found)
-        pytest.fail(
-            f"the fake GitHub saw {len(found)} violation(s) of GitHub's REST description:\n"
-            f"  {listed}",
-            pytrace=False,
-        )
-
-
-@pytest.fixture
-def github_server() -> Iterator[FakeGitHub]:
-    """A running fake GitHub (API at ``.url``) with an empty state."""
-    with FakeGitHub() as server:
-        yield server
-    _fail_on_violations([server])
-
-
-@pytest.fixture
-def github_server_factory() -> Iterator[Callable[..., FakeGitHub]]:
-    """Start servers with options, e.g. ``factory(prefix="/api/v3")`` for GitHub Enterprise."""
-    servers: list[FakeGitHub] = []
-
-    def start(*, prefix: str = "") -> FakeGitHub:
-        server = FakeGitHub(prefix=prefix).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-    _fail_on_violations(servers)
+_server, _factory = fixtures(FakeGitHub, "fake GitHub", "violation(s) of GitHub's REST description")
+# github_server: a running fake GitHub with an empty state, fresh per test.
+github_server = pytest.fixture(_server, name="github_server")
+# github_server_factory: start fakes with options, e.g. ``factory(prefix=...)``.
+github_server_factory = pytest.fixture(_factory, name="github_server_factory")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlencode
@@ -17,6 +17,8 @@ from urllib.parse import unquote, urlencode
 from tests.fakes.github.links import Links
 from tests.fakes.github.records import Repo, Token, User
 from tests.fakes.github.state import GitHubState
+from tests.fakes.served import Reply as Reply
+from tests.fakes.served import int_param
 
 T = TypeVar("T")
 # Path parameters that hold a git ref name and so may contain slashes.
@@ -63,13 +65,6 @@ def invalid(message: str, field_name: str, resource: str) -> ApiError:
 
 
 @dataclass
-class Reply:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class Call:
     """One authenticated request, as a handler sees it."""
 
@@ -105,9 +100,9 @@ class Call:
 
     def paginate(self, items: Sequence[T]) -> tuple[list[T], dict[str, str]]:
         """One page of ``items`` and its RFC 5988 ``Link`` header, as GitHub pages lists."""
-        per_page = _int(self.query.get("per_page"), 30)
+        per_page = int_param(self.query.get("per_page"), 30)
         per_page = 30 if per_page < 1 else min(per_page, 100)
-        page = max(_int(self.query.get("page"), 1), 1)
+        page = max(int_param(self.query.get("page"), 1), 1)
         last = max((len(items) + per_page - 1) // per_page, 1)
         chunk = list(items[(page - 1) * per_page : page * per_page])
         rels: list[tuple[str, int]] = []
@@ -132,13 +127,6 @@ def parse_time(text: str) -> datetime:
     """ISO 8601 as GitHub accepts it (``Z`` included, which Python 3.10 cannot parse)."""
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _int(text: str | None, default: int) -> int:
-    try:
-        return int(text) if text is not None else default
-    except ValueError:
-        return default
 
 
 Handler = Callable[[Call], Reply]

@@ -12,22 +12,21 @@ and can be replaced or delayed by fault injection (``server.inject``...).
 from __future__ import annotations
 
 import json
-import re
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes.github.faults import Faults
+from tests.fakes.github.faults import GitHubFaults
 from tests.fakes.github.links import Links
 from tests.fakes.github.records import RATE_LIMIT, Clock, Token
 from tests.fakes.github.routes import ROUTES
 from tests.fakes.github.routing import ApiError, Call, Reply, Route, find_route
 from tests.fakes.github.state import GitHubState
 from tests.fakes.github.validation import SpecResponse, SpecValidator
-from tests.fakes.transport import Answer, Transport
+from tests.fakes.served import ServedFake
+from tests.fakes.transport import Answer
 
 
 class RecordedRequest(NamedTuple):
@@ -39,52 +38,24 @@ class RecordedRequest(NamedTuple):
     body: Any
 
 
-class FakeGitHub(GitHubState):
+class FakeGitHub(ServedFake[RecordedRequest], GitHubState):
     """GitHub's state (see ``GitHubState`` for the seeding helpers) served over HTTP."""
+
+    NAME = "fake GitHub"
 
     def __init__(self, *, prefix: str = "", port: int = 0, clock: Clock | None = None) -> None:
         super().__init__(clock)
-        self.prefix = prefix.rstrip("/")
-        self._port = port
-        self.violations: list[str] = []
-        self.requests: list[RecordedRequest] = []
-        self.faults = Faults()
-        self._transport: Transport | None = None
+        self.faults: GitHubFaults = GitHubFaults()
+        self.serve_init(prefix=prefix, port=port, faults=self.faults)
         self._validator: SpecValidator | None = None
 
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> FakeGitHub:
-        self._transport = Transport(self.handle, port=self._port)
+    def started(self) -> None:
         self._validator = SpecValidator(self.url)
-        return self
-
-    def stop(self) -> None:
-        if self._transport is not None:
-            self._transport.stop()
-            self._transport = None
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._transport is None:
-            raise RuntimeError("the fake GitHub is not started: use start() or a with block")
-        return self._transport.port
 
     @property
     def web_url(self) -> str:
         """Where html_url links point (GitHub's github.com side)."""
-        return f"http://127.0.0.1:{self.port}"
+        return self.origin
 
     @property
     def url(self) -> str:
@@ -92,31 +63,6 @@ class FakeGitHub(GitHubState):
         return f"{self.web_url}{self.prefix}"
 
     # -- what tests use ----------------------------------------------------------------------
-
-    def inject(
-        self,
-        method: str,
-        path_regex: str,
-        status: int,
-        headers: dict[str, str] | None = None,
-        body: Any = None,
-        times: int = 1,
-    ) -> None:
-        """The next ``times`` matching requests get this answer instead (nothing changes).
-
-        ``path_regex`` is searched in the API path (no GHES prefix). Without ``body`` the
-        answer is ``{"message": ...}`` worded as GitHub does for ``status``; for 403 that is
-        the secondary rate limit ("You have exceeded a secondary rate limit...").
-        """
-        with self.lock:
-            self.faults.inject(method, path_regex, status, headers, body, times)
-
-    def inject_delay_after(
-        self, method: str, path_regex: str, seconds: float, times: int = 1
-    ) -> None:
-        """The next matching requests are processed (state changes), then answered late."""
-        with self.lock:
-            self.faults.inject_delay_after(method, path_regex, seconds, times)
 
     def tamper(
         self, method: str, path_regex: str, change: Callable[[Any], Any], times: int = 1
@@ -127,21 +73,6 @@ class FakeGitHub(GitHubState):
         """
         with self.lock:
             self.faults.tamper(method, path_regex, change, times)
-
-    def take_violations(self) -> list[str]:
-        """The violations so far, forgotten (for tests that provoke one on purpose)."""
-        with self.lock:
-            found, self.violations[:] = list(self.violations), []
-            return found
-
-    def reset_log(self) -> None:
-        with self.lock:
-            self.requests.clear()
-
-    def calls(self, method: str, path_regex: str) -> list[RecordedRequest]:
-        """The logged requests with this method whose path matches ``path_regex``."""
-        pattern = re.compile(path_regex)
-        return [r for r in self.requests if r.method == method and pattern.search(r.path)]
 
     # -- serving -----------------------------------------------------------------------------
 

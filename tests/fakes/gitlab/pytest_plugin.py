@@ -22,43 +22,15 @@ listing them; a test that provokes one on purpose reads it with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 import pytest
 
 from tests.fakes.gitlab.server import FakeGitLab
+from tests.fakes.served import fixtures
 
-
-def _fail_on_violations(servers: list[FakeGitLab]) -> None:
-    found = [v for server in servers for v in server.take_violations()]
-    if found:
-        listed = "\n  ".join(found)
-        pytest.fail(
-            f"the fake GitLab saw {len(found)} request(s) GitLab's REST docs do not allow:\n"
-            f"  {listed}",
-            pytrace=False,
-        )
-
-
-@pytest.fixture
-def gitlab_server() -> Iterator[FakeGitLab]:
-    """A running fake GitLab (``.url`` is GitLab's URL, the API under ``/api/v4``), empty."""
-    with FakeGitLab() as server:
-        yield server
-    _fail_on_violations([server])
-
-
-@pytest.fixture
-def gitlab_server_factory() -> Iterator[Callable[..., FakeGitLab]]:
-    """Start servers with options, e.g. ``factory(prefix="/gitlab")`` for a sub-path install."""
-    servers: list[FakeGitLab] = []
-
-    def start(*, prefix: str = "") -> FakeGitLab:
-        server = FakeGitLab(prefix=prefix).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-    _fail_on_violations(servers)
+_server, _factory = fixtures(
+    FakeGitLab, "fake GitLab", "request(s) GitLab's REST docs do not allow"
+)
+# gitlab_server: a running fake GitLab with an empty state, fresh per test.
+gitlab_server = pytest.fixture(_server, name="gitlab_server")
+# gitlab_server_factory: start fakes with options, e.g. ``factory(prefix=...)``.
+gitlab_server_factory = pytest.fixture(_factory, name="gitlab_server_factory")

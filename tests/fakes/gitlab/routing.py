@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlencode
 
 from tests.fakes.gitlab.records import GUEST, Project, Token, User
 from tests.fakes.gitlab.state import GitLabState
+from tests.fakes.served import Reply as Reply
+from tests.fakes.served import int_param
 
 T = TypeVar("T")
 DEFAULT_PER_PAGE = 20
@@ -49,13 +51,6 @@ def not_found(what: str | None = None) -> ApiError:
 
 def bad_request(message: Any) -> ApiError:
     return ApiError(400, message)
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None  # JSON-able, or bytes/str served as they are
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,9 +106,9 @@ class Call:
 
     def paginate(self, items: Sequence[T]) -> tuple[list[T], dict[str, str]]:
         """One page of ``items`` with GitLab's ``x-*`` pagination headers and ``Link``."""
-        per_page = _int(self.query.get("per_page"), DEFAULT_PER_PAGE)
+        per_page = int_param(self.query.get("per_page"), DEFAULT_PER_PAGE)
         per_page = DEFAULT_PER_PAGE if per_page < 1 else min(per_page, MAX_PER_PAGE)
-        page = max(_int(self.query.get("page"), 1), 1)
+        page = max(int_param(self.query.get("page"), 1), 1)
         total_pages = max((len(items) + per_page - 1) // per_page, 1)
         chunk = list(items[(page - 1) * per_page : page * per_page])
         prev_page = page - 1 if page > 1 else None
@@ -139,13 +134,6 @@ class Call:
         query = {k: v for k, v in self.query.items() if k not in ("page", "per_page")}
         query.update(page=str(page), per_page=str(per_page))
         return f"{self.links.api}{self.path}?{urlencode(query)}"
-
-
-def _int(text: str | None, default: int) -> int:
-    try:
-        return int(text) if text is not None else default
-    except ValueError:
-        return default
 
 
 Handler = Callable[[Call], Reply]

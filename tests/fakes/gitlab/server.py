@@ -17,19 +17,19 @@ import mimetypes
 import re
 import traceback
 from pathlib import Path
-from types import TracebackType
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from tests.fakes.gitlab.auth import authenticate, authorize, credential, visible_project
-from tests.fakes.gitlab.faults import Faults
+from tests.fakes.gitlab.faults import gitlab_faults
 from tests.fakes.gitlab.forms import Fields, read_fields
 from tests.fakes.gitlab.records import Clock
 from tests.fakes.gitlab.routes import ROUTES
 from tests.fakes.gitlab.routing import ApiError, Call, Links, Reply, Route, find_route
 from tests.fakes.gitlab.seeding import Seeding
 from tests.fakes.gitlab.selfcheck import check_request, grape_error
-from tests.fakes.transport import Answer, Transport
+from tests.fakes.served import ServedFake
+from tests.fakes.transport import Answer
 
 API = "/api/v4"
 # Where GitLab serves a project's uploads on its web side: by project id, or by project path
@@ -54,50 +54,14 @@ class RecordedRequest(NamedTuple):
     web: bool = False
 
 
-class FakeGitLab(Seeding):
+class FakeGitLab(ServedFake[RecordedRequest], Seeding):
     """GitLab's state (see ``Seeding`` for the helpers that fill it) served over HTTP."""
+
+    NAME = "fake GitLab"
 
     def __init__(self, *, prefix: str = "", port: int = 0, clock: Clock | None = None) -> None:
         super().__init__(clock)
-        self.prefix = prefix.rstrip("/")
-        self._port = port
-        self.violations: list[str] = []
-        self.requests: list[RecordedRequest] = []
-        self.faults = Faults()
-        self._transport: Transport | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> FakeGitLab:
-        self._transport = Transport(self.handle, port=self._port)
-        return self
-
-    def stop(self) -> None:
-        if self._transport is not None:
-            self._transport.stop()
-            self._transport = None
-
-    def __enter__(self) -> FakeGitLab:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._transport is None:
-            raise RuntimeError("the fake GitLab is not started: use start() or a with block")
-        return self._transport.port
-
-    @property
-    def origin(self) -> str:
-        """Scheme, host and port, without the sub-path."""
-        return f"http://127.0.0.1:{self.port}"
+        self.serve_init(prefix=prefix, port=port, faults=gitlab_faults())
 
     @property
     def url(self) -> str:
@@ -108,49 +72,6 @@ class FakeGitLab(Seeding):
     def api_url(self) -> str:
         """What GitLab CI puts in CI_API_V4_URL."""
         return f"{self.url}{API}"
-
-    # -- what tests use ----------------------------------------------------------------------
-
-    def inject(
-        self,
-        method: str,
-        path_regex: str,
-        status: int,
-        headers: dict[str, str] | None = None,
-        body: Any = None,
-        times: int = 1,
-    ) -> None:
-        """The next ``times`` matching requests get this answer instead (nothing changes).
-
-        ``path_regex`` is searched in the logged path (``/projects/42/merge_requests/3/notes``).
-        Without ``body`` the answer is ``{"message": "502 Bad Gateway"}`` and the like, or for
-        429 Rack::Attack's plain ``Retry later``.
-        """
-        with self.lock:
-            self.faults.inject(method, path_regex, status, headers, body, times)
-
-    def inject_delay_after(
-        self, method: str, path_regex: str, seconds: float, times: int = 1
-    ) -> None:
-        """The next matching requests are processed (state changes), then answered late."""
-        with self.lock:
-            self.faults.inject_delay_after(method, path_regex, seconds, times)
-
-    def take_violations(self) -> list[str]:
-        """The violations so far, forgotten (for tests that provoke one on purpose)."""
-        with self.lock:
-            found, self.violations[:] = list(self.violations), []
-            return found
-
-    def reset_log(self) -> None:
-        with self.lock:
-            self.requests.clear()
-
-    def calls(self, method: str, path_regex: str) -> list[RecordedRequest]:
-        """The logged requests with this method whose path matches ``path_regex``."""
-        pattern = re.compile(path_regex)
-        with self.lock:
-            return [r for r in self.requests if r.method == method and pattern.search(r.path)]
 
     # -- serving -----------------------------------------------------------------------------
 
