@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cmlreport.ci import CiContext, detect_ci
 from cmlreport.errors import GitError, InputError
@@ -13,6 +14,10 @@ from cmlreport.forges.base import Forge
 from cmlreport.forges.runners import RunnerRegistry
 from cmlreport.remotes import Remote, parse_remote
 from cmlreport.secrets import register
+
+if TYPE_CHECKING:  # the clients import PyGithub/python-gitlab: only when a forge is opened
+    from cmlreport.forges.github_client import GitHubSettings
+    from cmlreport.forges.gitlab_client import GitLabSettings
 
 GITHUB_TOKEN_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
 # Characters one comment may hold: a GitHub comment, a GitLab note.
@@ -161,71 +166,58 @@ def missing_token(ctx: ForgeContext) -> InputError:
     )
 
 
+def _github_settings(ctx: ForgeContext) -> GitHubSettings:
+    from cmlreport.forges.github_client import GitHubSettings
+
+    return GitHubSettings(
+        repository=ctx.repository,
+        token=ctx.token or "",
+        api_url=ctx.api_url,
+        server_url=ctx.server_url,
+        ci=ctx.ci,
+        branch=ctx.branch,
+        head_sha=ctx.head_sha,
+        timeout=ctx.timeout,
+    )
+
+
+def _gitlab_settings(ctx: ForgeContext) -> GitLabSettings:
+    from cmlreport.forges.gitlab_client import GitLabSettings
+
+    return GitLabSettings(
+        project=ctx.repository,
+        token=ctx.token or "",
+        token_kind="job" if ctx.token_source == "CI_JOB_TOKEN" else "private",
+        server_url=ctx.server_url,
+        api_url=ctx.api_url,
+        ci=ctx.ci,
+        branch=ctx.branch,
+        head_sha=ctx.head_sha,
+        timeout=ctx.timeout,
+        token_source=ctx.token_source,
+    )
+
+
 def open_registry(ctx: ForgeContext) -> RunnerRegistry:
     """Where cloud runners are registered: the same repository, token and client set-up."""
     if not ctx.token:
         raise missing_token(ctx)
     if ctx.provider == "github":
-        from cmlreport.forges.github_client import GitHubSettings
         from cmlreport.forges.github_runners import GitHubRunners
 
-        return GitHubRunners(
-            GitHubSettings(
-                repository=ctx.repository,
-                token=ctx.token,
-                api_url=ctx.api_url,
-                server_url=ctx.server_url,
-                ci=ctx.ci,
-                timeout=ctx.timeout,
-            )
-        )
-    from cmlreport.forges.gitlab_client import GitLabSettings
+        return GitHubRunners(_github_settings(ctx))
     from cmlreport.forges.gitlab_runners import GitLabRunners
 
-    return GitLabRunners(
-        GitLabSettings(
-            project=ctx.repository,
-            token=ctx.token,
-            server_url=ctx.server_url,
-            api_url=ctx.api_url,
-            ci=ctx.ci,
-            timeout=ctx.timeout,
-            token_source=ctx.token_source,
-        )
-    )
+    return GitLabRunners(_gitlab_settings(ctx))
 
 
 def open_forge(ctx: ForgeContext) -> Forge:
     if not ctx.token:
         raise missing_token(ctx)
     if ctx.provider == "github":
-        from cmlreport.forges.github import GitHubForge, GitHubSettings
+        from cmlreport.forges.github import GitHubForge
 
-        return GitHubForge(
-            GitHubSettings(
-                repository=ctx.repository,
-                token=ctx.token,
-                api_url=ctx.api_url,
-                server_url=ctx.server_url,
-                ci=ctx.ci,
-                branch=ctx.branch,
-                head_sha=ctx.head_sha,
-                timeout=ctx.timeout,
-            )
-        )
-    from cmlreport.forges.gitlab import GitLabForge, GitLabSettings
+        return GitHubForge(_github_settings(ctx))
+    from cmlreport.forges.gitlab import GitLabForge
 
-    return GitLabForge(
-        GitLabSettings(
-            project=ctx.repository,
-            token=ctx.token,
-            token_kind="job" if ctx.token_source == "CI_JOB_TOKEN" else "private",
-            server_url=ctx.server_url,
-            api_url=ctx.api_url,
-            ci=ctx.ci,
-            branch=ctx.branch,
-            head_sha=ctx.head_sha,
-            timeout=ctx.timeout,
-            token_source=ctx.token_source,
-        )
-    )
+    return GitLabForge(_gitlab_settings(ctx))
