@@ -6,7 +6,7 @@ The CLI speaks only these types, so it never knows whether it talks to GitHub or
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -69,6 +69,38 @@ def parse_target(spec: str) -> TargetSpec:
     if not arg.isdigit() or int(arg) < 1:
         raise InputError(f"--target {spec!r}: {arg!r} is not a {kind.value} number")
     return TargetSpec(kind, number=int(arg))
+
+
+def resolve_target(
+    spec: TargetSpec,
+    *,
+    ci_pr_number: int | None,
+    head_sha: str | None,
+    full_sha: Callable[[str], str],
+    find_open: Callable[[], int | None],
+    missing: Callable[[str | None], str],
+) -> Target:
+    """Where a report goes, the same on every forge: an explicit issue/PR/commit; else this
+    event's PR; else the open PR of the branch; else (``auto`` only) the head commit.
+
+    ``missing(sha)`` words the error when no PR is found ("branch x / commit y in REPO").
+    """
+    if spec.kind is TargetKind.ISSUE or (spec.kind is TargetKind.PR and spec.number):
+        return Target(spec.kind, number=spec.number)
+    if spec.kind is TargetKind.COMMIT:
+        sha = spec.sha or head_sha
+        if sha is None:
+            raise InputError("--target commit: no commit checked out; pass --target commit/SHA")
+        return Target(TargetKind.COMMIT, sha=full_sha(sha))
+    if ci_pr_number:
+        return Target(TargetKind.PR, number=ci_pr_number)
+    number = find_open()
+    if number is not None:
+        return Target(TargetKind.PR, number=number)
+    if spec.kind is TargetKind.PR or head_sha is None:
+        kind = spec.kind.value if spec.kind else "auto"
+        raise InputError(f"--target {kind}: {missing(head_sha)}; pass --target pr/N")
+    return Target(TargetKind.COMMIT, sha=head_sha)
 
 
 @dataclass(frozen=True)

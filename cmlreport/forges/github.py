@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
-from cmlreport.forges.base import CheckResult, Comment, LocalImage, Target, TargetKind, TargetSpec
+from cmlreport.forges.base import (
+    CheckResult,
+    Comment,
+    LocalImage,
+    Target,
+    TargetKind,
+    TargetSpec,
+    resolve_target,
+)
 from cmlreport.forges.github_client import ACTIONS_BOT, GitHubSettings, RequestCounter, make_client
 from cmlreport.forges.github_errors import Attempt, NotFound, github_errors
 
@@ -52,29 +60,20 @@ class GitHubForge:
     # -- targets ---------------------------------------------------------------------------
 
     def resolve_target(self, spec: TargetSpec) -> Target:
-        ci = self._settings.ci
-        if spec.kind is TargetKind.ISSUE or (spec.kind is TargetKind.PR and spec.number):
-            return Target(spec.kind, number=spec.number)
-        if spec.kind is TargetKind.COMMIT:
-            sha = spec.sha or self._head_sha()
-            if sha is None:
-                raise InputError("--target commit: no commit checked out; pass --target commit/SHA")
-            return Target(TargetKind.COMMIT, sha=self._full_sha(sha))
-        if ci.pr_number:
-            return Target(TargetKind.PR, number=ci.pr_number)
-        number = self._find_open_pull()
-        if number is not None:
-            return Target(TargetKind.PR, number=number)
-        sha = self._head_sha()
-        if spec.kind is TargetKind.PR or sha is None:
+        def missing(sha: str | None) -> str:
             branch = self._settings.branch
             parts = [f"branch {branch}" if branch else "", f"commit {sha[:7]}" if sha else ""]
             where = " / ".join(p for p in parts if p) or "this checkout"
-            raise InputError(
-                f"--target {spec.kind.value if spec.kind else 'auto'}: no open pull request "
-                f"for {where} in {self._settings.repository}; pass --target pr/N"
-            )
-        return Target(TargetKind.COMMIT, sha=sha)
+            return f"no open pull request for {where} in {self._settings.repository}"
+
+        return resolve_target(
+            spec,
+            ci_pr_number=self._settings.ci.pr_number,
+            head_sha=self._head_sha(),
+            full_sha=self._full_sha,
+            find_open=self._find_open_pull,
+            missing=missing,
+        )
 
     def _head_sha(self) -> str | None:
         """The commit under review: on a pull_request event the PR's tip, not GitHub's

@@ -13,7 +13,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
-from cmlreport.forges.base import CheckResult, Comment, LocalImage, Target, TargetKind, TargetSpec
+from cmlreport.forges.base import (
+    CheckResult,
+    Comment,
+    LocalImage,
+    Target,
+    TargetKind,
+    TargetSpec,
+    resolve_target,
+)
 from cmlreport.forges.gitlab_client import GitLabSettings, RequestCounter, make_client
 from cmlreport.forges.gitlab_errors import Attempt, BadToken, NotFound, gitlab_errors
 from cmlreport.forges.gitlab_uploads import publish_uploads, uploads_in
@@ -54,26 +62,19 @@ class GitLabForge:
 
     def resolve_target(self, spec: TargetSpec) -> Target:
         settings = self._settings
-        if spec.kind is TargetKind.ISSUE or (spec.kind is TargetKind.PR and spec.number):
-            return Target(spec.kind, number=spec.number)
-        if spec.kind is TargetKind.COMMIT:
-            sha = spec.sha or self._head_sha()
-            if sha is None:
-                raise InputError("--target commit: no commit checked out; pass --target commit/SHA")
-            return Target(TargetKind.COMMIT, sha=self._full_sha(sha))
-        if settings.ci.pr_number:
-            return Target(TargetKind.PR, number=settings.ci.pr_number)
-        number = self._find_open_merge_request()
-        if number is not None:
-            return Target(TargetKind.PR, number=number)
-        sha = self._head_sha()
-        if spec.kind is TargetKind.PR or sha is None:
+
+        def missing(sha: str | None) -> str:
             where = f"branch {settings.branch}" if settings.branch else "this checkout"
-            raise InputError(
-                f"--target {spec.kind.value if spec.kind else 'auto'}: no open merge request "
-                f"for {where} in {settings.project}; pass --target pr/N"
-            )
-        return Target(TargetKind.COMMIT, sha=sha)
+            return f"no open merge request for {where} in {settings.project}"
+
+        return resolve_target(
+            spec,
+            ci_pr_number=settings.ci.pr_number,
+            head_sha=self._head_sha(),
+            full_sha=self._full_sha,
+            find_open=self._find_open_merge_request,
+            missing=missing,
+        )
 
     def _head_sha(self) -> str | None:
         """The commit under review: in a merged-results pipeline the MR's tip, not GitLab's
