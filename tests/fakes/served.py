@@ -6,10 +6,12 @@ that does not depend on which forge it pretends to be.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -23,6 +25,33 @@ class Reply:
     status: int
     body: Any = None  # JSON-able, or bytes/str served as they are
     headers: dict[str, str] = field(default_factory=dict)
+
+
+class Clock:
+    """Deterministic time: every reading is one second after the previous one."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+    def now(self) -> datetime:
+        self._now += timedelta(seconds=1)
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+
+
+class ForgeState:
+    """The base of a fake's state: one lock the server holds around every request, a clock,
+    and ids that live in ranges per kind so a mixed-up id is a 404, not a hit."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock or Clock()
+        self._ids = itertools.count(1)
+
+    def next_id(self, base: int) -> int:
+        return base + next(self._ids)
 
 
 def int_param(text: str | None, default: int) -> int:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from tests.fakes.github.gitobjects import ObjectStore
+from tests.fakes.served import Clock as Clock
 
 # What the Actions GITHUB_TOKEN of a same-repository pull request may do (write-all defaults).
 ACTIONS_PERMISSIONS = frozenset(
@@ -29,20 +30,6 @@ READ_ONLY_PERMISSIONS = frozenset({p.replace(":write", ":read") for p in ACTIONS
 ADMIN_PERMISSIONS = ACTIONS_PERMISSIONS | {"administration:write"}
 ACTIONS_BOT = "github-actions[bot]"
 RATE_LIMIT = 5000  # requests an hour, as for an installation token
-
-
-class Clock:
-    """Deterministic time: every reading is one second after the previous one."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
-
-    def now(self) -> datetime:
-        self._now += timedelta(seconds=1)
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
 
 
 @dataclass

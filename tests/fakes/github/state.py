@@ -5,8 +5,6 @@ Nothing here knows about HTTP or JSON; ``bodies.py`` renders the records the way
 
 from __future__ import annotations
 
-import itertools
-import threading
 from collections.abc import Iterable
 
 from tests.fakes.github.gitobjects import Blob, Commit, Signature, TreeEdit
@@ -25,15 +23,14 @@ from tests.fakes.github.records import (
     User,
     fake_sha,
 )
+from tests.fakes.served import ForgeState
 
 
-class GitHubState:
+class GitHubState(ForgeState):
     """Everything the fake serves; the server serialises access with ``lock``."""
 
     def __init__(self, clock: Clock | None = None) -> None:
-        self.lock = threading.RLock()
-        self.clock = clock or Clock()
-        self._ids = itertools.count(1)
+        super().__init__(clock)
         self.users: dict[str, User] = {}
         self.tokens: dict[str, Token] = {}
         self.repos: dict[str, Repo] = {}
@@ -45,10 +42,6 @@ class GitHubState:
         self.runners: dict[int, Runner] = {}
         self.requests_served = 0
         self.rate_limit_reset = int(self.clock.now().timestamp()) + 3600
-
-    def next_id(self, base: int) -> int:
-        """Ids of each kind live in their own range so a mixed-up id is a 404, not a hit."""
-        return base + next(self._ids)
 
     # -- seeding (what tests call) -----------------------------------------------------------
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+
+from tests.fakes.served import Clock as Clock
 
 # GitLab's access levels (the "role" of a member): what a token's user may do in a project.
 GUEST, REPORTER, DEVELOPER, MAINTAINER, OWNER = 10, 20, 30, 40, 50
@@ -22,20 +24,6 @@ ROLES = {
 MEDIA_EXTENSIONS = frozenset(
     {"png", "jpg", "jpeg", "gif", "bmp", "tiff", "ico", "webp", "svg", "mp4", "m4v", "mov", "webm"}
 )
-
-
-class Clock:
-    """Deterministic time: every reading is one second after the previous one."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
-
-    def now(self) -> datetime:
-        self._now += timedelta(seconds=1)
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
 
 
 @dataclass

@@ -6,9 +6,6 @@ Nothing here knows about HTTP or JSON; ``bodies.py`` renders the records the way
 
 from __future__ import annotations
 
-import itertools
-import threading
-
 from tests.fakes.gitlab.records import (
     Clock,
     Commit,
@@ -23,17 +20,16 @@ from tests.fakes.gitlab.records import (
     User,
     fake_sha,
 )
+from tests.fakes.served import ForgeState
 
 ProjectRef = Project | str | int
 
 
-class GitLabState:
+class GitLabState(ForgeState):
     """Everything the fake serves; the server serialises access with ``lock``."""
 
     def __init__(self, clock: Clock | None = None) -> None:
-        self.lock = threading.RLock()
-        self.clock = clock or Clock()
-        self._ids = itertools.count(1)
+        super().__init__(clock)
         self.users: dict[str, User] = {}
         self.tokens: dict[str, Token] = {}
         self.projects: dict[int, Project] = {}
@@ -43,10 +39,6 @@ class GitLabState:
         self.statuses: dict[int, CommitStatus] = {}
         self.uploads: dict[int, Upload] = {}
         self.runners: dict[int, Runner] = {}
-
-    def next_id(self, base: int) -> int:
-        """Ids of each kind live in their own range so a mixed-up id is a 404, not a hit."""
-        return base + next(self._ids)
 
     # -- lookups and changes the routes (and seeding) use ---------------------------------------
 
