@@ -33,6 +33,9 @@ class CiContext:
     pr_head_sha: str | None = None
     base_ref: str | None = None  # target branch name of the PR/MR
     base_sha: str | None = None
+    # A push's previous tip of the branch: the base when the usual one is HEAD itself (a push
+    # to the default branch), so main's report compares with the commit before the push.
+    before_sha: str | None = None
     default_branch: str | None = None
     pr_number: int | None = None
     is_fork: bool = False
@@ -84,6 +87,7 @@ def github_context(env: Mapping[str, str], payload: Mapping[str, Any]) -> CiCont
         pr_head_sha=_str(head.get("sha")),
         base_ref=_get(env, "GITHUB_BASE_REF") or _str(base.get("ref")),
         base_sha=_str(base.get("sha")),
+        before_sha=_commit_or_none(_str(payload.get("before"))),
         default_branch=_str(_mapping(payload.get("repository")).get("default_branch")),
         pr_number=pr_number,
         is_fork=bool(pr) and _is_fork(head, base),
@@ -111,6 +115,7 @@ def gitlab_context(env: Mapping[str, str]) -> CiContext:
         pr_head_sha=pr_head_sha,
         base_ref=_get(env, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
         base_sha=_get(env, "CI_MERGE_REQUEST_DIFF_BASE_SHA"),
+        before_sha=None if iid else _commit_or_none(_get(env, "CI_COMMIT_BEFORE_SHA")),
         default_branch=_get(env, "CI_DEFAULT_BRANCH"),
         pr_number=pr_number,
         is_fork=bool(source_project and target_project and source_project != target_project),
@@ -119,6 +124,13 @@ def gitlab_context(env: Mapping[str, str]) -> CiContext:
         api_url=_get(env, "CI_API_V4_URL"),
         step_summary_path=None,
     )
+
+
+def _commit_or_none(sha: str | None) -> str | None:
+    """A push's ``before``: all zeros when the branch is new (nothing before it)."""
+    if sha is None or len(sha) != 40 or set(sha) == {"0"}:
+        return None
+    return sha
 
 
 def _read_event(path: str) -> Mapping[str, Any]:

@@ -66,8 +66,9 @@ def resolve_base(
 
     The base revision is, first that exists: ``explicit`` (--base), the CI's pull/merge request
     base commit, its target branch, its default branch, origin's default branch, then main or
-    master. Missing commits are fetched from origin; ``deepen`` bounds how far a shallow history
-    is deepened to find the merge base.
+    master. When that is HEAD itself (a push to the default branch) and the push's previous tip
+    is known, that tip is the base. Missing commits are fetched from origin; ``deepen`` bounds
+    how far a shallow history is deepened to find the merge base.
     """
     clone = Clone(repo_root(cwd), provider=ci.provider)
     clone.head  # noqa: B018 -- an empty repository fails here, before any fetching
@@ -79,6 +80,14 @@ def resolve_base(
     merge_base, why_not = clone.merge_base(sha, deepen)
     if merge_base is None:
         return BaseRevision(sha=sha, ref=ref, how=f"{how}; {why_not}")
+    if explicit is None and merge_base == clone.head and ci.before_sha:
+        # A push to the base branch itself: compare with what the branch was before the push.
+        try:
+            before = clone.sha(ci.before_sha)
+        except GitError:  # force-pushed away: HEAD against itself is still a report
+            gone = f"the push's previous commit {ci.before_sha[:7]} cannot be fetched"
+            return BaseRevision(sha=merge_base, ref=ref, how=f"{how}; {gone}")
+        return BaseRevision(sha=before, ref=before[:7], how="from the push's previous commit")
     return BaseRevision(sha=merge_base, ref=ref, how=how)
 
 

@@ -178,6 +178,43 @@ def test_gitlab_branch_pipeline_compares_with_ci_default_branch(diverged: Diverg
     )
 
 
+def test_a_push_to_the_default_branch_compares_with_the_tip_before_the_push(
+    diverged: Diverged,
+) -> None:
+    work, shas = diverged.work, diverged.shas
+    work.checkout("main")  # CI built main's new tip, m4; the push moved main from m2 to m4
+    for provider in ("github", "gitlab"):
+        ci = CiContext(provider=provider, default_branch="main", before_sha=shas["m2"])
+        base = resolve_base(None, ci, work.path)
+        assert (base.sha, base.how) == (shas["m2"], "from the push's previous commit")
+
+
+def test_a_force_pushed_away_previous_commit_falls_back_and_says_so(diverged: Diverged) -> None:
+    work, shas = diverged.work, diverged.shas
+    work.checkout("main")
+    ci = CiContext(provider="github", default_branch="main", before_sha=UNKNOWN_SHA)
+    base = resolve_base(None, ci, work.path)
+    assert base.sha == shas["m4"]
+    assert base.how.endswith("the push's previous commit 0123456 cannot be fetched")
+
+
+def test_a_push_to_another_branch_still_compares_with_the_default_branch(
+    diverged: Diverged,
+) -> None:
+    work, shas = diverged.work, diverged.shas  # on feature (f2); the push moved it from f1
+    ci = CiContext(provider="github", default_branch="main", before_sha=shas["f1"])
+    base = resolve_base(None, ci, work.path)
+    assert (base.sha, base.ref) == (shas["m2"], "origin/main")  # the fork point, as before
+
+
+def test_an_explicit_base_is_never_replaced_by_the_push(diverged: Diverged) -> None:
+    work, shas = diverged.work, diverged.shas
+    work.checkout("main")
+    ci = CiContext(provider="github", default_branch="main", before_sha=shas["m2"])
+    base = resolve_base("HEAD", ci, work.path)
+    assert base.sha == shas["m4"]
+
+
 # --- shallow CI clones ---------------------------------------------------------------------
 
 

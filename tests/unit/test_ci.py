@@ -93,6 +93,17 @@ def test_a_push_has_no_pull_request_but_knows_the_default_branch() -> None:
     assert ci.base_ref is None  # Actions sets GITHUB_BASE_REF to "" outside pull requests
     assert ci.default_branch == "master"
     assert ci.is_fork is False
+    # This example push created its branch: before is all zeros, nothing to compare with.
+    assert payload["before"] == "0" * 40 and ci.before_sha is None
+
+
+def test_a_push_to_an_existing_branch_knows_the_tip_before_it(tmp_path: Path) -> None:
+    payload = load("push.json")
+    payload["before"] = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(payload), encoding="utf-8")
+    ci = detect_ci(actions_env("push", event))
+    assert ci.before_sha == "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
 
 
 def test_github_enterprise_server_urls_are_kept() -> None:
@@ -211,6 +222,20 @@ def test_a_gitlab_branch_pipeline_has_no_merge_request() -> None:
     assert ci.base_ref is None
     assert ci.default_branch == "main"
     assert ci.run_url == env["CI_JOB_URL"]
+    assert ci.before_sha is None  # no CI_COMMIT_BEFORE_SHA given
+
+
+@pytest.mark.parametrize(
+    ("before", "expected"),
+    [("a" * 40, "a" * 40), ("0" * 40, None), ("", None)],
+)
+def test_a_gitlab_push_pipeline_knows_the_tip_before_the_push(
+    before: str, expected: str | None
+) -> None:
+    env = gitlab_env(
+        CI_PIPELINE_SOURCE="push", CI_COMMIT_BRANCH="main", CI_COMMIT_BEFORE_SHA=before
+    )
+    assert detect_ci(env).before_sha == expected
 
 
 def test_a_self_managed_gitlab_server() -> None:
