@@ -78,6 +78,11 @@ def github_context(env: Mapping[str, str], payload: Mapping[str, Any]) -> CiCont
     pr_number = _int(pr.get("number")) if pr else None
     if pr and pr_number is None:
         pr_number = _int(payload.get("number"))
+    issue = _mapping(payload.get("issue"))
+    if not pr and issue.get("pull_request"):
+        # issue_comment on a pull request (a "/report" comment): the comment goes to that PR.
+        # Its head and base are not in this payload; the job checks the PR out itself.
+        pr_number = _int(issue.get("number"))
 
     return CiContext(
         provider="github",

@@ -106,6 +106,23 @@ def test_a_push_to_an_existing_branch_knows_the_tip_before_it(tmp_path: Path) ->
     assert ci.before_sha == "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
 
 
+def test_a_comment_on_a_pull_request_targets_that_pull_request(tmp_path: Path) -> None:
+    payload = load("issue_comment.created.json")
+    number = payload["issue"]["number"]
+    event = tmp_path / "event.json"
+    assert (
+        detect_ci(actions_env("issue_comment", PAYLOADS / "issue_comment.created.json")).pr_number
+        is None
+    )
+    # What GitHub adds to `issue` when the issue is a pull request.
+    payload["issue"]["pull_request"] = {
+        "url": payload["issue"]["url"].replace("/issues/", "/pulls/")
+    }
+    event.write_text(json.dumps(payload), encoding="utf-8")
+    ci = detect_ci(actions_env("issue_comment", event))
+    assert ci.pr_number == number and ci.base_sha is None and ci.pr_head_sha is None
+
+
 def test_github_enterprise_server_urls_are_kept() -> None:
     env = actions_env(
         "push",
