@@ -35,7 +35,16 @@ HEAVY = (
     "tabulate",
     "requests",
 )
-SUBCOMMANDS: tuple[tuple[str, ...], ...] = ((), ("report",), ("diff",), ("plot",), ("demo",))
+SUBCOMMANDS: tuple[tuple[str, ...], ...] = (
+    (),
+    ("report",),
+    ("diff",),
+    ("plot",),
+    ("demo",),
+    ("send-comment",),
+    ("check",),
+    ("runner", "launch"),
+)
 
 # Runs the click group in a child exactly as the console script does, then reports what got
 # imported. The JSON goes on the last stdout line, after the help text.
