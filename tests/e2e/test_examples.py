@@ -35,7 +35,7 @@ pytest_plugins = ["tests.e2e.example_project"]
 WORKFLOWS = sorted((EXAMPLES / "github").glob("*.yml"))
 REPORT_WORKFLOW = EXAMPLES / "github/report.yml"
 GITLAB_FILES = [EXAMPLES / "gitlab" / ".gitlab-ci.yml", *sorted((ROOT / "templates").glob("*.yml"))]
-DOCS = sorted(EXAMPLES.glob("*.md"))
+DOCS = [*sorted(EXAMPLES.glob("*.md")), ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 OUTPUTS = [
     "metrics.json",
     "per_class.csv",
@@ -286,7 +286,12 @@ def shell_texts(path: Path) -> list[str]:
     """The shell scripts of a workflow or GitLab file, or the shell blocks of a markdown file."""
     if path.suffix == ".md":
         text = path.read_text(encoding="utf-8")
-        return re.findall(r"```(?:bash|sh|console)\n(.*?)```", text, flags=re.S)
+        shells = re.findall(r"```(?:bash|sh|console)\n(.*?)```", text, flags=re.S)
+        # In YAML snippets: `run: cmlreport ...` and GitLab `- cmlreport ...` script lines.
+        yamls = re.findall(r"```ya?ml\n(.*?)```", text, flags=re.S)
+        prefix = re.compile(r"^\s*(?:-\s+)?(?:run:\s*)?(?=cmlreport\s)")
+        lines = [prefix.sub("", line) for y in yamls for line in y.splitlines()]
+        return shells + [line for line in lines if line.startswith("cmlreport ")]
     if path in WORKFLOWS:
         return [s["run"] for _, job in github_jobs(path) for s in job["steps"] if "run" in s]
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
