@@ -133,12 +133,19 @@ def _timeout(env: Mapping[str, str]) -> float:
 
 def _ci_branch(env: Mapping[str, str]) -> str | None:
     if env.get("GITLAB_CI") == "true":
-        return env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") or env.get("CI_COMMIT_BRANCH")
+        # CI_COMMIT_REF_NAME names a tag in tag pipelines, which no merge request comes from.
+        ref_name = None if env.get("CI_COMMIT_TAG") else env.get("CI_COMMIT_REF_NAME")
+        return (
+            env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
+            or env.get("CI_COMMIT_BRANCH")
+            or ref_name
+        )
     if env.get("GITHUB_ACTIONS") == "true":
         if env.get("GITHUB_HEAD_REF"):
             return env["GITHUB_HEAD_REF"]
-        if env.get("GITHUB_REF", "").startswith("refs/heads/"):
-            return env.get("GITHUB_REF_NAME")
+        ref = env.get("GITHUB_REF", "")
+        if ref.startswith("refs/heads/"):
+            return env.get("GITHUB_REF_NAME") or ref.removeprefix("refs/heads/")
     return None
 
 
