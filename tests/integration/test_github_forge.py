@@ -187,6 +187,17 @@ def test_a_report_on_a_commit_is_posted_then_updated(server: FakeGitHub) -> None
     assert updated.url.startswith(f"{server.web_url}/{REPO}/commit/{main}")
 
 
+def test_a_short_sha_is_expanded_to_the_commit_it_names(server: FakeGitHub) -> None:
+    main = server.repos[REPO].refs["refs/heads/main"]
+    github = forge(server, token=ALICE_TOKEN)
+
+    target = github.resolve_target(parse_target(f"commit/{main[:8]}"))
+    github.create_comment(target, report("accuracy 0.91"))
+
+    assert target == Target(TargetKind.COMMIT, sha=main)
+    assert [c.commit_id for c in server.commit_comments.values()] == [main]
+
+
 def test_an_unknown_short_sha_is_an_input_error(server: FakeGitHub) -> None:
     github = forge(server, token=ALICE_TOKEN)
 

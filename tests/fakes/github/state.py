@@ -213,6 +213,17 @@ class GitHubState(ForgeState):
         for name in (ref, f"refs/heads/{ref}", f"refs/tags/{ref}", f"refs/{ref}"):
             if name in repo.refs:
                 return repo.refs[name]
-        if len(ref) == 40 and all(c in "0123456789abcdef" for c in ref):
+        if not all(c in "0123456789abcdef" for c in ref):
+            return None
+        if len(ref) == 40:
             return ref
+        # GitHub accepts an abbreviated sha (7 or more hex digits) that names one commit.
+        if len(ref) >= 7:
+            known = {s for s, o in repo.objects.objects.items() if isinstance(o, Commit)}
+            for pull in self.pulls.values():
+                if pull.repo == repo.full_name:
+                    known |= {pull.head_sha, pull.base_sha}
+            found = {sha for sha in known if sha.startswith(ref)}
+            if len(found) == 1:
+                return found.pop()
         return None
