@@ -101,7 +101,7 @@ class GitHubForge:
         """The open PR of the checked-out branch, else of the head commit."""
         repo, settings = self._repo(), self._settings
         if settings.branch:
-            owner = settings.repository.split("/")[0]
+            owner = settings.head_owner or settings.repository.split("/")[0]
             attempt = Attempt(
                 f"list the pull requests of branch {settings.branch}", "pull-requests: read"
             )

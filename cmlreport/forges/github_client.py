@@ -49,6 +49,7 @@ class GitHubSettings:
     ci: CiContext = LOCAL
     branch: str | None = None  # the checked-out branch: finds the PR on a laptop
     head_sha: str | None = None  # HEAD of the checkout
+    head_owner: str | None = None  # owner of the pushed branch (a fork's), default: the repo's
     retries: int = 4  # attempts after the first, for idempotent requests
     backoff: float = 1.0  # seconds before the first retry, doubled for each next one
     max_wait: float = 60.0  # the longest single wait accepted (Retry-After, rate limit reset)

@@ -36,6 +36,8 @@ class ForgeContext:
     branch: str | None = None
     head_sha: str | None = None
     timeout: float = 30.0  # seconds per HTTP request (CMLREPORT_HTTP_TIMEOUT)
+    # Who owns the pushed branch: the origin remote's owner (a fork, when --repo names upstream).
+    head_owner: str | None = None
 
 
 def default_key(env: Mapping[str, str]) -> str:
@@ -113,8 +115,9 @@ def forge_context(
         branch, head = None, None
     # CI checkouts are detached: the branch under test comes from the CI's variables.
     branch = branch or _ci_branch(env)
+    head_owner = remote.path.split("/")[0] if remote and provider == "github" else None
     return ForgeContext(
-        provider, repository, api, web, ci, token, source, branch, head, _timeout(env)
+        provider, repository, api, web, ci, token, source, branch, head, _timeout(env), head_owner
     )
 
 
@@ -184,6 +187,7 @@ def _github_settings(ctx: ForgeContext) -> GitHubSettings:
         ci=ctx.ci,
         branch=ctx.branch,
         head_sha=ctx.head_sha,
+        head_owner=ctx.head_owner,
         timeout=ctx.timeout,
     )
 

@@ -261,6 +261,28 @@ def test_laptop_finds_the_pull_request_of_the_current_branch(
     assert "::add-mask::" not in result.stdout  # only inside GitHub Actions
 
 
+def test_laptop_in_a_clone_of_a_fork_finds_the_upstream_pull_request(
+    run: Run, github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    from tests.gitrepo import GitRepo
+
+    github_server.add_repo(REPO)
+    github_server.add_repo("alice/model")
+    github_server.add_pull(REPO, number=3, head_ref="retrain")  # same branch name, upstream's
+    github_server.add_pull(REPO, number=12, head_ref="retrain", head_repo="alice/model")
+    github_server.add_token(TOKEN, login="alice", permissions=ACTIONS_PERMISSIONS)
+    repo = GitRepo.init(tmp_path / "clone")
+    repo.git("remote", "add", "origin", "https://github.com/alice/model.git")
+    repo.write("report.md", "## Laptop report from a fork\n")
+    repo.commit("report")
+    repo.git("checkout", "-q", "-b", "retrain")
+    env = clean_env(GITHUB_TOKEN=TOKEN, GITHUB_API_URL=github_server.url)
+    result = run("send-comment", "report.md", "--repo", REPO, cwd=repo.path, env=env)
+    assert result.code == 0, result.stderr
+    (comment,) = github_server.issue_comments.values()
+    assert comment.issue_number == 12
+
+
 def test_a_token_that_cannot_write_falls_back_and_names_the_permission(
     run: Run, github_server: FakeGitHub, tmp_path: Path
 ) -> None:
