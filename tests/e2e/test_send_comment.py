@@ -239,21 +239,26 @@ def test_mermaid_mode_swaps_pictures_for_their_sidecars(run: Run, job: Job) -> N
     assert not job.server.calls("POST", r"/git/")
 
 
-def test_laptop_finds_the_pull_request_of_the_current_branch(
-    run: Run, github_server: FakeGitHub, tmp_path: Path
-) -> None:
+def laptop_send(run: Run, server: FakeGitHub, root: Path, origin: str, *args: str) -> Result:
+    """`send-comment` from a laptop clone on branch `retrain`, its token in GITHUB_TOKEN."""
     from tests.gitrepo import GitRepo
 
-    github_server.add_repo(REPO)
-    github_server.add_pull(REPO, number=12, head_ref="retrain")
-    github_server.add_token(TOKEN, login="alice", permissions=ACTIONS_PERMISSIONS)
-    repo = GitRepo.init(tmp_path / "clone")
-    repo.git("remote", "add", "origin", "git@github.com:octo/model.git")
+    repo = GitRepo.init(root)
+    repo.git("remote", "add", "origin", origin)
     repo.write("report.md", "## Laptop report\n")
     repo.commit("report")
     repo.git("checkout", "-q", "-b", "retrain")
-    env = clean_env(GITHUB_TOKEN=TOKEN, GITHUB_API_URL=github_server.url)
-    result = run("send-comment", "report.md", cwd=repo.path, env=env)
+    env = clean_env(GITHUB_TOKEN=TOKEN, GITHUB_API_URL=server.url)
+    return run("send-comment", "report.md", *args, cwd=repo.path, env=env)
+
+
+def test_laptop_finds_the_pull_request_of_the_current_branch(
+    run: Run, github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    github_server.add_repo(REPO)
+    github_server.add_pull(REPO, number=12, head_ref="retrain")
+    github_server.add_token(TOKEN, login="alice", permissions=ACTIONS_PERMISSIONS)
+    result = laptop_send(run, github_server, tmp_path / "clone", "git@github.com:octo/model.git")
     assert result.code == 0, result.stderr
     (comment,) = github_server.issue_comments.values()
     assert comment.issue_number == 12 and comment.author == "alice"
@@ -264,20 +269,13 @@ def test_laptop_finds_the_pull_request_of_the_current_branch(
 def test_laptop_in_a_clone_of_a_fork_finds_the_upstream_pull_request(
     run: Run, github_server: FakeGitHub, tmp_path: Path
 ) -> None:
-    from tests.gitrepo import GitRepo
-
     github_server.add_repo(REPO)
     github_server.add_repo("alice/model")
     github_server.add_pull(REPO, number=3, head_ref="retrain")  # same branch name, upstream's
     github_server.add_pull(REPO, number=12, head_ref="retrain", head_repo="alice/model")
     github_server.add_token(TOKEN, login="alice", permissions=ACTIONS_PERMISSIONS)
-    repo = GitRepo.init(tmp_path / "clone")
-    repo.git("remote", "add", "origin", "https://github.com/alice/model.git")
-    repo.write("report.md", "## Laptop report from a fork\n")
-    repo.commit("report")
-    repo.git("checkout", "-q", "-b", "retrain")
-    env = clean_env(GITHUB_TOKEN=TOKEN, GITHUB_API_URL=github_server.url)
-    result = run("send-comment", "report.md", "--repo", REPO, cwd=repo.path, env=env)
+    fork = "https://github.com/alice/model.git"
+    result = laptop_send(run, github_server, tmp_path / "clone", fork, "--repo", REPO)
     assert result.code == 0, result.stderr
     (comment,) = github_server.issue_comments.values()
     assert comment.issue_number == 12
