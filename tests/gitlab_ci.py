@@ -23,6 +23,8 @@ PLACEMENT = {
     "interruptible", "environment", "retry", "cache", "allow_failure", "dependencies",
 }  # fmt: skip
 RUN = {"variables", "before_script", "script", "after_script"}
+# A job's outcome: (before_script + script, after_script when it has one).
+Ran = tuple[subprocess.CompletedProcess[str], "subprocess.CompletedProcess[str] | None"]
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -90,7 +92,7 @@ def run_job(
     dotenv: Mapping[str, str] | None = None,
     skip: Callable[[str], bool] = lambda line: False,
     timeout: float = 180,
-) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str] | None]:
+) -> Ran:
     """Runs job ``name``: (before_script + script, after_script). ``skip`` drops script entries
     a test cannot run (an install from the package index)."""
     job = resolve_job(doc, name)

@@ -10,6 +10,10 @@ import click
 from cmlreport.cli.common import environ, forge_options, write_output
 
 DOTENV = Path("cmlreport-runner.env")
+# Every runner command takes it; _region() resolves it the way the help says.
+region_option = click.option(
+    "--region", metavar="R", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)."
+)
 
 
 def _region(flag: str | None) -> str:
@@ -53,9 +57,7 @@ def runner() -> None:
     "a100 p4d.24xlarge, h100 p5.48xlarge, none a general-purpose type.",
 )
 @click.option("--instance-type", metavar="TYPE", help="Override the preset's instance type.")
-@click.option(
-    "--region", metavar="R", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)."
-)
+@region_option
 @click.option("--spot", is_flag=True, help="Ask for a one-time spot instance.")
 @click.option(
     "--spot-fallback/--no-spot-fallback",
@@ -200,9 +202,7 @@ def launch(
 @click.option("--name", metavar="N", help="Stop the runner of this name.")
 @click.option("--labels", metavar="a,b", help="Stop the runners having all these labels.")
 @click.option("--instance-id", metavar="I", help="Stop the runner on this instance.")
-@click.option(
-    "--region", metavar="R", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)."
-)
+@region_option
 def stop(
     repo: str | None,
     token_env: str | None,
@@ -236,9 +236,7 @@ def stop(
 
 
 @runner.command("list")
-@click.option(
-    "--region", metavar="R", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)."
-)
+@region_option
 @click.option("--repo", metavar="OWNER/NAME", help="Only this repository's runners.")
 def list_(region: str | None, repo: str | None) -> None:
     """Tagged runner instances: name, type, state, age, expiry, labels."""
@@ -269,9 +267,7 @@ def list_(region: str | None, repo: str | None) -> None:
 
 @runner.command()
 @forge_options
-@click.option(
-    "--region", metavar="R", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)."
-)
+@region_option
 @click.option("--dry-run", is_flag=True, help="Say what would be ended; change nothing.")
 def cleanup(
     repo: str | None, token_env: str | None, forge: str, region: str | None, dry_run: bool

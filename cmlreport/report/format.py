@@ -49,8 +49,7 @@ def fmt_value(value: Scalar, precision: int = 4) -> str:
             # Too small for the decimals shown: scientific, rather than a misleading 0. A value
             # that rounds to 0.0001 (float noise in 0.7135 - 0.7136) stays fixed-point.
             mantissa, exponent = f"{value:.{max(precision - 1, 1)}e}".split("e")
-            mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
-            return f"{mantissa}e{exponent}"
+            return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"  # mantissa has a point
         return text if text not in ("", "-0") else "0"
     return str(value)
 

@@ -62,7 +62,7 @@ NO_CREDENTIALS = (
     "(GitHub: aws-actions/configure-aws-credentials; GitLab: AWS_ROLE_ARN with the template's "
     "ID token)"
 )
-NO_REGION = "no AWS region: pass --region or set AWS_REGION"
+NO_REGION = "no AWS region: pass --region or set AWS_REGION (or AWS_DEFAULT_REGION)"
 
 _MAX_MESSAGE = 240
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +86,7 @@ class Pipeline:
         env.update(extra)
         return env
 
-    def run(self, job: str, dotenv: dict[str, str] | None = None, **extra: str) -> tuple[Any, Any]:
+    def run(self, job: str, dotenv: dict[str, str] | None = None, **extra: str) -> gitlab_ci.Ran:
         return gitlab_ci.run_job(
             self.doc,
             job,
@@ -162,9 +161,9 @@ def test_report_job_with_only_the_job_token_says_what_to_set(pipeline: Pipeline)
 
 
 @pytest.fixture
-def aws(moto: MotoServer, tmp_path: Path) -> Iterator[dict[str, str]]:
+def aws(moto: MotoServer, tmp_path: Path) -> dict[str, str]:
     """AWS as a GitLab job meets it with AWS_ROLE_ARN set: no keys, only the job's ID token."""
-    yield {
+    return {
         "AWS_ENDPOINT_URL": moto.url,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/gitlab-gpu-runner",
@@ -214,7 +213,8 @@ def test_gpu_jobs_launch_a_tagged_runner_and_always_stop_it(
     launch, cleanup = pipeline.run("gpu-launch", GITLAB_TOKEN=RUNNER_TOKEN, **aws)
     waiter.join(timeout=60)
     assert launch.returncode == 0, launch.stderr
-    assert cleanup is not None and cleanup.returncode == 0, cleanup.stderr
+    assert cleanup is not None  # the template's after_script ran
+    assert cleanup.returncode == 0, cleanup.stderr
     assert RUNNER_TOKEN not in launch.stdout + launch.stderr
 
     # The runner GitLab knows: this project's, tagged for this pipeline, online.
