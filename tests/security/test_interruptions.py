@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import re
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import yaml
 
 from tests.e2e.conftest import Result
 from tests.fakes.github import ADMIN_PERMISSIONS, FakeGitHub
@@ -33,6 +36,7 @@ pytest_plugins = [
     "tests.fakes.moto_server",
 ]
 
+ROOT = Path(__file__).resolve().parents[2]
 REPO = "octo/model"
 TOKEN = "ghp_runnerAdminToken0123456789"
 NAME = "cmlreport-t4-4242"
@@ -263,3 +267,46 @@ def test_gitlab_a_signal_while_run_instances_is_in_flight_ends_machine_and_runne
     assert "terminated" in line and "removed at the forge" in line
     assert live(moto.url) == [] and not gitlab_server.runners
     assert not (step.root / "cmlreport-runner.env").exists()
+
+
+def test_the_action_step_passes_the_cancellation_to_the_launch(
+    step: RunnerStep, moto: MotoServer, github_server: FakeGitHub, image: str, tmp_path: Path
+) -> None:
+    # The Actions runner signals the step's process only (`kill(pid, SIGINT)` in actions/runner's
+    # ProcessInvoker), never its children: a bash step that runs cmlreport as a child keeps the
+    # signal to itself, and the launch never hears of the cancellation.
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    (run_step,) = [s for s in action["runs"]["steps"] if s.get("id") == "run"]
+    assert "${{" not in run_step["run"]
+    script = tmp_path / "step.sh"
+    script.write_text(run_step["run"], encoding="utf-8")
+    inputs = {
+        "CMLREPORT_PYTHON": sys.executable,
+        "GITHUB_TOKEN": TOKEN,
+        "INPUT_COMMAND": "runner-launch",
+        "INPUT_CLOUD": "aws",
+        "INPUT_GPU": "t4",
+        "INPUT_IMAGE": image,
+        "INPUT_SINGLE": "true",
+        "INPUT_WAIT": "true",
+    }
+    starting = moto.hold("RunInstances", after_applying=True)
+    shell = ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)]
+    with (tmp_path / "out.txt").open("wb") as out, (tmp_path / "err.txt").open("wb") as err:
+        proc = subprocess.Popen(
+            shell, cwd=step.root, env=step.env(**inputs), stdout=out, stderr=err
+        )
+    try:
+        starting.wait_reached()
+        proc.send_signal(signal.SIGINT)  # to bash's pid, as the runner does
+        code = proc.wait(timeout=20)
+    finally:
+        starting.release()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    stderr = (tmp_path / "err.txt").read_text(encoding="utf-8")
+    assert code == 130, stderr
+    assert stderr.splitlines()[-1].startswith("cmlreport: interrupted by SIGINT "), stderr
+    nothing_left(moto, github_server)
