@@ -292,6 +292,7 @@ def cleanup(
     repo: str | None, token_env: str | None, forge: str, region: str | None, dry_run: bool
 ) -> None:
     """End instances past their expires-at tag and remove offline runners cmlreport created."""
+    from cmlreport.errors import CmlReportError, RemoteError
     from cmlreport.forges.select import forge_context, open_registry
     from cmlreport.runner.aws import Ec2
     from cmlreport.runner.lifecycle import orphaned_runners
@@ -304,16 +305,22 @@ def cleanup(
     live = {i.name for i in ec2.list()} - {i.name for i in expired}
     orphans = orphaned_runners(registry, live)
     verb = "would end" if dry_run else "ended"
+    if not dry_run:
+        ec2.terminate([i.id for i in expired])  # said only once done: a failure is exit 3
     for instance in expired:
         click.echo(f"{verb} {instance.id} ({instance.name}, expired {instance.expires_at})")
+    remaining: list[str] = []
     for orphan in orphans:
+        if not dry_run:
+            try:
+                registry.remove(orphan.id)
+            except CmlReportError as exc:
+                remaining.append(f"runner {orphan.name} is still registered ({exc.message})")
+                continue
         click.echo(f"{'would remove' if dry_run else 'removed'} offline runner {orphan.name}")
-    if dry_run:
-        return
-    ec2.terminate([i.id for i in expired])
-    for orphan in orphans:
-        registry.remove(orphan.id)
-    if not expired and not orphans:
+    if remaining:
+        raise RemoteError(f"runner cleanup left something behind: {'; '.join(remaining)}")
+    if not dry_run and not expired and not orphans:
         click.echo("nothing to clean up")
 
 

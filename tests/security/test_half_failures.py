@@ -171,6 +171,27 @@ def test_stop_fails_when_the_machine_cannot_be_terminated(
     assert instances(moto.url) == {instance_id: "running"}
 
 
+def test_cleanup_says_removed_only_for_what_it_removed(
+    step: RunnerStep, github_server: FakeGitHub
+) -> None:
+    from tests.fakes.github.records import Runner
+
+    github_server.runners[901] = Runner(901, REPO, "cmlreport-gone", ["cmlreport-gone"])
+    github_server.runners[902] = Runner(902, REPO, "cmlreport-lost", ["cmlreport-lost"])
+    github_server.inject("DELETE", r"/actions/runners/901$", 503, headers=UNAVAILABLE, times=5)
+
+    result = runner(step, "cleanup")
+
+    assert result.code == 3
+    assert result.stdout == "removed offline runner cmlreport-lost\n"
+    assert one_error_line(result).startswith(
+        "cmlreport: error: runner cleanup left something behind: runner cmlreport-gone is "
+        "still registered (could not remove self-hosted runner 901 in octo/model: GitHub "
+        "answered 503"
+    )
+    assert list(github_server.runners) == [901]
+
+
 def test_gitlab_stop_fails_while_the_runner_cannot_be_deleted(
     moto: MotoServer, gitlab_server: FakeGitLab, tmp_path: Path, image: str
 ) -> None:
