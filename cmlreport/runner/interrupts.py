@@ -30,7 +30,8 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, signum: int, message: str = "") -> None:
         super().__init__(signum)
         self.signum = signum
-        self.message = message or f"interrupted by {signal_name(signum)}"
+        # Without a message it was raised outside a launch's clean-up: before anything started.
+        self.message = message or f"interrupted by {signal_name(signum)} before anything started"
 
     @property
     def exit_code(self) -> int:

@@ -114,5 +114,12 @@ def live(moto_url: str) -> list[str]:
     return [i for i, state in instances(moto_url).items() if state in ("pending", "running")]
 
 
+_IMAGES: dict[str, str] = {}
+
+
 def an_image(moto_url: str) -> str:
-    return str(ec2(moto_url).describe_images(Owners=["amazon"])["Images"][0]["ImageId"])
+    # moto's public images survive its resets, and listing them takes most of a second.
+    if moto_url not in _IMAGES:
+        images = ec2(moto_url).describe_images(Owners=["amazon"])["Images"]
+        _IMAGES[moto_url] = str(images[0]["ImageId"])
+    return _IMAGES[moto_url]

@@ -167,9 +167,11 @@ def test_a_signal_while_the_machine_is_pending_terminates_it(
     wait_for("a poll of the new instance", lambda: moto.calls_to("DescribeInstances"))
     (started,) = instances(moto.url)
 
-    running.signal(signum)
+    sent = running.signal(signum)
     result = running.finish()
+    took = time.monotonic() - sent
 
+    assert took < 4, f"{took:.2f} s from the signal to the exit"
     line = the_line(result, signum)
     assert f"while waiting for {started} to run" in line
     assert f"terminated {started}," in line and "removed at the forge" in line
