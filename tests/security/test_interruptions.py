@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import pytest
 import yaml
 
+from cmlreport.runner.interrupts import Interrupted, deferred, received, trapped
 from tests.e2e.conftest import Result
 from tests.fakes.github import ADMIN_PERMISSIONS, FakeGitHub
 from tests.fakes.gitlab.server import FakeGitLab
@@ -312,3 +313,46 @@ def test_the_action_step_passes_the_cancellation_to_the_launch(
     assert code == 130, stderr
     assert stderr.splitlines()[-1].startswith("cmlreport: interrupted by SIGINT "), stderr
     nothing_left(moto, github_server)
+
+
+def test_gitlab_a_signal_while_the_runner_creation_answer_is_in_flight_deletes_it(
+    moto: MotoServer, gitlab_server: FakeGitLab, tmp_path: Path, image: str
+) -> None:
+    # GitLab created the runner; its answer (with the glrt- token) has not come back yet.
+    gitlab_server.add_project("ml/model", id=42)
+    gitlab_server.add_token("glpat-maint0123456789", username="maya", role="maintainer")
+    gitlab_server.inject_delay_after("POST", r"^/user/runners$", 30)
+    ci = {
+        "GITLAB_CI": "true",
+        "CI_SERVER_URL": gitlab_server.url,
+        "CI_API_V4_URL": gitlab_server.api_url,
+        "CI_PROJECT_PATH": "ml/model",
+        "CI_JOB_ID": "78",
+        "GITLAB_TOKEN": "glpat-maint0123456789",
+    }
+    step = RunnerStep(tmp_path / "gl", moto.url, ci)
+    try:
+        running = step.start("launch", "--gpu", "a10g", "--image", image, "--no-wait")
+        wait_for("the runner's creation", lambda: gitlab_server.runners)
+        running.signal(signal.SIGTERM)
+        result = running.finish()
+    finally:
+        step.close()
+
+    line = the_line(result, signal.SIGTERM)
+    assert "while registering the runner at gitlab" in line and "removed at the forge" in line
+    assert not gitlab_server.runners and instances(moto.url) == {}
+
+
+def test_the_trap_raises_on_the_first_signal_and_only_records_the_next() -> None:
+    # In this process: what every launch above relies on, without a subprocess's timing.
+    with trapped():
+        with pytest.raises(Interrupted) as first:
+            signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(signal.SIGINT)  # during the clean-up: recorded, not raised
+        assert received() == signal.SIGTERM
+    assert first.value.exit_code == 143
+    with trapped(), deferred():
+        signal.raise_signal(signal.SIGINT)  # a failure's clean-up is running: not cut short
+        assert received() == signal.SIGINT
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # handlers are given back
