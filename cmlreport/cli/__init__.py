@@ -82,9 +82,11 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except KeyboardInterrupt:
-            click.echo("cmlreport: interrupted", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:
+            # `runner launch` raises its own (Interrupted): what it cleaned up, 128 + signal.
+            message = getattr(exc, "message", "interrupted")
+            click.echo(mask(f"cmlreport: {message}"), err=True)
+            sys.exit(getattr(exc, "exit_code", 130))
         except CmlReportError as exc:
             if debug:
                 _print_traceback()
@@ -124,4 +126,5 @@ def main(debug: bool) -> None:
       2  usage or input error (bad file, flag, key or revision)
       3  forge or cloud error after retries
       4  internal error (a bug)
+      130, 143  interrupted by SIGINT, SIGTERM (runner launch ends what it started first)
     """

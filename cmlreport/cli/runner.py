@@ -142,12 +142,21 @@ def launch(
     single: bool,
     wait: bool,
 ) -> None:
-    """Launch a GPU machine on EC2 and register it as a runner for this repository."""
+    """Launch a GPU machine on EC2 and register it as a runner for this repository.
+
+    \b
+    SIGINT or SIGTERM at any point ends the machine and removes the registration (within
+    seconds, before a CI's SIGKILL), then exits 130 or 143 with one line saying so.
+    """
     from cmlreport.forges.select import forge_context, open_registry
     from cmlreport.runner.aws import Ec2
-    from cmlreport.runner.lifecycle import RunnerRequest, default_name, launch_runner
+    from cmlreport.runner.interrupts import trapped
+    from cmlreport.runner.lifecycle import Launched, RunnerRequest, default_name, launch_runner
     from cmlreport.runner.presets import default_image_query, instance_type_for, parse_duration
 
+    # Before anything is created; undone when the command ends. From here on a signal unwinds
+    # into the launch's clean-up instead of killing the process.
+    click.get_current_context().with_resource(trapped())
     env = environ()
     ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
     run_id = env.get("GITHUB_RUN_ID") or env.get("CI_JOB_ID")
@@ -181,20 +190,24 @@ def launch(
         wait_online=wait,
     )
     ec2 = Ec2(_region(region))
-    launched = launch_runner(request, open_registry(ctx), ec2, _progress)
-    click.echo(f"runner:   {launched.name}")
-    click.echo(f"labels:   {','.join(launched.labels)}")
-    click.echo(f"instance: {launched.instance.id} ({launched.instance.instance_type})")
-    write_output(env, "runner-label", launched.name)
-    write_output(env, "runner-name", launched.name)
-    write_output(env, "instance-id", launched.instance.id)
-    if ctx.provider == "gitlab":
-        DOTENV.write_text(
-            f"CMLREPORT_RUNNER_TAG={launched.name}\nCMLREPORT_RUNNER_NAME={launched.name}\n"
-            f"CMLREPORT_INSTANCE_ID={launched.instance.id}\n",
-            encoding="utf-8",
-        )
-        click.echo(f"wrote {DOTENV} (artifacts:reports:dotenv for later jobs' tags)")
+
+    def announce(launched: Launched) -> None:
+        click.echo(f"runner:   {launched.name}")
+        click.echo(f"labels:   {','.join(launched.labels)}")
+        click.echo(f"instance: {launched.instance.id} ({launched.instance.instance_type})")
+        write_output(env, "runner-label", launched.name)
+        write_output(env, "runner-name", launched.name)
+        write_output(env, "instance-id", launched.instance.id)
+        if ctx.provider == "gitlab":
+            DOTENV.write_text(
+                f"CMLREPORT_RUNNER_TAG={launched.name}\nCMLREPORT_RUNNER_NAME={launched.name}\n"
+                f"CMLREPORT_INSTANCE_ID={launched.instance.id}\n",
+                encoding="utf-8",
+            )
+            click.echo(f"wrote {DOTENV} (artifacts:reports:dotenv for later jobs' tags)")
+
+    # Outputs are written inside the launch: a signal meanwhile still ends the machine.
+    launch_runner(request, open_registry(ctx), ec2, _progress, announce=announce)
 
 
 @runner.command()
@@ -212,8 +225,11 @@ def stop(
     instance_id: str | None,
     region: str | None,
 ) -> None:
-    """Deregister at the forge and terminate; stopping twice is fine."""
-    from cmlreport.errors import InputError
+    """Deregister at the forge and terminate; stopping twice is fine.
+
+    Exits 3, naming what remains, when a registration or a machine could not be removed.
+    """
+    from cmlreport.errors import InputError, RemoteError
     from cmlreport.forges.select import forge_context, open_registry
     from cmlreport.runner.aws import Ec2
     from cmlreport.runner.lifecycle import stop_runners
@@ -226,13 +242,16 @@ def stop(
     wanted = [x.strip() for x in (labels or "").split(",") if x.strip()]
     instances = ec2.find(name=name, labels=wanted or None, instance_id=instance_id)
     done = stop_runners(open_registry(ctx), ec2, instances, {name} if name else set())
-    if not done.terminated and not done.removed_runners:
+    if not done.terminated and not done.removed_runners and not done.remaining:
         click.echo("nothing to stop: no live instance or registered runner matches")
         return
     for runner_name in done.removed_runners:
         click.echo(f"removed runner {runner_name} at {ctx.provider}")
     for iid in done.terminated:
         click.echo(f"terminated {iid}")
+    if done.remaining:
+        # Exit 3: the step must fail while a machine bills or a registration lingers.
+        raise RemoteError(f"runner stop left something behind: {'; '.join(done.remaining)}")
 
 
 @runner.command("list")
@@ -273,6 +292,7 @@ def cleanup(
     repo: str | None, token_env: str | None, forge: str, region: str | None, dry_run: bool
 ) -> None:
     """End instances past their expires-at tag and remove offline runners cmlreport created."""
+    from cmlreport.errors import CmlReportError, RemoteError
     from cmlreport.forges.select import forge_context, open_registry
     from cmlreport.runner.aws import Ec2
     from cmlreport.runner.lifecycle import orphaned_runners
@@ -285,16 +305,22 @@ def cleanup(
     live = {i.name for i in ec2.list()} - {i.name for i in expired}
     orphans = orphaned_runners(registry, live)
     verb = "would end" if dry_run else "ended"
+    if not dry_run:
+        ec2.terminate([i.id for i in expired])  # said only once done: a failure is exit 3
     for instance in expired:
         click.echo(f"{verb} {instance.id} ({instance.name}, expired {instance.expires_at})")
+    remaining: list[str] = []
     for orphan in orphans:
+        if not dry_run:
+            try:
+                registry.remove(orphan.id)
+            except CmlReportError as exc:
+                remaining.append(f"runner {orphan.name} is still registered ({exc.message})")
+                continue
         click.echo(f"{'would remove' if dry_run else 'removed'} offline runner {orphan.name}")
-    if dry_run:
-        return
-    ec2.terminate([i.id for i in expired])
-    for orphan in orphans:
-        registry.remove(orphan.id)
-    if not expired and not orphans:
+    if remaining:
+        raise RemoteError(f"runner cleanup left something behind: {'; '.join(remaining)}")
+    if not dry_run and not expired and not orphans:
         click.echo("nothing to clean up")
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmlreport.errors import NoWriteAccess, RemoteError
 from cmlreport.forges.base import LocalImage
@@ -23,8 +23,19 @@ if TYPE_CHECKING:
     from github.Repository import Repository
 
 ASSETS_BRANCH = "cmlreport-assets"
-# Tries when someone else moves the branch between our read and our ref update.
+# Tries when someone else moves the branch between our read and our ref update, or when a
+# write's answer is lost (the next try reads the branch again and sees whether it landed).
 MAX_TRIES = 3
+
+T = TypeVar("T")
+
+
+class _LostAnswer(Exception):
+    """A write whose answer never came (a timeout, a 5xx from a proxy): it may have landed."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 def asset_path(image: LocalImage) -> str:
@@ -59,11 +70,20 @@ def publish_assets(
     by_path = {paths[image.ref]: image for image in images}
     blobs: dict[str, str] = {}  # path -> blob sha, kept across tries: a blob is written once
     what = f"cannot publish report images to the {branch} branch of {repository}"
+    lost: Exception | None = None
     try:
         for _ in range(MAX_TRIES):
-            commit = _publish_once(repo, by_path, blobs, branch)
+            try:
+                commit = _publish_once(repo, by_path, blobs, branch)
+            except _LostAnswer as exc:
+                # Git objects are content-addressed and the ref is read again first: a write
+                # that did land is found there (our commit on the branch), not repeated.
+                lost = exc.cause
+                continue
             if commit is not None:
                 return {ref: _link(server_url, repository, commit, p) for ref, p in paths.items()}
+        if lost is not None:
+            raise lost
     except GithubException as exc:
         raise _remote_error(exc, what) from None
     except RequestException as exc:
@@ -96,23 +116,23 @@ def _publish_once(
     for path, image in sorted(new.items()):
         if path not in blobs:
             content = base64.b64encode(image.data).decode("ascii")
-            blobs[path] = repo.create_git_blob(content, "base64").sha
+            blobs[path] = _write(repo.create_git_blob, content, "base64").sha
         elements.append(InputGitTreeElement(path, "100644", "blob", sha=blobs[path]))
     if head is None or tree is None:
         # First publish: an orphan branch, sharing no history with the code.
-        new_tree = repo.create_git_tree(elements)
+        new_tree = _write(repo.create_git_tree, elements)
     else:
-        new_tree = repo.create_git_tree(elements, tree)
+        new_tree = _write(repo.create_git_tree, elements, tree)
         if new_tree.sha == tree.sha:
             return head.sha  # the "new" files were there after all (truncated listing)
     count = len(new)
     message = f"cmlreport: {count} report image{'' if count == 1 else 's'}"
-    commit = repo.create_git_commit(message, new_tree, [head] if head else [])
+    commit = _write(repo.create_git_commit, message, new_tree, [head] if head else [])
     try:
         if ref is None:
-            repo.create_git_ref(f"refs/heads/{branch}", commit.sha)
+            _write(repo.create_git_ref, f"refs/heads/{branch}", commit.sha)
         else:
-            ref.edit(commit.sha, force=False)
+            _write(ref.edit, commit.sha, force=False)
     except GithubException as exc:
         # 422 is both "not a fast forward" (a race, worth another try) and a refusal (a
         # protected branch, a bad ref): only the branch having moved tells them apart.
@@ -122,6 +142,21 @@ def _publish_once(
                 return None
         raise
     return commit.sha
+
+
+def _write(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A POST/PATCH to the Git Data API; a lost answer becomes ``_LostAnswer`` (try again)."""
+    from github import GithubException
+    from requests import RequestException
+
+    try:
+        return call(*args, **kwargs)
+    except GithubException as exc:
+        if exc.status >= 500:
+            raise _LostAnswer(exc) from exc
+        raise
+    except RequestException as exc:
+        raise _LostAnswer(exc) from exc
 
 
 def _branch_ref(repo: Repository, branch: str) -> GitRef | None:

@@ -6,6 +6,7 @@ not wrapped (only the organisation ones), so those go through its requester.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from cmlreport.forges.github_client import GitHubSettings, RequestCounter, make_client
@@ -66,7 +67,16 @@ class GitHubRunners:
         attempt = Attempt(f"remove self-hosted runner {runner_id}", PERMISSION, True)
         try:
             with github_errors(attempt, self._settings):
-                # PyGithub answers False (not an exception) for a runner that is already gone.
-                return bool(self._repo().remove_self_hosted_runner(runner_id))
+                # Not PyGithub's remove_self_hosted_runner: it answers False for a 5xx as for
+                # a runner already gone. The DELETE itself is retried on 5xx (BoundedRetry).
+                self._client.requester.requestJsonAndCheck(
+                    "DELETE", f"{self._repo().url}/actions/runners/{runner_id}"
+                )
         except NotFound:
             return False
+        return True
+
+    def hurried(self) -> GitHubRunners:
+        # 4 tries with 1.75 s of waits in all, 3 s per request: done before the SIGKILL.
+        quick = replace(self._settings, retries=3, backoff=0.25, max_wait=1.0, timeout=3.0)
+        return GitHubRunners(quick)

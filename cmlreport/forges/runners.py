@@ -32,5 +32,11 @@ class RunnerRegistry(Protocol):
     def list_runners(self) -> list[ForgeRunner]: ...
 
     def remove(self, runner_id: int) -> bool:
-        """True when it was removed, False when it was already gone (stopping twice is fine)."""
+        """True when it was removed, False when it was already gone (stopping twice is fine);
+        a RemoteError when it may still be registered (the forge kept failing)."""
+        ...
+
+    def hurried(self) -> RunnerRegistry:
+        """The same registry with short timeouts and quick retries, for the clean-up of an
+        interrupted launch (seconds before the CI's SIGKILL)."""
         ...

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import builtins
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from cmlreport import __version__
-from cmlreport.errors import InputError
+from cmlreport.errors import InputError, RemoteError
 from cmlreport.runner import ec2_launch
 from cmlreport.runner.ec2 import (
     Instance,
@@ -61,12 +62,12 @@ class Ec2:
         from botocore.config import Config
         from botocore.exceptions import InvalidRegionError, NoRegionError
 
-        def client(attempts: int) -> Any:
+        def client(attempts: int, connect: float = 10, read: float = 60) -> Any:
             retries = {"mode": retry_mode, "total_max_attempts": attempts}
             config = Config(
                 retries=retries,
-                connect_timeout=10,
-                read_timeout=60,
+                connect_timeout=connect,
+                read_timeout=read,
                 user_agent_extra=f"cmlreport/{__version__}",
             )
             return shared.client(
@@ -83,6 +84,9 @@ class Ec2:
         # A spot request that finds no capacity is answered with HTTP 500, which botocore
         # would retry with backoff for nothing: one attempt, then the on-demand fallback.
         self.spot_client: Callable[[], Any] = lambda: client(1)
+        # The clean-up after an interrupted launch has seconds before the CI's SIGKILL: short
+        # timeouts and few tries, so that it ends (and says what it could not do) in time.
+        self.hurried_client: Callable[[], Any] = lambda: client(3, connect=2, read=3)
         self.region: str = self.client.meta.region_name
 
     # -- images --------------------------------------------------------------------------------
@@ -119,12 +123,15 @@ class Ec2:
         after_run: Callable[[Instance], None] | None = None,
         timeout: float = 600.0,
         poll_interval: float = 5.0,
+        track: ec2_launch.LaunchTrack | None = None,
     ) -> Instance:
         """Start the machine ``spec`` describes, wait until it runs, then call ``after_run``
         (the forge registration). ``progress`` gets one line per step and per poll.
 
         Spot capacity or price errors fall back to on demand unless ``spec.spot_fallback`` is
-        off. Any failure once the instance exists terminates it and raises ``RemoteError``.
+        off. Any failure once the instance exists terminates it and raises ``RemoteError``;
+        an ``Interrupted`` (a signal) leaves that to the caller, which ``track`` tells how far
+        the launch got.
         """
         return ec2_launch.launch(
             self,
@@ -133,9 +140,43 @@ class Ec2:
             after_run=after_run,
             timeout=timeout,
             poll_interval=poll_interval,
+            track=track,
         )
 
     # -- find and end --------------------------------------------------------------------------
+
+    def end_started(
+        self, client: Any, instance_id: str | None, client_token: str, *, pause: float = 0.5
+    ) -> builtins.list[str]:
+        """Terminate the machine a launch started: by id, or by its client token's tag when
+        RunInstances' answer never came. Returns the ids ended. ``client``: ``hurried_client()``.
+
+        EC2 is eventually consistent: a just-started instance may be unknown for a moment, so
+        each step is tried three times, ``pause`` seconds apart.
+        """
+        from botocore.exceptions import ClientError
+
+        ids = [instance_id] if instance_id else []
+        for look in range(3):
+            if not ids:
+                filters = instance_filters(client_token=client_token)
+                with translated(self.attempt("DescribeInstances")):
+                    answer = client.describe_instances(Filters=filters)
+                ids = [i["InstanceId"] for r in answer["Reservations"] for i in r["Instances"]]
+            if ids:
+                try:
+                    with translated(
+                        self.attempt("TerminateInstances"), passthrough=ec2_launch.NOT_YET_VISIBLE
+                    ):
+                        client.terminate_instances(InstanceIds=ids)
+                    return ids
+                except ClientError:
+                    if look == 2:
+                        raise RemoteError(f"EC2 does not know {', '.join(ids)} yet") from None
+            elif look == 2:
+                return []
+            time.sleep(pause)
+        return ids
 
     def terminate(self, instance_ids: Iterable[str]) -> builtins.list[str]:
         """End these runners; returns the ids this call ended (already gone ones are fine).

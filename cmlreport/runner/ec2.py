@@ -20,7 +20,9 @@ TAG_REPO = "cmlreport:repo"
 TAG_RUNNER = "cmlreport:runner"
 TAG_LABELS = "cmlreport:labels"
 TAG_EXPIRES = "cmlreport:expires-at"
-OUR_TAGS = (TAG_NAME, TAG_REPO, TAG_RUNNER, TAG_LABELS, TAG_EXPIRES)
+# The launch's client token: finds the machine of a RunInstances whose answer never came.
+TAG_LAUNCH = "cmlreport:launch"
+OUR_TAGS = (TAG_NAME, TAG_REPO, TAG_RUNNER, TAG_LABELS, TAG_EXPIRES, TAG_LAUNCH)
 
 # Everything but "terminated": a stopped machine still bills for its disk.
 LIVE_STATES = ("pending", "running", "shutting-down", "stopping", "stopped")
@@ -51,6 +53,9 @@ class LaunchSpec:
     security_group_ids: tuple[str, ...] = ()
     instance_profile: str | None = None  # a name or an ARN
     extra_tags: Mapping[str, str] = field(default_factory=dict)
+    # RunInstances' idempotency token (at most 64 ASCII characters), also tagged: a retry
+    # cannot start a second machine, and an interrupted launch finds the one it started.
+    client_token: str = ""
 
     def __post_init__(self) -> None:
         if self.expires_at.tzinfo is None:
@@ -123,6 +128,8 @@ def launch_tags(spec: LaunchSpec) -> list[dict[str, str]]:
         TAG_LABELS: ",".join(spec.labels),
         TAG_EXPIRES: format_expiry(spec.expires_at),
     }
+    if spec.client_token:
+        ours[TAG_LAUNCH] = spec.client_token
     clashing = sorted(set(spec.extra_tags) & set(ours))
     if clashing:
         raise InputError(
@@ -165,6 +172,8 @@ def run_request(spec: LaunchSpec, *, image_id: str, root_device: str, spot: bool
             {"ResourceType": "volume", "Tags": tags},
         ],
     }
+    if spec.client_token:
+        request["ClientToken"] = spec.client_token
     if spec.subnet_id:
         request["SubnetId"] = spec.subnet_id
     if spec.security_group_ids:
@@ -196,7 +205,11 @@ def image_request(query: ImageQuery) -> dict[str, Any]:
 
 
 def instance_filters(
-    *, name: str | None = None, repo: str | None = None, instance_id: str | None = None
+    *,
+    name: str | None = None,
+    repo: str | None = None,
+    instance_id: str | None = None,
+    client_token: str | None = None,
 ) -> list[dict[str, Any]]:
     """DescribeInstances filters for live cmlreport runners matching all given criteria."""
     filters: list[dict[str, Any]] = [
@@ -209,6 +222,8 @@ def instance_filters(
         filters.append({"Name": f"tag:{TAG_REPO}", "Values": [repo]})
     if instance_id is not None:
         filters.append({"Name": "instance-id", "Values": [instance_id]})
+    if client_token is not None:
+        filters.append({"Name": f"tag:{TAG_LAUNCH}", "Values": [client_token]})
     return filters
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cmlreport.errors import CmlReportError, InputError, RemoteError
@@ -20,6 +21,7 @@ from cmlreport.runner.ec2_errors import (
     translate,
     translated,
 )
+from cmlreport.runner.interrupts import Interrupted
 
 if TYPE_CHECKING:
     from cmlreport.runner.aws import Ec2
@@ -30,6 +32,16 @@ Progress = Callable[[str], None]
 NOT_YET_VISIBLE = "InvalidInstanceID.NotFound"
 
 
+@dataclass
+class LaunchTrack:
+    """How far a launch got: what an interrupted launch's clean-up has to end."""
+
+    phase: str = "before RunInstances"
+    sent: bool = False  # RunInstances may have reached EC2 (find the machine by client token)
+    instance_id: str | None = None
+    ended: bool = False  # the launch's own clean-up already terminated what it started
+
+
 def launch(
     ec2: Ec2,
     spec: LaunchSpec,
@@ -38,7 +50,10 @@ def launch(
     after_run: Callable[[Instance], None] | None,
     timeout: float,
     poll_interval: float,
+    track: LaunchTrack | None = None,
 ) -> Instance:
+    """An ``Interrupted`` passes through untouched: ``track`` tells its clean-up what to end."""
+    track = track if track is not None else LaunchTrack()
     check_spec(spec)
     if spec.region and spec.region != ec2.region:
         raise ValueError(f"a LaunchSpec for {spec.region} given to EC2 in {ec2.region}")
@@ -49,16 +64,24 @@ def launch(
         progress(f"image {image['ImageId']} ({image.get('Name', 'unnamed')})")
     else:
         raise InputError("no machine image: pass --image or choose a preset")
-    started = _run(ec2, spec, image, progress)
+    track.phase, track.sent = "while RunInstances was in flight", True
+    try:
+        started = _run(ec2, spec, image, progress)
+    except CmlReportError:
+        track.ended = True  # refused, or the lost answer's machine was swept (or said not)
+        raise
     instance_id = str(started["InstanceId"])
+    track.instance_id, track.phase = instance_id, f"while waiting for {instance_id} to run"
     market = "spot" if started.get("InstanceLifecycle") == "spot" else "on-demand"
     progress(f"launched {instance_id} ({spec.instance_type}, {market}) in {ec2.region}")
     try:
         instance = _wait_running(ec2, instance_id, progress, timeout, poll_interval)
         if after_run is not None:
             after_run(instance)
+    except Interrupted:
+        raise
     except (Exception, KeyboardInterrupt) as exc:
-        raise _abandon(ec2, instance_id, exc, secret=spec.user_data) from exc
+        raise _abandon(ec2, instance_id, exc, track, secret=spec.user_data) from exc
     return instance
 
 
@@ -156,7 +179,9 @@ def _describe_one(ec2: Ec2, instance_id: str) -> Mapping[str, Any] | None:
     return dict(found[0]) if found else None
 
 
-def _abandon(ec2: Ec2, instance_id: str, exc: BaseException, *, secret: str) -> RemoteError:
+def _abandon(
+    ec2: Ec2, instance_id: str, exc: BaseException, track: LaunchTrack, *, secret: str
+) -> RemoteError:
     if isinstance(exc, KeyboardInterrupt):
         what = "interrupted"
     elif isinstance(exc, CmlReportError):
@@ -166,6 +191,7 @@ def _abandon(ec2: Ec2, instance_id: str, exc: BaseException, *, secret: str) -> 
         what = f"{type(exc).__name__}: {first}".rstrip(": ")
     try:
         _terminate_started(ec2, instance_id)
+        track.ended = True
         cleaned = f"terminated {instance_id}"
     except CmlReportError as cleanup:
         cleaned = (

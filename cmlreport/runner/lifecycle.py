@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets as _random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,9 @@ from cmlreport.errors import CmlReportError, RemoteError
 from cmlreport.forges.runners import ForgeRunner, Registration, RunnerRegistry
 from cmlreport.runner.bootstrap import BootstrapSpec, render_user_data, secrets_in
 from cmlreport.runner.ec2 import Instance, LaunchSpec
+from cmlreport.runner.interrupts import deferred
 from cmlreport.runner.presets import ImageQuery
+from cmlreport.runner.teardown import Track, after_clean_up, clean_up
 from cmlreport.secrets import register as register_secret
 
 if TYPE_CHECKING:
@@ -90,13 +92,23 @@ def launch_runner(
     ec2: Ec2,
     progress: Progress,
     *,
+    announce: Callable[[Launched], None] | None = None,
     now: datetime | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Launched:
-    reg = registry.register(req.name, req.labels, req.single)
-    register_secret(reg.secret)
+    """Register, launch, wait; then ``announce`` the runner (outputs, files).
+
+    Whatever stops it before ``announce`` returns (an error, SIGINT, SIGTERM) ends the machine
+    and removes the registration within seconds (``cmlreport.runner.teardown``); the error, or
+    ``Interrupted``, then says in one line what was cleaned up and what may remain.
+    """
+    track = Track(name=req.name, forge=req.forge)
     try:
+        track.registering, track.phase = True, f"while registering the runner at {req.forge}"
+        reg = registry.register(req.name, req.labels, req.single)
+        track.registration = reg
+        register_secret(reg.secret)
         spec = _bootstrap(req, reg)
         user_data = render_user_data(spec)
         for value in secrets_in(spec):
@@ -118,31 +130,30 @@ def launch_runner(
             subnet_id=req.subnet_id,
             security_group_ids=req.security_group_ids,
             instance_profile=req.instance_profile,
+            client_token=track.client_token,
         )
 
         def online(instance: Instance) -> None:
             if req.wait_online:
+                track.ec2.phase = "while waiting for the runner to come online"
                 wait_online(registry, req.name, progress, req.online_timeout, clock, sleep)
 
-        instance = ec2.launch(launch, progress, after_run=online)
-    except (CmlReportError, KeyboardInterrupt, Exception) as exc:
-        cleaned = _unregister(registry, reg)
-        if isinstance(exc, CmlReportError):
-            raise type(exc)(f"{exc.message}; {cleaned}") from exc
-        if isinstance(exc, KeyboardInterrupt):
-            raise RemoteError(f"interrupted; {cleaned}") from exc
-        raise
-    return Launched(req.name, req.labels, instance, reg.runner_id)
-
-
-def _unregister(registry: RunnerRegistry, reg: Registration) -> str:
-    if reg.runner_id is None:
-        return "no runner was registered at the forge yet"
-    try:
-        registry.remove(reg.runner_id)
-    except CmlReportError as exc:
-        return f"removing runner {reg.runner_id} at the forge failed too ({exc.message})"
-    return f"runner {reg.runner_id} removed at the forge"
+        track.phase = "while launching the machine"
+        instance = ec2.launch(launch, progress, after_run=online, track=track.ec2)
+        launched = Launched(req.name, req.labels, instance, reg.runner_id)
+        track.ec2.phase = "after the launch"
+        if announce is not None:
+            announce(launched)
+    except BaseException as exc:
+        # Signals are recorded, not raised, from here on: the clean-up runs to its end.
+        with deferred():
+            cleaned = clean_up(track, registry, ec2)
+        error = after_clean_up(exc, track, cleaned)
+        if error is exc:
+            progress(f"cleaned up after the error below: {cleaned.line()}")
+            raise
+        raise error from exc
+    return launched
 
 
 def wait_online(
@@ -175,20 +186,43 @@ def wait_online(
 class Stopped:
     terminated: list[str]
     removed_runners: list[str]
+    remaining: list[str] = field(default_factory=list)  # what may still exist, and why
 
 
 def stop_runners(
     registry: RunnerRegistry | None, ec2: Ec2, instances: list[Instance], names: set[str]
 ) -> Stopped:
-    """Deregister at the forge, then terminate; twice in a row is fine."""
+    """Deregister at the forge, then terminate; twice in a row is fine.
+
+    A failure on one runner or machine does not stop the others from being ended: it is listed
+    in ``remaining``, which the CLI turns into exit 3.
+    """
     wanted = names | {i.name for i in instances}
     removed: list[str] = []
+    remaining: list[str] = []
     if registry is not None and wanted:
-        for runner in registry.list_runners():
-            if runner.name in wanted and registry.remove(runner.id):
-                removed.append(runner.name)
-    terminated = ec2.terminate([i.id for i in instances]) if instances else []
-    return Stopped(terminated, removed)
+        try:
+            runners = registry.list_runners()
+        except CmlReportError as exc:
+            runners = []
+            listed = ", ".join(sorted(wanted))
+            remaining.append(f"runner {listed} may still be registered ({exc.message})")
+        for runner in runners:
+            if runner.name not in wanted:
+                continue
+            try:
+                if registry.remove(runner.id):
+                    removed.append(runner.name)
+            except CmlReportError as exc:
+                remaining.append(f"runner {runner.name} is still registered ({exc.message})")
+    terminated: list[str] = []
+    if instances:
+        try:
+            terminated = ec2.terminate([i.id for i in instances])
+        except CmlReportError as exc:
+            ids = ", ".join(i.id for i in instances)
+            remaining.append(f"{ids} may still be running ({exc.message})")
+    return Stopped(terminated, removed, remaining)
 
 
 def orphaned_runners(registry: RunnerRegistry, live_names: set[str]) -> list[ForgeRunner]:

@@ -289,7 +289,7 @@ def shell_texts(path: Path) -> list[str]:
         shells = re.findall(r"```(?:bash|sh|console)\n(.*?)```", text, flags=re.S)
         # In YAML snippets: `run: cmlreport ...` and GitLab `- cmlreport ...` script lines.
         yamls = re.findall(r"```ya?ml\n(.*?)```", text, flags=re.S)
-        prefix = re.compile(r"^\s*(?:-\s+)?(?:run:\s*)?(?=cmlreport\s)")
+        prefix = re.compile(r"^\s*(?:-\s+)?(?:run:\s*)?(?:exec\s+)?(?=cmlreport\s)")
         lines = [prefix.sub("", line) for y in yamls for line in y.splitlines()]
         return shells + [line for line in lines if line.startswith("cmlreport ")]
     if path in WORKFLOWS:
@@ -308,6 +308,7 @@ def invocations(script: str) -> list[list[str]]:
     found = []
     for line in script.replace("\\\n", " ").splitlines():
         words = shlex.split(line.strip().removeprefix("$ "), comments=True)
+        words = words[1:] if words[:1] == ["exec"] else words  # `exec cmlreport runner launch`
         if words[:1] != ["cmlreport"]:
             continue
         stop = next((i for i, w in enumerate(words) if w in {"||", "&&", ";", "|", ">"}), None)

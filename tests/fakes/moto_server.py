@@ -18,7 +18,8 @@ same HTTP status), so the real boto3 client parses a real error off the wire:
 
     moto.fail("RunInstances", "InsufficientInstanceCapacity", status=500, when=moto.is_spot)
 
-It can also rewrite moto's answers (an instance that never leaves ``pending``), and records
+It can also rewrite moto's answers (an instance that never leaves ``pending``), hold chosen
+actions until the test releases them (to signal a client at a precise moment), and records
 every EC2 call it sees as ``(action, params)``.
 """
 
@@ -70,6 +71,31 @@ class _Fault:
         return True
 
 
+class Hold:
+    """Requests to one EC2 action wait here until ``release()``: the test acts meanwhile.
+
+    ``reached`` is set when the first matching request arrives (and, with ``after_applying``,
+    once moto has carried it out: the machine exists, its answer is still on the way).
+    """
+
+    def __init__(self, action: str, after_applying: bool, when: Callable[[Params], bool]) -> None:
+        self.action, self.after_applying, self.when = action, after_applying, when
+        self.reached = threading.Event()
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def wait_reached(self, timeout: float = 30.0) -> None:
+        if not self.reached.wait(timeout):
+            raise AssertionError(f"no {self.action} request within {timeout:g} s")
+
+    def _wait(self) -> None:
+        self.reached.set()
+        # Bounded: a test that forgets to release must not hang the server's thread forever.
+        self._released.wait(60)
+
+
 @dataclass
 class _Rewrite:
     action: str
@@ -97,6 +123,7 @@ class MotoServer(ThreadedMotoServer):
         self.calls: list[Ec2Call] = []
         self._faults: list[_Fault] = []
         self._rewrites: list[_Rewrite] = []
+        self._holds: list[Hold] = []
         self._lock = threading.Lock()
         self.url = ""
 
@@ -121,6 +148,9 @@ class MotoServer(ThreadedMotoServer):
             self.calls.clear()
             self._faults.clear()
             self._rewrites.clear()
+            holds, self._holds = self._holds, []
+        for hold in holds:
+            hold.release()
 
     def fail(
         self,
@@ -146,6 +176,22 @@ class MotoServer(ThreadedMotoServer):
         """Pass every answer to ``action`` through ``change`` (the XML body as text)."""
         with self._lock:
             self._rewrites.append(_Rewrite(action, change))
+
+    def hold(
+        self,
+        action: str,
+        *,
+        after_applying: bool = True,
+        when: Callable[[Params], bool] = lambda _params: True,
+    ) -> Hold:
+        """Make ``action`` requests wait until the returned hold is released (or the next
+        reset): before moto sees them, or with ``after_applying`` between moto carrying them
+        out and the answer going back (a RunInstances whose machine exists, answer in flight).
+        """
+        hold = Hold(action, after_applying, when)
+        with self._lock:
+            self._holds.append(hold)
+        return hold
 
     def keep_instances_pending(self) -> None:
         """From now on DescribeInstances says ``pending`` where moto would say ``running``."""
@@ -175,9 +221,16 @@ class MotoServer(ThreadedMotoServer):
                 self.calls.append(call)
                 fault = next((f for f in self._faults if f.take(call)), None)
                 changes = [r.change for r in self._rewrites if r.action == call.action]
+                holds = [h for h in self._holds if h.action == call.action and h.when(call.params)]
+            for hold in holds:
+                if not hold.after_applying:
+                    hold._wait()
             if fault is not None and not fault.after_applying:
                 return _reply(start_response, fault.status, _error_xml(fault.code, fault.message))
             status, headers, answer = _collect(app, environ)
+            for hold in holds:
+                if hold.after_applying:
+                    hold._wait()
             if fault is not None:
                 return _reply(start_response, fault.status, _error_xml(fault.code, fault.message))
             text = answer.decode()

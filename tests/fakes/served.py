@@ -100,6 +100,7 @@ class Faults:
         self.default_body = default_body
         self.injections: list[Injection] = []
         self.delays: list[Delay] = []
+        self.lost: list[Injection] = []  # applied, then answered with this reply instead
 
     def inject(
         self,
@@ -119,6 +120,13 @@ class Faults:
         self, method: str, path_regex: str, seconds: float, times: int = 1
     ) -> None:
         self.delays.append(Delay(method.upper(), re.compile(path_regex), times, seconds))
+
+    def lose_answer(self, method: str, path_regex: str, status: int, times: int = 1) -> None:
+        reply = Reply(status, self.default_body(status))
+        self.lost.append(Injection(method.upper(), re.compile(path_regex), times, reply))
+
+    def take_lost_answer(self, method: str, path: str) -> Reply | None:
+        return next((i.reply for i in self.lost if i.take(method, path)), None)
 
     def take_injection(self, method: str, path: str) -> Reply | None:
         return next((i.reply for i in self.injections if i.take(method, path)), None)
@@ -225,6 +233,12 @@ class ServedFake(Generic[LoggedT]):
         """The next matching requests are processed (state changes), then answered late."""
         with self.lock:
             self.faults.inject_delay_after(method, path_regex, seconds, times)
+
+    def lose_answer(self, method: str, path_regex: str, status: int = 502, times: int = 1) -> None:
+        """The next matching requests are carried out, then answered ``status`` (a proxy's
+        502 after the forge applied the write): the client cannot tell it happened."""
+        with self.lock:
+            self.faults.lose_answer(method, path_regex, status, times)
 
     def take_violations(self) -> list[str]:
         """The violations so far, forgotten (for tests that provoke one on purpose)."""

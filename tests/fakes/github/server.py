@@ -111,6 +111,9 @@ class FakeGitHub(ServedFake[RecordedRequest], GitHubState):
             if injected is not None:
                 return self._encode(injected, delay)
             reply = self._dispatch(route, params, method, path, dict(query_pairs), body, headers)
+            lost = self.faults.take_lost_answer(method, path)
+            if lost is not None:
+                return self._encode(lost, delay)
             change = self.faults.take_tamper(method, path)
             if change is not None:
                 reply.body = change(reply.body)

@@ -112,7 +112,9 @@ class FakeGitLab(ServedFake[RecordedRequest], Seeding):
         if route is None:
             status, message = (405, "405 Not Allowed") if other_method else (404, "404 Not Found")
             return _encode(Reply(status, {"error": message}), delay)
-        return _encode(self._dispatch(route, params, method, path, fields, headers), delay)
+        reply = self._dispatch(route, params, method, path, fields, headers)
+        lost = self.faults.take_lost_answer(method, path)
+        return _encode(reply if lost is None else lost, delay)
 
     def _dispatch(
         self,
