@@ -95,7 +95,7 @@ def preview_images(sources: Iterable[str], report_dir: Path, root: Path) -> dict
 
 def _from_file(ref: str, path_text: str, report_dir: Path, root: Path, report: str) -> LocalImage:
     path = report_dir / path_text
-    where = f"{report}: image {ref!r}"
+    where = f"{report}: image {ref if len(ref) <= 200 else ref[:200] + '…'!r}"
     data = read_confined(path, root, where, _HINT)
     declared = _type_by_suffix(path_text)
     problem = image_problem(data, declared) if declared else NOT_AN_IMAGE
@@ -155,7 +155,9 @@ def mermaid_sidecars(md: str, report_dir: Path, root: Path | None = None) -> dic
             sidecar = (report_dir / ref.path).with_suffix(".mmd")
         except ValueError:  # no file name to put a suffix on ("plots/")
             continue
-        if not sidecar.exists():
+        try:
+            os.stat(sidecar)
+        except (OSError, ValueError):  # no sidecar (or no usable path): the image stays
             continue
         raw = read_confined(sidecar, root, f"mermaid sidecar {sidecar}", _HINT)
         try:

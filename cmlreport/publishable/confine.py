@@ -56,7 +56,10 @@ def read_confined(path: Path, root: Path, where: str, hint: str) -> bytes:
     """The bytes of ``path`` if it really is a regular file inside ``root`` (real, absolute)
     and at most MAX_IMAGE_BYTES; else InputError starting with ``where``. ``hint`` ends the
     not-found message."""
-    real = Path(os.path.realpath(path))
+    try:
+        real = Path(os.path.realpath(path))
+    except ValueError:  # a NUL byte, from %00
+        raise InputError(f"{where} is not a usable file path (it holds a NUL byte)") from None
     if not real.is_relative_to(root):
         via = " (through a symlink)" if _has_link(path) else ""
         raise InputError(

@@ -176,6 +176,12 @@ def test_a_fifo_or_socket_in_the_work_tree_is_refused_without_blocking(
         sock.close()
 
 
+def test_a_nul_byte_in_a_path_is_one_line_not_a_crash(run: Run, ws: Workspace) -> None:
+    before = ws.holds()
+    result = ws.send(run, "![x](plots/a%00.png)\n")
+    refused(ws, result, "plots/a%00.png", before, "holds a NUL byte")
+
+
 def test_one_bad_image_among_good_ones_publishes_nothing(run: Run, ws: Workspace) -> None:
     ws.put("plots/loss.png")
     before = ws.holds()

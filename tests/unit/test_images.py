@@ -266,6 +266,25 @@ def test_a_file_that_is_not_an_image_is_refused(tmp_path: Path) -> None:
     assert "'photo.png' is a JPEG image, not the PNG" in one_line_error("![](photo.png)", tmp_path)
 
 
+def test_ordinary_metadata_is_not_mistaken_for_markup(tmp_path: Path) -> None:
+    from PIL import PngImagePlugin
+
+    xmp = b'<?xpacket begin=""?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", "Matplotlib version3.9, https://matplotlib.org/")
+    info.add_itxt("XML:com.adobe.xmp", xmp.decode())
+    png = io.BytesIO()
+    PILImage.new("RGB", (4, 3)).save(png, "PNG", pnginfo=info)
+    jpeg = io.BytesIO()
+    PILImage.new("RGB", (4, 3)).save(jpeg, "JPEG", xmp=xmp, comment=b"a < b > c")
+    write(tmp_path / "a.png", png.getvalue())
+    write(tmp_path / "b.jpeg", jpeg.getvalue())
+
+    images = collect_images("![](a.png) ![](b.jpeg)", tmp_path)
+
+    assert [i.content_type for i in images] == ["image/png", "image/jpeg"]
+
+
 def png_of_exactly(size: int) -> bytes:
     """A sound PNG padded to ``size`` bytes with a private ancillary chunk."""
     pad = size - len(PNG) - 12
