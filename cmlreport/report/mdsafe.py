@@ -162,9 +162,10 @@ def _attrs(name: str, text: str, resolve_src: ResolveSrc) -> tuple[dict[str, str
         raw = html.unescape(next((g for g in m.groups()[1:] if g), ""))
         value = safe_url(raw, image=key == "src") if key in ("href", "src") else raw
         if value is not None and key == "src":
-            unshown, value = value, resolve_src(value)
-            if value is not None:
-                unshown = None
+            resolved = resolve_src(value)
+            if resolved is None:
+                unshown = value
+            value = resolved
         if value is not None:
             out[key] = value
     return out, unshown
