@@ -3,8 +3,9 @@
 The root is the git work tree holding the report (outside git, the report's folder), or a
 folder inside it named by ``--image-root``. A path counts where it really leads: ``%2F`` is
 decoded by whoever parsed the markdown, and here symlinks are followed (realpath) before the
-test, so neither ``../``, an absolute path nor a link out of the tree escapes. A file is read
-only once it is known to be a regular file of a sane size, so a FIFO or a device never blocks.
+test, so neither ``../``, an absolute path nor a link out of the tree escapes; git's own
+folder is out of bounds too. A file is read only once it is known to be a regular file of a
+sane size, so a FIFO or a device never blocks.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ def read_confined(path: Path, root: Path, where: str, hint: str) -> bytes:
             f"{where} is outside {root}{via}: only files inside the work tree (or "
             "--image-root) are published; copy the image into it"
         )
+    if ".git" in real.relative_to(root).parts:
+        # Git's own files (actions/checkout leaves the job's token in .git/config) are never
+        # report images, whatever they decode as.
+        raise InputError(f"{where} is inside a .git folder: git's files are never published")
     try:
         info = os.stat(real)
     except FileNotFoundError:

@@ -143,6 +143,16 @@ def test_no_path_out_of_the_work_tree_is_published(run: Run, ws: Workspace) -> N
         assert str(ws.root) in result.stderr  # names the root it must stay in
 
 
+def test_nothing_in_the_git_folder_is_published(run: Run, ws: Workspace) -> None:
+    ws.put(".git/hooks/logo.png")
+    ws.put("plots/loss.png")
+    (ws.root / "plots" / "config.png").symlink_to(ws.root / ".git" / "config")
+    for ref in (".git/hooks/logo.png", "plots/config.png", "plots/../.git/config"):
+        before = ws.holds()
+        result = ws.send(run, f"![x]({ref})\n")
+        refused(ws, result, ref, before, "is inside a .git folder")
+
+
 def test_a_file_url_is_refused_not_skipped_as_remote(run: Run, ws: Workspace) -> None:
     ref = f"file://{ws.outside / 'secret.png'}"
     before = ws.holds()
