@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import click
@@ -16,16 +16,24 @@ FORK_DIR = Path("cmlreport-comment")
 
 
 def prepare_images(
-    md: str, report_dir: Path, mode: str, warn: Callable[[str], None], report_name: str
+    md: str,
+    report_dir: Path,
+    mode: str,
+    warn: Callable[[str], None],
+    report_name: str,
+    root: Path | None = None,
 ) -> tuple[str, list[LocalImage]]:
-    """Validate every local image before anything is written; mermaid mode swaps in sidecars."""
-    from cmlreport.forges.images import collect_images, mermaid_sidecars
+    """Validate every local image before anything is written; mermaid mode swaps in sidecars.
+
+    ``root`` is where images may come from (:func:`cmlreport.publishable.image_root`).
+    """
+    from cmlreport.publishable import collect_images, mermaid_sidecars
     from cmlreport.report.images import find_images, replace_images
 
     if mode == "none":
         return md, []
     if mode == "mermaid":
-        sidecars = mermaid_sidecars(md, report_dir)
+        sidecars = mermaid_sidecars(md, report_dir, root)
         md = replace_images(md, sidecars)
         left = [ref.ref for ref in find_images(md)]
         if left:
@@ -34,7 +42,30 @@ def prepare_images(
                 + ", ".join(left[:5])
             )
         return md, []
-    return md, collect_images(md, report_dir, report_name=report_name)
+    return md, collect_images(md, report_dir, report_name=report_name, root=root)
+
+
+def fork_images(
+    md: str,
+    report_dir: Path,
+    mode: str,
+    checked: Sequence[LocalImage],
+    warn: Callable[[str], None],
+    report_name: str,
+    root: Path,
+) -> Sequence[LocalImage]:
+    """The images the fork fallback folder carries: in assets mode those already checked; in
+    the other modes (nothing was published) the ones that pass the same checks now, the rest
+    staying links, with a warning each."""
+    from cmlreport.publishable import collect_images
+
+    if mode == "assets":
+        return checked
+
+    def skipped(message: str) -> None:
+        warn(f"not carried to {FORK_DIR}/: {message}")
+
+    return collect_images(md, report_dir, report_name=report_name, root=root, skip=skipped)
 
 
 def summary_hint(ctx: ForgeContext) -> str | None:
@@ -52,19 +83,21 @@ def fork_fallback(
     env: Mapping[str, str],
     *,
     reason: str,
-    report_dir: Path = Path("."),
+    images: Sequence[LocalImage],
 ) -> None:
     """A fork's token cannot comment: keep the report where a second workflow can post it.
 
-    The folder is self-contained: the local images the report links are copied next to it, so
-    `send-comment cmlreport-comment/report.md` in the second workflow finds them.
+    The folder is self-contained: the local images the report links are written next to it,
+    so `send-comment cmlreport-comment/report.md` in the second workflow finds them. They are
+    the ``images`` that passed :mod:`cmlreport.publishable`'s checks, byte for byte; nothing is
+    copied from the disk here.
     """
     summary = ctx.ci.step_summary_path
     if summary:
         with open(summary, "a", encoding="utf-8") as out:
             out.write(md.rstrip() + "\n")
     FORK_DIR.mkdir(exist_ok=True)
-    md = _copy_images(md, report_dir, FORK_DIR)
+    md = _write_images(md, images, FORK_DIR)
     (FORK_DIR / "report.md").write_text(md, encoding="utf-8")
     meta = {"repository": ctx.repository, "pr": ctx.ci.pr_number, "key": key}
     (FORK_DIR / "target.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -77,18 +110,18 @@ def fork_fallback(
     )
 
 
-def _copy_images(md: str, report_dir: Path, into: Path) -> str:
+def _write_images(md: str, images: Sequence[LocalImage], into: Path) -> str:
     from cmlreport.report.images import find_images, rewrite_images
 
+    checked = {image.ref: image for image in images}
     moved: dict[str, str] = {}
     for n, ref in enumerate(find_images(md)):
-        if ref.path is None or ref.ref in moved:
-            continue
-        source = report_dir / ref.path
-        if not source.is_file():
-            continue  # validated earlier in the normal flow; nothing to carry here
-        name = f"images/{n}-{source.name}"
+        image = checked.get(ref.ref)
+        if ref.path is None or image is None or ref.ref in moved:
+            continue  # data: URIs stay inline; what was not checked is not carried
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", image.name).strip("._-") or "image"
+        name = f"images/{n}-{stem}"
         (into / "images").mkdir(exist_ok=True)
-        shutil.copyfile(source, into / name)
+        (into / name).write_bytes(image.data)
         moved[ref.ref] = name
     return rewrite_images(md, moved) if moved else md

@@ -21,7 +21,10 @@ from cmlreport.textfile import read_text
 
 # Without --y every numeric column gets a subplot; past this many the image is a wall.
 DEFAULT_CURVES_MAX = 12
-_OUTPUT_HELP = "File to write: .png or .svg (the extension picks the format)."
+_OUTPUT_HELP = (
+    "File to write: .png or .svg (the extension picks the format; send-comment does not "
+    "publish SVG)."
+)
 
 
 @click.group()

@@ -34,6 +34,13 @@ from cmlreport.cli.common import environ, forge_options, warn, write_output
     help="Local images: commit them to the cmlreport-assets branch and link them; use their "
     "mermaid sidecars (X.mmd next to X.png) instead; or leave the links alone.",
 )
+@click.option(
+    "--image-root",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Publish only images inside DIR (default: the git work tree holding REPORT, or "
+    "REPORT's folder outside git); e.g. the downloaded artifact in a workflow_run job.",
+)
 def send_comment(
     report: Path,
     repo: str | None,
@@ -44,6 +51,7 @@ def send_comment(
     no_sticky: bool,
     dry_run: bool,
     images: str,
+    image_root: Path | None,
 ) -> None:
     """Post REPORT (markdown) as a comment that later runs update in place.
 
@@ -57,7 +65,8 @@ def send_comment(
     from cmlreport.forges.base import parse_target
     from cmlreport.forges.select import COMMENT_LIMITS, default_key, forge_context, open_forge
     from cmlreport.forges.sticky import check_key, marker, post_sticky
-    from cmlreport.posting import fork_fallback, prepare_images, summary_hint
+    from cmlreport.posting import fork_fallback, fork_images, prepare_images, summary_hint
+    from cmlreport.publishable import image_root as find_image_root
     from cmlreport.report.budget import cut_markdown
     from cmlreport.report.images import rewrite_images
     from cmlreport.textfile import read_text
@@ -67,7 +76,8 @@ def send_comment(
     spec = parse_target(target)
     key = check_key(key or default_key(env))
     ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
-    md, local_images = prepare_images(md, report.parent, images, warn, report.as_posix())
+    root = find_image_root(report, image_root)
+    md, local_images = prepare_images(md, report.parent, images, warn, report.as_posix(), root)
     # Room for the marker lines send-comment adds in front of the report.
     limit = COMMENT_LIMITS[ctx.provider] - len(marker(key)) - 64
     hint = summary_hint(ctx)
@@ -82,8 +92,11 @@ def send_comment(
         click.echo(body, nl=not body.endswith("\n"))
         return
     if ctx.ci.is_fork:
+        carried = fork_images(
+            md, report.parent, images, local_images, warn, report.as_posix(), root
+        )
         fork_fallback(
-            ctx, md, key, env, reason="the pull request comes from a fork", report_dir=report.parent
+            ctx, md, key, env, reason="the pull request comes from a fork", images=carried
         )
         return
     forge_api = open_forge(ctx)
@@ -97,7 +110,10 @@ def send_comment(
         # "The token cannot write" on a pull request event is the fork case seen from inside:
         # keep the report for a workflow_run job instead of failing the build.
         if ctx.ci.event_name in ("pull_request", "pull_request_target") and ctx.ci.pr_number:
-            fork_fallback(ctx, md, key, env, reason=exc.message, report_dir=report.parent)
+            carried = fork_images(
+                md, report.parent, images, local_images, warn, report.as_posix(), root
+            )
+            fork_fallback(ctx, md, key, env, reason=exc.message, images=carried)
             return
         raise
     verb = {"created": "posted", "updated": "updated", "unchanged": "unchanged (no write)"}

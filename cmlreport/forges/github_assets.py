@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmlreport.errors import NoWriteAccess, RemoteError
 from cmlreport.forges.base import LocalImage
-from cmlreport.forges.images import EXTENSIONS
+from cmlreport.publishable import EXTENSIONS
 
 if TYPE_CHECKING:
     from github import GithubException

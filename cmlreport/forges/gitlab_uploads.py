@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from cmlreport.errors import RemoteError
 from cmlreport.forges.base import LocalImage
 from cmlreport.forges.gitlab_errors import Attempt, gitlab_errors
-from cmlreport.forges.images import EXTENSIONS
+from cmlreport.publishable import EXTENSIONS
 
 if TYPE_CHECKING:
     import gitlab

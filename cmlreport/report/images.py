@@ -26,6 +26,7 @@ class ImageRef:
     alt: str  # as a reader sees it: escapes and entities decoded
     start: int  # span of the whole construct in the markdown
     end: int
+    file_url: bool = False  # file:///...: a local file in disguise, never to be published
 
 
 @dataclass(frozen=True)
@@ -267,17 +268,23 @@ def _found(
     ref: str, url: str, alt: str, start: int, end: int, src_start: int, src_end: int, kind: str
 ) -> _Found:
     data_uri = url.lower().startswith("data:")
-    path = None if data_uri else unquote(re.split(r"[?#]", url, maxsplit=1)[0])
-    image = ImageRef(ref=ref, path=path, data_uri=data_uri, alt=alt, start=start, end=end)
+    file_url = _FILE_URL.match(html.unescape(url)) is not None
+    path = None if data_uri or file_url else unquote(re.split(r"[?#]", url, maxsplit=1)[0])
+    image = ImageRef(
+        ref=ref, path=path, data_uri=data_uri, alt=alt, start=start, end=end, file_url=file_url
+    )
     return _Found(image, src_start, src_end, kind)
 
 
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]+:")
+# Browsers ignore blanks and control characters around and inside a scheme.
+_FILE_URL = re.compile(r"[\x00-\x20]*f[\t\n\r]*i[\t\n\r]*l[\t\n\r]*e[\t\n\r]*:", re.I)
 
 
 def _is_local(ref: str) -> bool:
-    """A file next to the report or a data: URI; not a web (or other scheme's) address."""
-    if ref.lower().startswith("data:"):
+    """A file next to the report, a data: URI, or a file: URL (found so that it can be
+    refused); not a web (or other scheme's) address."""
+    if ref.lower().startswith("data:") or _FILE_URL.match(html.unescape(ref)):
         return True
     path = re.split(r"[?#]", ref, maxsplit=1)[0]
     return bool(path) and not ref.startswith("//") and not _SCHEME.match(ref)

@@ -20,6 +20,7 @@ from cmlreport.report.mdsafe import (
     escape_text,
     raw_tag,
     safe_url,
+    unshown_image,
 )
 
 __all__ = ["Inline", "unescape_markdown"]
@@ -269,7 +270,10 @@ class Inline:
         if image:
             alt = re.sub(r"<[^>]*>", "", inner).replace('"', "&quot;")
             src = safe_url(dest, image=True)
-            src_attr = "" if src is None else f' src="{escape_attr(self.resolve_src(src))}"'
+            shown = None if src is None else self.resolve_src(src)
+            if src is not None and shown is None:
+                return unshown_image(alt, src), end
+            src_attr = "" if shown is None else f' src="{escape_attr(shown)}"'
             return f'<img{src_attr} alt="{alt}"{title_attr}>', end
         href = safe_url(dest)
         href_attr = "" if href is None else f' href="{escape_attr(href)}"'

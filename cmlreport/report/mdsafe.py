@@ -13,9 +13,19 @@ import re
 from collections.abc import Callable
 from html.entities import html5
 
-__all__ = ["ResolveSrc", "Tags", "entity", "escape_attr", "escape_text", "raw_tag", "safe_url"]
+__all__ = [
+    "ResolveSrc",
+    "Tags",
+    "entity",
+    "escape_attr",
+    "escape_text",
+    "raw_tag",
+    "safe_url",
+    "unshown_image",
+]
 
-ResolveSrc = Callable[[str], str]
+# An image source -> what the page loads instead; None: nothing is loaded, the alt text shows.
+ResolveSrc = Callable[[str], "str | None"]
 
 # ---------------------------------------------------------------------------------------------
 # Raw HTML: the tags GitHub keeps that our reports use, each with the attributes it may carry
@@ -126,13 +136,25 @@ def raw_tag(
         return tags.close(m[1].lower()), m.end()
     if (m := _OPEN_TAG.match(text, i)) and m[1].lower() in _ALLOWED:
         name = m[1].lower()
-        return tags.open(name, _attrs(name, m[2], resolve_src)), m.end()
+        values, unshown = _attrs(name, m[2], resolve_src)
+        if unshown is not None:
+            return unshown_image(escape_text(values.get("alt", "")), unshown), m.end()
+        attrs = "".join(f' {key}="{escape_attr(value)}"' for key, value in values.items())
+        return tags.open(name, attrs), m.end()
     return "&lt;", i + 1
 
 
-def _attrs(name: str, text: str, resolve_src: ResolveSrc) -> str:
-    """The attributes ``name`` may carry, first of each kind, with unsafe URLs dropped."""
+def unshown_image(alt: str, src: str) -> str:
+    """An image the page does not load (remote, or a local file that failed the checks): its
+    alt text, with the source in a tooltip. ``alt`` is HTML already, ``src`` is not."""
+    return f'<span title="not loaded in the preview: {escape_attr(src)}">[{alt or "image"}]</span>'
+
+
+def _attrs(name: str, text: str, resolve_src: ResolveSrc) -> tuple[dict[str, str], str | None]:
+    """The attributes ``name`` may carry, first of each kind, with unsafe URLs dropped; and the
+    image source ``resolve_src`` refused to load, if it did."""
     out: dict[str, str] = {}
+    unshown: str | None = None
     for m in _ATTR_PARTS.finditer(text):
         key = m[1].lower()
         if key not in _ALLOWED[name] or key in out:
@@ -140,7 +162,10 @@ def _attrs(name: str, text: str, resolve_src: ResolveSrc) -> str:
         raw = html.unescape(next((g for g in m.groups()[1:] if g), ""))
         value = safe_url(raw, image=key == "src") if key in ("href", "src") else raw
         if value is not None and key == "src":
-            value = resolve_src(value)
+            resolved = resolve_src(value)
+            if resolved is None:
+                unshown = value
+            value = resolved
         if value is not None:
-            out[key] = f' {key}="{escape_attr(value)}"'
-    return "".join(out.values())
+            out[key] = value
+    return out, unshown

@@ -2,6 +2,9 @@
 
 ``render_preview`` is pure (markdown and image bytes in, a standalone page out); ``write_preview``
 is the thin edge that reads the report and the images it references, and writes the page.
+The page loads nothing: its policy allows only inline styles and ``data:`` images, and only
+images that pass the checks of :mod:`cmlreport.publishable` (the same as for publishing) are
+inlined; remote and refused ones show as their alt text.
 """
 
 from __future__ import annotations
@@ -14,18 +17,11 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from cmlreport.errors import InputError
+from cmlreport.publishable.decode import BY_SUFFIX, image_problem
 from cmlreport.report.mdhtml import escape_text, image_sources, markdown_to_html
 
 __all__ = ["data_uri", "markdown_to_html", "render_preview", "write_preview"]
 
-_MIME = {
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-}
 # Any "scheme:" (http, data, mailto...) is not a local file; "C:\\" and "C:/" are.
 _URL_SCHEME = re.compile(r"^(?![A-Za-z]:[\\/])[A-Za-z][A-Za-z0-9+.-]*:|^//")
 _FIRST_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+)$", re.MULTILINE)
@@ -72,14 +68,15 @@ figure.mermaid { margin-left: 0; margin-right: 0; }
 figcaption { font-size: 12px; color: #59636e; }
 """
 
-# No script may run, whatever slipped through: the page allows styles and images only.
-_CSP = "default-src 'none'; img-src * 'self' data:; style-src 'unsafe-inline'"
+# No script may run and nothing may be fetched, whatever slipped through: inline styles and
+# inlined images only (a remote image would tell its host who opened the report, and when).
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
 def data_uri(name: str, data: bytes) -> str | None:
     """``data:`` URI for an image file named ``name`` (type from its extension), None if the
     extension is not an image type a browser shows."""
-    mime = _MIME.get(PurePosixPath(_path_part(name)).suffix.lower())
+    mime = BY_SUFFIX.get(PurePosixPath(_path_part(name)).suffix.lower())
     if mime is None:
         return None
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
@@ -87,13 +84,21 @@ def data_uri(name: str, data: bytes) -> str | None:
 
 def render_preview(md: str, title: str, images: Mapping[str, bytes]) -> str:
     """A complete standalone HTML page for the report ``md``; every image whose source is a key
-    of ``images`` (as written, or URL-decoded) is inlined as a ``data:`` URI."""
+    of ``images`` (as written, or URL-decoded) and whose bytes pass the image checks is inlined
+    as a ``data:`` URI. Any other image is not loaded: its alt text shows instead."""
 
-    def inline_image(src: str) -> str:
+    def inline_image(src: str) -> str | None:
+        if src.lower().startswith("data:"):
+            return src if _sound_data_uri(src) else None
         data = images.get(src)
         if data is None:
             data = images.get(unquote(src))
-        return (data_uri(src, data) if data is not None else None) or src
+        if data is None:
+            return None
+        declared = BY_SUFFIX.get(PurePosixPath(_path_part(src)).suffix.lower())
+        if declared is None or image_problem(data, declared) is not None:
+            return None
+        return data_uri(src, data)
 
     body = markdown_to_html(md, inline_image)
     return "\n".join(
@@ -120,18 +125,19 @@ def render_preview(md: str, title: str, images: Mapping[str, bytes]) -> str:
     )
 
 
-def write_preview(md_path: Path, html_path: Path, title: str | None = None) -> Path:
+def write_preview(
+    md_path: Path, html_path: Path, title: str | None = None, image_root: Path | None = None
+) -> Path:
     """Read the report at ``md_path`` and the local images it references (relative to its
-    folder), write the standalone page to ``html_path``, and return ``html_path``."""
+    folder, inside the root that :func:`cmlreport.publishable.image_root` gives for
+    ``image_root``), write the standalone page to ``html_path``, and return ``html_path``."""
+    from cmlreport import publishable
+
     md = _read_report(md_path)
-    images: dict[str, bytes] = {}
-    for src in image_sources(md):
-        if _URL_SCHEME.match(src) or not _path_part(src):
-            continue
-        try:
-            images[src] = (md_path.parent / _path_part(src)).read_bytes()
-        except OSError:
-            continue  # a missing image keeps its link; the rest of the preview is still useful
+    root = publishable.image_root(md_path, image_root)
+    local = [src for src in image_sources(md) if not _URL_SCHEME.match(src)]
+    checked = publishable.preview_images(local, md_path.parent, root)
+    images = {src: image.data for src, image in checked.items()}
     page = render_preview(md, title or _title_of(md, md_path), images)
     try:
         html_path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,6 +148,16 @@ def write_preview(md_path: Path, html_path: Path, title: str | None = None) -> P
             "choose a writable path"
         ) from exc
     return html_path
+
+
+def _sound_data_uri(uri: str) -> bool:
+    from cmlreport.publishable import data_uri_image
+
+    try:
+        data_uri_image(uri, 1, "the preview")
+    except InputError:
+        return False
+    return True
 
 
 def _path_part(src: str) -> str:

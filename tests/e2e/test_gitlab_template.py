@@ -12,6 +12,7 @@ The one line not run is the template's `pip install` from the package index: the
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ import boto3
 import pytest
 
 from tests import gitlab_ci
-from tests.e2e.example_project import EXAMPLES, PNG_MAGIC, path_env
+from tests.e2e.example_project import EXAMPLES, path_env
 from tests.fakes.gitlab.server import FakeGitLab
 from tests.gitrepo import GitRepo
 
@@ -97,6 +98,14 @@ class Pipeline:
         )
 
 
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), (10, 120, 10)).save(out, "PNG")
+    return out.getvalue()
+
+
 @pytest.fixture
 def pipeline(mr_project: GitRepo, gitlab_server: FakeGitLab, shims: Path) -> Pipeline:
     gitlab_server.add_project(PROJECT, id=PROJECT_ID)
@@ -108,7 +117,7 @@ def pipeline(mr_project: GitRepo, gitlab_server: FakeGitLab, shims: Path) -> Pip
     # The train job's artifacts: its plots (one stands in for all).
     plots = mr_project.path / "examples/results/plots"
     plots.mkdir()
-    (plots / "confusion_matrix.png").write_bytes(PNG_MAGIC + b"\x01" * 48)
+    (plots / "confusion_matrix.png").write_bytes(_png())  # published images must decode
     return Pipeline(mr_project, gitlab_server, shims)
 
 

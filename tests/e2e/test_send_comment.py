@@ -6,6 +6,7 @@ real `pull_request` event payload; afterwards the test reads what the fake GitHu
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -22,7 +23,17 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "github"
 REPO = "octo/model"
 TOKEN = "ghs_fakeActionsToken1234567890"
 HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), (200, 30, 30)).save(out, "PNG")  # published images must decode
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def event_payload(fork: bool = False) -> dict[str, Any]:

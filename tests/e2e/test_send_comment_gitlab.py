@@ -5,6 +5,7 @@ The same stories as on GitHub, through the same CLI: it never knows which forge 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,17 @@ PROJECT = "ml/vision/model"
 TOKEN = "glpat-fakeProjectToken0123456789"
 JOB_TOKEN = "glcbt-fakeJobToken0123456789"
 SHA = "a" * 40
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 64
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), (30, 30, 200)).save(out, "PNG")  # published images must decode
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 class Pipeline:

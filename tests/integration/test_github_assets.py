@@ -61,9 +61,7 @@ def png(ref: str, pixels: bytes) -> LocalImage:
 
 LOSS = png("plots/loss.png", b"loss curve")
 CONFUSION = png("plots/confusion%20matrix.png", b"confusion matrix")
-DRIFT = LocalImage(
-    "drift.svg", "drift.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>', "image/svg+xml"
-)
+DRIFT = LocalImage("drift.gif", "drift.gif", b"GIF89a drift overlay", "image/gif")
 
 
 def link_parts(server: FakeGitHub, url: str) -> tuple[str, str]:
@@ -112,11 +110,11 @@ def test_the_first_report_creates_an_orphan_branch_holding_its_images(server: Fa
     assert head.message == "cmlreport: 2 report images"
     assert Branch(server).files(head.sha) == {
         content_path(LOSS, "png"): LOSS.data,
-        content_path(DRIFT, "svg"): DRIFT.data,
+        content_path(DRIFT, "gif"): DRIFT.data,
     }
-    assert set(urls) == {"plots/loss.png", "drift.svg"}
+    assert set(urls) == {"plots/loss.png", "drift.gif"}
     assert link_parts(server, urls["plots/loss.png"]) == (head.sha, content_path(LOSS, "png"))
-    assert link_parts(server, urls["drift.svg"]) == (head.sha, content_path(DRIFT, "svg"))
+    assert link_parts(server, urls["drift.gif"]) == (head.sha, content_path(DRIFT, "gif"))
     assert Branch(server).repo.get_git_ref("heads/main").object.sha == main_before
 
 

@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import base64
+import io
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
+from PIL import Image as PILImage
 
 from cmlreport.errors import InputError
-from cmlreport.forges.images import MAX_IMAGE_BYTES, collect_images, mermaid_sidecars
 from cmlreport.metrics.diff import diff_metrics
+from cmlreport.publishable import MAX_IMAGE_BYTES, collect_images, mermaid_sidecars
 from cmlreport.report.images import ImageRef, find_images, replace_images, rewrite_images
 from cmlreport.report.markdown import Chart, Image, ReportData, image_markdown, render_report
 from cmlreport.report.mermaid import line_chart
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64)
-GIF = b"GIF89a" + bytes(32)
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(32)
+
+def encoded(fmt: str) -> bytes:
+    out = io.BytesIO()
+    PILImage.new("RGB", (4, 3), (200, 30, 30)).save(out, fmt)
+    return out.getvalue()
+
+
+PNG = encoded("PNG")
+JPEG = encoded("JPEG")
+GIF = encoded("GIF")
+WEBP = encoded("WEBP")
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
-XML_SVG = b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- matplotlib -->\n<svg xmlns="x">\n</svg>\n'
 
 
 def refs(md: str) -> list[str]:
@@ -197,33 +207,29 @@ def write(path: Path, data: bytes) -> Path:
     return path
 
 
-def test_every_local_image_is_read_once_with_its_real_type(tmp_path: Path) -> None:
+def test_every_local_image_is_read_once_and_decoded_as_its_type(tmp_path: Path) -> None:
     write(tmp_path / "plots" / "confusion matrix.png", PNG)
-    write(tmp_path / "plots" / "photo.png", JPEG)  # the extension lies; the bytes decide
+    write(tmp_path / "plots" / "photo.JPG", JPEG)
     write(tmp_path / "anim.gif", GIF)
     write(tmp_path / "pic.webp", WEBP)
-    write(tmp_path / "drift.svg", XML_SVG)
-    svg_uri = "data:image/svg+xml;base64," + base64.b64encode(SVG).decode()
+    png_uri = "data:image/png;base64," + base64.b64encode(PNG).decode()
     md = (
         "![cm](plots/confusion%20matrix.png) ![again](plots/confusion%20matrix.png)\n"
-        '<img src="plots/photo.png"> ![](anim.gif) ![](pic.webp) ![](drift.svg)\n'
-        f"![inline]({svg_uri}) ![url-encoded](data:image/svg+xml,%3Csvg%20xmlns='x'/%3E)\n"
+        '<img src="plots/photo.JPG"> ![](anim.gif) ![](pic.webp)\n'
+        f"![inline]({png_uri})\n"
     )
 
     images = collect_images(md, tmp_path)
 
     assert [(i.ref, i.name, i.content_type) for i in images] == [
         ("plots/confusion%20matrix.png", "confusion matrix.png", "image/png"),
-        ("plots/photo.png", "photo.png", "image/jpeg"),
+        ("plots/photo.JPG", "photo.JPG", "image/jpeg"),
         ("anim.gif", "anim.gif", "image/gif"),
         ("pic.webp", "pic.webp", "image/webp"),
-        ("drift.svg", "drift.svg", "image/svg+xml"),
-        (svg_uri, "image-1.svg", "image/svg+xml"),
-        ("data:image/svg+xml,%3Csvg%20xmlns='x'/%3E", "image-2.svg", "image/svg+xml"),
+        (png_uri, "image-1.png", "image/png"),
     ]
     assert images[0].data == PNG
-    assert images[5].data == SVG
-    assert images[6].data == b"<svg xmlns='x'/>"
+    assert images[4].data == PNG
 
 
 def one_line_error(md: str, report_dir: Path) -> str:
@@ -247,20 +253,51 @@ def test_a_file_that_is_not_an_image_is_refused(tmp_path: Path) -> None:
     write(tmp_path / "page.svg", b"<html><body><svg></svg></body></html>")
     (tmp_path / "folder.png").mkdir()
     write(tmp_path / "sound.webp", b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(32))
+    write(tmp_path / "photo.png", JPEG)  # the extension lies: refused, not relabelled
 
     assert one_line_error("![](plots/loss.png)", tmp_path) == (
-        "report.md: image 'plots/loss.png' is not an image (PNG, JPEG, GIF, WebP or SVG expected)"
+        "report.md: image 'plots/loss.png' is not an image (PNG, JPEG, GIF or WebP expected)"
     )
-    assert "'page.svg' is not an image" in one_line_error("![](page.svg)", tmp_path)
+    assert "'page.svg' is SVG, which cmlreport does not publish" in one_line_error(
+        "![](page.svg)", tmp_path
+    )
     assert "'folder.png' is a folder" in one_line_error("![](folder.png)", tmp_path)
     assert "'sound.webp' is not an image" in one_line_error("![](sound.webp)", tmp_path)
+    assert "'photo.png' is a JPEG image, not the PNG" in one_line_error("![](photo.png)", tmp_path)
+
+
+def test_ordinary_metadata_is_not_mistaken_for_markup(tmp_path: Path) -> None:
+    from PIL import PngImagePlugin
+
+    xmp = b'<?xpacket begin=""?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", "Matplotlib version3.9, https://matplotlib.org/")
+    info.add_itxt("XML:com.adobe.xmp", xmp.decode())
+    png = io.BytesIO()
+    PILImage.new("RGB", (4, 3)).save(png, "PNG", pnginfo=info)
+    jpeg = io.BytesIO()
+    PILImage.new("RGB", (4, 3)).save(jpeg, "JPEG", xmp=xmp, comment=b"a < b > c")
+    write(tmp_path / "a.png", png.getvalue())
+    write(tmp_path / "b.jpeg", jpeg.getvalue())
+
+    images = collect_images("![](a.png) ![](b.jpeg)", tmp_path)
+
+    assert [i.content_type for i in images] == ["image/png", "image/jpeg"]
+
+
+def png_of_exactly(size: int) -> bytes:
+    """A sound PNG padded to ``size`` bytes with a private ancillary chunk."""
+    pad = size - len(PNG) - 12
+    data = bytes(pad)
+    chunk = struct.pack(">I", pad) + b"prVt" + data + struct.pack(">I", zlib.crc32(b"prVt" + data))
+    return PNG[:33] + chunk + PNG[33:]  # after the 8-byte signature and the 25-byte IHDR
 
 
 def test_an_image_over_the_size_limit_is_refused_before_upload(tmp_path: Path) -> None:
     big = write(tmp_path / "huge.png", PNG)
     with big.open("r+b") as f:
         f.truncate(MAX_IMAGE_BYTES + 1)
-    write(tmp_path / "just-fits.png", PNG + bytes(MAX_IMAGE_BYTES - len(PNG)))
+    write(tmp_path / "just-fits.png", png_of_exactly(MAX_IMAGE_BYTES))
 
     assert one_line_error("![](huge.png)", tmp_path) == (
         "report.md: image 'huge.png' is 10,485,761 bytes, over the limit of 10,485,760 bytes "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import random
 import re
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from PIL import Image as PILImage
 
 from cmlreport.errors import InputError
 from cmlreport.metrics.diff import diff_metrics
@@ -21,7 +23,16 @@ from cmlreport.report.mdhtml import safe_url
 from cmlreport.report.mermaid import line_chart
 from cmlreport.report.preview import markdown_to_html, render_preview, write_preview
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+
+def encoded(fmt: str) -> bytes:
+    out = io.BytesIO()
+    PILImage.new("RGB", (4, 3), (200, 30, 30)).save(out, fmt)
+    return out.getvalue()
+
+
+PNG = encoded("PNG")
+JPEG = encoded("JPEG")
+GIF = encoded("GIF")
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
 VOID = {"br", "img", "hr", "meta"}
 
@@ -352,26 +363,43 @@ def data_of(src: str) -> tuple[str, bytes]:
     return m[1], base64.b64decode(m[2])
 
 
-def test_page_inlines_local_images_as_data_uris_by_extension():
+def not_loaded(page: str) -> dict[str, str]:
+    """The images the page shows as text instead: label -> the source in the tooltip."""
+    prefix = "not loaded in the preview: "
+    return {
+        span.text: str(span.attrs["title"]).removeprefix(prefix)
+        for span in tree(page).find_all("span")
+        if str(span.attrs.get("title", "")).startswith(prefix)
+    }
+
+
+def test_page_inlines_only_checked_local_images_as_data_uris():
     md = (
         "![loss](plots/loss.png) ![cm](plots/cm.svg) ![photo](a.JPG)\n\n"
         '<img src="plots/drift%20overlay.gif" alt="drift">\n\n'
-        "![remote](https://example.com/x.png) ![missing](plots/none.png)"
+        "![remote](https://example.com/x.png) ![missing](plots/none.png) "
+        '![fake](fake.png) <img src="https://example.com/y.png" alt="raw remote">'
     )
     images = {
         "plots/loss.png": PNG,
         "plots/cm.svg": SVG,
-        "a.JPG": b"\xff\xd8jpeg",
-        "plots/drift overlay.gif": b"GIF89a",
+        "a.JPG": JPEG,
+        "plots/drift overlay.gif": GIF,
+        "fake.png": b"\x89PNG\r\n\x1a\n<html>",
     }
     page = render_preview(md, "Report", images)
     srcs = {img.attrs["alt"]: img.attrs["src"] for img in tree(page).find_all("img")}
     assert data_of(srcs["loss"]) == ("image/png", PNG)
-    assert data_of(srcs["cm"]) == ("image/svg+xml", SVG)
-    assert data_of(srcs["photo"]) == ("image/jpeg", b"\xff\xd8jpeg")
-    assert data_of(srcs["drift"]) == ("image/gif", b"GIF89a")
-    assert srcs["remote"] == "https://example.com/x.png"
-    assert srcs["missing"] == "plots/none.png"
+    assert data_of(srcs["photo"]) == ("image/jpeg", JPEG)
+    assert data_of(srcs["drift"]) == ("image/gif", GIF)
+    assert set(srcs) == {"loss", "photo", "drift"}
+    assert not_loaded(page) == {
+        "[cm]": "plots/cm.svg",  # SVG is never inlined: it is refused for publishing too
+        "[remote]": "https://example.com/x.png",
+        "[missing]": "plots/none.png",
+        "[fake]": "fake.png",
+        "[raw remote]": "https://example.com/y.png",
+    }
 
 
 def test_page_is_standalone_with_no_script_and_no_external_resources():
@@ -380,7 +408,8 @@ def test_page_is_standalone_with_no_script_and_no_external_resources():
     assert doc.find("title").text == "Model <report> & co"
     assert doc.find("style").text.strip() and not doc.find_all("link")
     assert "<script" not in page and not re.search(r"https?:|url\(|@import", page)
-    assert "default-src 'none'" in doc.find_all("meta")[-1].attrs["content"]
+    policy = doc.find_all("meta")[-1].attrs["content"]
+    assert policy == "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
     assert doc.find("h2").text == "Model <report>"
 
 
@@ -397,8 +426,11 @@ def test_write_preview_reads_the_report_and_its_images_next_to_it(tmp_path: Path
     assert out == tmp_path / "site" / "report.html"
     doc = tree(out.read_text(encoding="utf-8"))
     srcs = {img.attrs["alt"]: img.attrs["src"] for img in doc.find_all("img")}
-    assert data_of(srcs["curve"]) == ("image/png", PNG)
-    assert srcs["gone"] == "plots/gone.png" and srcs["web"] == "https://example.com/a.png"
+    assert data_of(srcs["curve"]) == ("image/png", PNG) and set(srcs) == {"curve"}
+    assert not_loaded(str(out.read_text(encoding="utf-8"))) == {
+        "[gone]": "plots/gone.png",
+        "[web]": "https://example.com/a.png",
+    }
     assert doc.find("title").text == "Demo & friends"
 
 

@@ -1,0 +1,56 @@
+"""Hostile image files, built from the small committed seeds in corpus/images/."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parent / "corpus" / "images"
+
+
+def seed(name: str) -> bytes:
+    return (CORPUS / name).read_bytes()
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_with_text(text: bytes) -> bytes:
+    """The seed PNG with a tEXt chunk before its pixels (after the 8-byte signature and IHDR)."""
+    png = seed("seed.png")
+    return png[:33] + png_chunk(b"tEXt", b"Comment\x00" + text) + png[33:]
+
+
+def pixel_bomb() -> bytes:
+    """A tiny PNG whose header claims 100,000 x 100,000 pixels (40 GB decoded)."""
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 6, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 1024)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )
+
+
+PAGE = b"<html><body><script>alert(document.domain)</script></body></html>\n"
+
+# name -> (bytes, what the one-line refusal says about it)
+DECODING_ATTACKS: dict[str, tuple[bytes, str]] = {
+    "html-after-iend.png": (seed("seed.png") + PAGE, "bytes after the end of its PNG data"),
+    "script-in-text-chunk.png": (
+        png_with_text(b"<script>alert(1)</script>"),
+        "carries markup ('<script>') in its metadata",
+    ),
+    "page-named.png": (seed("page-named.png"), "is not an image"),
+    "gif-then-script.gif": (seed("gif-then-script.gif"), "is not"),
+    "page-after-trailer.gif": (seed("seed.gif") + PAGE, "bytes after the end of its GIF data"),
+    "page-after-eoi.jpg": (seed("seed.jpg") + PAGE, "bytes after the end of its JPEG data"),
+    "page-after-riff.webp": (seed("seed.webp") + PAGE, "bytes after the end of its WebP data"),
+    "jpeg-named.png": (seed("seed.jpg"), "is a JPEG image, not the PNG"),
+    "script.svg": (seed("script.svg"), "is SVG, which cmlreport does not publish"),
+    "bomb.png": (pixel_bomb(), "too many pixels"),
+    "truncated.png": (seed("seed.png")[:-20], "is not a well-formed PNG file"),
+}
