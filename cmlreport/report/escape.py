@@ -69,10 +69,10 @@ _SIGILS = frozenset("@#!~%&$^")
 _BLOCK_START = re.compile(r"[-=]+$|- |\d{1,9}\.(?: |$)")
 _URL = re.compile(r"https?://[^\s<>]+", re.IGNORECASE)
 _NAME_START = re.compile(r'[\w"]')
-# Other forms: GitHub's GH-123, GitLab's [vulnerability:1]-style references, project
-# references (group/project>) and *iteration:1, and URLs both forges autolink (scheme://, www.), which turn a
-# metric name into a clickable link in a bot's comment. The zero-width space goes where the
-# group ends.
+# Other forms: GitHub's GH-123; GitLab's [vulnerability:1]-style references, project
+# references (group/project>) and *iteration:1; URLs both forges autolink (scheme://, www.),
+# which would make a metric name a clickable link in a bot's comment. The zero-width space goes
+# where the group ends.
 _BREAKS = re.compile(
     r"(?i:\bGH)(?=-\d)"  # GH-123
     r"|\[(?=[A-Za-z_]+:)"  # [vulnerability:1]
