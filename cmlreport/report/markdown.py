@@ -289,7 +289,8 @@ def _footer(data: ReportData) -> str:
     return "---\n<sub>" + " · ".join(bits) + "</sub>"
 
 
-_GATES_MARKER = re.compile(r"<!-- cmlreport-gates: passed=(\d+) failed=(\d+) -->")
+# A line of its own, as written: text quoted mid-line (in a hand-edited report) never counts.
+_GATES_MARKER = re.compile(r"^<!-- cmlreport-gates: passed=(\d+) failed=(\d+) -->$", re.MULTILINE)
 
 
 def gates_marker(gates: Sequence[GateResult]) -> str:
