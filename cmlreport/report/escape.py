@@ -72,13 +72,13 @@ _NAME_START = re.compile(r'[\w"]')
 # Other forms: GitHub's GH-123; GitLab's [vulnerability:1]-style references, project
 # references (group/project>) and *iteration:1; URLs both forges autolink (scheme://, www.),
 # which would make a metric name a clickable link in a bot's comment. The zero-width space goes
-# where the group ends.
+# where the group ends. Each alternative scans a run once: linear in the text, however long.
 _BREAKS = re.compile(
     r"(?i:\bGH)(?=-\d)"  # GH-123
     r"|\[(?=[A-Za-z_]+:)"  # [vulnerability:1]
-    r"|[\w.-]+/[\w.-]+(?=>)"  # group/project>
+    r"|[\w.-]/[\w.-]+(?=>)"  # group/project>
     r"|\*(?=iteration:)"  # *iteration:1
-    r"|[A-Za-z][A-Za-z0-9+.-]*(?=://)"  # https://...
+    r"|(?<=[A-Za-z0-9+.-])(?=://)"  # https://...
     r"|(?i:\bwww)(?=\.)"  # www.example.com
 )
 

@@ -142,3 +142,14 @@ def test_mermaid_labels_stay_inside_their_quotes() -> None:
 def test_the_gates_marker_counts_only_on_a_line_of_its_own() -> None:
     assert read_gates_marker("<!-- cmlreport-gates: passed=1 failed=0 -->\n## R\n") == (1, 0)
     assert read_gates_marker("## R <!-- cmlreport-gates: passed=9 failed=0 -->\n") is None
+
+
+def test_escaping_is_linear_in_the_length_of_a_name() -> None:
+    import time
+
+    # Runs that every pattern starts on and none completes: quadratic would take minutes.
+    for run in ["a" * 400_000, "a/" * 200_000, "[a" * 200_000, "h:" * 200_000]:
+        start = time.perf_counter()
+        md_text(run)
+        mermaid_label(run)
+        assert time.perf_counter() - start < 5
