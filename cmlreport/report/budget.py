@@ -6,10 +6,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cmlreport.report.escape import md_prose
+
 
 @dataclass(frozen=True)
 class Section:
-    name: str  # how the cut notice refers to it
+    name: str  # how the cut notice refers to it, as markdown (escaped by whoever builds it)
     text: str
     required: bool = False
     # Shorter renderings, tried in order before the section is dropped altogether.
@@ -35,7 +37,8 @@ def fit(sections: Sequence[Section], footer: str, budget: int, hint: str | None)
                 body.append(text)
                 cut.append(f"{what} (from {section.name})")
         if cut:
-            where = f" The full report is in {hint}." if hint else ""
+            # The hint names files and URLs that may come from flags: plain text, escaped here.
+            where = f" The full report is in {md_prose(hint)}." if hint else ""
             body.append(
                 f"> ✂️ Cut to fit the {budget:,}-character limit: left out {', '.join(cut)}.{where}"
             )

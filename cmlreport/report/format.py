@@ -1,4 +1,4 @@
-"""Value formatting and markdown/HTML escaping shared by every renderer."""
+"""Value formatting shared by every renderer; escaping text from input is ``escape``'s."""
 
 from __future__ import annotations
 
@@ -9,25 +9,7 @@ from cmlreport.metrics.diff import MetricDiff, Status, Verdict, is_number
 from cmlreport.metrics.direction import Direction
 from cmlreport.metrics.model import Scalar
 
-# Characters that carry meaning in GitHub/GitLab markdown inside a table cell.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!~|])")
-
-
-def escape_cell(text: str) -> str:
-    """Make arbitrary text safe inside a markdown table cell: no markup, no HTML, one line."""
-    text = " ".join(str(text).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def escape_html(text: str) -> str:
-    return (
-        str(text)
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-    )
+_SHA = re.compile(r"[0-9a-fA-F]{4,64}")
 
 
 def fmt_value(value: Scalar, precision: int = 4) -> str:
@@ -94,7 +76,8 @@ def direction_hint(direction: Direction) -> str:
 
 
 def short_sha(sha: str | None) -> str:
-    return sha[:7] if sha else "?"
+    # Shown inside code spans, where nothing can be escaped: only a hex id gets there.
+    return sha[:7] if sha and _SHA.fullmatch(sha) else "?"
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

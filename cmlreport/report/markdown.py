@@ -15,10 +15,9 @@ from cmlreport.metrics.diff import MetricDiff, Status, Verdict
 from cmlreport.metrics.gates import GateResult
 from cmlreport.metrics.slices import Histogram, SliceDelta, SliceSummary
 from cmlreport.report.budget import Section, fit
+from cmlreport.report.escape import html_attr, http_url, md_code, md_link_target, md_text
 from cmlreport.report.format import (
     direction_hint,
-    escape_cell,
-    escape_html,
     fmt_delta,
     fmt_percent,
     fmt_value,
@@ -101,12 +100,12 @@ def metrics_table(diffs: Sequence[MetricDiff], precision: int) -> str:
 
 
 def _metric_row(d: MetricDiff, precision: int) -> str:
-    base = escape_cell(fmt_value(d.old, precision)) if d.has_old else "—"
-    head = escape_cell(fmt_value(d.new, precision)) if d.has_new else "—"
-    name = escape_cell(d.key)
+    base = md_text(fmt_value(d.old, precision)) if d.has_old else "—"
+    head = md_text(fmt_value(d.new, precision)) if d.has_new else "—"
+    name = md_text(d.key)
     if d.numeric:
         # Hovering the name tells which way is better; text values have no direction.
-        name = f'<span title="{escape_html(direction_hint(d.direction))}">{name}</span>'
+        name = f'<span title="{html_attr(direction_hint(d.direction))}">{name}</span>'
     return (
         f"| {name} | {base} | {head} | "
         f"{fmt_delta(d.delta, precision)} | {fmt_percent(d.rel_delta)} | {mark(d)} |"
@@ -131,7 +130,7 @@ def _summary_line(data: ReportData) -> str:
         parts.append(f"{added} new")
     rev = data.revisions
     if rev.base_sha:
-        ref = f" {escape_cell(rev.base_ref)}" if rev.base_ref else ""
+        ref = f" {md_text(rev.base_ref)}" if rev.base_ref else ""
         parts.append(f"vs base{ref} `{short_sha(rev.base_sha)}`")
     return " · ".join(parts)
 
@@ -147,7 +146,7 @@ def _gates_section(gates: Sequence[GateResult]) -> Section:
     # Failures first: they are why the job is red.
     for g in sorted(gates, key=lambda g: g.passed):
         icon = "✅" if g.passed else "❌"
-        lines.append(f"| {icon} | {escape_cell(g.gate.text)} | {escape_cell(g.detail)} |")
+        lines.append(f"| {icon} | {md_code(g.gate.text)} | {md_text(g.detail)} |")
     return Section("gates", "\n".join(lines), required=True)
 
 
@@ -174,8 +173,7 @@ def _chart(chart: Chart) -> str:
 
 
 def image_markdown(image: Image) -> str:
-    src = image.src.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-    return f"![{escape_cell(image.alt)}]({src})"
+    return f"![{md_text(image.alt)}]({md_link_target(image.src)})"
 
 
 _BLOCKS = "▁▂▃▄▅▆▇█"
@@ -197,7 +195,7 @@ def _slice_rows(rows: Sequence[SliceDelta], precision: int, has_support: bool) -
     sep = "|:--|--:|--:|--:|--:|" if has_support else "|:--|--:|--:|--:|"
     out = [head, sep]
     for r in rows:
-        cells = [escape_cell(r.label)]
+        cells = [md_text(r.label)]
         if has_support:
             cells.append(fmt_value(r.support, 0) if r.support is not None else "")
         cells += [
@@ -210,14 +208,14 @@ def _slice_rows(rows: Sequence[SliceDelta], precision: int, has_support: bool) -
 
 
 def _slice_section(s: SliceSummary, chart: Chart | None, precision: int) -> Section:
-    title = f"### Slices: {escape_cell(s.table)} · {escape_cell(s.metric)}"
+    title = f"### Slices: {md_text(s.table)} · {md_text(s.metric)}"
     lines = [title, ""]
     if not s.has_base:
         lines.append(
             f"{plural(s.n_labels, 'label')} at head; no base table to compare with "
             "(new in this branch)."
         )
-        return Section(f"slices {s.table}", "\n".join(lines))
+        return Section(f"slices {md_text(s.table)}", "\n".join(lines))
     facts = [f"{plural(s.n_labels, 'label')}", f"{s.n_compared:,} compared"]
     if s.n_low_support:
         facts.append(f"{s.n_low_support:,} below support {fmt_value(s.min_support, 2)} left out")
@@ -245,13 +243,13 @@ def _slice_section(s: SliceSummary, chart: Chart | None, precision: int) -> Sect
     if s.improvements:
         lines += ["", f"**Top {len(s.improvements)} improvements**", ""]
         lines += _slice_rows(s.improvements, precision, has_support)
-    return Section(f"slices {s.table}", "\n".join(lines))
+    return Section(f"slices {md_text(s.table)}", "\n".join(lines))
 
 
 def _images_section(images: Sequence[Image]) -> Section:
     lines = ["### Plots", ""]
     for img in images:
-        lines += [f"**{escape_cell(img.alt)}**", "", image_markdown(img), ""]
+        lines += [f"**{md_text(img.alt)}**", "", image_markdown(img), ""]
     return Section("plots", "\n".join(lines).rstrip())
 
 
@@ -279,19 +277,20 @@ def _footer(data: ReportData) -> str:
     rev = data.revisions
     bits: list[str] = []
     if rev.base_sha:
-        how = f" ({escape_html(rev.base_how)})" if rev.base_how else ""
+        how = f" ({md_text(rev.base_how)})" if rev.base_how else ""
         bits.append(f"base <code>{short_sha(rev.base_sha)}</code>{how}")
     else:
         bits.append("no base revision")
     if rev.head_sha:
         bits.append(f"head <code>{short_sha(rev.head_sha)}</code>")
-    if rev.run_url:
-        bits.append(f'<a href="{escape_html(rev.run_url)}">CI run</a>')
+    if run_url := http_url(rev.run_url):
+        bits.append(f'<a href="{html_attr(run_url)}">CI run</a>')
     bits.append(f"cmlreport {__version__}")
     return "---\n<sub>" + " · ".join(bits) + "</sub>"
 
 
-_GATES_MARKER = re.compile(r"<!-- cmlreport-gates: passed=(\d+) failed=(\d+) -->")
+# A line of its own, as written: text quoted mid-line (in a hand-edited report) never counts.
+_GATES_MARKER = re.compile(r"^<!-- cmlreport-gates: passed=(\d+) failed=(\d+) -->$", re.MULTILINE)
 
 
 def gates_marker(gates: Sequence[GateResult]) -> str:
@@ -307,12 +306,12 @@ def read_gates_marker(md: str) -> tuple[int, int] | None:
 
 
 def build_sections(data: ReportData) -> list[Section]:
-    title = f"## {escape_cell(data.title)}\n\n{_summary_line(data)}"
+    title = f"## {md_text(data.title)}\n\n{_summary_line(data)}"
     if data.gates:
         title = f"{gates_marker(data.gates)}\n{title}"
     sections = [Section("title", title, required=True)]
     if data.notes:
-        notes = "\n".join(f"> {escape_cell(n)}" for n in data.notes)
+        notes = "\n".join(f"> {md_text(n)}" for n in data.notes)
         sections.append(Section("notes", notes, required=True))
     if data.gates:
         sections.append(_gates_section(data.gates))

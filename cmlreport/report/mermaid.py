@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+
+from cmlreport.report.escape import mermaid_label
 
 MAX_POINTS = 100
 
@@ -51,13 +52,14 @@ def line_chart(
     names = f"lines in order: {', '.join(drawn)}" if len(drawn) > 1 else drawn[0]
     suffix = f"; no data: {', '.join(empty)}" if empty else ""
     lo, hi = grid[0], grid[-1]
+    x_range = f"{_number(lo)} --> {_number(hi if hi > lo else lo + 1)}"
     head = [
         "xychart-beta",
-        f"    title {_text(f'{title} ({names}{suffix})')}",
-        f"    x-axis {_text(x_label)} {_number(lo)} --> {_number(hi if hi > lo else lo + 1)}",
+        f"    title {mermaid_label(f'{title} ({names}{suffix})')}",
+        f"    x-axis {mermaid_label(x_label)} {x_range}",
     ]
     if y_label is not None:
-        head.append(f"    y-axis {_text(y_label)}")
+        head.append(f"    y-axis {mermaid_label(y_label)}")
     return _fence([*head, *body])
 
 
@@ -80,12 +82,13 @@ def bar_chart(
     # Bars grow from the bottom of the axis: an axis starting at the smallest value would make
     # 0.91 vs 0.93 look like a factor of ten.
     lo, hi = min(0.0, *numbers), max(0.0, *numbers)
+    y_range = f"{_number(lo)} --> {_number(hi if hi > lo else lo + 1)}"
     return _fence(
         [
             "xychart-beta",
-            f"    title {_text(title)}",
-            f"    x-axis [{', '.join(_text(c) for c, _ in kept)}]",
-            f"    y-axis {_text(y_label)} {_number(lo)} --> {_number(hi if hi > lo else lo + 1)}",
+            f"    title {mermaid_label(title)}",
+            f"    x-axis [{', '.join(mermaid_label(c) for c, _ in kept)}]",
+            f"    y-axis {mermaid_label(y_label)} {y_range}",
             f"    bar [{', '.join(_number(v) for v in numbers)}]",
         ]
     )
@@ -125,17 +128,6 @@ def _number(value: float) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
-
-
-def _text(value: str) -> str:
-    """A quoted mermaid string that cannot end early, span lines or turn into markdown."""
-    # A quoted string ends at the first '"' (there is no escape); '"`' opens a markdown string.
-    text = " ".join(str(value).replace('"', "'").replace("`", "'").split())
-    # Mermaid decodes "#name;" as an HTML entity everywhere; "#35;" is its escape for "#".
-    text = re.sub(r"#(?=\w+;)", "#35;", text)
-    # "%%" starts a comment (or a "%%{...}%%" directive) wherever the lexer meets it.
-    text = re.sub(r"%(?=%)", "% ", text)
-    return f'"{text or "-"}"'
 
 
 def _finite(value: float | None) -> bool:

@@ -2,7 +2,8 @@ import re
 
 from cmlreport.metrics.diff import diff_metrics
 from cmlreport.metrics.gates import evaluate_gates, parse_gates
-from cmlreport.report.format import escape_cell, fmt_delta, fmt_percent, fmt_value
+from cmlreport.report.escape import md_text
+from cmlreport.report.format import fmt_delta, fmt_percent, fmt_value
 from cmlreport.report.markdown import (
     Image,
     ReportData,
@@ -40,9 +41,9 @@ def test_hostile_metric_names_cannot_break_tables_or_inject_html():
         assert unescaped_pipes(row) == 7, row  # 6 columns -> 7 separators, always
 
 
-def test_escape_cell_is_one_line():
-    assert "\n" not in escape_cell("a\nb")
-    assert escape_cell("x|y") == "x\\|y"
+def test_md_text_is_one_line():
+    assert "\n" not in md_text("a\nb")
+    assert md_text("x|y") == "x\\|y"
 
 
 def test_gates_section_lists_failures_first():
