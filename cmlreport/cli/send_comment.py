@@ -58,6 +58,7 @@ def send_comment(
     from cmlreport.forges.select import COMMENT_LIMITS, default_key, forge_context, open_forge
     from cmlreport.forges.sticky import check_key, marker, post_sticky
     from cmlreport.posting import fork_fallback, prepare_images, summary_hint
+    from cmlreport.redact import mask
     from cmlreport.report.budget import cut_markdown
     from cmlreport.report.images import rewrite_images
     from cmlreport.textfile import read_text
@@ -67,6 +68,7 @@ def send_comment(
     spec = parse_target(target)
     key = check_key(key or default_key(env))
     ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
+    md = mask(md)  # a report that quotes a token (a pasted log, a clone URL) posts it masked
     md, local_images = prepare_images(md, report.parent, images, warn, report.as_posix())
     # Room for the marker lines send-comment adds in front of the report.
     limit = COMMENT_LIMITS[ctx.provider] - len(marker(key)) - 64
