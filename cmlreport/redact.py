@@ -24,6 +24,7 @@ from urllib.parse import quote, quote_plus
 
 MIN_LENGTH = 6  # masking "a" in every message would mangle it and protect nothing
 MIN_FRAGMENT = 8  # a shorter base64 fragment would match ordinary words
+MIN_GUESSED = 12  # for values registered only because of their variable's name
 MASK = "***"
 
 # Tokens recognised by their shape, registered or not (a credential in a git remote that a
@@ -87,7 +88,7 @@ class Secret:
 _SECRETS: set[str] = set()
 
 
-def register(secret: str | Secret | None) -> None:
+def register(secret: str | Secret | None, *, min_length: int = MIN_LENGTH) -> None:
     """Mask ``secret`` (and each of its lines, as the Actions runner does) from now on."""
     value = secret.reveal() if isinstance(secret, Secret) else secret
     if not value:
@@ -96,7 +97,7 @@ def register(secret: str | Secret | None) -> None:
     added = False
     for part in parts:
         part = part.strip()
-        if len(part) >= MIN_LENGTH and part not in _SECRETS:
+        if len(part) >= max(min_length, MIN_LENGTH) and part not in _SECRETS:
             _SECRETS.add(part)
             added = True
     if added:
@@ -107,8 +108,12 @@ def register_environment(env: Mapping[str, str], extra_names: Iterable[str] = ()
     """Every value of a variable named like a secret, and of ``extra_names`` (--token-env)."""
     names = set(extra_names)
     for name, value in env.items():
-        if name in names or (_SECRET_ENV.search(name) and name not in _NOT_SECRET_ENV):
+        if name in names:
             register(value)
+        elif _SECRET_ENV.search(name) and name not in _NOT_SECRET_ENV:
+            # Guessed from the name only: a short value ("enabled") is more likely a word
+            # than a credential, and masking it would garble every message holding the word.
+            register(value, min_length=MIN_GUESSED)
 
 
 def register_url_credentials(url: str | None) -> None:

@@ -460,3 +460,18 @@ with guarded_streams():
     assert "RuntimeError" in out and "ValueError" in out and "logged ***" in out
     assert not leaks(out, [TOKEN]), out
     assert "\\::add-mask::***" in out
+
+
+def test_variables_named_like_secrets_are_masked_without_garbling_words(tmp_path: Path) -> None:
+    (tmp_path / "metrics.json").write_text('{"accuracy": 0.9}')
+    env = clean_env(
+        HF_TOKEN="hfCanarySecret-0123456789",  # guessed from its name: masked
+        SOME_FEATURE_TOKEN="report",  # too short to be a credential: left alone
+    )
+    (tmp_path / "hf.json").write_text('{"note": "hfCanarySecret-0123456789"}')
+    result = cli(
+        "report", "metrics.json", "hf.json", "--no-base", "-o", "report.md", cwd=tmp_path, env=env
+    )
+    assert result.code == 0, result.text
+    assert "wrote report.md" in result.out
+    assert_no_leak(result, ["hfCanarySecret-0123456789"], tmp_path, inputs=[tmp_path / "hf.json"])
