@@ -475,3 +475,43 @@ def test_variables_named_like_secrets_are_masked_without_garbling_words(tmp_path
     assert result.code == 0, result.text
     assert "wrote report.md" in result.out
     assert_no_leak(result, ["hfCanarySecret-0123456789"], tmp_path, inputs=[tmp_path / "hf.json"])
+
+
+def test_credentials_boto3_obtains_itself_are_masked_once_they_sign(
+    moto: MotoServer, tmp_path: Path
+) -> None:
+    # OIDC in the GitLab template: boto3 trades the job's ID token for STS credentials that
+    # no variable holds. Once they sign a request, cmlreport masks them too.
+    token_file = tmp_path / "id-token"
+    token_file.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcm9qZWN0In0.c2lnbmF0dXJl")
+    env = {
+        "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/cmlreport-runner",
+        "AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file),
+        "AWS_ENDPOINT_URL": moto.url,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    script = f"""
+import json, os, boto3
+from cmlreport.redact import mask
+from cmlreport.runner.aws import Ec2
+for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+    os.environ.pop(name, None)
+os.environ.update({env!r})
+session = boto3.session.Session(region_name={REGION!r})
+Ec2({REGION!r}, session=session).list()
+frozen = session.get_credentials().get_frozen_credentials()
+print(json.dumps({{"method": session.get_credentials().method,
+                  "masked": [mask(frozen.secret_key), mask(frozen.token or "")]}}))
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**clean_env(), "HOME": str(tmp_path)},
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer["method"] == "assume-role-with-web-identity"
+    assert answer["masked"] == ["***", "***"]
