@@ -21,7 +21,7 @@ from cmlreport.redact import mask
 from cmlreport.textsafe import neutralise
 
 # A line longer than this is passed on in pieces rather than held in memory.
-_MAX_HELD = 1 << 20
+_MAX_HELD = 8 << 20
 
 
 def safe_line(line: str) -> str:

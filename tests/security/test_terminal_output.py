@@ -174,3 +174,15 @@ def test_text_keeps_its_newlines_and_crlf_counts_as_one() -> None:
 def test_ordinary_text_passes_unchanged() -> None:
     text = "accuracy 0.91 → 0.93 (+2.2 %) ✅ naïve 日本語 emoji 🙂 tab\tkept"
     assert escape_controls(text) == text
+
+
+def test_a_step_output_value_cannot_start_another_output(tmp_path: Path) -> None:
+    from cmlreport.cli.common import write_output
+    from cmlreport.errors import InputError
+
+    out = tmp_path / "github_output"
+    write_output({"GITHUB_OUTPUT": str(out)}, "comment-url", "https://example.test/c/1")
+    for hostile in ("https://x\nrunner-name=evil", "https://x\rcheck-url=evil"):
+        with pytest.raises(InputError, match="one line"):
+            write_output({"GITHUB_OUTPUT": str(out)}, "comment-url", hostile)
+    assert out.read_text() == "comment-url=https://example.test/c/1\n"
