@@ -80,6 +80,12 @@ class Secret:
     def __bool__(self) -> bool:
         return bool(self._value)
 
+    def __copy__(self) -> Secret:
+        return self  # immutable; and copying must not go through __reduce__ below
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Secret:
+        return self
+
     def __reduce__(self) -> tuple[object, ...]:
         # Pickling (multiprocessing, caches) would carry the value out in clear.
         raise TypeError("a Secret cannot be pickled")
