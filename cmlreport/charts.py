@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cmlreport.metrics.diff import MetricDiff, Verdict, is_number
 from cmlreport.metrics.slices import SliceSummary
+from cmlreport.output import write_text
 from cmlreport.report.markdown import Chart, Image
 
 MAX_HEADLINE_BARS = 12
@@ -89,7 +90,7 @@ def draw_charts(
 def _sidecar(png: Path, chart: Chart) -> Path:
     """X.mmd next to X.png: `send-comment --images mermaid` swaps the picture for it."""
     path = png.with_suffix(".mmd")
-    path.write_text((chart.mermaid or "").rstrip() + "\n", encoding="utf-8")
+    write_text(path, (chart.mermaid or "").rstrip() + "\n")
     return path
 
 

@@ -11,6 +11,7 @@ import click
 
 from cmlreport.forges.base import LocalImage
 from cmlreport.forges.select import ForgeContext
+from cmlreport.output import append_text, write_text
 
 FORK_DIR = Path("cmlreport-comment")
 
@@ -94,13 +95,12 @@ def fork_fallback(
     """
     summary = ctx.ci.step_summary_path
     if summary:
-        with open(summary, "a", encoding="utf-8") as out:
-            out.write(md.rstrip() + "\n")
+        append_text(summary, md.rstrip() + "\n")
     FORK_DIR.mkdir(exist_ok=True)
     md = _write_images(md, images, FORK_DIR)
-    (FORK_DIR / "report.md").write_text(md, encoding="utf-8")
+    write_text(FORK_DIR / "report.md", md)
     meta = {"repository": ctx.repository, "pr": ctx.ci.pr_number, "key": key}
-    (FORK_DIR / "target.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    write_text(FORK_DIR / "target.json", json.dumps(meta, indent=2) + "\n")
     number = ctx.ci.pr_number
     click.echo(
         f"not commenting: {reason}. The report is in "

@@ -183,7 +183,11 @@ def _repo_relative(path: Path, root: Path, cwd: Path) -> str:
 
 def origin_url(cwd: Path | None = None) -> str | None:
     """The fetch URL of ``origin``, or None when there is no such remote."""
-    return Clone(repo_root(cwd), provider="local").output(["remote", "get-url", REMOTE]) or None
+    from cmlreport.redact import register_url_credentials
+
+    url = Clone(repo_root(cwd), provider="local").output(["remote", "get-url", REMOTE]) or None
+    register_url_credentials(url)  # https://x-access-token:TOKEN@...: masked from here on
+    return url
 
 
 def current_branch(cwd: Path | None = None) -> str | None:

@@ -7,6 +7,7 @@ matplotlib, PyGithub, python-gitlab or boto3.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -14,7 +15,8 @@ import click
 
 from cmlreport import __version__
 from cmlreport.errors import CmlReportError
-from cmlreport.secrets import mask
+from cmlreport.output import guarded_streams
+from cmlreport.redact import register_environment
 
 # name -> (module, attribute, one-line help shown by `cmlreport --help` without importing it)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -76,6 +78,12 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Before click parses anything: its usage errors quote input too.
+        register_environment(os.environ)
+        with guarded_streams():
+            return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
         try:
@@ -85,22 +93,20 @@ class LazyGroup(click.Group):
         except KeyboardInterrupt as exc:
             # `runner launch` raises its own (Interrupted): what it cleaned up, 128 + signal.
             message = getattr(exc, "message", "interrupted")
-            click.echo(mask(f"cmlreport: {message}"), err=True)
+            click.echo(f"cmlreport: {message}", err=True)
             sys.exit(getattr(exc, "exit_code", 130))
         except CmlReportError as exc:
             if debug:
                 _print_traceback()
-            click.echo(mask(f"cmlreport: error: {exc.message}"), err=True)
+            click.echo(f"cmlreport: error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
         except Exception as exc:
             if debug:
                 _print_traceback()
             first = str(exc).splitlines()[0] if str(exc) else ""
             click.echo(
-                mask(
-                    f"cmlreport: internal error: {type(exc).__name__}: {first} "
-                    "(this is a bug; rerun with --debug and report the traceback)"
-                ),
+                f"cmlreport: internal error: {type(exc).__name__}: {first} "
+                "(this is a bug; rerun with --debug and report the traceback)",
                 err=True,
             )
             sys.exit(EXIT_INTERNAL)
@@ -109,8 +115,9 @@ class LazyGroup(click.Group):
 def _print_traceback() -> None:
     import traceback
 
-    # Masked like every other line: a token can sit in an exception message or a URL.
-    click.echo(mask(traceback.format_exc()), err=True, nl=False)
+    # Masked like every other line by the guarded stderr: a token can sit in an exception
+    # message or a URL, in the exception or in any it was raised from.
+    click.echo(traceback.format_exc(), err=True, nl=False)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -31,6 +31,7 @@ def check(
 ) -> None:
     """Publish REPORT as a check run on the head commit (GitHub)."""
     from cmlreport.forges.select import forge_context, open_forge
+    from cmlreport.redact import mask
     from cmlreport.report.markdown import read_gates_marker
     from cmlreport.textfile import read_text
 
@@ -47,6 +48,7 @@ def check(
         auto = "failure" if failed else "success"
     chosen = auto if conclusion == "auto" else conclusion
     ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
+    md = mask(md)  # a report that quotes a token publishes it masked
     result = open_forge(ctx).set_check(name, chosen, title, md, ctx.ci.run_url)
     click.echo(f"check {name!r}: {result.conclusion}: {result.url}")
     write_output(env, "check-url", result.url)

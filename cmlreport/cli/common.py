@@ -13,9 +13,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def warn(message: str) -> None:
-    from cmlreport.secrets import mask
-
-    click.echo(mask(f"cmlreport: warning: {message}"), err=True)
+    click.echo(f"cmlreport: warning: {message}", err=True)
 
 
 def metrics_options(func: F) -> F:
@@ -107,7 +105,14 @@ def forge_options(func: F) -> F:
 
 def write_output(env: dict[str, str], name: str, value: str) -> None:
     """A step output for later steps (GitHub Actions' GITHUB_OUTPUT file), when there is one."""
+    from cmlreport.output import append_text
+
     path = env.get("GITHUB_OUTPUT")
     if path:
-        with open(path, "a", encoding="utf-8") as out:
-            out.write(f"{name}={value}\n")
+        # A newline in the value would start another output (or a forged delimiter line):
+        # only one-line values are written, the way the runner's file commands read them.
+        if "\n" in value or "\r" in value or "\n" in name or "=" in name:
+            from cmlreport.errors import InputError
+
+            raise InputError(f"step output {name!r}: the value must be one line")
+        append_text(path, f"{name}={value}\n")

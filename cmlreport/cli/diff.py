@@ -64,7 +64,9 @@ def diff(
     base_scalars = runs.base.scalars if runs.base is not None else {}
     shown = diffview.visible(diff_metrics(base_scalars, runs.head.scalars, directions), show_all)
     if fmt == "json":
-        click.echo(diffview.to_json(shown))
+        from cmlreport.textsafe import json_safe
+
+        click.echo(json_safe(diffview.to_json(shown)))
     elif fmt == "md":
         click.echo(diffview.to_markdown(shown, precision))
     else:

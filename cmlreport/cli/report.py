@@ -8,6 +8,7 @@ import click
 
 from cmlreport.cli.common import environ, metric_paths, metrics_options, project_root, warn
 from cmlreport.errors import GateFailed, InputError
+from cmlreport.output import append_text, write_text
 
 STEP_SUMMARY_LIMIT = 1_000_000  # GitHub's job summary takes up to 1 MiB per step
 
@@ -162,14 +163,13 @@ def report(
     built = build_report(runs, opts, full_report_hint=hint)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(built.markdown, encoding="utf-8")
+        write_text(output, built.markdown)
         if built.was_cut:
-            full_path.write_text(built.full_markdown, encoding="utf-8")
+            write_text(full_path, built.full_markdown)
         elif full_path.exists():
             full_path.unlink()  # a stale uncut copy from an earlier run would mislead
         if ci.step_summary_path:
-            with open(ci.step_summary_path, "a", encoding="utf-8") as summary:
-                summary.write(built.full_markdown[:STEP_SUMMARY_LIMIT] + "\n")
+            append_text(ci.step_summary_path, built.full_markdown[:STEP_SUMMARY_LIMIT] + "\n")
     except OSError as exc:
         raise InputError(
             f"cannot write the report to {exc.filename or output}: {exc.strerror}"

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cmlreport.cli.common import environ, forge_options, write_output
+from cmlreport.output import write_text
 
 DOTENV = Path("cmlreport-runner.env")
 # Every runner command takes it; _region() resolves it the way the help says.
@@ -23,9 +24,7 @@ def _region(flag: str | None) -> str:
 
 
 def _progress(message: str) -> None:
-    from cmlreport.secrets import mask
-
-    click.echo(mask(f"cmlreport: {message}"), err=True)
+    click.echo(f"cmlreport: {message}", err=True)
 
 
 @click.group()
@@ -199,10 +198,10 @@ def launch(
         write_output(env, "runner-name", launched.name)
         write_output(env, "instance-id", launched.instance.id)
         if ctx.provider == "gitlab":
-            DOTENV.write_text(
+            write_text(
+                DOTENV,
                 f"CMLREPORT_RUNNER_TAG={launched.name}\nCMLREPORT_RUNNER_NAME={launched.name}\n"
                 f"CMLREPORT_INSTANCE_ID={launched.instance.id}\n",
-                encoding="utf-8",
             )
             click.echo(f"wrote {DOTENV} (artifacts:reports:dotenv for later jobs' tags)")
 

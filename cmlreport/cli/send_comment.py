@@ -67,6 +67,7 @@ def send_comment(
     from cmlreport.forges.sticky import check_key, marker, post_sticky
     from cmlreport.posting import fork_fallback, fork_images, prepare_images, summary_hint
     from cmlreport.publishable import image_root as find_image_root
+    from cmlreport.redact import mask
     from cmlreport.report.budget import cut_markdown
     from cmlreport.report.images import rewrite_images
     from cmlreport.textfile import read_text
@@ -77,6 +78,7 @@ def send_comment(
     key = check_key(key or default_key(env))
     ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
     root = find_image_root(report, image_root)
+    md = mask(md)  # a report that quotes a token (a pasted log, a clone URL) posts it masked
     md, local_images = prepare_images(md, report.parent, images, warn, report.as_posix(), root)
     # Room for the marker lines send-comment adds in front of the report.
     limit = COMMENT_LIMITS[ctx.provider] - len(marker(key)) - 64

@@ -12,6 +12,7 @@ from typing import Any
 from cmlreport.forges.github_client import GitHubSettings, RequestCounter, make_client
 from cmlreport.forges.github_errors import Attempt, NotFound, github_errors
 from cmlreport.forges.runners import ForgeRunner, Registration
+from cmlreport.redact import Secret
 
 PERMISSION = "administration: write (a fine-grained token or GitHub App; GITHUB_TOKEN cannot)"
 
@@ -41,13 +42,14 @@ class GitHubRunners:
                         "work_folder": "_work",
                     },
                 )
-            return Registration(int(data["runner"]["id"]), "jit", str(data["encoded_jit_config"]))
+            jit = Secret(str(data["encoded_jit_config"]))
+            return Registration(int(data["runner"]["id"]), "jit", jit)
         attempt = Attempt("create a runner registration token", PERMISSION, True, False)
         with github_errors(attempt, self._settings):
             _, data = self._client.requester.requestJsonAndCheck(
                 "POST", f"{repo.url}/actions/runners/registration-token"
             )
-        return Registration(None, "registration-token", str(data["token"]))
+        return Registration(None, "registration-token", Secret(str(data["token"])))
 
     def list_runners(self) -> list[ForgeRunner]:
         attempt = Attempt("list the repository's self-hosted runners", PERMISSION)

@@ -12,6 +12,7 @@ from typing import Any
 from cmlreport.forges.gitlab_client import GitLabSettings, RequestCounter, make_client
 from cmlreport.forges.gitlab_errors import Attempt, NotFound, gitlab_errors
 from cmlreport.forges.runners import ForgeRunner, Registration
+from cmlreport.redact import Secret
 
 ROLE = "Maintainer (create_runner scope or api)"
 
@@ -44,7 +45,7 @@ class GitLabRunners:
                     "run_untagged": False,
                 }
             )
-        return Registration(int(runner.id), "gitlab", str(runner.token))
+        return Registration(int(runner.id), "gitlab", Secret(str(runner.token)))
 
     def list_runners(self) -> list[ForgeRunner]:
         with gitlab_errors(Attempt("list the project's runners", ROLE), self._settings):

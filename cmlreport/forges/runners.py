@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
+
+from cmlreport.redact import Secret
 
 
 @dataclass(frozen=True)
@@ -12,7 +14,7 @@ class Registration:
 
     runner_id: int | None  # known at once for JIT configs and GitLab runners
     kind: str  # "jit" (GitHub, one job) | "registration-token" (GitHub) | "gitlab"
-    secret: str = field(repr=False)
+    secret: Secret  # masked from the moment it exists; reveal() only for the user-data
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from cmlreport.ci import CiContext, detect_ci
 from cmlreport.errors import GitError, InputError
 from cmlreport.forges.base import Forge
 from cmlreport.forges.runners import RunnerRegistry
+from cmlreport.redact import register
 from cmlreport.remotes import Remote, parse_remote
-from cmlreport.secrets import register
 
 if TYPE_CHECKING:  # the clients import PyGithub/python-gitlab: only when a forge is opened
     from cmlreport.forges.github_client import GitHubSettings
@@ -108,7 +108,8 @@ def forge_context(
     names = (token_env,) if token_env else _token_vars(provider, ci)
     source = next((n for n in names if env.get(n)), names[0])
     token = env.get(source) or None
-    register(token, actions=ci.provider == "github")
+    # Masked in all cmlreport prints; no ::add-mask::, the runner masks its own secrets.
+    register(token)
     try:
         branch, head = vcs.current_branch(cwd), vcs.head_sha(cwd)
     except GitError:

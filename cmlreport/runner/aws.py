@@ -70,9 +70,11 @@ class Ec2:
                 read_timeout=read,
                 user_agent_extra=f"cmlreport/{__version__}",
             )
-            return shared.client(
+            made = shared.client(
                 "ec2", region_name=region or None, endpoint_url=endpoint_url, config=config
             )
+            made.meta.events.register("before-sign.ec2", _mask_credentials)
+            return made
 
         shared = session or boto3.session.Session()
         try:
@@ -237,3 +239,16 @@ class Ec2:
         if spec is None:
             return Attempt(operation, self.region)
         return Attempt(operation, self.region, spec.instance_type, spot, secret=spec.user_data)
+
+
+def _mask_credentials(request_signer: Any = None, **_: Any) -> None:
+    """Credentials boto3 obtained itself (STS from OIDC, an instance role) are secrets too:
+    masked from the first request they sign, should any error or traceback quote them."""
+    from cmlreport.redact import register
+
+    credentials = getattr(request_signer, "_credentials", None)
+    if credentials is None:
+        return
+    frozen = credentials.get_frozen_credentials()
+    register(frozen.secret_key)
+    register(frozen.token)

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from cmlreport.errors import CmlReportError, RemoteError
 from cmlreport.forges.runners import ForgeRunner, Registration, RunnerRegistry
+from cmlreport.redact import register as register_secret
 from cmlreport.runner.bootstrap import BootstrapSpec, render_user_data, secrets_in
 from cmlreport.runner.ec2 import Instance, LaunchSpec
 from cmlreport.runner.interrupts import deferred
 from cmlreport.runner.presets import ImageQuery
 from cmlreport.runner.teardown import Track, after_clean_up, clean_up
-from cmlreport.secrets import register as register_secret
 
 if TYPE_CHECKING:
     from cmlreport.runner.aws import Ec2
@@ -71,6 +71,7 @@ def default_name(gpu: str, run_id: str | None) -> str:
 
 def _bootstrap(req: RunnerRequest, reg: Registration) -> BootstrapSpec:
     gitlab = req.forge == "gitlab"
+    secret = reg.secret.reveal()  # the one place it leaves its wrapper: into the user data
     return BootstrapSpec(
         forge=req.forge,
         runner_name=req.name,
@@ -79,10 +80,10 @@ def _bootstrap(req: RunnerRequest, reg: Registration) -> BootstrapSpec:
         max_lifetime=req.max_lifetime,
         single=req.single,
         repo_url=None if gitlab else req.repo_url,
-        jit_config=reg.secret if reg.kind == "jit" else None,
-        registration_token=reg.secret if reg.kind == "registration-token" else None,
+        jit_config=secret if reg.kind == "jit" else None,
+        registration_token=secret if reg.kind == "registration-token" else None,
         gitlab_url=req.repo_url if gitlab else None,
-        runner_token=reg.secret if gitlab else None,
+        runner_token=secret if gitlab else None,
     )
 
 

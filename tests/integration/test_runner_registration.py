@@ -34,7 +34,7 @@ def test_github_jit_runner_is_registered_listed_and_removed(github_server: FakeG
     runners = github(github_server)
     reg = runners.register("cmlreport-t4-1", ("cmlreport-t4-1", "gpu"), single=True)
     assert reg.kind == "jit" and reg.runner_id is not None
-    config = json.loads(base64.b64decode(reg.secret))
+    config = json.loads(base64.b64decode(reg.secret.reveal()))
     assert config["runner_id"] == reg.runner_id
     (listed,) = runners.list_runners()
     assert listed.name == "cmlreport-t4-1" and not listed.online
@@ -67,7 +67,7 @@ def test_gitlab_runner_is_created_with_tags_and_deleted(gitlab_server: FakeGitLa
         )
     )
     reg = runners.register("cmlreport-a10g-7", ("cmlreport-a10g-7", "gpu"), single=True)
-    assert reg.kind == "gitlab" and reg.secret.startswith("glrt-")
+    assert reg.kind == "gitlab" and reg.secret.reveal().startswith("glrt-")
     (listed,) = runners.list_runners()
     assert listed.id == reg.runner_id and listed.name == "cmlreport-a10g-7"
     assert runners.remove(listed.id) is True

@@ -1,0 +1,135 @@
+"""The one way out: every byte cmlreport prints or writes passes through here.
+
+``guarded_streams`` replaces ``sys.stdout`` and ``sys.stderr`` for the whole run (click's
+messages, ours, warnings, logging, tracebacks): each line is masked (``redact.mask``) and
+neutralised (``textsafe.neutralise``) before it reaches the terminal, pipe or file behind
+them. Lines are held until their newline, so neither a secret nor a ``::`` written in two
+pieces slips through. ``write_text``/``append_text`` mask the files cmlreport writes
+(the report, the job summary, step outputs, env files).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol, TextIO, cast
+
+from cmlreport.redact import mask
+from cmlreport.textsafe import neutralise
+
+# A line longer than this is passed on in pieces rather than held in memory.
+_MAX_HELD = 8 << 20
+
+
+def safe_line(line: str) -> str:
+    return neutralise(mask(line))
+
+
+class _ByteSink(Protocol):
+    def write(self, data: bytes, /) -> Any: ...
+
+    def flush(self) -> Any: ...
+
+
+class _SafeWriter(io.RawIOBase):
+    """Bytes in, masked and neutralised lines out, to the original stream's buffer."""
+
+    def __init__(self, target: _ByteSink, tty: bool) -> None:
+        super().__init__()
+        self._target = target
+        self._tty = tty
+        self._held = b""
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self._tty
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        chunk = bytes(data)
+        self._held += chunk
+        *lines, self._held = self._held.split(b"\n")
+        out = [self._safe(line) + b"\n" for line in lines]
+        if len(self._held) > _MAX_HELD:
+            out.append(self._safe(self._held))
+            self._held = b""
+        if out:
+            self._target.write(b"".join(out))
+            self._target.flush()
+        return len(chunk)
+
+    def finish(self) -> None:
+        """The last line, when it has no newline."""
+        if self._held:
+            self._target.write(self._safe(self._held))
+            self._held = b""
+        self._target.flush()
+
+    @staticmethod
+    def _safe(line: bytes) -> bytes:
+        text = line.decode("utf-8", errors="surrogateescape").removesuffix("\r")
+        return safe_line(text).encode("utf-8")
+
+
+def _guard(stream: TextIO) -> tuple[TextIO, _SafeWriter]:
+    target: _ByteSink | None = getattr(stream, "buffer", None)
+    if target is None:  # already a plain text stream (a test harness): write text through
+        target = _TextTarget(stream)
+    raw = _SafeWriter(target, tty=stream.isatty())
+    text = io.TextIOWrapper(
+        io.BufferedWriter(cast(Any, raw)),
+        encoding="utf-8",
+        errors="surrogateescape",
+        line_buffering=True,
+        write_through=True,
+    )
+    return text, raw
+
+
+class _TextTarget(io.RawIOBase):
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        self._stream.write(bytes(data).decode("utf-8", errors="replace"))
+        return len(data)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+@contextmanager
+def guarded_streams() -> Iterator[None]:
+    """sys.stdout and sys.stderr masked and neutralised until the block ends (SystemExit too)."""
+    saved = sys.stdout, sys.stderr
+    out, out_raw = _guard(sys.stdout)
+    err, err_raw = _guard(sys.stderr)
+    sys.stdout, sys.stderr = out, err
+    try:
+        yield
+    finally:
+        for stream, raw in ((out, out_raw), (err, err_raw)):
+            try:
+                stream.flush()
+                raw.finish()
+            except (OSError, ValueError):
+                pass  # a closed pipe (`| head`): nothing more can be said there
+        sys.stdout, sys.stderr = saved
+
+
+def write_text(path: Path | str, text: str) -> None:
+    """A file cmlreport writes, with every secret masked."""
+    Path(path).write_text(mask(text), encoding="utf-8")
+
+
+def append_text(path: Path | str, text: str) -> None:
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(mask(text))
