@@ -131,8 +131,9 @@ def test_an_update_among_150_comments_takes_two_reads_and_one_write(
 
     assert len(server.issue_comments) == 151
     assert [b for b in bodies(server) if MARKER in b] == [report("accuracy 0.93")]
-    assert [r.method for r in server.requests] == ["GET", "GET", "PATCH"]
-    assert github.request_count == 3
+    # The POST is the GraphQL viewer query: whether the bot that wrote it is this token.
+    assert [r.method for r in server.requests] == ["GET", "GET", "POST", "PATCH"]
+    assert github.request_count == 4
 
 
 def test_two_keys_are_two_comments_each_updated_on_its_own(server: FakeGitHub) -> None:
@@ -155,7 +156,7 @@ def test_a_marker_comment_written_by_someone_else_is_not_taken(server: FakeGitHu
     github = forge(server, token=ALICE_TOKEN, branch="retrain")
 
     assert github.find_comment(PR7, MARKER) is None
-    assert len(server.calls("GET", r"^/user$")) == 1
+    assert len(server.calls("POST", r"^/graphql$")) == 1
 
 
 def test_in_actions_the_bots_comment_is_found_behind_a_quoted_one(server: FakeGitHub) -> None:
@@ -168,7 +169,7 @@ def test_in_actions_the_bots_comment_is_found_behind_a_quoted_one(server: FakeGi
     assert found is not None
     assert found.author == ACTIONS_BOT
     assert found.body == report("accuracy 0.91")
-    assert len(server.calls("GET", r"^/user$")) == 1  # asked once, answered 403
+    assert len(server.calls("POST", r"^/graphql$")) == 1  # asked once: GET /user would be 403
 
 
 def test_a_report_on_a_commit_is_posted_then_updated(server: FakeGitHub) -> None:
@@ -278,7 +279,7 @@ def test_a_502_on_a_read_and_on_an_edit_is_retried(server: FakeGitHub) -> None:
 
     assert bodies(server) == [report("accuracy 0.93")]
     assert len(server.calls("PATCH", r"/issues/comments/")) == 2
-    assert github.request_count == len(server.requests) == 4
+    assert github.request_count == len(server.requests) == 5  # with the GraphQL viewer query
 
 
 def test_a_429_with_retry_after_waits_that_long_then_works(server: FakeGitHub) -> None:

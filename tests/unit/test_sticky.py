@@ -8,7 +8,7 @@ import pytest
 
 from cmlreport.errors import InputError, RemoteError
 from cmlreport.forges.base import CheckResult, Comment, LocalImage, Target, TargetKind, TargetSpec
-from cmlreport.forges.sticky import marker, post_sticky, with_marker
+from cmlreport.forges.sticky import marker, opens_with, post_sticky, with_marker
 
 PR = Target(TargetKind.PR, number=7)
 
@@ -26,7 +26,14 @@ class MemoryForge:
         return PR
 
     def find_comment(self, target: Target, marker: str) -> Comment | None:
-        return next((c for c in reversed(self.comments) if marker in c.body), None)
+        return next(iter(self.find_comments(target, marker)[::-1]), None)
+
+    def find_comments(self, target: Target, marker: str) -> list[Comment]:
+        return [c for c in self.comments if opens_with(c.body, marker)]
+
+    def delete_comment(self, target: Target, comment: Comment) -> None:
+        self.writes += 1
+        self.comments = [c for c in self.comments if c.id != comment.id]
 
     def create_comment(self, target: Target, body: str) -> Comment:
         self.writes += 1
