@@ -423,6 +423,22 @@ def test_github_enterprise_under_api_v3_works_end_to_end(
     assert bodies(server) == [report("accuracy 0.93")]
 
 
+def test_github_enterprise_answers_who_the_token_is_at_api_graphql(
+    github_server_factory: Callable[..., FakeGitHub],
+) -> None:
+    server = github_server_factory(prefix="/api/v3")
+    server.add_repo(REPO)
+    server.add_pull(REPO, number=7, head_ref="retrain")
+    server.add_token(ACTIONS_TOKEN, login=ACTIONS_BOT, user_endpoint_forbidden=True)
+    server.add_issue_comments(REPO, 7, [report("accuracy 0.91")], author=ACTIONS_BOT)
+
+    found = forge(server, ci=pull_request_run(server)).find_comment(PR7, MARKER)
+
+    assert found is not None and found.author == ACTIONS_BOT
+    # Logged as /graphql; served where GHES serves it, beside /api/v3 (the fake checks).
+    assert len(server.calls("POST", r"^/graphql$")) == 1
+
+
 def test_a_failed_gate_is_a_failing_check_run_on_the_pull_requests_head(
     server: FakeGitHub,
 ) -> None:

@@ -116,3 +116,56 @@ def test_marker_is_first_and_old_markers_are_replaced() -> None:
 def test_bad_key() -> None:
     with pytest.raises(InputError, match="--key"):
         marker("x -->")
+
+
+@pytest.mark.parametrize(
+    ("body", "ours"),
+    [
+        ("<!-- cmlreport:train -->", True),
+        ("<!-- cmlreport:train -->\n## Report", True),
+        ("<!-- cmlreport:train -->\r\n## Report", True),
+        ("<!-- cmlreport:train --> and more\n", False),
+        ("<!-- cmlreport:train/v2 -->\n", False),
+        ("<!-- cmlreport:trai -->\n", False),
+        (" <!-- cmlreport:train -->\n", False),
+        ("> <!-- cmlreport:train -->\n", False),
+        ("text <!-- cmlreport:train -->\n", False),
+        ("## Report\n<!-- cmlreport:train -->\n", False),
+    ],
+)
+def test_only_a_body_opening_with_the_marker_line_matches(body: str, ours: bool) -> None:
+    assert opens_with(body, marker("train")) is ours
+
+
+def test_markers_inside_the_body_are_removed_even_when_removing_one_forms_another() -> None:
+    hostile = (
+        "<!-- cmlrep<!-- cmlreport:x -->ort:train -->\n"
+        "name `<!-- cmlreport:train -->` in a line\n"
+        "<!-- cmlreport-post:0123 -->\n"
+        "end\n"
+    )
+    body = with_marker(hostile, "train")
+    assert body.count("<!-- cmlreport") == 1 and body.startswith("<!-- cmlreport:train -->\n")
+    assert body.endswith("name `` in a line\nend\n")
+
+
+class RacingForge(MemoryForge):
+    """Another job creates its comment for the same key just before ours lands."""
+
+    def __init__(self, rival_body: str) -> None:
+        super().__init__()
+        self.rival_body = rival_body
+
+    def create_comment(self, target: Target, body: str) -> Comment:
+        if self.rival_body:
+            super().create_comment(target, self.rival_body)
+            self.rival_body = ""
+        return super().create_comment(target, body)
+
+
+def test_a_racing_duplicate_converges_on_the_oldest_with_our_content() -> None:
+    forge = RacingForge(with_marker("rival", "train"))
+    outcome = post_sticky(forge, PR, "mine", "train")
+    assert outcome.action == "updated"
+    assert [(c.id, c.body) for c in forge.comments] == [(1, with_marker("mine", "train"))]
+    assert outcome.comment.id == 1
