@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from cmlreport.ci import LOCAL, CiContext
 from cmlreport.errors import CmlReportError, InputError, NoWriteAccess, RemoteError
 from cmlreport.forges.base import Target, TargetKind, TargetSpec, parse_target
 from cmlreport.forges.github import GitHubForge, GitHubSettings
+from cmlreport.forges.sticky import post_sticky
 from tests.fakes.github import ACTIONS_BOT, ADMIN_PERMISSIONS, READ_ONLY_PERMISSIONS, FakeGitHub
 
 pytest_plugins = ["tests.fakes.github.pytest_plugin"]
@@ -186,6 +188,24 @@ def test_a_report_on_a_commit_is_posted_then_updated(server: FakeGitHub) -> None
     stored = list(server.commit_comments.values())
     assert [(c.commit_id, c.body) for c in stored] == [(main, report("accuracy 0.93"))]
     assert updated.url.startswith(f"{server.web_url}/{REPO}/commit/{main}")
+
+
+def test_two_racing_reports_on_a_commit_end_as_one_comment(server: FakeGitHub) -> None:
+    main = server.repos[REPO].refs["refs/heads/main"]
+    target = Target(TargetKind.COMMIT, sha=main)
+    server.hold_together("GET", rf"/commits/{main}/comments$", parties=2)
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(
+            pool.map(
+                lambda text: post_sticky(forge(server, ci=push_run(main)), target, text, "default"),
+                ["run A", "run B"],
+            )
+        )
+
+    assert len(server.calls("POST", rf"/commits/{main}/comments$")) == 2
+    (kept,) = server.commit_comments.values()
+    assert {o.comment.id for o in outcomes} == {kept.id}
+    assert len(server.calls("DELETE", r"^/repos/octo/model/comments/\d+$")) >= 1
 
 
 def test_a_short_sha_is_expanded_to_the_commit_it_names(server: FakeGitHub) -> None:
