@@ -9,6 +9,7 @@ PATCH.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -214,9 +215,7 @@ class GitHubForge:
 
     def _whoami(self) -> str:
         if self._login is None:
-            attempt = Attempt("read who the token is (GraphQL viewer)", "any token")
-            with github_errors(attempt, self._settings):
-                _, data = self._github().requester.graphql_query(VIEWER_QUERY, {})
+            data = self._viewer()
             viewer = (data.get("data") or {}).get("viewer") or {}
             login = viewer.get("login") if isinstance(viewer, dict) else None
             if not isinstance(login, str) or not login:
@@ -226,6 +225,22 @@ class GitHubForge:
                 )
             self._login = login
         return self._login
+
+    def _viewer(self) -> dict[str, Any]:
+        """The answer to ``VIEWER_QUERY``. GraphQL goes by POST, which the client never
+        repeats after a 5xx; a query changes nothing, so here it is repeated (bounded)."""
+        settings = self._settings
+        attempt = Attempt("read who the token is (GraphQL viewer)", "any token")
+        for tries in range(settings.retries + 1):
+            try:
+                with github_errors(attempt, settings):
+                    _, data = self._github().requester.graphql_query(VIEWER_QUERY, {})
+                    return dict(data)
+            except RemoteError as exc:
+                if not exc.transient or tries == settings.retries:
+                    raise
+            time.sleep(min(settings.backoff * 2**tries, settings.max_wait))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- images and checks ------------------------------------------------------------------
 

@@ -302,6 +302,17 @@ def test_a_502_on_a_read_and_on_an_edit_is_retried(server: FakeGitHub) -> None:
     assert github.request_count == len(server.requests) == 5  # with the GraphQL viewer query
 
 
+def test_a_502_on_the_viewer_query_is_retried_it_changes_nothing(server: FakeGitHub) -> None:
+    server.add_issue_comments(REPO, 7, [report("accuracy 0.91")], author=ACTIONS_BOT)
+    server.inject("POST", r"^/graphql$", 502)
+    github = forge(server, ci=pull_request_run(server))
+
+    found = github.find_comment(PR7, MARKER)
+
+    assert found is not None and found.author == ACTIONS_BOT
+    assert len(server.calls("POST", r"^/graphql$")) == 2
+
+
 def test_a_429_with_retry_after_waits_that_long_then_works(server: FakeGitHub) -> None:
     server.inject("GET", r"/issues/7/comments$", 429, headers={"Retry-After": "1"})
     github = forge(server, ci=pull_request_run(server))
