@@ -46,7 +46,7 @@ def opens_with(body: str, head: str) -> bool:
     or the end of the body): ``<!-- cmlreport:a -->`` does not open ``<!-- cmlreport:ab -->``
     nor ``<!-- cmlreport:a --> and more``."""
     # Forges may store a body edited in the browser with CRLF line ends.
-    start = body[: len(head) + 2].replace("\r\n", "\n")
+    start = body[: 2 * len(head) + 2].replace("\r\n", "\n")  # room for every CR
     return start.startswith(head) and start[len(head) : len(head) + 1] in ("", "\n")
 
 

@@ -137,6 +137,12 @@ def test_only_a_body_opening_with_the_marker_line_matches(body: str, ours: bool)
     assert opens_with(body, marker("train")) is ours
 
 
+def test_a_two_line_head_matches_a_body_edited_with_crlf() -> None:
+    head = f"{marker('train')}\n<!-- cmlreport-post:1 -->"
+    assert opens_with(f"{marker('train')}\r\n<!-- cmlreport-post:1 -->\r\nx", head)
+    assert not opens_with(f"{marker('train')}\r\n<!-- cmlreport-post:12 -->\r\nx", head)
+
+
 def test_markers_inside_the_body_are_removed_even_when_removing_one_forms_another() -> None:
     hostile = (
         "<!-- cmlrep<!-- cmlreport:x -->ort:train -->\n"
