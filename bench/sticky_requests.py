@@ -1,7 +1,9 @@
 """API requests per sticky-comment run on a busy pull request, counted on the fake GitHub.
 
 The forge talks real HTTP (PyGithub) to the project's fake GitHub server on 127.0.0.1, exactly
-as in the tests; the fake's request log is the count. Goal: an update takes at most 3 requests.
+as in the tests; the fake's request log is the count. Goal: an update takes at most 4 requests
+(two pages, the GraphQL viewer query that tells whether the marker comment is this token's, the
+PATCH). A first post reads the comments again after posting, to find a racing duplicate.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tests.fakes.github import ACTIONS_PERMISSIONS, FakeGitHub
 REPO = "octo/model"
 TOKEN = "ghs_benchToken0123456789"
 PR = Target(TargetKind.PR, number=7)
+GOAL = 4
 
 
 def scenario(server: FakeGitHub, before: int, after: int) -> list[tuple[str, int, float]]:
@@ -74,11 +77,12 @@ def main() -> int:
             worst_update = max(worst_update, counts["update"])
     print("Sticky comment on a pull request, GitHub Actions token (fake GitHub on 127.0.0.1)")
     print_table(["comments on the PR", "run", "API requests", "min wall time"], table)
-    verdict = "meets" if worst_update <= 3 else "MISSES"
+    verdict = "meets" if worst_update <= GOAL else "MISSES"
     print(
-        f"\nupdate with <= 200 comments: at most {worst_update} requests ({verdict} the goal of 3)"
+        f"\nupdate with <= 200 comments: at most {worst_update} requests "
+        f"({verdict} the goal of {GOAL})"
     )
-    return 0 if worst_update <= 3 else 1
+    return 0 if worst_update <= GOAL else 1
 
 
 if __name__ == "__main__":

@@ -139,12 +139,21 @@ class Forge(Protocol):
         ...
 
     def find_comment(self, target: Target, marker: str) -> Comment | None:
-        """The newest comment on ``target`` containing ``marker`` written by this token's user."""
+        """The newest comment on ``target`` that this token's user wrote and whose body opens
+        with the line(s) ``marker`` (``cmlreport.forges.sticky.opens_with``)."""
+        ...
+
+    def find_comments(self, target: Target, marker: str) -> list[Comment]:
+        """Every such comment, in no particular order."""
         ...
 
     def create_comment(self, target: Target, body: str) -> Comment: ...
 
     def update_comment(self, target: Target, comment: Comment, body: str) -> Comment: ...
+
+    def delete_comment(self, target: Target, comment: Comment) -> None:
+        """Gone afterwards; a comment that is already gone is no error."""
+        ...
 
     def publish_images(self, images: Sequence[LocalImage], target: Target) -> Mapping[str, str]:
         """Upload what is not there yet; returns image ref -> URL to put in the markdown."""

@@ -1,13 +1,15 @@
 """The GitHub forge: sticky report comments, check runs and images, over PyGithub.
 
 Requests are few and counted (``request_count``): lazy PyGithub objects make none until a
-call needs one, a sticky update on a pull request with 150 comments costs two GETs and a PATCH,
-and ``GET /user`` is only asked when a marker comment is not the Actions bot's.
+call needs one, and a sticky update on a pull request with 150 comments costs two GETs, one
+GraphQL ``viewer`` query (who the token is: asked only once a marker comment is found) and a
+PATCH.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -23,8 +25,9 @@ from cmlreport.forges.base import (
     TargetSpec,
     resolve_target,
 )
-from cmlreport.forges.github_client import ACTIONS_BOT, GitHubSettings, RequestCounter, make_client
+from cmlreport.forges.github_client import GitHubSettings, RequestCounter, make_client
 from cmlreport.forges.github_errors import Attempt, NotFound, github_errors
+from cmlreport.forges.sticky import opens_with
 
 if TYPE_CHECKING:
     import github
@@ -34,6 +37,9 @@ __all__ = ["GitHubForge", "GitHubSettings", "NoWriteAccess", "fit_check_summary"
 PAGE = 100  # GitHub's largest page
 CHECK_SUMMARY_LIMIT = 65_535
 _LAST = re.compile(r'<([^>]+)>;\s*rel="last"')
+# Answered for every kind of token: a user's login, or an app's "slug[bot]" for an installation
+# token (the Actions GITHUB_TOKEN is github-actions[bot]), which GET /user refuses with 403.
+VIEWER_QUERY = "query { viewer { login } }"
 
 
 class GitHubForge:
@@ -121,21 +127,22 @@ class GitHubForge:
     # -- comments --------------------------------------------------------------------------
 
     def find_comment(self, target: Target, marker: str) -> Comment | None:
-        in_actions = self._settings.ci.provider == "github"
+        return next(self._ours(target, marker), None)
+
+    def find_comments(self, target: Target, marker: str) -> list[Comment]:
+        return list(self._ours(target, marker))
+
+    def _ours(self, target: Target, marker: str) -> Iterator[Comment]:
+        """Comments opening with ``marker`` that this token wrote, newest first. Any other
+        author is someone quoting or imitating the report: a bot of another app or workflow
+        token, or a person (whom a token with write access could otherwise overwrite)."""
         attempt = Attempt(f"read the comments on {target.describe()}", _permission(target, "read"))
-        newest = True
         with self._target_errors(attempt, target):
             for raw in self._comments_newest_first(target):
-                if marker not in (raw.get("body") or ""):
+                if not opens_with(str(raw.get("body") or ""), marker):
                     continue
-                author = str((raw.get("user") or {}).get("login") or "")
-                # In Actions the GITHUB_TOKEN writes as the bot: no request to ask who we are.
-                if newest and in_actions and author == ACTIONS_BOT:
-                    return _comment(raw)
-                newest = False
-                if author == self._whoami():
-                    return _comment(raw)
-        return None
+                if str((raw.get("user") or {}).get("login") or "") == self._whoami():
+                    yield _comment(raw)
 
     def create_comment(self, target: Target, body: str) -> Comment:
         attempt = Attempt(
@@ -150,7 +157,10 @@ class GitHubForge:
                 made = repo.get_commit(target.sha).create_comment(body)
             else:
                 made = repo.get_issue(target.number).create_comment(body)
-            return Comment(int(made.id), str(made.body), str(made.user.login), str(made.html_url))
+            author = str(made.user.login)
+        # What this token just wrote says who it is: no need to ask later.
+        self._login = self._login or author
+        return Comment(int(made.id), str(made.body), author, str(made.html_url))
 
     def update_comment(self, target: Target, comment: Comment, body: str) -> Comment:
         attempt = Attempt(
@@ -168,6 +178,23 @@ class GitHubForge:
             return Comment(
                 int(found.id), str(found.body), str(found.user.login), str(found.html_url)
             )
+
+    def delete_comment(self, target: Target, comment: Comment) -> None:
+        repository = self._settings.repository
+        if target.kind is TargetKind.COMMIT:
+            path = f"/repos/{repository}/comments/{comment.id}"
+        else:
+            path = f"/repos/{repository}/issues/comments/{comment.id}"
+        attempt = Attempt(
+            f"delete comment {comment.id} on {target.describe()}",
+            _permission(target, "write"),
+            write=True,
+        )
+        try:
+            with github_errors(attempt, self._settings):
+                self._github().requester.requestJsonAndCheck("DELETE", path)
+        except NotFound:
+            pass  # already deleted, by the other job of a race
 
     def _comments_newest_first(self, target: Target) -> Iterator[dict[str, Any]]:
         """The comment list is oldest-first with no sort parameter: page 1 tells how many
@@ -188,18 +215,32 @@ class GitHubForge:
 
     def _whoami(self) -> str:
         if self._login is None:
-            from github.GithubException import GithubException
-
-            attempt = Attempt("read the token's user", "a user token (GET /user)")
-            with github_errors(attempt, self._settings):
-                try:
-                    self._login = str(self._github().get_user().login)
-                except GithubException as exc:
-                    if exc.status != 403:
-                        raise
-                    # An Actions GITHUB_TOKEN is an app installation: /user is forbidden to it.
-                    self._login = ACTIONS_BOT
+            data = self._viewer()
+            viewer = (data.get("data") or {}).get("viewer") or {}
+            login = viewer.get("login") if isinstance(viewer, dict) else None
+            if not isinstance(login, str) or not login:
+                raise RemoteError(
+                    f"GitHub did not say who the token is (GraphQL viewer) at "
+                    f"{self._settings.api_url}: cannot tell our comments from others'"
+                )
+            self._login = login
         return self._login
+
+    def _viewer(self) -> dict[str, Any]:
+        """The answer to ``VIEWER_QUERY``. GraphQL goes by POST, which the client never
+        repeats after a 5xx; a query changes nothing, so here it is repeated (bounded)."""
+        settings = self._settings
+        attempt = Attempt("read who the token is (GraphQL viewer)", "any token")
+        for tries in range(settings.retries + 1):
+            try:
+                with github_errors(attempt, settings):
+                    _, data = self._github().requester.graphql_query(VIEWER_QUERY, {})
+                    return dict(data)
+            except RemoteError as exc:
+                if not exc.transient or tries == settings.retries:
+                    raise
+            time.sleep(min(settings.backoff * 2**tries, settings.max_wait))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- images and checks ------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 PyGithub's defaults (0.25 s between requests, 1 s between writes, up to 10 retries, POST
 included) suit a long-running script, not a CI step that posts one comment: here every wait is
-bounded and a POST is never repeated (a second try after a timeout could post the report twice).
+bounded and a POST is only repeated when GitHub refused it before doing anything (429, or a
+403 that says rate limit): after a timeout or a 5xx it may have landed, and a second try could
+post the report twice.
 Turning what still fails into one-line errors is ``cmlreport.forges.github_errors``' job.
 """
 
@@ -29,11 +31,12 @@ if TYPE_CHECKING:
     from urllib3.connectionpool import ConnectionPool
     from urllib3.response import BaseHTTPResponse
 
-ACTIONS_BOT = "github-actions[bot]"
 # Idempotent methods only: a POST that timed out may still have created its comment.
 RETRIED_METHODS = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"})
 # 403 is only retried when it is a rate limit; ``increment`` tells the others apart.
 RETRIED_STATUSES = frozenset({*range(500, 600), 429, 403})
+# A rate limit refuses a request before it is processed: repeating even a POST is safe.
+REFUSED_STATUSES = frozenset({429, 403})
 # GitHub: on a secondary rate limit without retry-after, "wait for at least one minute".
 SECONDARY_RATE_WAIT = 60.0
 
@@ -101,6 +104,8 @@ class BoundedRetry(Retry):
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         self.counter.count += 1
+        if method.upper() == "POST" and status_code in REFUSED_STATUSES:
+            return True  # ``increment`` lets only a real rate limit through, within the budget
         return super().is_retry(method, status_code, has_retry_after)
 
     def increment(

@@ -25,6 +25,7 @@ from cmlreport.forges.base import (
 from cmlreport.forges.gitlab_client import GitLabSettings, RequestCounter, make_client
 from cmlreport.forges.gitlab_errors import Attempt, BadToken, NotFound, gitlab_errors
 from cmlreport.forges.gitlab_uploads import publish_uploads, uploads_in
+from cmlreport.forges.sticky import opens_with
 
 if TYPE_CHECKING:
     import gitlab
@@ -120,12 +121,18 @@ class GitLabForge:
     # -- notes -----------------------------------------------------------------------------
 
     def find_comment(self, target: Target, marker: str) -> Comment | None:
+        return next(self._ours(target, marker), None)
+
+    def find_comments(self, target: Target, marker: str) -> list[Comment]:
+        return list(self._ours(target, marker))
+
+    def _ours(self, target: Target, marker: str) -> Iterator[Comment]:
+        """Notes opening with ``marker`` that this token's user wrote, newest first."""
         attempt = Attempt(f"read the notes on {_describe(target)}")
         with self._target_errors(attempt, target):
             for note in self._notes_newest_first(target):
-                if marker in (note.get("body") or "") and self._is_ours(note):
-                    return self._comment(target, note)
-        return None
+                if opens_with(str(note.get("body") or ""), marker) and self._is_ours(note):
+                    yield self._comment(target, note)
 
     def create_comment(self, target: Target, body: str) -> Comment:
         attempt = Attempt(f"post a note on {_describe(target)}", write=True, post=True)
@@ -135,9 +142,13 @@ class GitLabForge:
                 discussion = commit.discussions.create({"body": body})
                 note = discussion.attributes["notes"][0]
                 self._discussions[int(note["id"])] = str(discussion.id)
-                return self._comment(target, note)
-            made = self._noteable(target).notes.create({"body": body})
-            return self._comment(target, made.attributes)
+            else:
+                note = self._noteable(target).notes.create({"body": body}).attributes
+        made = self._comment(target, note)
+        if self._settings.token_kind != "job":
+            # What this token just wrote says who it is: no need to ask later.
+            self._username = self._username or made.author
+        return made
 
     def update_comment(self, target: Target, comment: Comment, body: str) -> Comment:
         attempt = Attempt(f"update note {comment.id} on {_describe(target)}", write=True)
@@ -153,6 +164,21 @@ class GitLabForge:
             note.body = body
             note.save()
             return self._comment(target, note.attributes)
+
+    def delete_comment(self, target: Target, comment: Comment) -> None:
+        attempt = Attempt(f"delete note {comment.id} on {_describe(target)}", write=True)
+        try:
+            with gitlab_errors(attempt, self._settings):
+                if target.kind is TargetKind.COMMIT:
+                    commit = self._project().commits.get(target.sha, lazy=True)
+                    discussion = commit.discussions.get(
+                        self._discussion_of(target, comment.id), lazy=True
+                    )
+                    discussion.notes.delete(comment.id)
+                else:
+                    self._noteable(target).notes.delete(comment.id)
+        except NotFound:
+            pass  # already deleted, by the other job of a race
 
     def _notes_newest_first(self, target: Target) -> Iterator[dict[str, Any]]:
         """Notes a user wrote (no system notes), newest first, fetched a page at a time."""

@@ -6,6 +6,7 @@ that does not depend on which forge it pretends to be.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import threading
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -89,6 +91,16 @@ class Delay(Rule):
     seconds: float
 
 
+@dataclass
+class Hold(Rule):
+    barrier: threading.Barrier
+
+    def wait(self) -> None:
+        # A broken or timed-out barrier lets the answer go: the test then sees no race.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self.barrier.wait()
+
+
 class Faults:
     """What the next matching requests get instead of the normal answer, or how late.
 
@@ -101,6 +113,7 @@ class Faults:
         self.injections: list[Injection] = []
         self.delays: list[Delay] = []
         self.lost: list[Injection] = []  # applied, then answered with this reply instead
+        self.holds: list[Hold] = []
 
     def inject(
         self,
@@ -127,6 +140,13 @@ class Faults:
 
     def take_lost_answer(self, method: str, path: str) -> Reply | None:
         return next((i.reply for i in self.lost if i.take(method, path)), None)
+
+    def hold_together(self, method: str, path_regex: str, parties: int, timeout: float) -> None:
+        barrier = threading.Barrier(parties, timeout=timeout)
+        self.holds.append(Hold(method.upper(), re.compile(path_regex), parties, barrier))
+
+    def take_hold(self, method: str, path: str) -> Callable[[], None] | None:
+        return next((h.wait for h in self.holds if h.take(method, path)), None)
 
     def take_injection(self, method: str, path: str) -> Reply | None:
         return next((i.reply for i in self.injections if i.take(method, path)), None)
@@ -177,7 +197,7 @@ class ServedFake(Generic[LoggedT]):
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self: ServedT) -> ServedT:
-        self._transport = Transport(self.handle, port=self._port)
+        self._transport = Transport(self._handle_held, port=self._port)
         self.started()
         return self
 
@@ -239,6 +259,22 @@ class ServedFake(Generic[LoggedT]):
         502 after the forge applied the write): the client cannot tell it happened."""
         with self.lock:
             self.faults.lose_answer(method, path_regex, status, times)
+
+    def hold_together(
+        self, method: str, path_regex: str, parties: int = 2, timeout: float = 20.0
+    ) -> None:
+        """The next ``parties`` matching requests are each processed (state read or changed)
+        as they arrive, but none is answered before all of them have been processed: two
+        clients racing, e.g. both reading the comments before either posts. Unlike the other
+        rules, ``path_regex`` is searched in the path as sent (any prefix included)."""
+        with self.lock:
+            self.faults.hold_together(method, path_regex, parties, timeout)
+
+    def _handle_held(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Answer:
+        answer = self.handle(method, target, headers, raw)
+        with self.lock:  # taken after processing, so the order of holds is the order served
+            hold = self.faults.take_hold(method, urlsplit(target).path)
+        return answer if hold is None else answer._replace(hold=hold)
 
     def take_violations(self) -> list[str]:
         """The violations so far, forgotten (for tests that provoke one on purpose)."""

@@ -19,6 +19,7 @@ class Answer(NamedTuple):
     headers: dict[str, str]
     data: bytes
     delay: float  # seconds to wait before sending
+    hold: Callable[[], None] | None = None  # blocks until the answer may go (after processing)
 
 
 # (method, target as sent, headers with lower-case names, raw body) -> answer
@@ -99,6 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         answer = transport.handle(self.command, self.path, headers, raw)
+        if answer.hold is not None:
+            answer.hold()
         if answer.delay and transport.wait(answer.delay):
             return
         try:

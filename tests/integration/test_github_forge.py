@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from cmlreport.ci import LOCAL, CiContext
 from cmlreport.errors import CmlReportError, InputError, NoWriteAccess, RemoteError
 from cmlreport.forges.base import Target, TargetKind, TargetSpec, parse_target
 from cmlreport.forges.github import GitHubForge, GitHubSettings
+from cmlreport.forges.sticky import post_sticky
 from tests.fakes.github import ACTIONS_BOT, ADMIN_PERMISSIONS, READ_ONLY_PERMISSIONS, FakeGitHub
 
 pytest_plugins = ["tests.fakes.github.pytest_plugin"]
@@ -131,8 +133,9 @@ def test_an_update_among_150_comments_takes_two_reads_and_one_write(
 
     assert len(server.issue_comments) == 151
     assert [b for b in bodies(server) if MARKER in b] == [report("accuracy 0.93")]
-    assert [r.method for r in server.requests] == ["GET", "GET", "PATCH"]
-    assert github.request_count == 3
+    # The POST is the GraphQL viewer query: whether the bot that wrote it is this token.
+    assert [r.method for r in server.requests] == ["GET", "GET", "POST", "PATCH"]
+    assert github.request_count == 4
 
 
 def test_two_keys_are_two_comments_each_updated_on_its_own(server: FakeGitHub) -> None:
@@ -155,7 +158,7 @@ def test_a_marker_comment_written_by_someone_else_is_not_taken(server: FakeGitHu
     github = forge(server, token=ALICE_TOKEN, branch="retrain")
 
     assert github.find_comment(PR7, MARKER) is None
-    assert len(server.calls("GET", r"^/user$")) == 1
+    assert len(server.calls("POST", r"^/graphql$")) == 1
 
 
 def test_in_actions_the_bots_comment_is_found_behind_a_quoted_one(server: FakeGitHub) -> None:
@@ -168,7 +171,7 @@ def test_in_actions_the_bots_comment_is_found_behind_a_quoted_one(server: FakeGi
     assert found is not None
     assert found.author == ACTIONS_BOT
     assert found.body == report("accuracy 0.91")
-    assert len(server.calls("GET", r"^/user$")) == 1  # asked once, answered 403
+    assert len(server.calls("POST", r"^/graphql$")) == 1  # asked once: GET /user would be 403
 
 
 def test_a_report_on_a_commit_is_posted_then_updated(server: FakeGitHub) -> None:
@@ -185,6 +188,24 @@ def test_a_report_on_a_commit_is_posted_then_updated(server: FakeGitHub) -> None
     stored = list(server.commit_comments.values())
     assert [(c.commit_id, c.body) for c in stored] == [(main, report("accuracy 0.93"))]
     assert updated.url.startswith(f"{server.web_url}/{REPO}/commit/{main}")
+
+
+def test_two_racing_reports_on_a_commit_end_as_one_comment(server: FakeGitHub) -> None:
+    main = server.repos[REPO].refs["refs/heads/main"]
+    target = Target(TargetKind.COMMIT, sha=main)
+    server.hold_together("GET", rf"/commits/{main}/comments$", parties=2)
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(
+            pool.map(
+                lambda text: post_sticky(forge(server, ci=push_run(main)), target, text, "default"),
+                ["run A", "run B"],
+            )
+        )
+
+    assert len(server.calls("POST", rf"/commits/{main}/comments$")) == 2
+    (kept,) = server.commit_comments.values()
+    assert {o.comment.id for o in outcomes} == {kept.id}
+    assert len(server.calls("DELETE", r"^/repos/octo/model/comments/\d+$")) >= 1
 
 
 def test_a_short_sha_is_expanded_to_the_commit_it_names(server: FakeGitHub) -> None:
@@ -278,7 +299,18 @@ def test_a_502_on_a_read_and_on_an_edit_is_retried(server: FakeGitHub) -> None:
 
     assert bodies(server) == [report("accuracy 0.93")]
     assert len(server.calls("PATCH", r"/issues/comments/")) == 2
-    assert github.request_count == len(server.requests) == 4
+    assert github.request_count == len(server.requests) == 5  # with the GraphQL viewer query
+
+
+def test_a_502_on_the_viewer_query_is_retried_it_changes_nothing(server: FakeGitHub) -> None:
+    server.add_issue_comments(REPO, 7, [report("accuracy 0.91")], author=ACTIONS_BOT)
+    server.inject("POST", r"^/graphql$", 502)
+    github = forge(server, ci=pull_request_run(server))
+
+    found = github.find_comment(PR7, MARKER)
+
+    assert found is not None and found.author == ACTIONS_BOT
+    assert len(server.calls("POST", r"^/graphql$")) == 2
 
 
 def test_a_429_with_retry_after_waits_that_long_then_works(server: FakeGitHub) -> None:
@@ -420,6 +452,22 @@ def test_github_enterprise_under_api_v3_works_end_to_end(
 
     assert server.url.endswith("/api/v3")
     assert bodies(server) == [report("accuracy 0.93")]
+
+
+def test_github_enterprise_answers_who_the_token_is_at_api_graphql(
+    github_server_factory: Callable[..., FakeGitHub],
+) -> None:
+    server = github_server_factory(prefix="/api/v3")
+    server.add_repo(REPO)
+    server.add_pull(REPO, number=7, head_ref="retrain")
+    server.add_token(ACTIONS_TOKEN, login=ACTIONS_BOT, user_endpoint_forbidden=True)
+    server.add_issue_comments(REPO, 7, [report("accuracy 0.91")], author=ACTIONS_BOT)
+
+    found = forge(server, ci=pull_request_run(server)).find_comment(PR7, MARKER)
+
+    assert found is not None and found.author == ACTIONS_BOT
+    # Logged as /graphql; served where GHES serves it, beside /api/v3 (the fake checks).
+    assert len(server.calls("POST", r"^/graphql$")) == 1
 
 
 def test_a_failed_gate_is_a_failing_check_run_on_the_pull_requests_head(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -198,7 +199,7 @@ def test_a_server_error_while_reading_is_retried(server: FakeGitLab) -> None:
     outcome = post_sticky(gitlab, MR, "accuracy 0.91", KEY)
 
     assert outcome.action == "created"
-    assert len(server.calls("GET", NOTES)) == 3
+    assert len(server.calls("GET", NOTES)) == 4  # the last one looks for a racing duplicate
     assert len(user_notes(server)) == 1
 
 
@@ -375,6 +376,20 @@ def test_a_commit_report_lives_in_an_editable_discussion(server: FakeGitLab) -> 
     assert server.calls("POST", r"/comments$") == []  # commit comments cannot be edited
     assert len(server.calls("PUT", rf"/discussions/{notes[0].discussion_id}/notes/")) == 1
     assert second.comment.url == f"{server.url}/{PROJECT}/-/commit/{HEAD}#note_{notes[0].id}"
+
+
+def test_two_racing_reports_on_a_commit_end_as_one_discussion(server: FakeGitLab) -> None:
+    commit = Target(TargetKind.COMMIT, sha=HEAD)
+    server.hold_together("GET", rf"/commits/{HEAD}/discussions$", parties=2)
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(
+            pool.map(lambda text: post_sticky(forge(server), commit, text, KEY), ["run A", "run B"])
+        )
+
+    assert len(server.calls("POST", rf"/commits/{HEAD}/discussions$")) == 2
+    (kept,) = server.notes_on(server.project(PROJECT), "Commit", HEAD)
+    assert {o.comment.id for o in outcomes} == {kept.id}
+    assert len(server.calls("DELETE", r"/discussions/\w+/notes/\d+$")) >= 1
 
 
 def test_an_issue_gets_its_report_too(server: FakeGitLab) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from cmlreport.errors import InputError, RemoteError
 from cmlreport.forges.base import CheckResult, Comment, LocalImage, Target, TargetKind, TargetSpec
-from cmlreport.forges.sticky import marker, post_sticky, with_marker
+from cmlreport.forges.sticky import marker, opens_with, post_sticky, with_marker
 
 PR = Target(TargetKind.PR, number=7)
 
@@ -26,7 +26,14 @@ class MemoryForge:
         return PR
 
     def find_comment(self, target: Target, marker: str) -> Comment | None:
-        return next((c for c in reversed(self.comments) if marker in c.body), None)
+        return next(iter(self.find_comments(target, marker)[::-1]), None)
+
+    def find_comments(self, target: Target, marker: str) -> list[Comment]:
+        return [c for c in self.comments if opens_with(c.body, marker)]
+
+    def delete_comment(self, target: Target, comment: Comment) -> None:
+        self.writes += 1
+        self.comments = [c for c in self.comments if c.id != comment.id]
 
     def create_comment(self, target: Target, body: str) -> Comment:
         self.writes += 1
@@ -109,3 +116,62 @@ def test_marker_is_first_and_old_markers_are_replaced() -> None:
 def test_bad_key() -> None:
     with pytest.raises(InputError, match="--key"):
         marker("x -->")
+
+
+@pytest.mark.parametrize(
+    ("body", "ours"),
+    [
+        ("<!-- cmlreport:train -->", True),
+        ("<!-- cmlreport:train -->\n## Report", True),
+        ("<!-- cmlreport:train -->\r\n## Report", True),
+        ("<!-- cmlreport:train --> and more\n", False),
+        ("<!-- cmlreport:train/v2 -->\n", False),
+        ("<!-- cmlreport:trai -->\n", False),
+        (" <!-- cmlreport:train -->\n", False),
+        ("> <!-- cmlreport:train -->\n", False),
+        ("text <!-- cmlreport:train -->\n", False),
+        ("## Report\n<!-- cmlreport:train -->\n", False),
+    ],
+)
+def test_only_a_body_opening_with_the_marker_line_matches(body: str, ours: bool) -> None:
+    assert opens_with(body, marker("train")) is ours
+
+
+def test_a_two_line_head_matches_a_body_edited_with_crlf() -> None:
+    head = f"{marker('train')}\n<!-- cmlreport-post:1 -->"
+    assert opens_with(f"{marker('train')}\r\n<!-- cmlreport-post:1 -->\r\nx", head)
+    assert not opens_with(f"{marker('train')}\r\n<!-- cmlreport-post:12 -->\r\nx", head)
+
+
+def test_markers_inside_the_body_are_removed_even_when_removing_one_forms_another() -> None:
+    hostile = (
+        "<!-- cmlrep<!-- cmlreport:x -->ort:train -->\n"
+        "name `<!-- cmlreport:train -->` in a line\n"
+        "<!-- cmlreport-post:0123 -->\n"
+        "end\n"
+    )
+    body = with_marker(hostile, "train")
+    assert body.count("<!-- cmlreport") == 1 and body.startswith("<!-- cmlreport:train -->\n")
+    assert body.endswith("name `` in a line\nend\n")
+
+
+class RacingForge(MemoryForge):
+    """Another job creates its comment for the same key just before ours lands."""
+
+    def __init__(self, rival_body: str) -> None:
+        super().__init__()
+        self.rival_body = rival_body
+
+    def create_comment(self, target: Target, body: str) -> Comment:
+        if self.rival_body:
+            super().create_comment(target, self.rival_body)
+            self.rival_body = ""
+        return super().create_comment(target, body)
+
+
+def test_a_racing_duplicate_converges_on_the_oldest_with_our_content() -> None:
+    forge = RacingForge(with_marker("rival", "train"))
+    outcome = post_sticky(forge, PR, "mine", "train")
+    assert outcome.action == "updated"
+    assert [(c.id, c.body) for c in forge.comments] == [(1, with_marker("mine", "train"))]
+    assert outcome.comment.id == 1

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes.github import graphql_api
 from tests.fakes.github.faults import GitHubFaults
 from tests.fakes.github.links import Links
 from tests.fakes.github.records import RATE_LIMIT, Clock, Token
@@ -83,6 +84,8 @@ class FakeGitHub(ServedFake[RecordedRequest], GitHubState):
         query_pairs = parse_qsl(split.query, keep_blank_values=True)
         body = _parse_json(raw)
         with self.lock:
+            if split.path == graphql_api.graphql_path(self.prefix):
+                return self._graphql(method, headers, body)
             if not (split.path == self.prefix or split.path.startswith(self.prefix + "/")):
                 self.violations.append(f"request {method} {split.path}: outside the API base")
                 return self._encode(Reply(404, {"message": "Not Found"}), 0.0)
@@ -122,6 +125,25 @@ class FakeGitHub(ServedFake[RecordedRequest], GitHubState):
                 response = SpecResponse(answer.status, answer.headers, answer.data)
                 self.violations.extend(self._validator.check_response(spec_request, response))
             return answer
+
+    def _graphql(self, method: str, headers: dict[str, str], body: Any) -> Answer:
+        """``POST /graphql``, logged as such; checked against the GraphQL schema excerpt
+        (the REST description does not cover it)."""
+        self.requests.append(RecordedRequest(method, "/graphql", {}, body))
+        self.requests_served += 1
+        delay = self.faults.take_delay(method, "/graphql")
+        injected = self.faults.take_injection(method, "/graphql")
+        if injected is not None:
+            return self._encode(injected, delay)
+        if method != "POST":
+            self.violations.append(f"request {method} /graphql: GitHub's GraphQL takes POST")
+            return self._encode(Reply(404, {"message": "Not Found"}), delay)
+        try:
+            token = self._authenticate(headers.get("authorization", ""))
+        except ApiError as error:
+            return self._encode(Reply(error.status, error.body(), error.headers), delay)
+        user = self.add_user(token.login)
+        return self._encode(graphql_api.answer(body, token, user, self.violations), delay)
 
     def _dispatch(
         self,
