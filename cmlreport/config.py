@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cmlreport.errors import InputError
+from cmlreport.metrics.limits import check_number
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def parse_settings(data: Mapping[str, Any], source: str) -> Settings:
     for raw_key, value in data.items():
         key = str(raw_key).replace("-", "_")
         where = f"{source}: key {raw_key!r}"
+        check_number(source, f"key {raw_key!r}", value)
         if key in _LISTS:
             if isinstance(value, str):
                 value = [value]
