@@ -363,7 +363,7 @@ SETTINGS: dict[str, tuple[str, bytes | str, tuple[str, ...]]] = {
     "toml-int1000": (
         "pyproject.toml",
         b"[tool.cmlreport]\ntop = " + b"7" * 1_000 + b"\n",
-        ("'top'", "between 1 and 200"),
+        ("'top'", "1,000 digits"),
     ),
     "toml-fifo": ("pyproject.toml", "fifo", ("named pipe",)),
     "toml-device": ("pyproject.toml", "/dev/urandom", ("a device",)),
