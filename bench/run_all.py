@@ -14,7 +14,13 @@ from pathlib import Path
 
 from harness import print_table
 
-SCRIPTS = ("cold_start.py", "diff_10k.py", "report_slices.py", "sticky_requests.py")
+SCRIPTS = (
+    "cold_start.py",
+    "diff_10k.py",
+    "report_slices.py",
+    "sticky_requests.py",
+    "budget_cut.py",
+)
 
 
 def main() -> int:

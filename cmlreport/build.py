@@ -19,9 +19,11 @@ from cmlreport.metrics.direction import Directions
 from cmlreport.metrics.gates import GateResult, evaluate_gates, parse_gates
 from cmlreport.metrics.load import (
     clashing_keys,
+    detect_format,
     merge_metric_sets,
     parse_metrics,
     read_metric_files,
+    size_limit,
 )
 from cmlreport.metrics.model import MetricSet
 from cmlreport.metrics.slices import SliceSummary, pick_metric_column, summarize_slices
@@ -33,6 +35,7 @@ from cmlreport.report.markdown import (
     choose_headline,
     render_report,
 )
+from cmlreport.textfile import decode_text
 
 IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
 Warn = Callable[[str], None]
@@ -144,15 +147,17 @@ def load_runs(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> Runs
     sets: list[tuple[str, MetricSet]] = []
     # Same names as head (read_metric_files already dropped duplicates and normalised paths).
     for path, _ in head_sets:
-        blob = vcs.read_file_at(base_rev.sha, path, cwd)
-        if blob is None:
-            notes.append(f"{path} does not exist at base {base_rev.sha[:7]}: its metrics are new.")
-            continue
         try:
-            # utf-8-sig: head files may carry a byte-order mark, and so may their base versions.
-            sets.append((path, parse_metrics(path, blob.decode("utf-8-sig"))))
-        except (InputError, UnicodeDecodeError) as exc:
-            reason = exc.message if isinstance(exc, InputError) else "not UTF-8"
+            blob = vcs.read_file_at(base_rev.sha, path, cwd, limit=size_limit(detect_format(path)))
+            if blob is None:
+                notes.append(
+                    f"{path} does not exist at base {base_rev.sha[:7]}: its metrics are new."
+                )
+                continue
+            sets.append((path, parse_metrics(path, decode_text(blob, path))))
+        except InputError as exc:
+            # A base that main broke must not block the pull request that fixes it.
+            reason = exc.message.removeprefix(f"{path}: ")
             notes.append(
                 f"{path} at base {base_rev.sha[:7]} cannot be read ({reason}): treated as missing."
             )

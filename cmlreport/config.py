@@ -6,18 +6,15 @@ silently.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Mapping
+import math
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cmlreport.errors import InputError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from cmlreport.metrics.limits import check_number
 
 
 @dataclass(frozen=True)
@@ -44,6 +41,13 @@ _NUMBERS: dict[str, type] = {
     "top": int,
     "precision": int,
 }
+# The same ranges as the flags: a precision of a million digits would format forever.
+_RANGES: dict[str, tuple[float, float]] = {
+    "min_support": (0, 1e300),
+    "slice_threshold": (0, 1e300),
+    "top": (1, 200),
+    "precision": (1, 12),
+}
 _STRINGS = ("slice_metric", "title")
 
 
@@ -52,6 +56,7 @@ def parse_settings(data: Mapping[str, Any], source: str) -> Settings:
     for raw_key, value in data.items():
         key = str(raw_key).replace("-", "_")
         where = f"{source}: key {raw_key!r}"
+        check_number(source, f"key {raw_key!r}", value)
         if key in _LISTS:
             if isinstance(value, str):
                 value = [value]
@@ -62,9 +67,16 @@ def parse_settings(data: Mapping[str, Any], source: str) -> Settings:
             kind = _NUMBERS[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise InputError(f"{where} must be a number")
-            if kind is int and not float(value).is_integer():
+            low, high = _RANGES[key]
+            try:
+                number = float(value)
+            except OverflowError:  # a TOML integer of hundreds of digits
+                number = math.inf
+            if not low <= number <= high:  # NaN fails both comparisons
+                raise InputError(f"{where} must be between {low:g} and {high:g}, as the flag")
+            if kind is int and not number.is_integer():
                 raise InputError(f"{where} must be a whole number")
-            values[key] = kind(value)
+            values[key] = kind(number)
         elif key in _STRINGS:
             if not isinstance(value, str):
                 raise InputError(f"{where} must be a string")
@@ -76,35 +88,42 @@ def parse_settings(data: Mapping[str, Any], source: str) -> Settings:
 
 
 def load_settings(root: Path) -> Settings:
-    """``.cmlreport.yaml`` wins over pyproject.toml when both exist (it is the more specific)."""
+    """``.cmlreport.yaml`` wins over pyproject.toml when both exist (it is the more specific).
+
+    Read like a metrics file (the same safe reader and YAML 1.2 / TOML decoders), so a FIFO, a
+    device, a huge or deeply nested settings file is one line naming it, never a hang.
+    """
+    from cmlreport.metrics.formats import decode_toml, decode_yaml
+    from cmlreport.textfile import MAX_MARKUP_BYTES, read_text
+
+    def read(path: Path, decode: Callable[[str, str], Any]) -> Any:
+        name = path.name
+        try:
+            return decode(name, read_text(path, name, limit=MAX_MARKUP_BYTES))
+        except InputError as exc:
+            raise InputError(
+                f"{name}: cannot read settings: {exc.message.removeprefix(f'{name}: ')}"
+            ) from None
+
+    # lexists, not is_file: a settings path that is a FIFO or a dangling link is an error to
+    # report, not a reason to fall back silently to other settings.
     yaml_path = next(
-        (p for p in (root / ".cmlreport.yaml", root / ".cmlreport.yml") if p.is_file()), None
+        (p for p in (root / ".cmlreport.yaml", root / ".cmlreport.yml") if os.path.lexists(p)),
+        None,
     )
     if yaml_path is not None:
-        import yaml
-
-        try:
-            data = yaml.safe_load(yaml_path.read_text(encoding="utf-8")) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise InputError(f"{yaml_path.name}: cannot read settings: {_first_line(exc)}") from exc
+        data = read(yaml_path, decode_yaml) or {}
         if not isinstance(data, dict):
             raise InputError(f"{yaml_path.name}: expected a mapping of settings at the top level")
         return parse_settings(data, yaml_path.name)
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            doc = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise InputError(f"pyproject.toml: cannot read settings: {_first_line(exc)}") from exc
-        table = doc.get("tool", {}).get("cmlreport")
+    if os.path.lexists(pyproject):
+        doc = read(pyproject, decode_toml)
+        tool = doc.get("tool", {})
+        table = tool.get("cmlreport") if isinstance(tool, dict) else None
         if table is None:
             return Settings()
         if not isinstance(table, dict):
             raise InputError("pyproject.toml: [tool.cmlreport] must be a table")
         return parse_settings(table, "pyproject.toml [tool.cmlreport]")
     return Settings()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -16,6 +16,7 @@ from pathlib import Path
 from cmlreport.ci import CiContext
 from cmlreport.errors import GitError, InputError
 from cmlreport.git import REMOTE, Clone, failure_reason, run_git, stdout_text
+from cmlreport.textfile import MAX_INPUT_BYTES, too_big
 
 # How many commits each deepening fetch adds when the merge base is not in a shallow clone.
 DEEPEN_STEPS: tuple[int, ...] = (50, 250, 1000)
@@ -91,10 +92,14 @@ def resolve_base(
     return BaseRevision(sha=merge_base, ref=ref, how=how)
 
 
-def read_file_at(rev: str, path: str | Path, cwd: Path | None = None) -> bytes | None:
+def read_file_at(
+    rev: str, path: str | Path, cwd: Path | None = None, *, limit: int = MAX_INPUT_BYTES
+) -> bytes | None:
     """The bytes of ``path`` at ``rev``, or None when the file does not exist there.
 
-    ``path`` is absolute or relative to ``cwd``. GitError when ``rev`` itself is unknown.
+    ``path`` is absolute or relative to ``cwd``. GitError when ``rev`` itself is unknown;
+    InputError when it is not a file there or is over ``limit`` bytes (checked before reading:
+    git would hand over the whole blob).
     """
     root = repo_root(cwd)
     rel = _repo_relative(Path(path), root, Path(cwd) if cwd is not None else Path.cwd())
@@ -112,6 +117,11 @@ def read_file_at(rev: str, path: str | Path, cwd: Path | None = None) -> bytes |
     if kind != "blob":
         what = "a directory" if kind == "tree" else f"a {kind}"
         raise InputError(f"{path} is {what} at {rev}, not a file; give the path of a file")
+    size = clone.output(["cat-file", "-s", obj])
+    if size is None or not size.isdigit():
+        raise GitError(f"cannot read {path} at {rev}: git gives no size for it")
+    if int(size) > limit:
+        raise too_big(f"{path} at {rev}", int(size), limit)
     proc = clone.run(["cat-file", "blob", obj])
     if proc.returncode != 0:
         raise GitError(f"cannot read {path} at {rev}: {failure_reason(proc)}")

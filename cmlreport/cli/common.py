@@ -19,7 +19,9 @@ def warn(message: str) -> None:
 def metrics_options(func: F) -> F:
     """--metrics, --base, --no-base and the direction flags: how both commands pick their inputs."""
     decorators = [
-        click.argument("files", nargs=-1, type=click.Path(dir_okay=False), metavar="[FILES]..."),
+        # Plain text, not click.Path: the file checks (folders, FIFOs, devices) are
+        # cmlreport.textfile's, with one line naming the file.
+        click.argument("files", nargs=-1, metavar="[FILES]..."),
         click.option(
             "-m",
             "--metrics",

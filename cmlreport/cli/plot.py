@@ -17,7 +17,7 @@ from cmlreport.report.plotdata import (
     parse_log,
     parse_scores,
 )
-from cmlreport.textfile import read_text
+from cmlreport.textfile import decode_text, read_text
 
 # Without --y every numeric column gets a subplot; past this many the image is a wall.
 DEFAULT_CURVES_MAX = 12
@@ -170,10 +170,7 @@ def _base_log(path: str, explicit: str | None, head: LogTable) -> LogTable | Non
         if data is None:
             _note(f"{path} does not exist at the base {rev.ref} ({rev.sha[:12]}); no base overlay")
             return None
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError(f"{path} at {rev.ref} is not UTF-8 text") from None
+        text = decode_text(data, f"{path} at {rev.ref}")
         base = parse_log(f"{path} at {rev.ref}", text)
     except CmlReportError as exc:
         if explicit is not None:

@@ -13,11 +13,19 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from cmlreport.errors import InputError
+from cmlreport.metrics.limits import (
+    MAX_INT_DIGITS,
+    OversizedInt,
+    ValueCount,
+    check_number,
+    int_from_text,
+    shown_key,
+)
 from cmlreport.metrics.model import Scalar
 
 if sys.version_info >= (3, 11):
@@ -28,14 +36,31 @@ else:  # pragma: no cover - exercised on 3.10 only
 FORMATS = ("json", "yaml", "toml", "csv", "tsv")
 
 
+def json_value(text: str) -> Any:
+    """``json.loads``, with integers too long to be metrics left as ``OversizedInt``.
+
+    Raises json.JSONDecodeError, and RecursionError past about 1,000 levels of nesting.
+    """
+    # json accepts NaN/Infinity/-Infinity by default, which is what training scripts write.
+    return json.loads(text, parse_int=int_from_text)
+
+
 def decode_json(path: str, text: str) -> Any:
     try:
-        # json accepts NaN/Infinity/-Infinity by default, which is what training scripts write.
-        return json.loads(text)
+        return json_value(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise too_deep(path, "JSON") from None
+
+
+def too_deep(path: str, what: str) -> InputError:
+    # The parsers recurse per level and stop near Python's recursion limit (about 1,000).
+    return InputError(
+        f"{path}: {what} nested too deeply to read (about 1,000 levels or more); flatten the file"
+    )
 
 
 def decode_toml(path: str, text: str) -> Any:
@@ -43,6 +68,17 @@ def decode_toml(path: str, text: str) -> Any:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML {_toml_where(str(exc))}") from None
+    except RecursionError:
+        raise too_deep(path, "TOML") from None
+    except ValueError:
+        # tomllib has no parse_int hook; its int() refuses integers of more than 4,300 digits.
+        long_number = _LONG_NUMBER.search(text)
+        where = f" at line {text.count(chr(10), 0, long_number.start()) + 1}" if long_number else ""
+        digits = len(long_number[0].replace("_", "")) if long_number else 0
+        raise InputError(
+            f"{path}: not valid TOML{where}: an integer of {digits:,} digits; metrics are "
+            f"numbers of at most {MAX_INT_DIGITS} digits"
+        ) from None
 
 
 def _toml_where(message: str) -> str:
@@ -56,7 +92,18 @@ def _toml_where(message: str) -> str:
     return f": {message}"
 
 
-class _Yaml12Loader(yaml.SafeLoader):
+_LONG_NUMBER = re.compile(rf"[0-9][0-9_]{{{MAX_INT_DIGITS},}}")
+
+
+if TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:
+    # libyaml's parser where it is installed: about 5 times faster, and it stops nesting at
+    # 1,000 levels by itself. The constructor and resolvers are the same Python classes.
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Yaml12Loader(_SafeLoader):
     """yaml.SafeLoader that reads numbers and booleans the way YAML 1.2 (and dvc) does.
 
     PyYAML follows YAML 1.1, where ``lr: 1e-3`` is the *string* "1e-3", ``010`` is octal 8 and
@@ -64,6 +111,18 @@ class _Yaml12Loader(yaml.SafeLoader):
     0.001, ``010`` is 10 and ``yes`` is a string. We follow dvc so both tools see the same
     values. The regular expressions are ruamel.yaml's YAML 1.2 resolvers.
     """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as exc:
+            # An explicit tag on a value it cannot hold (``!!timestamp foo``, ``!!bool maybe``)
+            # fails inside PyYAML's constructors with a plain Python error.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read the value tagged {node.tag}: {exc}", node.start_mark
+            ) from None
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
@@ -102,7 +161,7 @@ _Yaml12Loader.add_implicit_resolver(
 )
 
 
-def _construct_yaml12_int(loader: yaml.SafeLoader, node: yaml.Node) -> int | str:
+def _construct_yaml12_int(loader: yaml.SafeLoader, node: yaml.Node) -> int | OversizedInt | str:
     text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
     digits = text.replace("_", "")
     sign = -1 if digits.startswith("-") else 1
@@ -111,7 +170,8 @@ def _construct_yaml12_int(loader: yaml.SafeLoader, node: yaml.Node) -> int | str
     if base != 10:
         digits = digits[2:]
     try:
-        return sign * int(digits, base)  # YAML 1.2: a leading 0 is decimal, not octal
+        number = int_from_text(digits, base)  # YAML 1.2: a leading 0 is decimal, not octal
+        return sign * number if isinstance(number, int) else OversizedInt(text)
     except ValueError:  # e.g. "-_": matched the pattern but holds no digit
         return text
 
@@ -130,6 +190,8 @@ def decode_yaml(path: str, text: str) -> Any:
         raise InputError(f"{path}: not valid YAML{where}: {problem}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: not valid YAML: {exc}") from None
+    except RecursionError:  # the pure-Python parser, where libyaml is not installed
+        raise too_deep(path, "YAML") from None
 
 
 @dataclass(frozen=True)
@@ -146,20 +208,20 @@ _FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _SPECIAL_FLOAT = re.compile(r"[-+]?(?:nan|inf|infinity)", re.IGNORECASE)
 
 
-def parse_cell(cell: str) -> Scalar:
+def parse_cell(cell: str) -> Scalar | OversizedInt:
     """A CSV cell as a value: int, float (nan/inf too), None when empty, else the text."""
     text = cell.strip()
     if not text:
         return None
     if _INT.fullmatch(text):
-        return int(text)
+        return int_from_text(text)
     if _FLOAT.fullmatch(text) or _SPECIAL_FLOAT.fullmatch(text):
         return float(text)
     return text
 
 
 def looks_like_number(text: str) -> bool:
-    return isinstance(parse_cell(text), (int, float))
+    return isinstance(parse_cell(text), (int, float, OversizedInt))
 
 
 def decode_delimited(path: str, text: str, delimiter: str) -> CsvTable:
@@ -171,6 +233,8 @@ def decode_delimited(path: str, text: str, delimiter: str) -> CsvTable:
     if header is None:
         raise InputError(f"{path}: no header row; the first line must name the columns")
     columns = tuple(cell.strip() for cell in header[1])
+    count = ValueCount(path)
+    count.add(len(columns))
     _check_header(path, columns)
     rows: list[dict[str, Scalar]] = []
     lines: list[int] = []
@@ -181,7 +245,14 @@ def decode_delimited(path: str, text: str, delimiter: str) -> CsvTable:
                 f"{path}: line {line} has {len(cells)} fields but the header has "
                 f"{len(columns)}; fix the row or quote values that contain a {shown}"
             )
-        rows.append({column: parse_cell(cell) for column, cell in zip(columns, cells, strict=True)})
+        count.add(len(cells))
+        row: dict[str, Scalar] = {}
+        for column, cell in zip(columns, cells, strict=True):
+            value = parse_cell(cell)
+            check_number(path, f"line {line} column '{shown_key(column)}'", value)
+            assert not isinstance(value, OversizedInt)  # check_number refused it
+            row[column] = value
+        rows.append(row)
         lines.append(line)
     return CsvTable(columns=columns, rows=tuple(rows), lines=tuple(lines))
 

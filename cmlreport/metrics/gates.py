@@ -62,9 +62,21 @@ class GateResult:
 def _parse_number(text: str, flag: str, expr: str) -> float:
     if not _NUMBER.match(text):
         raise InputError(
-            f"{flag} {expr!r}: the target {text!r} is not a number (write e.g. 0.9 or 1e-3)"
+            f"{flag} {_short(expr)}: the target {_short(text)} is not a number "
+            "(write e.g. 0.9 or 1e-3)"
         )
-    return float(text)
+    value = float(text)  # no digit limit, unlike int(): 5,000 digits is simply inf
+    if not math.isfinite(value):
+        raise InputError(
+            f"{flag} {_short(expr)}: the target {_short(text)} is out of range; a gate needs a "
+            "finite number"
+        )
+    return value
+
+
+def _short(text: str) -> str:
+    # A gate text is echoed in its error; one of 5,000 digits would drown the line.
+    return repr(text) if len(text) <= 80 else f"'{text[:40]}…' ({len(text):,} characters)"
 
 
 def parse_threshold(expr: str) -> ThresholdGate:

@@ -21,7 +21,7 @@ Across several files, a key (scalar key or table name) found in more than one fi
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePath
 from typing import Any
@@ -34,6 +34,7 @@ from cmlreport.metrics.formats import (
     decode_toml,
     decode_yaml,
 )
+from cmlreport.metrics.limits import ValueCount, check_number, shown_key
 from cmlreport.metrics.model import MetricSet, Scalar, SliceTable
 from cmlreport.metrics.records import (
     build_table,
@@ -42,7 +43,7 @@ from cmlreport.metrics.records import (
     is_scalar,
     key_text,
 )
-from cmlreport.textfile import read_text
+from cmlreport.textfile import MAX_INPUT_BYTES, MAX_MARKUP_BYTES, read_text
 
 _EXTENSIONS = {
     ".json": "json",
@@ -63,6 +64,11 @@ def detect_format(path: str) -> str:
         return _EXTENSIONS[suffix]
     what = f"extension '{suffix}'" if suffix else "no extension"
     raise InputError(f"{path}: {what} is not a metrics format; give a {_SUPPORTED} file")
+
+
+def size_limit(fmt: str) -> int:
+    """The largest metrics file of this format cmlreport reads (see ``cmlreport.textfile``)."""
+    return MAX_MARKUP_BYTES if fmt in ("yaml", "toml") else MAX_INPUT_BYTES
 
 
 def parse_metrics(path: str, text: str, fmt: str | None = None) -> MetricSet:
@@ -134,7 +140,8 @@ def read_metric_files(paths: Sequence[str | Path]) -> list[tuple[str, MetricSet]
         seen.add(identity)
         name = metrics_file_name(path)
         fmt = detect_format(name)  # before reading: a wrong extension is the clearer message
-        sets.append((name, parse_metrics(name, read_text(path, name, inside="metrics files"), fmt)))
+        text = read_text(path, name, inside="metrics files", limit=size_limit(fmt))
+        sets.append((name, parse_metrics(name, text, fmt)))
     return sets
 
 
@@ -176,12 +183,7 @@ def _from_delimited(path: str, text: str, delimiter: str) -> MetricSet:
 def _from_document(path: str, document: Any) -> MetricSet:
     found = _Found(path)
     if isinstance(document, Mapping):
-        try:
-            found.walk(document, "")
-        except RecursionError:
-            raise InputError(
-                f"{path}: nested too deeply (or an alias refers to itself); flatten the file"
-            ) from None
+        found.walk(document)
     elif _is_records(document):
         found.table(PurePath(path).stem, document, top_level=True)
     else:
@@ -200,21 +202,38 @@ class _Found:
         self.scalars: dict[str, Scalar] = {}
         self.tables: dict[str, SliceTable] = {}
         self.sources: dict[str, str] = {}
+        # Shared by the whole walk: aliases to one YAML node expand wherever they are used.
+        self.count = ValueCount(path)
 
-    def walk(self, mapping: Mapping[Any, Any], prefix: str) -> None:
-        for raw_key, value in mapping.items():
-            key = f"{prefix}{key_text(raw_key)}"
-            if isinstance(value, Mapping):
-                self.walk(value, f"{key}.")
-            elif _is_records(value):
-                self.table(key, value, top_level=False)
-            elif is_scalar(value):
-                self._claim(key)
-                self.scalars[key] = value
-            # Anything else (lists of numbers, dates) is a series or a label, not a metric.
+    def walk(self, document: Mapping[Any, Any]) -> None:
+        # Depth-first with an explicit stack, in document order: depth is bounded by MAX_DEPTH,
+        # not by Python's recursion limit, and every value visited is counted.
+        stack: list[tuple[Iterator[tuple[Any, Any]], str]] = [(iter(document.items()), "")]
+        while stack:
+            items, prefix = stack[-1]
+            for raw_key, value in items:
+                self.count.add()
+                key = f"{prefix}{key_text(raw_key)}"
+                if isinstance(value, Mapping):
+                    self.count.enter(len(stack), key)
+                    stack.append((iter(value.items()), f"{key}."))
+                    break
+                if _is_records(value):
+                    self.table(key, value, top_level=False)
+                    continue
+                check_number(self.path, f"key '{shown_key(key)}'", value)
+                if is_scalar(value):
+                    self._claim(key)
+                    self.scalars[key] = value
+                # Anything else (lists of numbers, dates) is a series or a label, not a metric.
+            else:
+                stack.pop()
 
     def table(self, name: str, records: Sequence[Mapping[Any, Any]], *, top_level: bool) -> None:
-        rows = [flatten_record(record) for record in records]
+        rows = [
+            flatten_record(record, count=self.count, where=f"table '{shown_key(name)}' row {n}")
+            for n, record in enumerate(records, start=1)
+        ]
         label = find_label_column(rows)
         if label is None:
             if top_level:

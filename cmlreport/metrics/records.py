@@ -6,11 +6,12 @@ column holding only non-numeric text; every row must then carry a unique label.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from cmlreport.errors import InputError
 from cmlreport.metrics.formats import looks_like_number
+from cmlreport.metrics.limits import OversizedInt, ValueCount, check_number, shown_key
 from cmlreport.metrics.model import Scalar, SliceTable
 
 LABEL_COLUMNS = ("label", "class", "class_name", "name", "category", "slice", "id", "key")
@@ -25,20 +26,38 @@ def key_text(key: object) -> str:
     """A mapping key as text, spelled the way JSON would (YAML allows ``1:`` or ``true:``)."""
     if isinstance(key, str):
         return key
+    if isinstance(key, OversizedInt):
+        return key.text  # a name, not a number: as long as the file spells it
     if isinstance(key, bool) or key is None:
         return {True: "true", False: "false", None: "null"}[key]
     return str(key)
 
 
-def flatten_record(record: Mapping[Any, Any], prefix: str = "") -> dict[str, Scalar]:
-    """Nested mappings become dotted columns; lists and other non-scalars are dropped."""
+def flatten_record(
+    record: Mapping[Any, Any], prefix: str = "", *, count: ValueCount, where: str = "a record"
+) -> dict[str, Scalar]:
+    """Nested mappings become dotted columns; lists and other non-scalars are dropped.
+
+    ``count`` bounds the work (an alias bomb expands here); ``where`` names the record in errors.
+    """
     flat: dict[str, Scalar] = {}
-    for raw_key, value in record.items():
-        key = f"{prefix}{key_text(raw_key)}"
-        if isinstance(value, Mapping):
-            flat.update(flatten_record(value, f"{key}."))
-        elif is_scalar(value):
-            flat[key] = value
+    # Depth-first with an explicit stack (same order as recursion), so depth is limited by
+    # MAX_DEPTH and not by Python's recursion limit.
+    stack: list[tuple[Iterator[tuple[Any, Any]], str]] = [(iter(record.items()), prefix)]
+    while stack:
+        items, at = stack[-1]
+        for raw_key, value in items:
+            count.add()
+            key = f"{at}{key_text(raw_key)}"
+            if isinstance(value, Mapping):
+                count.enter(len(stack), key)
+                stack.append((iter(value.items()), f"{key}."))
+                break
+            check_number(count.path, f"{where} key '{shown_key(key)}'", value)
+            if is_scalar(value):
+                flat[key] = value
+        else:
+            stack.pop()
     return flat
 
 

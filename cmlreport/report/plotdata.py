@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cmlreport.errors import InputError
+from cmlreport.metrics.formats import json_value
 from cmlreport.report.tables import Table, read_table
 
 
@@ -176,8 +177,8 @@ def _label(cell: Any) -> str:
 def _plain_numbers(text: str) -> list[float] | None:
     if text.lstrip().startswith("["):
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
+            data = json_value(text)
+        except (json.JSONDecodeError, RecursionError):
             return None
         numbers = [_to_float(v) for v in data] if isinstance(data, list) else [None]
         return None if None in numbers else [v for v in numbers if v is not None]

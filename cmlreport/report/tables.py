@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cmlreport.errors import InputError
+from cmlreport.metrics.formats import json_value, too_deep
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,20 @@ def read_table(path: str, text: str) -> Table:
 
     Nested JSON objects flatten to dotted column names: ``{"val": {"loss": 1}}`` -> ``val.loss``.
     """
+    try:
+        return _read_table(path, text)
+    except RecursionError:  # JSON nested about 1,000 deep: the decoder or _flatten gives up
+        raise too_deep(path, "JSON") from None
+
+
+def _read_table(path: str, text: str) -> Table:
     kind = _kind(path, text)
     if kind in ("csv", "tsv"):
         return _read_delimited(path, text, "\t" if kind == "tsv" else ",")
     if kind == "jsonl":
         return _read_json_lines(path, text)
     try:
-        data = json.loads(text)
+        data = json_value(text)
     except json.JSONDecodeError as exc:
         if text.lstrip().startswith("{"):
             return _read_json_lines(path, text)
@@ -104,7 +113,7 @@ def _read_json_lines(path: str, text: str) -> Table:
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            records.append(json_value(line))
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{path}: line {n}: not valid JSON ({exc.msg}); each line must be one JSON object"
@@ -146,7 +155,7 @@ def _check_columns(path: str, header: list[str]) -> None:
     for i, name in enumerate(header):
         if not name and i > 0:
             header[i] = f"column {i + 1}"
-    duplicates = sorted({c for c in header if header.count(c) > 1})
+    duplicates = sorted(c for c, n in Counter(header).items() if n > 1)
     if duplicates:
         raise InputError(
             f"{path}: the header repeats {', '.join(duplicates)}; give every column its own name"

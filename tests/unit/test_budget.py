@@ -51,3 +51,13 @@ def test_cut_markdown_keeps_the_head_and_footer_and_names_what_it_left_out():
     )
     assert cut.rstrip().endswith("</sub>")
     assert cut_markdown(md, 100_000, None) == md
+
+
+def test_the_notice_names_eight_left_out_sections_and_counts_the_rest():
+    sections = [Section("title", "T", required=True)]
+    sections += [Section(f"s{i}", "x" * 100) for i in range(100)]
+    text = fit(sections, "F", 1000, None)
+    assert len(text) <= 1000 and "x" * 100 in text
+    kept = text.count("x" * 100)
+    named = ", ".join(f"s{i}" for i in range(kept, kept + 8))
+    assert f"left out {named} and {100 - kept - 8:,} more sections." in text
