@@ -80,6 +80,7 @@ def send_comment(
     root = find_image_root(report, image_root)
     md = mask(md)  # a report that quotes a token (a pasted log, a clone URL) posts it masked
     md, local_images = prepare_images(md, report.parent, images, warn, report.as_posix(), root)
+    md = mask(md)  # again: --images mermaid pasted the sidecars' text in
     # Room for the marker lines send-comment adds in front of the report.
     limit = COMMENT_LIMITS[ctx.provider] - len(marker(key)) - 64
     hint = summary_hint(ctx)

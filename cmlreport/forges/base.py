@@ -66,7 +66,7 @@ def parse_target(spec: str) -> TargetSpec:
         if kind is TargetKind.ISSUE:
             raise InputError(f"--target {spec!r}: name the issue, e.g. issue/12")
         return TargetSpec(kind)
-    if not arg.isdigit() or int(arg) < 1:
+    if not (arg.isascii() and arg.isdigit()) or int(arg) < 1:
         raise InputError(f"--target {spec!r}: {arg!r} is not a {kind.value} number")
     return TargetSpec(kind, number=int(arg))
 

@@ -344,7 +344,7 @@ def _last_page(headers: Mapping[str, Any]) -> int:
     if not match:
         return 1
     pages = parse_qs(urlsplit(match[1]).query).get("page") or ["1"]
-    return int(pages[0]) if pages[0].isdigit() else 1
+    return int(pages[0]) if pages[0].isascii() and pages[0].isdigit() else 1
 
 
 def _permission(target: Target, level: str) -> str:

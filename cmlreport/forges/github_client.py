@@ -151,17 +151,30 @@ class BoundedRetry(Retry):
 
     def _server_wait(self, response: BaseHTTPResponse) -> float | None:
         """How long GitHub asks us to wait (Retry-After, or until the rate limit resets)."""
-        retry_after = response.headers.get("retry-after")
+        retry_after = (response.headers.get("retry-after") or "").strip()
         if retry_after:
+            if is_seconds(retry_after):
+                return header_seconds(retry_after)
             try:
                 return self.parse_retry_after(retry_after)
-            except InvalidHeader:
+            except (InvalidHeader, ValueError, OverflowError):
                 return None
         reset = response.headers.get("x-ratelimit-reset", "")
-        if response.headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
+        if response.headers.get("x-ratelimit-remaining") == "0" and is_seconds(reset):
             # One second more: GitHub does not say when within that second the reset happens.
-            return max(int(reset) - time.time(), 0.0) + 1.0
+            return max(header_seconds(reset) - time.time(), 0.0) + 1.0
         return None
+
+
+def is_seconds(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²", which float() refuses."""
+    return text.isascii() and text.isdigit()
+
+
+def header_seconds(digits: str) -> float:
+    """A header's whole number of seconds (or epoch time) as a float; one too long to be a
+    real time is infinite, so it reads as "longer than we wait" instead of crashing int()."""
+    return float(digits) if len(digits) <= 12 else float("inf")
 
 
 def make_client(settings: GitHubSettings, counter: RequestCounter) -> github.Github:

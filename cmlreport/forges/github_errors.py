@@ -77,9 +77,10 @@ def _explain_status(
     doing, repo = attempt.doing, settings.repository
     if isinstance(exc, RateLimitExceededExceedsMaxWait):
         wait = exc.wait or 0.0
+        asks = f"{wait:.0f} s" if wait < 366 * 86400 else "for longer than a year"
         return RemoteError, (
             f"GitHub's rate limit stopped the attempt to {doing} in {repo} ({said}): it asks "
-            f"to wait {wait:.0f} s, more than the {settings.max_wait:g} s we wait; "
+            f"to wait {asks}, more than the {settings.max_wait:g} s we wait; "
             f"the limit resets {_when(headers, wait)}, try again then"
         )
     if status == 401:
@@ -162,16 +163,21 @@ def _accepted_permissions(headers: dict[str, str]) -> str:
 
 
 def _when(headers: dict[str, str], wait: float | None) -> str:
+    from cmlreport.forges.github_client import header_seconds, is_seconds
+
     reset = headers.get("x-ratelimit-reset", "")
-    if headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
-        at = int(reset)
+    retry_after = headers.get("retry-after", "").strip()
+    if headers.get("x-ratelimit-remaining") == "0" and is_seconds(reset):
+        at = header_seconds(reset)
     elif wait is not None:
-        at = int(time.time() + wait)
-    elif headers.get("retry-after", "").isdigit():
-        at = int(time.time()) + int(headers["retry-after"])
+        at = time.time() + wait
+    elif is_seconds(retry_after):
+        at = time.time() + header_seconds(retry_after)
     else:
         return "in about a minute"
-    return "at " + time.strftime("%H:%M:%S UTC", time.gmtime(at))
+    if not at < time.time() + 366 * 86400:  # a hostile or broken header: no date to show
+        return "much later than cmlreport waits"
+    return "at " + time.strftime("%H:%M:%S UTC", time.gmtime(int(at)))
 
 
 def is_rate_limit(data: Any) -> bool:

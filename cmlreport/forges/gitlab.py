@@ -308,7 +308,7 @@ class GitLabForge:
         if self._web_url is None:
             project = self._settings.project
             server = self._settings.server_url.rstrip("/")
-            if not project.isdigit():
+            if not (project.isascii() and project.isdigit()):
                 self._web_url = f"{server}/{project.strip('/')}"
             elif not self._project_visible():  # which sets it from the project's web_url
                 # A link must never fail a note that was written: GitLab's web side

@@ -116,14 +116,15 @@ def server_wait(headers: Any, now: float | None = None) -> float | None:
     retry_after = str(headers.get("Retry-After") or "").strip()
     if retry_after:
         if re.fullmatch(r"\d+(\.\d+)?", retry_after):
-            return float(retry_after)
+            return float(retry_after)  # float() of a huge number is inf: longer than we wait
         try:
             return max(email.utils.parsedate_to_datetime(retry_after).timestamp() - now, 0.0)
         except (TypeError, ValueError):
             return None
     reset = str(headers.get("RateLimit-Reset") or "").strip()
-    if reset.isdigit():
-        return max(int(reset) - now, 0.0)
+    if reset.isascii() and reset.isdigit():
+        # int() refuses over 4,300 digits; a reset that far away is "longer than we wait".
+        return max(float(reset) - now, 0.0) if len(reset) <= 12 else float("inf")
     return None
 
 

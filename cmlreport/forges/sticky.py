@@ -24,6 +24,9 @@ _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@+ -]{0,99}$")
 # line goes, inside a line only the marker does.
 _MARKER_LINE = re.compile(r"^[ \t]*<!-- cmlreport(?:-post)?:[^>]*-->[ \t]*(?:\r?\n|\Z)", re.M)
 _MARKER = re.compile(r"<!-- cmlreport(?:-post)?:[^>]*-->")
+# What is left of a marker that the two patterns above do not take whole (``--!>`` or a ``>``
+# inside, any case): its opening is written as text, so the body never holds the prefix.
+_MARKER_START = re.compile(r"<!--(?=\s*cmlreport(?:-post)?\s*:)", re.IGNORECASE)
 CREATE_ATTEMPTS = 3
 
 
@@ -56,7 +59,7 @@ def strip_markers(body: str) -> str:
     while True:
         stripped = _MARKER.sub("", _MARKER_LINE.sub("", body))
         if stripped == body:
-            return body
+            return _MARKER_START.sub("&lt;!--", body)
         body = stripped
 
 

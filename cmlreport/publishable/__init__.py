@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, unquote_to_bytes
@@ -166,10 +167,39 @@ def mermaid_sidecars(md: str, report_dir: Path, root: Path | None = None) -> dic
             raise InputError(f"mermaid sidecar {sidecar} is not UTF-8 text") from None
         if not text:
             raise InputError(f"mermaid sidecar {sidecar} is empty; delete it or write the chart")
-        if not text.startswith(("```", "~~~")):
-            text = f"```mermaid\n{text}\n```"
-        blocks[ref.ref] = text
+        blocks[ref.ref] = fenced_mermaid(_unfenced(text, sidecar))
     return blocks
+
+
+_FENCE = re.compile(r"(`{3,}|~{3,})")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _unfenced(text: str, sidecar: Path) -> str:
+    """The chart inside a sidecar: bare mermaid source, or one fenced block and nothing else."""
+    lines = text.split("\n")
+    opener = _FENCE.match(lines[0])
+    if opener is None:
+        return text
+    run = opener[1]
+    closer = lines[-1].strip() if len(lines) > 1 else ""
+    if not (closer.startswith(run) and set(closer) == {run[0]}):
+        raise InputError(
+            f"mermaid sidecar {sidecar} opens a {run} fence that does not close on its last "
+            "line; write one fenced block or bare mermaid source"
+        )
+    return "\n".join(lines[1:-1])
+
+
+def fenced_mermaid(source: str) -> str:
+    """``source`` in a mermaid block that nothing inside can close: the fence is longer than
+    any run of backticks in it (a sidecar is text from the job, pasted into the comment)."""
+    from cmlreport.textsafe import escape_controls
+
+    body = "\n".join(escape_controls(line.rstrip("\r")) for line in source.split("\n"))
+    longest = max((len(m[0]) for m in _BACKTICKS.finditer(body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}mermaid\n{body}\n{fence}"
 
 
 def _real(path: Path) -> Path:

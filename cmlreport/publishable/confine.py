@@ -79,7 +79,7 @@ def read_confined(path: Path, root: Path, where: str, hint: str) -> bytes:
         raise InputError(f"{where} cannot be read ({path}: {exc.strerror or exc})") from None
     _check_kind(info, where, path)
     try:
-        fd = os.open(real, _OPEN_FLAGS)
+        fd = open_beneath(root, real.relative_to(root).parts)
         with os.fdopen(fd, "rb") as f:
             _check_kind(os.fstat(f.fileno()), where, path)  # what was opened, not what was named
             data = f.read(MAX_IMAGE_BYTES + 1)
@@ -88,6 +88,35 @@ def read_confined(path: Path, root: Path, where: str, hint: str) -> bytes:
     if len(data) > MAX_IMAGE_BYTES:
         raise InputError(f"{where} {too_big(len(data))}")
     return data
+
+
+_DIR_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_DIRECTORY", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def open_beneath(root: Path, parts: tuple[str, ...]) -> int:
+    """Open ``root/parts...`` one folder at a time, refusing a symlink at every step.
+
+    ``parts`` come from a realpath, so they hold no symlink when checked; a folder swapped for
+    a link between that check and the open (a race by another process of the job) would be
+    followed by a plain open of the whole path, and O_NOFOLLOW guards only the last component.
+    Opening each step relative to the one before, without following links, makes such a swap
+    fail instead (ELOOP / ENOTDIR)."""
+    if not parts:
+        raise IsADirectoryError(21, "Is a directory")
+    folder = os.open(root, _DIR_FLAGS)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, _DIR_FLAGS, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        return os.open(parts[-1], _OPEN_FLAGS, dir_fd=folder)
+    finally:
+        os.close(folder)
 
 
 def _check_kind(info: os.stat_result, where: str, path: Path) -> None:

@@ -102,7 +102,9 @@ def newest_image(images: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | Non
 def parse_duration(text: str, flag: str) -> int:
     """``"90s"``, ``"10m"``, ``"6h"``, ``"1h30m"``, ``"2d"`` or bare seconds -> seconds (> 0)."""
     cleaned = text.strip().lower().replace(" ", "")
-    if cleaned.isdigit():
+    if len(cleaned) > 20:  # no real duration is that long, and int() refuses 4,300 digits
+        raise InputError(f"{flag} {text[:30]!r}... is not a duration; write it like 10m or 6h")
+    if cleaned.isascii() and cleaned.isdigit():
         seconds = int(cleaned)
     else:
         match = _DURATION.match(cleaned)
@@ -114,4 +116,9 @@ def parse_duration(text: str, flag: str) -> int:
         seconds = ((days * 24 + hours) * 60 + minutes) * 60 + secs
     if seconds <= 0:
         raise InputError(f"{flag} {text!r} must be longer than zero; write it like 10m or 6h")
+    if seconds > MAX_DURATION:
+        raise InputError(f"{flag} {text!r} is over a year; a runner's limits are hours or days")
     return seconds
+
+
+MAX_DURATION = 366 * 24 * 3600  # beyond it dates overflow, and no machine should live that long

@@ -37,12 +37,43 @@ def pixel_bomb() -> bytes:
 
 PAGE = b"<html><body><script>alert(document.domain)</script></body></html>\n"
 
+
+def gif_with_split_comment() -> bytes:
+    """A GIF comment whose markup spans two sub-blocks: the length byte between them is 0x69
+    ('i'), so the raw file reads ``<script>`` while the joined payloads read ``<scrpt>``."""
+    gif = seed("seed.gif")
+    first = b"<scr"
+    second = b"pt>alert(1)</scr" + b"x" * (0x69 - 16)
+    comment = b"\x21\xfe" + bytes([len(first)]) + first + bytes([len(second)]) + second + b"\x00"
+    i = gif.index(b"\x2c")  # the image descriptor
+    return gif[:i] + comment + gif[i:]
+
+
+def png_with_page_as_pixels() -> bytes:
+    """The page as the pixel row of a grey PNG, in a stored (uncompressed) deflate block: a
+    valid image whose raw bytes hold the page verbatim."""
+    raw = b"\x00" + PAGE  # one row, filter 0
+    stored = (
+        b"\x78\x01\x01"
+        + struct.pack("<HH", len(raw), len(raw) ^ 0xFFFF)
+        + raw
+        + struct.pack(">I", zlib.adler32(raw))
+    )
+    header = struct.pack(">IIBBBBB", len(PAGE), 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", stored)
+        + png_chunk(b"IEND", b"")
+    )
+
+
 # name -> (bytes, what the one-line refusal says about it)
 DECODING_ATTACKS: dict[str, tuple[bytes, str]] = {
     "html-after-iend.png": (seed("seed.png") + PAGE, "bytes after the end of its PNG data"),
     "script-in-text-chunk.png": (
         png_with_text(b"<script>alert(1)</script>"),
-        "carries markup ('<script>') in its metadata",
+        "carries markup ('<script>') in its data",
     ),
     "page-named.png": (seed("page-named.png"), "is not an image"),
     "gif-then-script.gif": (seed("gif-then-script.gif"), "is not"),
@@ -52,5 +83,7 @@ DECODING_ATTACKS: dict[str, tuple[bytes, str]] = {
     "jpeg-named.png": (seed("seed.jpg"), "is a JPEG image, not the PNG"),
     "script.svg": (seed("script.svg"), "is SVG, which cmlreport does not publish"),
     "bomb.png": (pixel_bomb(), "too many pixels"),
+    "script-split-over-sub-blocks.gif": (gif_with_split_comment(), "carries markup"),
+    "page-as-stored-pixels.png": (png_with_page_as_pixels(), "carries markup"),
     "truncated.png": (seed("seed.png")[:-20], "is not a well-formed PNG file"),
 }
