@@ -50,7 +50,9 @@ def check_number(path: str, where: str, value: object) -> None:
 def decimal_digits(value: int) -> int:
     """How many decimal digits ``value`` has, about, without str(): Python refuses to convert
     an integer of over 4,300 digits (hexadecimal, octal and binary literals read fine)."""
-    return int(abs(value).bit_length() * 0.30103) + 1
+    value = abs(value)
+    digits = int(value.bit_length() * 0.30103) + 1  # log10(2): exact or one too many
+    return digits - 1 if digits > 1 and value < 10 ** (digits - 1) else digits
 
 
 _INT_BOUND = 10**MAX_INT_DIGITS
