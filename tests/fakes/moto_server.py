@@ -29,6 +29,7 @@ import io
 import logging
 import os
 import re
+import sys
 import threading
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -38,7 +39,34 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from moto.server import ThreadedMotoServer
+
+
+def _only_the_base_images() -> None:
+    """Load moto's ~40 base AMIs, not its ~1,300 per-region "latest" ones as well.
+
+    moto rebuilds a region's EC2 after every reset, and creating the images (each with a
+    snapshot) was most of a test's set-up; the base images are the ones tests pick from
+    (``describe_images(Owners=["amazon"])[0]`` is the same either way) and their ids survive
+    resets. moto reads ``MOTO_AMIS_PATH`` when its EC2 models are first imported: here.
+    """
+    if "MOTO_AMIS_PATH" in os.environ or "moto.ec2.models.amis" in sys.modules:
+        return
+    import atexit
+    import gzip
+    import importlib.resources
+    import tempfile
+
+    packed = importlib.resources.files("moto") / "ec2/resources/amis.json.gz"
+    handle, path = tempfile.mkstemp(prefix="cmlreport-tests-amis-", suffix=".json")
+    with os.fdopen(handle, "wb") as out:
+        out.write(gzip.decompress(packed.read_bytes()))
+    atexit.register(os.remove, path)
+    os.environ["MOTO_AMIS_PATH"] = path
+
+
+_only_the_base_images()
+
+from moto.server import ThreadedMotoServer  # noqa: E402
 
 EC2_API_VERSION = "2016-11-15"
 
