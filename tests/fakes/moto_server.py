@@ -8,9 +8,9 @@ to rewrite its asserts; the helpers are reachable through the fixture):
         ec2 = Ec2("us-east-1", endpoint_url=moto.url)
         ...
 
-One ``ThreadedMotoServer`` serves the whole session (its first request loads ~1,300 default
-AMIs); every test starts from ``POST /moto-api/reset``, with no faults armed, no recorded calls,
-and dummy credentials in the environment (never the developer's own ``~/.aws``).
+One ``ThreadedMotoServer`` serves the whole session (of each xdist worker), with moto's ~40
+base AMIs; every test starts from ``POST /moto-api/reset``, with no faults armed, no recorded
+calls, and dummy credentials in the environment (never the developer's own ``~/.aws``).
 
 moto accepts every launch: it has no notion of capacity, quotas or permissions. A thin WSGI
 layer in front of it answers chosen EC2 actions with the error EC2 itself would send (same XML,
