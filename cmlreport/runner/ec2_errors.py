@@ -9,6 +9,7 @@ scrubs it from any message, should a parameter ever be echoed back.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +63,7 @@ NO_CREDENTIALS = (
     "(GitHub: aws-actions/configure-aws-credentials; GitLab: AWS_ROLE_ARN with the template's "
     "ID token)"
 )
+TOKEN_FILE_VARIABLE = "AWS_WEB_IDENTITY_TOKEN_FILE"
 NO_REGION = "no AWS region: pass --region or set AWS_REGION (or AWS_DEFAULT_REGION)"
 
 _MAX_MESSAGE = 240
@@ -155,6 +157,13 @@ def explain(code: str, message: str, attempt: Attempt) -> CmlReportError:
     return RemoteError(f"{what}: {_brief(message)}")
 
 
+def unreadable_token_file(path: str, reason: str) -> InputError:
+    return InputError(
+        f"{TOKEN_FILE_VARIABLE}={path!r} cannot be read ({reason}): write the CI's OIDC ID "
+        f"token there, or unset {TOKEN_FILE_VARIABLE} (and AWS_ROLE_ARN) to use other credentials"
+    )
+
+
 def _brief(message: str) -> str:
     text = " ".join(message.split()) or "no details given"
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
@@ -174,6 +183,13 @@ def translated(attempt: Attempt, *, passthrough: str = "") -> Iterator[None]:
         raise translate(exc, attempt) from exc
     except BotoCoreError as exc:
         raise translate(exc, attempt) from exc
+    except OSError as exc:
+        # botocore reads the OIDC token file only when a request needs credentials, and lets
+        # the OSError through: without this it is an internal error.
+        token_file = os.environ.get(TOKEN_FILE_VARIABLE, "")
+        if not token_file or exc.filename != token_file:
+            raise
+        raise unreadable_token_file(token_file, exc.strerror or type(exc).__name__) from exc
 
 
 def translate(exc: Exception, attempt: Attempt) -> CmlReportError:

@@ -42,9 +42,10 @@ def train(out: Path, seed: int, *extra: str) -> subprocess.CompletedProcess[str]
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
-    """Two training runs of the example, as a base (seed 1) and a head (seed 2)."""
+    """Two training runs of the example, as a base (seed 1) and a head (seed 2); made once
+    per session (per xdist worker), read-only for the tests (``mr_project`` copies them)."""
     out = {seed: tmp_path_factory.mktemp(f"seed{seed}") for seed in (1, 2)}
     with ThreadPoolExecutor() as pool:  # two processes: about the time of one
         results = list(pool.map(train, out.values(), out.keys()))

@@ -58,3 +58,21 @@ def test_readme_lists_every_command() -> None:
             if row not in text:
                 missing.append(f"{name} {sub}".strip())
     assert missing == []
+
+
+def test_the_readme_set_up_is_two_commands_and_ci_runs_its_test_command() -> None:
+    """Step 1 installs the runtime only (quick), step 2 the test extra; `.ci/run` runs the
+    very test command of step 2."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Set up", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block is not None
+    commands = [line for line in block.group(1).splitlines() if line and line[0] != "#"]
+    assert len(commands) == 2
+    install, demo = commands[0].rsplit(" && ", 1)
+    assert install.endswith("pip install -e .") and demo == "cmlreport demo"
+    extra, test_command = commands[1].split(" && ")
+    assert extra == "pip install -e '.[test]'"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci[-1] == test_command
+    assert "python -m pip install --quiet -e '.[test]'" in ci

@@ -57,6 +57,9 @@ class Pipeline:
         self.doc = gitlab_ci.load(PIPELINE)
         self.job_ids = iter(range(900, 1000))
         self.last_job_id = ""
+        # The runner's builds folder: the template keeps each job's own files there.
+        self.builds = repo.path.parent / "builds"
+        self.builds.mkdir(exist_ok=True)
 
     def predefined(self, job: str, **extra: str) -> dict[str, str]:
         # No AWS settings of the machine running the tests: each test says how the job gets in.
@@ -70,6 +73,7 @@ class Pipeline:
             CI_PROJECT_ID=str(PROJECT_ID),
             CI_PROJECT_PATH=PROJECT,
             CI_PROJECT_DIR=str(self.repo.path),
+            CI_BUILDS_DIR=str(self.builds),
             CI_DEFAULT_BRANCH="main",
             CI_COMMIT_SHA=self.repo.sha("HEAD"),
             CI_COMMIT_REF_NAME="feature",
@@ -128,7 +132,8 @@ def notes(server: FakeGitLab) -> list[str]:
 def test_report_job_posts_one_sticky_note_with_its_image(pipeline: Pipeline) -> None:
     main, after = pipeline.run("report", GITLAB_TOKEN=TOKEN)
     assert main.returncode == 0, main.stderr
-    assert after is None
+    assert after is not None and after.returncode == 0, after  # the template's clean-up
+    assert list(pipeline.builds.iterdir()) == []  # the job's virtualenv is gone
     assert "gates: 3 passed, 0 failed" in main.stdout
     (body,) = notes(pipeline.server)
     assert body.startswith("<!-- cmlreport:training-report -->")
@@ -239,8 +244,8 @@ def test_gpu_jobs_launch_a_tagged_runner_and_always_stop_it(
     (reservation,) = ec2(moto).describe_instances()["Reservations"]
     (instance,) = reservation["Instances"]
     assert instance["InstanceType"] == "g4dn.xlarge" and instance["State"]["Name"] == "running"
-    # after_script removed the token file and the virtualenv path.
-    assert not Path(f"/tmp/cmlreport-id-token-{pipeline.last_job_id}").exists()
+    # after_script removed the job's folder: its token file and its virtualenv.
+    assert list(pipeline.builds.iterdir()) == []
     dotenv = gitlab_ci.read_dotenv(pipeline.repo.path / "cmlreport-runner.env")
     assert dotenv["CMLREPORT_INSTANCE_ID"] == instance["InstanceId"]
     assert dotenv["CMLREPORT_RUNNER_TAG"] in runner.tag_list

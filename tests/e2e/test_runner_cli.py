@@ -223,3 +223,29 @@ def test_gitlab_launch_writes_a_dotenv_and_stop_deletes_the_runner(
     stopped = run("runner", "stop", "--name", "cmlreport-a10g-77", cwd=root, env=env)
     assert stopped.code == 0, stopped.stderr
     assert not gitlab_server.runners and not live_instances(moto)
+
+
+@pytest.mark.parametrize("make", ["missing", "a-directory"])
+def test_unreadable_oidc_token_file_is_one_line_and_exit_2(
+    run: Run, step: Step, image: str, make: str
+) -> None:
+    """AWS_ROLE_ARN with a token file that is not there (the OIDC step did not run) or cannot
+    be read: the user's setup, not a bug."""
+    token_file = step.root / "id-token"
+    if make == "a-directory":
+        token_file.mkdir()
+    result = step.run(
+        run,
+        "launch", "--gpu", "t4", "--image", image, "--no-wait",
+        AWS_ACCESS_KEY_ID="",
+        AWS_SECRET_ACCESS_KEY="",
+        AWS_ROLE_ARN="arn:aws:iam::123456789012:role/cmlreport-runner",
+        AWS_WEB_IDENTITY_TOKEN_FILE=str(token_file),
+        AWS_CONFIG_FILE=str(step.root / "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(step.root / "no-aws-credentials"),
+    )  # fmt: skip
+    assert result.code == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("cmlreport: error: AWS_WEB_IDENTITY_TOKEN_FILE=")
+    assert str(token_file) in line and "Traceback" not in result.stderr
+    assert not live_instances(step.moto) and not step.server.runners

@@ -8,9 +8,9 @@ to rewrite its asserts; the helpers are reachable through the fixture):
         ec2 = Ec2("us-east-1", endpoint_url=moto.url)
         ...
 
-One ``ThreadedMotoServer`` serves the whole session (its first request loads ~1,300 default
-AMIs); every test starts from ``POST /moto-api/reset``, with no faults armed, no recorded calls,
-and dummy credentials in the environment (never the developer's own ``~/.aws``).
+One ``ThreadedMotoServer`` serves the whole session (of each xdist worker), with moto's ~40
+base AMIs; every test starts from ``POST /moto-api/reset``, with no faults armed, no recorded
+calls, and dummy credentials in the environment (never the developer's own ``~/.aws``).
 
 moto accepts every launch: it has no notion of capacity, quotas or permissions. A thin WSGI
 layer in front of it answers chosen EC2 actions with the error EC2 itself would send (same XML,
@@ -29,6 +29,7 @@ import io
 import logging
 import os
 import re
+import sys
 import threading
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -38,7 +39,34 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from moto.server import ThreadedMotoServer
+
+
+def _only_the_base_images() -> None:
+    """Load moto's ~40 base AMIs, not its ~1,300 per-region "latest" ones as well.
+
+    moto rebuilds a region's EC2 after every reset, and creating the images (each with a
+    snapshot) was most of a test's set-up; the base images are the ones tests pick from
+    (``describe_images(Owners=["amazon"])[0]`` is the same either way) and their ids survive
+    resets. moto reads ``MOTO_AMIS_PATH`` when its EC2 models are first imported: here.
+    """
+    if "MOTO_AMIS_PATH" in os.environ or "moto.ec2.models.amis" in sys.modules:
+        return
+    import atexit
+    import gzip
+    import importlib.resources
+    import tempfile
+
+    packed = importlib.resources.files("moto") / "ec2/resources/amis.json.gz"
+    handle, path = tempfile.mkstemp(prefix="cmlreport-tests-amis-", suffix=".json")
+    with os.fdopen(handle, "wb") as out:
+        out.write(gzip.decompress(packed.read_bytes()))
+    atexit.register(os.remove, path)
+    os.environ["MOTO_AMIS_PATH"] = path
+
+
+_only_the_base_images()
+
+from moto.server import ThreadedMotoServer  # noqa: E402
 
 EC2_API_VERSION = "2016-11-15"
 

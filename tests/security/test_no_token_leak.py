@@ -156,8 +156,10 @@ def test_forge_errors_with_debug_tracebacks_hold_no_token(job: Job, failure: str
     if failure == "bad-credentials":
         job.server.tokens.pop(TOKEN)
     elif failure == "server-error":
-        job.server.inject("POST", r"/issues/7/comments$", 500, times=20)
-        job.server.inject("GET", r"/issues/7/comments", 500, times=20)
+        # Retry-After 0: every retry is made, none waits (the backoff would be 15 s here).
+        again = {"Retry-After": "0"}
+        job.server.inject("POST", r"/issues/7/comments$", 500, headers=again, times=20)
+        job.server.inject("GET", r"/issues/7/comments", 500, headers=again, times=20)
     else:
         job.server.tokens.pop(TOKEN)
         job.server.add_token(TOKEN, permissions=("pull_requests:read", "contents:read"))
@@ -224,7 +226,10 @@ def test_gitlab_note_and_its_errors_hold_no_token(
     (note,) = [n for n in gitlab_server.notes.values() if "accuracy 0.91" in n.body]
     assert not leaks(note.body, [GITLAB_TOKEN])
     assert_no_leak(posted, [GITLAB_TOKEN], root, inputs=[root / "report.md"])
-    gitlab_server.inject("GET", r"/merge_requests/3/notes", 500, times=50)
+    # Retry-After 0: every retry is made, none waits (the backoff would be 15 s here).
+    gitlab_server.inject(
+        "GET", r"/merge_requests/3/notes", 500, headers={"Retry-After": "0"}, times=50
+    )
     failed = cli("--debug", "send-comment", "report.md", cwd=root, env=env)
     assert failed.code == 3, failed.text
     assert_no_leak(failed, [GITLAB_TOKEN], root, inputs=[root / "report.md"])
