@@ -15,11 +15,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from tests.e2e.conftest import Result, clean_env
+
+if TYPE_CHECKING:
+    from tests.fakes.github import FakeGitHub
 
 REGION = "us-east-1"
 AWS = {
@@ -98,6 +101,27 @@ class RunnerStep:
     def close(self) -> None:
         for running in self.started:
             running.kill()
+
+
+def github_step(
+    folder: Path, moto_url: str, github: FakeGitHub, repo: str, token: str, **ci: str
+) -> RunnerStep:
+    """A GitHub Actions job of ``repo`` whose admin token (in RUNNER_TOKEN) may register
+    runners; ``ci`` adds or overrides variables."""
+    from tests.fakes.github import ADMIN_PERMISSIONS
+
+    github.add_repo(repo)
+    github.add_token(token, login="alice", permissions=ADMIN_PERMISSIONS)
+    variables = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": repo,
+        "GITHUB_API_URL": github.url,
+        "GITHUB_SERVER_URL": github.web_url,
+        "GITHUB_RUN_ID": "4242",
+        "RUNNER_TOKEN": token,
+        **ci,
+    }
+    return RunnerStep(folder, moto_url, variables)
 
 
 def ec2(moto_url: str) -> Any:

@@ -21,9 +21,9 @@ import pytest
 from PIL import Image
 
 from tests.e2e.conftest import Result, clean_env
-from tests.fakes.github import ACTIONS_PERMISSIONS, ADMIN_PERMISSIONS, FakeGitHub
+from tests.fakes.github import ACTIONS_PERMISSIONS, FakeGitHub
 from tests.fakes.gitlab.server import FakeGitLab
-from tests.security.runner_step import RunnerStep, Running, an_image, instances, live
+from tests.security.runner_step import RunnerStep, Running, an_image, github_step, instances, live
 
 if TYPE_CHECKING:
     from tests.fakes.moto_server import MotoServer
@@ -48,17 +48,13 @@ def image(moto: MotoServer) -> str:
 
 @pytest.fixture
 def step(moto: MotoServer, github_server: FakeGitHub, tmp_path: Path) -> Iterator[RunnerStep]:
-    github_server.add_repo(REPO)
-    github_server.add_token(TOKEN, login="alice", permissions=ADMIN_PERMISSIONS)
-    ci = {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_REPOSITORY": REPO,
-        "GITHUB_API_URL": github_server.url,
-        "GITHUB_SERVER_URL": github_server.web_url,
-        "GITHUB_RUN_ID": "4242",
-        "RUNNER_TOKEN": TOKEN,
-    }
-    job = RunnerStep(tmp_path / "job", moto.url, ci)
+    job = github_step(
+        tmp_path / "job",
+        moto.url,
+        github_server,
+        REPO,
+        TOKEN,
+    )
     yield job
     job.close()
 

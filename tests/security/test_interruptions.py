@@ -24,9 +24,17 @@ import yaml
 
 from cmlreport.runner.interrupts import Interrupted, deferred, received, trapped
 from tests.e2e.conftest import Result
-from tests.fakes.github import ADMIN_PERMISSIONS, FakeGitHub
+from tests.fakes.github import FakeGitHub
 from tests.fakes.gitlab.server import FakeGitLab
-from tests.security.runner_step import RunnerStep, Running, an_image, instances, live, wait_for
+from tests.security.runner_step import (
+    RunnerStep,
+    Running,
+    an_image,
+    github_step,
+    instances,
+    live,
+    wait_for,
+)
 
 if TYPE_CHECKING:
     from tests.fakes.moto_server import MotoServer
@@ -52,18 +60,14 @@ def image(moto: MotoServer) -> str:
 
 @pytest.fixture
 def step(moto: MotoServer, github_server: FakeGitHub, tmp_path: Path) -> Iterator[RunnerStep]:
-    github_server.add_repo(REPO)
-    github_server.add_token(TOKEN, login="alice", permissions=ADMIN_PERMISSIONS)
-    ci = {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_REPOSITORY": REPO,
-        "GITHUB_API_URL": github_server.url,
-        "GITHUB_SERVER_URL": github_server.web_url,
-        "GITHUB_RUN_ID": "4242",
-        "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
-        "RUNNER_TOKEN": TOKEN,
-    }
-    job = RunnerStep(tmp_path / "job", moto.url, ci)
+    job = github_step(
+        tmp_path / "job",
+        moto.url,
+        github_server,
+        REPO,
+        TOKEN,
+        GITHUB_OUTPUT=str(tmp_path / "output.txt"),
+    )
     yield job
     job.close()
 
