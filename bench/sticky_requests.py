@@ -18,7 +18,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from cmlreport.ci import CiContext
 from cmlreport.forges.base import Target, TargetKind
-from cmlreport.forges.github import GitHubForge, GitHubSettings
+from cmlreport.forges.github.forge import GitHubForge, GitHubSettings
 from cmlreport.forges.sticky import post_sticky
 from tests.fakes.github import ACTIONS_PERMISSIONS, FakeGitHub
 

@@ -30,10 +30,10 @@ def check(
     conclusion: str,
 ) -> None:
     """Publish REPORT as a check run on the head commit (GitHub)."""
+    from cmlreport.files import read_text
     from cmlreport.forges.select import forge_context, open_forge
     from cmlreport.redact import mask
     from cmlreport.report.markdown import read_gates_marker
-    from cmlreport.textfile import read_text
 
     env = environ()
     md = read_text(report, inside="report")

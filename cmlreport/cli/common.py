@@ -20,7 +20,7 @@ def metrics_options(func: F) -> F:
     """--metrics, --base, --no-base and the direction flags: how both commands pick their inputs."""
     decorators = [
         # Plain text, not click.Path: the file checks (folders, FIFOs, devices) are
-        # cmlreport.textfile's, with one line naming the file.
+        # cmlreport.files's, with one line naming the file.
         click.argument("files", nargs=-1, metavar="[FILES]..."),
         click.option(
             "-m",
@@ -66,11 +66,11 @@ def metric_paths(metrics: tuple[str, ...], files: tuple[str, ...]) -> tuple[str,
 
 def project_root(cwd: Path) -> Path:
     """Settings live at the repository root; outside git, in the current folder."""
-    from cmlreport import vcs
+    from cmlreport import baseline
     from cmlreport.errors import GitError
 
     try:
-        return vcs.repo_root(cwd)
+        return baseline.repo_root(cwd)
     except GitError:
         return cwd
 

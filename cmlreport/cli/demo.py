@@ -21,7 +21,7 @@ def demo(out: Path) -> None:
     The example is a text classifier over 400 labels retrained on fresh data: accuracy is up,
     but recall on fresh data dropped and a few labels swung hard, so one gate fails on purpose.
     """
-    from cmlreport.demo import run_demo
+    from cmlreport.report.demo import run_demo
 
     result = run_demo(out)
     click.echo(f"report:  {result.report}")

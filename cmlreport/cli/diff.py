@@ -45,12 +45,12 @@ def diff(
       cmlreport diff metrics.json
       cmlreport diff -m metrics.json --base main --format json
     """
-    from cmlreport.build import ReportOptions, load_runs
     from cmlreport.ci import detect_ci
-    from cmlreport.config import load_settings
     from cmlreport.metrics.diff import diff_metrics
     from cmlreport.metrics.direction import Directions
     from cmlreport.report import diffview
+    from cmlreport.report.build import ReportOptions, load_runs
+    from cmlreport.settings import load_settings
 
     cwd = Path.cwd()
     settings = load_settings(project_root(cwd))

@@ -9,15 +9,15 @@ from pathlib import Path
 import click
 
 from cmlreport.errors import CmlReportError, InputError
-from cmlreport.report import mermaid, plots
-from cmlreport.report.plotdata import (
+from cmlreport.files import decode_text, read_text
+from cmlreport.plots import figures, mermaid
+from cmlreport.plots.plotdata import (
     LogTable,
     default_x,
     parse_confusion,
     parse_log,
     parse_scores,
 )
-from cmlreport.textfile import decode_text, read_text
 
 # Without --y every numeric column gets a subplot; past this many the image is a wall.
 DEFAULT_CURVES_MAX = 12
@@ -68,7 +68,7 @@ def curves(
     base = None if no_base else _base_log(log, base_rev, head)
     if not as_mermaid:
         assert output is not None
-        _write(output, plots.training_curves(head, ys, x=x, base=base, title=title, fmt=fmt))
+        _write(output, figures.training_curves(head, ys, x=x, base=base, title=title, fmt=fmt))
         return
     charts = "\n".join(_curve_chart(head, base, x, y, title) for y in ys)
     if output is None:
@@ -86,7 +86,7 @@ def confusion(file: str, normalize: bool, output: str | None) -> None:
     fmt = _output_format(output)
     matrix = parse_confusion(file, read_text(file))
     assert output is not None
-    _write(output, plots.confusion_matrix(matrix, normalize=normalize, fmt=fmt))
+    _write(output, figures.confusion_matrix(matrix, normalize=normalize, fmt=fmt))
 
 
 @plot.command()
@@ -119,7 +119,7 @@ def drift(
     assert output is not None
     _write(
         output,
-        plots.score_overlay(
+        figures.score_overlay(
             scores_a,
             scores_b,
             label_a or default_a,
@@ -161,12 +161,12 @@ def _columns_to_plot(head: LogTable, x: str | None, wanted: tuple[str, ...]) -> 
 
 def _base_log(path: str, explicit: str | None, head: LogTable) -> LogTable | None:
     """The same log at the base revision, or None (with a note) when there is none to show."""
-    from cmlreport import ci, vcs
+    from cmlreport import baseline, ci
 
     cwd = Path.cwd()
     try:
-        rev = vcs.resolve_base(explicit, ci.detect_ci(os.environ), cwd)
-        data = vcs.read_file_at(rev.sha, path, cwd)
+        rev = baseline.resolve_base(explicit, ci.detect_ci(os.environ), cwd)
+        data = baseline.read_file_at(rev.sha, path, cwd)
         if data is None:
             _note(f"{path} does not exist at the base {rev.ref} ({rev.sha[:12]}); no base overlay")
             return None

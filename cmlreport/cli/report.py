@@ -126,11 +126,11 @@ def report(
 
     Exits 1 when a gate fails, after the report is written.
     """
-    from cmlreport.build import ReportOptions, build_report, load_runs
     from cmlreport.ci import detect_ci
-    from cmlreport.config import load_settings
     from cmlreport.metrics.direction import Directions
     from cmlreport.metrics.gates import parse_gates
+    from cmlreport.report.build import ReportOptions, build_report, load_runs
+    from cmlreport.settings import load_settings
 
     cwd = Path.cwd()
     paths = metric_paths(metrics, files)

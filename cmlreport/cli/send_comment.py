@@ -62,15 +62,15 @@ def send_comment(
       cmlreport send-comment report.md --dry-run
     """
     from cmlreport.errors import NoWriteAccess
+    from cmlreport.files import read_text
     from cmlreport.forges.base import parse_target
+    from cmlreport.forges.publish import fork_fallback, fork_images, prepare_images, summary_hint
     from cmlreport.forges.select import COMMENT_LIMITS, default_key, forge_context, open_forge
     from cmlreport.forges.sticky import check_key, marker, post_sticky
-    from cmlreport.posting import fork_fallback, fork_images, prepare_images, summary_hint
     from cmlreport.publishable import image_root as find_image_root
     from cmlreport.redact import mask
     from cmlreport.report.budget import cut_markdown
     from cmlreport.report.images import rewrite_images
-    from cmlreport.textfile import read_text
 
     env = environ()
     md = read_text(report, inside="report")

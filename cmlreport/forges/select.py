@@ -12,12 +12,12 @@ from cmlreport.ci import CiContext, detect_ci
 from cmlreport.errors import GitError, InputError
 from cmlreport.forges.base import Forge
 from cmlreport.forges.runners import RunnerRegistry
+from cmlreport.git.remotes import Remote, parse_remote
 from cmlreport.redact import register
-from cmlreport.remotes import Remote, parse_remote
 
 if TYPE_CHECKING:  # the clients import PyGithub/python-gitlab: only when a forge is opened
-    from cmlreport.forges.github_client import GitHubSettings
-    from cmlreport.forges.gitlab_client import GitLabSettings
+    from cmlreport.forges.github.client import GitHubSettings
+    from cmlreport.forges.gitlab.client import GitLabSettings
 
 GITHUB_TOKEN_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
 # Characters one comment may hold: a GitHub comment, a GitLab note.
@@ -54,10 +54,10 @@ def default_key(env: Mapping[str, str]) -> str:
 
 
 def _origin(cwd: Path) -> Remote | None:
-    from cmlreport import vcs
+    from cmlreport import baseline
 
     try:
-        url = vcs.origin_url(cwd)
+        url = baseline.origin_url(cwd)
     except GitError:
         return None
     return parse_remote(url) if url else None
@@ -90,7 +90,7 @@ def forge_context(
     token_env: str | None = None,
     forge: str = "auto",
 ) -> ForgeContext:
-    from cmlreport import vcs
+    from cmlreport import baseline
 
     ci = detect_ci(env)
     remote = None if (repo and ci.provider != "local") else _origin(cwd)
@@ -111,7 +111,7 @@ def forge_context(
     # Masked in all cmlreport prints; no ::add-mask::, the runner masks its own secrets.
     register(token)
     try:
-        branch, head = vcs.current_branch(cwd), vcs.head_sha(cwd)
+        branch, head = baseline.current_branch(cwd), baseline.head_sha(cwd)
     except GitError:
         branch, head = None, None
     # CI checkouts are detached: the branch under test comes from the CI's variables.
@@ -178,7 +178,7 @@ def missing_token(ctx: ForgeContext) -> InputError:
 
 
 def _github_settings(ctx: ForgeContext) -> GitHubSettings:
-    from cmlreport.forges.github_client import GitHubSettings
+    from cmlreport.forges.github.client import GitHubSettings
 
     return GitHubSettings(
         repository=ctx.repository,
@@ -194,7 +194,7 @@ def _github_settings(ctx: ForgeContext) -> GitHubSettings:
 
 
 def _gitlab_settings(ctx: ForgeContext) -> GitLabSettings:
-    from cmlreport.forges.gitlab_client import GitLabSettings
+    from cmlreport.forges.gitlab.client import GitLabSettings
 
     return GitLabSettings(
         project=ctx.repository,
@@ -215,10 +215,10 @@ def open_registry(ctx: ForgeContext) -> RunnerRegistry:
     if not ctx.token:
         raise missing_token(ctx)
     if ctx.provider == "github":
-        from cmlreport.forges.github_runners import GitHubRunners
+        from cmlreport.forges.github.runners import GitHubRunners
 
         return GitHubRunners(_github_settings(ctx))
-    from cmlreport.forges.gitlab_runners import GitLabRunners
+    from cmlreport.forges.gitlab.runners import GitLabRunners
 
     return GitLabRunners(_gitlab_settings(ctx))
 
@@ -227,9 +227,9 @@ def open_forge(ctx: ForgeContext) -> Forge:
     if not ctx.token:
         raise missing_token(ctx)
     if ctx.provider == "github":
-        from cmlreport.forges.github import GitHubForge
+        from cmlreport.forges.github.forge import GitHubForge
 
         return GitHubForge(_github_settings(ctx))
-    from cmlreport.forges.gitlab import GitLabForge
+    from cmlreport.forges.gitlab.forge import GitLabForge
 
     return GitLabForge(_gitlab_settings(ctx))

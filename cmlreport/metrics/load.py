@@ -27,6 +27,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from cmlreport.errors import InputError
+from cmlreport.files import MAX_INPUT_BYTES, MAX_MARKUP_BYTES, read_text
 from cmlreport.metrics.formats import (
     FORMATS,
     decode_delimited,
@@ -43,7 +44,6 @@ from cmlreport.metrics.records import (
     is_scalar,
     key_text,
 )
-from cmlreport.textfile import MAX_INPUT_BYTES, MAX_MARKUP_BYTES, read_text
 
 _EXTENSIONS = {
     ".json": "json",
@@ -67,7 +67,7 @@ def detect_format(path: str) -> str:
 
 
 def size_limit(fmt: str) -> int:
-    """The largest metrics file of this format cmlreport reads (see ``cmlreport.textfile``)."""
+    """The largest metrics file of this format cmlreport reads (see ``cmlreport.files``)."""
     return MAX_MARKUP_BYTES if fmt in ("yaml", "toml") else MAX_INPUT_BYTES
 
 

@@ -31,11 +31,11 @@ _OPEN_FLAGS = (
 def image_root(report: Path, narrowed: Path | None = None) -> Path:
     """The real folder every image of ``report`` must be inside; ``narrowed`` (``--image-root``)
     must be a folder inside the default root, which it replaces."""
-    from cmlreport import vcs
+    from cmlreport import baseline
 
     folder = Path(os.path.realpath(report.parent))
     try:
-        default = Path(os.path.realpath(vcs.repo_root(folder)))
+        default = Path(os.path.realpath(baseline.repo_root(folder)))
     except GitError:
         # Not in git (or git cannot say): the report's own folder, never anything wider.
         default = folder

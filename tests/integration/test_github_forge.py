@@ -17,7 +17,7 @@ import pytest
 from cmlreport.ci import LOCAL, CiContext
 from cmlreport.errors import CmlReportError, InputError, NoWriteAccess, RemoteError
 from cmlreport.forges.base import Target, TargetKind, TargetSpec, parse_target
-from cmlreport.forges.github import GitHubForge, GitHubSettings
+from cmlreport.forges.github.forge import GitHubForge, GitHubSettings
 from cmlreport.forges.sticky import post_sticky
 from tests.fakes.github import ACTIONS_BOT, ADMIN_PERMISSIONS, READ_ONLY_PERMISSIONS, FakeGitHub
 

@@ -18,7 +18,7 @@ import requests
 from cmlreport.ci import LOCAL, CiContext
 from cmlreport.errors import CmlReportError, InputError, NoWriteAccess, RemoteError
 from cmlreport.forges.base import LocalImage, Target, TargetKind, parse_target
-from cmlreport.forges.gitlab import BadToken, GitLabForge, GitLabSettings, NotFound
+from cmlreport.forges.gitlab.forge import BadToken, GitLabForge, GitLabSettings, NotFound
 from cmlreport.forges.sticky import marker, post_sticky
 from tests.fakes.gitlab import FakeGitLab
 

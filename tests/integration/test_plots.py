@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from cmlreport.report import plots
-from cmlreport.report.plotdata import ConfusionMatrix, LogTable
+from cmlreport.plots import figures
+from cmlreport.plots.plotdata import ConfusionMatrix, LogTable
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -44,16 +44,16 @@ NEW_DATA = [min(1.0, max(0.0, _rng.gauss(0.53, 0.17))) for _ in range(800)]
 
 # name -> a call drawing it in a given format; shared with the fresh-process check below.
 PLOTS: dict[str, Callable[[str], bytes]] = {
-    "curves": lambda fmt: plots.training_curves(HEAD, ["loss", "acc"], base=BASE, fmt=fmt),
-    "one_curve": lambda fmt: plots.training_curves(HEAD, ["loss"], base=BASE, fmt=fmt),
-    "confusion": lambda fmt: plots.confusion_matrix(CM, fmt=fmt),
-    "normalized": lambda fmt: plots.confusion_matrix(CM, normalize=True, fmt=fmt),
-    "deltas": lambda fmt: plots.delta_histogram(DELTAS, "f1", threshold=0.15, fmt=fmt),
-    "drift": lambda fmt: plots.score_overlay(TEST_SET, NEW_DATA, "test set", "new data", fmt=fmt),
-    "bars": lambda fmt: plots.headline_bars(
+    "curves": lambda fmt: figures.training_curves(HEAD, ["loss", "acc"], base=BASE, fmt=fmt),
+    "one_curve": lambda fmt: figures.training_curves(HEAD, ["loss"], base=BASE, fmt=fmt),
+    "confusion": lambda fmt: figures.confusion_matrix(CM, fmt=fmt),
+    "normalized": lambda fmt: figures.confusion_matrix(CM, normalize=True, fmt=fmt),
+    "deltas": lambda fmt: figures.delta_histogram(DELTAS, "f1", threshold=0.15, fmt=fmt),
+    "drift": lambda fmt: figures.score_overlay(TEST_SET, NEW_DATA, "test set", "new data", fmt=fmt),
+    "bars": lambda fmt: figures.headline_bars(
         ["accuracy", "f1", "recall"], [0.91, 0.88, None], [0.93, 0.87, 0.25], fmt=fmt
     ),
-    "changes": lambda fmt: plots.headline_changes(
+    "changes": lambda fmt: figures.headline_changes(
         ["accuracy", "fresh.recall", "latency"], [2.2, -37.5, 0.0], [True, False, None], fmt=fmt
     ),
 }
@@ -126,30 +126,30 @@ def test_different_data_draws_different_bytes() -> None:
     other_head = log([1.0, 0.7, 0.5, 0.4, 0.30])
     other_cm = ConfusionMatrix(CM.labels, ((50, 3, 1), (4, 40, 6), (0, 3, 29)))
     for fmt in ("png", "svg"):
-        assert plots.training_curves(other_head, ["loss"], fmt=fmt) != plots.training_curves(
+        assert figures.training_curves(other_head, ["loss"], fmt=fmt) != figures.training_curves(
             HEAD, ["loss"], fmt=fmt
         )
-        assert plots.confusion_matrix(other_cm, fmt=fmt) != drawn("confusion", fmt)
-        assert plots.delta_histogram(DELTAS[1:], "f1", fmt=fmt) != plots.delta_histogram(
+        assert figures.confusion_matrix(other_cm, fmt=fmt) != drawn("confusion", fmt)
+        assert figures.delta_histogram(DELTAS[1:], "f1", fmt=fmt) != figures.delta_histogram(
             DELTAS, "f1", fmt=fmt
         )
-        assert plots.score_overlay(TEST_SET, NEW_DATA[1:], "a", "b", fmt=fmt) != (
-            plots.score_overlay(TEST_SET, NEW_DATA, "a", "b", fmt=fmt)
+        assert figures.score_overlay(TEST_SET, NEW_DATA[1:], "a", "b", fmt=fmt) != (
+            figures.score_overlay(TEST_SET, NEW_DATA, "a", "b", fmt=fmt)
         )
 
 
 def test_images_have_a_fixed_size_whatever_the_data() -> None:
     assert png_size(drawn("one_curve", "png")) == png_size(
-        plots.training_curves(log([5.0] * 1000), ["loss"], fmt="png")
+        figures.training_curves(log([5.0] * 1000), ["loss"], fmt="png")
     )
     assert png_size(drawn("drift", "png")) == png_size(
-        plots.score_overlay([0.1], [0.9, 0.8], "a", "b", fmt="png")
+        figures.score_overlay([0.1], [0.9, 0.8], "a", "b", fmt="png")
     )
 
 
 def test_importing_the_plots_module_does_not_import_matplotlib() -> None:
     script = (
-        "import sys, cmlreport.report.plots\n"
+        "import sys, cmlreport.plots.figures\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'numpy')))\n"
     )
     proc = subprocess.run(
@@ -166,7 +166,7 @@ def test_training_curves_label_head_and_base_per_metric() -> None:
 
 def test_a_base_run_without_the_metric_leaves_only_head_in_that_subplot() -> None:
     base = LogTable(("step", "loss"), ((0.0, 1.0), (1.0, 0.9)))
-    texts = svg_texts(plots.training_curves(HEAD, ["loss", "acc"], base=base, fmt="svg"))
+    texts = svg_texts(figures.training_curves(HEAD, ["loss", "acc"], base=base, fmt="svg"))
     assert texts.count("head") == 2 and texts.count("base") == 1
 
 
@@ -179,7 +179,7 @@ def test_drift_overlay_prints_both_means_in_the_legend() -> None:
 
 
 def test_delta_histogram_counts_classes_past_the_threshold_and_ignores_nan() -> None:
-    svg = plots.delta_histogram([*DELTAS, float("nan")], "f1", threshold=0.15, fmt="svg")
+    svg = figures.delta_histogram([*DELTAS, float("nan")], "f1", threshold=0.15, fmt="svg")
     below = sum(d < -0.15 for d in DELTAS)
     above = sum(d > 0.15 for d in DELTAS)
     texts = svg_texts(svg)
@@ -200,7 +200,7 @@ def test_hundreds_of_labels_draw_no_cell_numbers_and_few_tick_labels() -> None:
     n = 400
     labels = tuple(f"r/subreddit_with_a_long_name_{i}" for i in range(n))
     counts = tuple(tuple(123 if i == j else (i * j) % 3 for j in range(n)) for i in range(n))
-    texts = svg_texts(plots.confusion_matrix(ConfusionMatrix(labels, counts), fmt="svg"))
+    texts = svg_texts(figures.confusion_matrix(ConfusionMatrix(labels, counts), fmt="svg"))
     tick_labels = [t for t in texts if t.startswith("r/")]
     assert 0 < len(tick_labels) <= 2 * 40  # x and y axes
     assert all(len(t) <= 24 for t in tick_labels)
@@ -224,9 +224,9 @@ def test_unknown_columns_and_formats_are_input_errors() -> None:
     from cmlreport.errors import InputError
 
     with pytest.raises(InputError, match=r"train\.csv has no column 'f1'"):
-        plots.training_curves(HEAD, ["f1"])
+        figures.training_curves(HEAD, ["f1"])
     with pytest.raises(InputError, match="unknown plot format 'jpg'"):
-        plots.delta_histogram([0.1], "f1", fmt="jpg")
+        figures.delta_histogram([0.1], "f1", fmt="jpg")
 
 
 def _sha(data: bytes) -> str:

@@ -8,10 +8,10 @@ import json
 import pytest
 
 from cmlreport.errors import NoWriteAccess
-from cmlreport.forges.github_client import GitHubSettings
-from cmlreport.forges.github_runners import GitHubRunners
-from cmlreport.forges.gitlab_client import GitLabSettings
-from cmlreport.forges.gitlab_runners import GitLabRunners
+from cmlreport.forges.github.client import GitHubSettings
+from cmlreport.forges.github.runners import GitHubRunners
+from cmlreport.forges.gitlab.client import GitLabSettings
+from cmlreport.forges.gitlab.runners import GitLabRunners
 from tests.fakes.github import ACTIONS_PERMISSIONS, ADMIN_PERMISSIONS, FakeGitHub
 from tests.fakes.gitlab.server import FakeGitLab
 

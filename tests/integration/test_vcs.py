@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from cmlreport.baseline import head_sha, read_file_at, repo_root, resolve_base
 from cmlreport.ci import CiContext
 from cmlreport.errors import GitError, InputError
-from cmlreport.vcs import head_sha, read_file_at, repo_root, resolve_base
 from tests.gitrepo import GitRepo, make_origin, run_git, shallow_clone
 
 LOCAL = CiContext(provider="local")

@@ -1,7 +1,7 @@
 import pytest
 
-from cmlreport.config import load_settings, parse_settings
 from cmlreport.errors import InputError
+from cmlreport.settings import load_settings, parse_settings
 
 
 def test_pyproject_tool_table(tmp_path):

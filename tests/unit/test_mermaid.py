@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from cmlreport.report.mermaid import MAX_POINTS, bar_chart, line_chart
+from cmlreport.plots.mermaid import MAX_POINTS, bar_chart, line_chart
 
 # The tokens of mermaid's xychart grammar (xychart.jison) that these charts use.
 NUMBER = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from cmlreport.errors import InputError
-from cmlreport.report.plotdata import (
+from cmlreport.plots.plotdata import (
     LogTable,
     default_x,
     parse_confusion,

@@ -18,9 +18,9 @@ from cmlreport.metrics.diff import diff_metrics
 from cmlreport.metrics.gates import evaluate_gates, parse_gates
 from cmlreport.metrics.model import SliceTable
 from cmlreport.metrics.slices import summarize_slices
+from cmlreport.plots.mermaid import line_chart
 from cmlreport.report.markdown import Chart, Image, ReportData, Revisions, render_report
 from cmlreport.report.mdhtml import safe_url
-from cmlreport.report.mermaid import line_chart
 from cmlreport.report.preview import markdown_to_html, render_preview, write_preview
 
 

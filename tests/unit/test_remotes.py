@@ -1,7 +1,7 @@
 import pytest
 
 from cmlreport.errors import InputError
-from cmlreport.remotes import parse_remote
+from cmlreport.git.remotes import parse_remote
 
 
 @pytest.mark.parametrize(

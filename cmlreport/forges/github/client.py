@@ -5,7 +5,7 @@ included) suit a long-running script, not a CI step that posts one comment: here
 bounded and a POST is only repeated when GitHub refused it before doing anything (429, or a
 403 that says rate limit): after a timeout or a 5xx it may have landed, and a second try could
 post the report twice.
-Turning what still fails into one-line errors is ``cmlreport.forges.github_errors``' job.
+Turning what still fails into one-line errors is ``cmlreport.forges.github.errors``' job.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from urllib3.util.retry import Retry
 
 from cmlreport import __version__
 from cmlreport.ci import LOCAL, CiContext
-from cmlreport.forges.github_errors import is_rate_limit
+from cmlreport.forges.github.errors import is_rate_limit
 
 if TYPE_CHECKING:
     from types import TracebackType

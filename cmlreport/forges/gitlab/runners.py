@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from cmlreport.forges.gitlab_client import GitLabSettings, RequestCounter, make_client
-from cmlreport.forges.gitlab_errors import Attempt, NotFound, gitlab_errors
+from cmlreport.forges.gitlab.client import GitLabSettings, RequestCounter, make_client
+from cmlreport.forges.gitlab.errors import Attempt, NotFound, gitlab_errors
 from cmlreport.forges.runners import ForgeRunner, Registration
 from cmlreport.redact import Secret
 

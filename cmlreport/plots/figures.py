@@ -11,15 +11,15 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from cmlreport.report.curves import training_curves as training_curves
-from cmlreport.report.plotdata import ConfusionMatrix
-from cmlreport.report.render import BASE_COLOR as BASE_COLOR
-from cmlreport.report.render import DPI as DPI
-from cmlreport.report.render import FORMATS as FORMATS
-from cmlreport.report.render import HEAD_COLOR as HEAD_COLOR
-from cmlreport.report.render import MARK_COLOR as MARK_COLOR
-from cmlreport.report.render import OTHER_COLOR as OTHER_COLOR
-from cmlreport.report.render import no_data, render
+from cmlreport.plots.curves import training_curves as training_curves
+from cmlreport.plots.plotdata import ConfusionMatrix
+from cmlreport.plots.render import BASE_COLOR as BASE_COLOR
+from cmlreport.plots.render import DPI as DPI
+from cmlreport.plots.render import FORMATS as FORMATS
+from cmlreport.plots.render import HEAD_COLOR as HEAD_COLOR
+from cmlreport.plots.render import MARK_COLOR as MARK_COLOR
+from cmlreport.plots.render import OTHER_COLOR as OTHER_COLOR
+from cmlreport.plots.render import no_data, render
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -25,8 +25,8 @@ from cmlreport.forges.base import (
     TargetSpec,
     resolve_target,
 )
-from cmlreport.forges.github_client import GitHubSettings, RequestCounter, make_client
-from cmlreport.forges.github_errors import Attempt, NotFound, github_errors
+from cmlreport.forges.github.client import GitHubSettings, RequestCounter, make_client
+from cmlreport.forges.github.errors import Attempt, NotFound, github_errors
 from cmlreport.forges.sticky import opens_with
 
 if TYPE_CHECKING:
@@ -248,7 +248,7 @@ class GitHubForge:
         if not images:
             return {}
         # Imported here: only the send path needs it, and it works on PyGithub objects.
-        from cmlreport.forges.github_assets import publish_assets
+        from cmlreport.forges.github.assets import publish_assets
 
         attempt = Attempt("publish the report's images", "contents: write", write=True)
         with github_errors(attempt, self._settings):

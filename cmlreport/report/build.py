@@ -10,10 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cmlreport.charts import draw_charts, relative_link
 from cmlreport.ci import CiContext
-from cmlreport.config import Settings
 from cmlreport.errors import GitError, InputError
+from cmlreport.files import decode_text
 from cmlreport.metrics.diff import MetricDiff, diff_metrics
 from cmlreport.metrics.direction import Directions
 from cmlreport.metrics.gates import GateResult, evaluate_gates, parse_gates
@@ -27,6 +26,7 @@ from cmlreport.metrics.load import (
 )
 from cmlreport.metrics.model import MetricSet
 from cmlreport.metrics.slices import SliceSummary, pick_metric_column, summarize_slices
+from cmlreport.plots.charts import draw_charts, relative_link
 from cmlreport.report.markdown import (
     GITLAB_NOTE_LIMIT,
     Image,
@@ -35,7 +35,7 @@ from cmlreport.report.markdown import (
     choose_headline,
     render_report,
 )
-from cmlreport.textfile import decode_text
+from cmlreport.settings import Settings
 
 IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
 Warn = Callable[[str], None]
@@ -119,13 +119,13 @@ class BuiltReport:
 
 
 def load_runs(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> Runs:
-    from cmlreport import vcs
+    from cmlreport import baseline
 
     head_sets = read_metric_files(opts.metrics)
     head = merge_metric_sets(head_sets)
     run_url = ci.run_url
     try:
-        head_sha: str | None = vcs.head_sha(cwd)
+        head_sha: str | None = baseline.head_sha(cwd)
     except GitError:
         head_sha = None
     if opts.no_base:
@@ -136,7 +136,7 @@ def load_runs(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> Runs
             ("--no-base: every metric is shown as new.",),
         )
     try:
-        base_rev = vcs.resolve_base(opts.base, ci, cwd)
+        base_rev = baseline.resolve_base(opts.base, ci, cwd)
     except GitError as exc:
         if opts.base is not None:
             raise
@@ -148,7 +148,9 @@ def load_runs(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> Runs
     # Same names as head (read_metric_files already dropped duplicates and normalised paths).
     for path, _ in head_sets:
         try:
-            blob = vcs.read_file_at(base_rev.sha, path, cwd, limit=size_limit(detect_format(path)))
+            blob = baseline.read_file_at(
+                base_rev.sha, path, cwd, limit=size_limit(detect_format(path))
+            )
             if blob is None:
                 notes.append(
                     f"{path} does not exist at base {base_rev.sha[:7]}: its metrics are new."

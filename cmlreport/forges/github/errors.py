@@ -19,7 +19,7 @@ from cmlreport.errors import CmlReportError, NoWriteAccess, RemoteError
 if TYPE_CHECKING:
     from github.GithubException import GithubException
 
-    from cmlreport.forges.github_client import GitHubSettings
+    from cmlreport.forges.github.client import GitHubSettings
 
 
 class NotFound(RemoteError):
@@ -163,7 +163,7 @@ def _accepted_permissions(headers: dict[str, str]) -> str:
 
 
 def _when(headers: dict[str, str], wait: float | None) -> str:
-    from cmlreport.forges.github_client import header_seconds, is_seconds
+    from cmlreport.forges.github.client import header_seconds, is_seconds
 
     reset = headers.get("x-ratelimit-reset", "")
     retry_after = headers.get("retry-after", "").strip()

@@ -93,8 +93,8 @@ def load_settings(root: Path) -> Settings:
     Read like a metrics file (the same safe reader and YAML 1.2 / TOML decoders), so a FIFO, a
     device, a huge or deeply nested settings file is one line naming it, never a hang.
     """
+    from cmlreport.files import MAX_MARKUP_BYTES, read_text
     from cmlreport.metrics.formats import decode_toml, decode_yaml
-    from cmlreport.textfile import MAX_MARKUP_BYTES, read_text
 
     def read(path: Path, decode: Callable[[str, str], Any]) -> Any:
         name = path.name

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cmlreport.errors import CmlReportError, NoWriteAccess, RemoteError
-from cmlreport.forges.gitlab_client import API_SUFFIX, may_resend
+from cmlreport.forges.gitlab.client import API_SUFFIX, may_resend
 
 if TYPE_CHECKING:
     import requests
     from gitlab.exceptions import GitlabError
 
-    from cmlreport.forges.gitlab_client import GitLabSettings
+    from cmlreport.forges.gitlab.client import GitLabSettings
 
 
 class NotFound(RemoteError):

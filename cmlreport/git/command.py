@@ -1,6 +1,6 @@
 """Running git, and looking commits up in one clone: fetched from origin when missing.
 
-The layer under :mod:`cmlreport.vcs`. CI clones are usually shallow (depth 1), so a wanted
+The layer under :mod:`cmlreport.baseline`. CI clones are usually shallow (depth 1), so a wanted
 commit is often not in the clone: it is fetched on demand, alone, and history is deepened a
 bounded number of times only when a merge base is needed. Nothing is ever checked out; git never
 prompts (no terminal, no stdin, a timeout) and never follows variables that point it at another

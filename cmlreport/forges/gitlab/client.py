@@ -7,7 +7,7 @@ off and one HTTP backend below python-gitlab retries each exchange itself: GET/P
 5xx, 429 and network failures; a POST only when GitLab certainly did not apply it (429, or a
 connection that was never made). Waits double from ``backoff``, honour ``Retry-After`` and
 ``RateLimit-Reset``, and are bounded by ``retries`` and ``max_wait``. Turning what still fails
-into one-line errors is ``cmlreport.forges.gitlab_errors``' job.
+into one-line errors is ``cmlreport.forges.gitlab.errors``' job.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def draw_charts(
     percents = [100 * (d.rel_delta or 0.0) for d in moved]
     if kind == "mermaid":
         return (*_mermaid(moved, percents, slices), [])
-    from cmlreport.report import plots
+    from cmlreport.plots import figures
 
     report_dir = report_path.parent
     plot_dir = report_dir / f"{report_path.stem}-plots"
@@ -69,7 +69,7 @@ def draw_charts(
     if moved:
         path = plot_dir / "headline.png"
         path.write_bytes(
-            plots.headline_changes([d.key for d in moved], percents, [_good(d) for d in moved])
+            figures.headline_changes([d.key for d in moved], percents, [_good(d) for d in moved])
         )
         files += [path, _sidecar(path, mermaid_headline[0])]
         alt = "Headline metrics: change vs base"
@@ -78,7 +78,7 @@ def draw_charts(
         if not s.deltas:
             continue
         path = plot_dir / f"slices-{_safe_name(s.table)}.png"
-        path.write_bytes(plots.delta_histogram(s.deltas, s.metric, threshold=s.threshold))
+        path.write_bytes(figures.delta_histogram(s.deltas, s.metric, threshold=s.threshold))
         files.append(path)
         if s.table in mermaid_slices:
             files.append(_sidecar(path, mermaid_slices[s.table]))
@@ -97,7 +97,7 @@ def _sidecar(png: Path, chart: Chart) -> Path:
 def _mermaid(
     moved: Sequence[MetricDiff], percents: Sequence[float], slices: Sequence[SliceSummary]
 ) -> tuple[list[Chart], dict[str, Chart]]:
-    from cmlreport.report import mermaid
+    from cmlreport.plots import mermaid
 
     headline_charts: list[Chart] = []
     if moved:

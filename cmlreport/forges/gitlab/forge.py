@@ -22,9 +22,9 @@ from cmlreport.forges.base import (
     TargetSpec,
     resolve_target,
 )
-from cmlreport.forges.gitlab_client import GitLabSettings, RequestCounter, make_client
-from cmlreport.forges.gitlab_errors import Attempt, BadToken, NotFound, gitlab_errors
-from cmlreport.forges.gitlab_uploads import publish_uploads, uploads_in
+from cmlreport.forges.gitlab.client import GitLabSettings, RequestCounter, make_client
+from cmlreport.forges.gitlab.errors import Attempt, BadToken, NotFound, gitlab_errors
+from cmlreport.forges.gitlab.uploads import publish_uploads, uploads_in
 from cmlreport.forges.sticky import opens_with
 
 if TYPE_CHECKING:
@@ -244,7 +244,7 @@ class GitLabForge:
     # -- images and statuses ----------------------------------------------------------------
 
     def publish_images(self, images: Sequence[LocalImage], target: Target) -> Mapping[str, str]:
-        """Upload each image once per target: see ``cmlreport.forges.gitlab_uploads``."""
+        """Upload each image once per target: see ``cmlreport.forges.gitlab.uploads``."""
         if not images:
             return {}
 

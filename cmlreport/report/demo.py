@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from cmlreport.build import BuiltReport, ReportOptions, Runs, build_report
 from cmlreport.metrics.load import merge_metric_sets, parse_metrics
 from cmlreport.metrics.model import MetricSet
+from cmlreport.report.build import BuiltReport, ReportOptions, Runs, build_report
 from cmlreport.report.markdown import Revisions
 
 METRIC_FILES = ("metrics.json", "per_class.csv")
@@ -38,7 +38,7 @@ def _load_side(folder: Path) -> MetricSet:
 
 
 def _draw_plots(data: Path, plot_dir: Path) -> list[Path]:
-    from cmlreport.report import plotdata, plots
+    from cmlreport.plots import figures, plotdata
 
     def read(side: str, name: str) -> str:
         return (data / side / name).read_text(encoding="utf-8")
@@ -49,17 +49,17 @@ def _draw_plots(data: Path, plot_dir: Path) -> list[Path]:
     confusion = plotdata.parse_confusion("predictions.csv", read("head", "predictions.csv"))
     test = plotdata.parse_scores("confidence_test.csv", read("head", "confidence_test.csv"))
     new = plotdata.parse_scores("confidence_new.csv", read("head", "confidence_new.csv"))
-    figures = {
-        "training_curves.png": plots.training_curves(
+    pngs = {
+        "training_curves.png": figures.training_curves(
             head_log, ["loss", "val_loss", "accuracy"], x="step", base=base_log
         ),
-        "confusion_matrix.png": plots.confusion_matrix(confusion, normalize=True),
-        "confidence_drift.png": plots.score_overlay(
+        "confusion_matrix.png": figures.confusion_matrix(confusion, normalize=True),
+        "confidence_drift.png": figures.score_overlay(
             test, new, "test set", "new data", title="Top-1 confidence: test set vs new data"
         ),
     }
     written = []
-    for name, png in figures.items():
+    for name, png in pngs.items():
         path = plot_dir / name
         path.write_bytes(png)
         written.append(path)

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cmlreport.errors import InputError
-from cmlreport.report.plotdata import LogTable, default_x
-from cmlreport.report.render import BASE_COLOR, HEAD_COLOR, no_data, render
+from cmlreport.plots.plotdata import LogTable, default_x
+from cmlreport.plots.render import BASE_COLOR, HEAD_COLOR, no_data, render
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from cmlreport.errors import RemoteError
 from cmlreport.forges.base import LocalImage
-from cmlreport.forges.gitlab_errors import Attempt, gitlab_errors
+from cmlreport.forges.gitlab.errors import Attempt, gitlab_errors
 from cmlreport.publishable import EXTENSIONS
 
 if TYPE_CHECKING:
     import gitlab
 
-    from cmlreport.forges.gitlab_client import GitLabSettings
+    from cmlreport.forges.gitlab.client import GitLabSettings
 
 DIGEST_CHARS = 16  # of the sha256 in an uploaded file's name: 64 bits tell images apart
 # An upload link as it sits in a note we wrote: /uploads/<secret>/<stem>-<digest>.<ext>

@@ -3,7 +3,7 @@
 The base revision is the first that exists of: --base, the CI's pull/merge request base, its
 target and default branches, origin's default branch, then main or master; the report compares
 with its merge base with HEAD. Running git and fetching what a shallow clone lacks is
-:mod:`cmlreport.git`'s job.
+:mod:`cmlreport.git.command`'s job.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from cmlreport.ci import CiContext
 from cmlreport.errors import GitError, InputError
-from cmlreport.git import REMOTE, Clone, failure_reason, run_git, stdout_text
-from cmlreport.textfile import MAX_INPUT_BYTES, too_big
+from cmlreport.files import MAX_INPUT_BYTES, too_big
+from cmlreport.git.command import REMOTE, Clone, failure_reason, run_git, stdout_text
 
 # How many commits each deepening fetch adds when the merge base is not in a shallow clone.
 DEEPEN_STEPS: tuple[int, ...] = (50, 250, 1000)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from cmlreport.forges.github_client import GitHubSettings, RequestCounter, make_client
-from cmlreport.forges.github_errors import Attempt, NotFound, github_errors
+from cmlreport.forges.github.client import GitHubSettings, RequestCounter, make_client
+from cmlreport.forges.github.errors import Attempt, NotFound, github_errors
 from cmlreport.forges.runners import ForgeRunner, Registration
 from cmlreport.redact import Secret
 

@@ -1,0 +1,1 @@
+"""GitHub through PyGithub: comments, checks, image assets, runner registration."""

@@ -1,0 +1,1 @@
+"""GitLab through python-gitlab: notes, commit statuses, uploads, runner registration."""

@@ -1,0 +1,1 @@
+"""Running git: the one clone cmlreport reads commits from, and what a remote URL points at."""

@@ -1,0 +1,1 @@
+"""Charts: matplotlib figures and mermaid charts from parsed plot data, apart from the markdown."""
