@@ -1,6 +1,6 @@
 """Where are we running? The CI context, read once from the environment at the edge.
 
-``detect_ci`` takes the environment as a mapping (the CLI passes ``os.environ``) so that nothing
+``detect_ci`` takes the environment as a mapping (the CLI passes ``environment()``) so that nothing
 deeper in the package ever reads it. The only I/O here is GitHub's event payload file, which
 holds what the environment does not: the pull request number, its base and head commits, and
 whether it comes from a fork.
@@ -9,6 +9,7 @@ whether it comes from a fork.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,13 @@ class CiContext:
 
 
 LOCAL = CiContext(provider="local")
+
+
+def environment() -> dict[str, str]:
+    """A copy of this process's environment. The one place cmlreport reads it (settings files
+    aside): everything else takes the mapping as an argument, so what a command consults is
+    visible in its signature and a test passes its own."""
+    return dict(os.environ)
 
 
 def detect_ci(env: Mapping[str, str]) -> CiContext:

@@ -7,13 +7,13 @@ matplotlib, PyGithub, python-gitlab or boto3.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from typing import Any
 
 import click
 
 from cmlreport import __version__
+from cmlreport.ci import environment
 from cmlreport.errors import CmlReportError
 from cmlreport.output import guarded_streams
 from cmlreport.redact import register_environment
@@ -80,7 +80,7 @@ class LazyGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # Before click parses anything: its usage errors quote input too.
-        register_environment(os.environ)
+        register_environment(environment())
         with guarded_streams():
             return super().main(*args, **kwargs)
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from cmlreport.cli.common import environ, forge_options, write_output
+from cmlreport.ci import environment
+from cmlreport.cli.common import forge_options, write_output
 
 
 @click.command()
@@ -35,7 +36,7 @@ def check(
     from cmlreport.redact import mask
     from cmlreport.report.markdown import read_gates_marker
 
-    env = environ()
+    env = environment()
     md = read_text(report, inside="report")
     gates = read_gates_marker(md)
     if gates is None:

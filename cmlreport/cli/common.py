@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -73,10 +72,6 @@ def project_root(cwd: Path) -> Path:
         return baseline.repo_root(cwd)
     except GitError:
         return cwd
-
-
-def environ() -> dict[str, str]:
-    return dict(os.environ)
 
 
 def forge_options(func: F) -> F:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from cmlreport.cli.common import environ, metric_paths, metrics_options, project_root, warn
+from cmlreport.ci import environment
+from cmlreport.cli.common import metric_paths, metrics_options, project_root, warn
 
 
 @click.command()
@@ -58,7 +59,7 @@ def diff(
         Directions.from_patterns(settings.higher_is_better, settings.lower_is_better)
     )
     opts = ReportOptions(metrics=metric_paths(metrics, files), base=base, no_base=no_base)
-    runs = load_runs(opts, detect_ci(environ()), cwd, warn)
+    runs = load_runs(opts, detect_ci(environment()), cwd, warn)
     for note in runs.notes:
         warn(note)
     base_scalars = runs.base.scalars if runs.base is not None else {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import click
@@ -165,7 +164,7 @@ def _base_log(path: str, explicit: str | None, head: LogTable) -> LogTable | Non
 
     cwd = Path.cwd()
     try:
-        rev = baseline.resolve_base(explicit, ci.detect_ci(os.environ), cwd)
+        rev = baseline.resolve_base(explicit, ci.detect_ci(ci.environment()), cwd)
         data = baseline.read_file_at(rev.sha, path, cwd)
         if data is None:
             _note(f"{path} does not exist at the base {rev.ref} ({rev.sha[:12]}); no base overlay")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from cmlreport.cli.common import environ, metric_paths, metrics_options, project_root, warn
+from cmlreport.ci import environment
+from cmlreport.cli.common import metric_paths, metrics_options, project_root, warn
 from cmlreport.errors import GateFailed, InputError
 from cmlreport.output import append_text, write_text
 
@@ -154,7 +155,7 @@ def report(
         charts=charts,
     ).with_settings(load_settings(project_root(cwd)))
     parse_gates(opts.fail_if, opts.fail_on_regression)  # bad gate text fails before any git work
-    ci = detect_ci(environ())
+    ci = detect_ci(environment())
     runs = load_runs(opts, ci, cwd, warn)
     full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
     hint = full_path.name

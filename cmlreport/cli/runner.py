@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from cmlreport.cli.common import environ, forge_options, write_output
+from cmlreport.ci import environment
+from cmlreport.cli.common import forge_options, write_output
 from cmlreport.output import write_text
 
 DOTENV = Path("cmlreport-runner.env")
@@ -19,7 +20,7 @@ region_option = click.option(
 
 def _region(flag: str | None) -> str:
     """--region, else AWS_REGION (what most tools and the AWS actions set), else boto3's own."""
-    env = environ()
+    env = environment()
     return flag or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
 
 
@@ -156,7 +157,7 @@ def launch(
     # Before anything is created; undone when the command ends. From here on a signal unwinds
     # into the launch's clean-up instead of killing the process.
     click.get_current_context().with_resource(trapped())
-    env = environ()
+    env = environment()
     ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
     run_id = env.get("GITHUB_RUN_ID") or env.get("CI_JOB_ID")
     runner_name = name or default_name(gpu, run_id)
@@ -235,7 +236,7 @@ def stop(
 
     if not (name or labels or instance_id):
         raise InputError("runner stop: pass --name, --labels or --instance-id")
-    env = environ()
+    env = environment()
     ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
     ec2 = Ec2(_region(region))
     wanted = [x.strip() for x in (labels or "").split(",") if x.strip()]
@@ -296,7 +297,7 @@ def cleanup(
     from cmlreport.runner.aws import Ec2
     from cmlreport.runner.lifecycle import orphaned_runners
 
-    env = environ()
+    env = environment()
     ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
     ec2 = Ec2(_region(region))
     expired = ec2.expired(datetime.now(timezone.utc))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from cmlreport.cli.common import environ, forge_options, warn, write_output
+from cmlreport.ci import environment
+from cmlreport.cli.common import forge_options, warn, write_output
 
 
 @click.command("send-comment")
@@ -72,7 +73,7 @@ def send_comment(
     from cmlreport.report.budget import cut_markdown
     from cmlreport.report.images import rewrite_images
 
-    env = environ()
+    env = environment()
     md = read_text(report, inside="report")
     spec = parse_target(target)
     key = check_key(key or default_key(env))

@@ -9,13 +9,13 @@ repository.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
+from cmlreport.ci import environment
 from cmlreport.errors import GitError, InputError
 
 GIT_TIMEOUT = 30.0  # seconds, for local commands
@@ -55,7 +55,7 @@ def run_git(args: Sequence[str], cwd: Path, *, timeout: float = GIT_TIMEOUT) -> 
 
 
 def _git_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _REPO_OVERRIDES}
+    env = {k: v for k, v in environment().items() if k not in _REPO_OVERRIDES}
     env.update(
         GIT_TERMINAL_PROMPT="0",
         GCM_INTERACTIVE="never",

@@ -9,13 +9,13 @@ scrubs it from any message, should a parameter ever be echoed back.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from cmlreport.ci import environment
 from cmlreport.errors import CmlReportError, InputError, RemoteError
 
 # A spot request failing with one of these may well succeed on demand.
@@ -186,7 +186,7 @@ def translated(attempt: Attempt, *, passthrough: str = "") -> Iterator[None]:
     except OSError as exc:
         # botocore reads the OIDC token file only when a request needs credentials, and lets
         # the OSError through: without this it is an internal error.
-        token_file = os.environ.get(TOKEN_FILE_VARIABLE, "")
+        token_file = environment().get(TOKEN_FILE_VARIABLE, "")
         if not token_file or exc.filename != token_file:
             raise
         raise unreadable_token_file(token_file, exc.strerror or type(exc).__name__) from exc
