@@ -9,9 +9,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cmlreport.errors import InputError
+
+if TYPE_CHECKING:
+    from cmlreport.publishable.image import LocalImage
 
 
 class TargetKind(str, Enum):
@@ -115,16 +118,6 @@ class Comment:
 class CheckResult:
     url: str
     conclusion: str
-
-
-@dataclass(frozen=True)
-class LocalImage:
-    """An image the report references by a local path (or a data: URI), read and validated."""
-
-    ref: str  # exactly as written in the markdown, so it can be replaced there
-    name: str  # a file name for it, e.g. loss.png
-    data: bytes
-    content_type: str  # image/png, image/svg+xml, image/jpeg, image/gif, image/webp
 
 
 class Forge(Protocol):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from cmlreport.forges.base import LocalImage
 from cmlreport.forges.select import ForgeContext
 from cmlreport.output import append_text, write_text
+from cmlreport.publishable.image import LocalImage
 
 FORK_DIR = Path("cmlreport-comment")
 

@@ -18,9 +18,9 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, unquote_to_bytes
 
 from cmlreport.errors import InputError
-from cmlreport.forges.base import LocalImage
 from cmlreport.publishable.confine import MAX_IMAGE_BYTES, image_root, read_confined, too_big
 from cmlreport.publishable.decode import BY_SUFFIX, FORMATS, NOT_AN_IMAGE, SVG, image_problem
+from cmlreport.publishable.image import LocalImage
 from cmlreport.report.images import find_images
 
 __all__ = [

@@ -16,8 +16,8 @@ import github
 import pytest
 
 from cmlreport.errors import RemoteError
-from cmlreport.forges.base import LocalImage
 from cmlreport.forges.github.assets import ASSETS_BRANCH, publish_assets
+from cmlreport.publishable.image import LocalImage
 from tests.fakes.github import ADMIN_PERMISSIONS, READ_ONLY_PERMISSIONS, FakeGitHub
 from tests.fakes.github.gitobjects import Blob, Commit, Signature, Tree, TreeEdit
 

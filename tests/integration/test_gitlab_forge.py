@@ -17,9 +17,10 @@ import requests
 
 from cmlreport.ci import LOCAL, CiContext
 from cmlreport.errors import CmlReportError, InputError, NoWriteAccess, RemoteError
-from cmlreport.forges.base import LocalImage, Target, TargetKind, parse_target
+from cmlreport.forges.base import Target, TargetKind, parse_target
 from cmlreport.forges.gitlab.forge import BadToken, GitLabForge, GitLabSettings, NotFound
 from cmlreport.forges.sticky import marker, post_sticky
+from cmlreport.publishable.image import LocalImage
 from tests.fakes.gitlab import FakeGitLab
 
 pytest_plugins = ["tests.fakes.gitlab.pytest_plugin"]

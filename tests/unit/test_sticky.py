@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from cmlreport.errors import InputError, RemoteError
-from cmlreport.forges.base import CheckResult, Comment, LocalImage, Target, TargetKind, TargetSpec
+from cmlreport.forges.base import CheckResult, Comment, Target, TargetKind, TargetSpec
 from cmlreport.forges.sticky import marker, opens_with, post_sticky, with_marker
+from cmlreport.publishable.image import LocalImage
 
 PR = Target(TargetKind.PR, number=7)
 

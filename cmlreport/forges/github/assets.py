@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmlreport.errors import NoWriteAccess, RemoteError
-from cmlreport.forges.base import LocalImage
 from cmlreport.publishable import EXTENSIONS
+from cmlreport.publishable.image import LocalImage
 
 if TYPE_CHECKING:
     from github import GithubException

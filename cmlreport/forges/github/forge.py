@@ -19,7 +19,6 @@ from cmlreport.errors import InputError, NoWriteAccess, RemoteError
 from cmlreport.forges.base import (
     CheckResult,
     Comment,
-    LocalImage,
     Target,
     TargetKind,
     TargetSpec,
@@ -28,6 +27,7 @@ from cmlreport.forges.base import (
 from cmlreport.forges.github.client import GitHubSettings, RequestCounter, make_client
 from cmlreport.forges.github.errors import Attempt, NotFound, github_errors
 from cmlreport.forges.sticky import opens_with
+from cmlreport.publishable.image import LocalImage
 
 if TYPE_CHECKING:
     import github

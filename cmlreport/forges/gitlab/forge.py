@@ -16,7 +16,6 @@ from cmlreport.errors import InputError, NoWriteAccess, RemoteError
 from cmlreport.forges.base import (
     CheckResult,
     Comment,
-    LocalImage,
     Target,
     TargetKind,
     TargetSpec,
@@ -26,6 +25,7 @@ from cmlreport.forges.gitlab.client import GitLabSettings, RequestCounter, make_
 from cmlreport.forges.gitlab.errors import Attempt, BadToken, NotFound, gitlab_errors
 from cmlreport.forges.gitlab.uploads import publish_uploads, uploads_in
 from cmlreport.forges.sticky import opens_with
+from cmlreport.publishable.image import LocalImage
 
 if TYPE_CHECKING:
     import gitlab

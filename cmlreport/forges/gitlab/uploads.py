@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cmlreport.errors import RemoteError
-from cmlreport.forges.base import LocalImage
 from cmlreport.forges.gitlab.errors import Attempt, gitlab_errors
 from cmlreport.publishable import EXTENSIONS
+from cmlreport.publishable.image import LocalImage
 
 if TYPE_CHECKING:
     import gitlab
