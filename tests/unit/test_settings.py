@@ -1,6 +1,7 @@
 import pytest
 
 from cmlreport.errors import InputError
+from cmlreport.metrics.load import parse_metrics
 from cmlreport.settings import load_settings, parse_settings
 
 
@@ -41,3 +42,17 @@ def test_malformed_yaml_names_the_file(tmp_path):
     (tmp_path / ".cmlreport.yaml").write_text("top: [\n")
     with pytest.raises(InputError, match=r"^\.cmlreport\.yaml: cannot read settings"):
         load_settings(tmp_path)
+
+
+@pytest.mark.parametrize("spelling", ["5e-2", "5E-2", ".05", "+0.05", "0.5e-1", "50e-3"])
+def test_a_number_in_settings_reads_as_the_same_number_in_a_metrics_file(tmp_path, spelling):
+    # YAML 1.2 in both: PyYAML's default YAML 1.1 reads 5e-2 as the string "5e-2".
+    (tmp_path / ".cmlreport.yaml").write_text(f"slice-threshold: {spelling}\n")
+    as_metric = parse_metrics("m.yaml", f"x: {spelling}\n").scalars["x"]
+    assert load_settings(tmp_path).slice_threshold == as_metric == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize(("spelling", "value"), [("1e1", 10), ("0x10", 16), ("0o7", 7)])
+def test_whole_numbers_in_settings_take_every_yaml_spelling(tmp_path, spelling, value):
+    (tmp_path / ".cmlreport.yaml").write_text(f"top: {spelling}\n")
+    assert load_settings(tmp_path).top == value
