@@ -54,8 +54,9 @@ _SANITISER = nh3.Cleaner(
         "th": {"colspan", "rowspan"},
         "details": {"open"},
     },
-    # A task list's checkboxes, and nothing else an <input> could be.
-    tag_attribute_values={"input": {"type": {"checkbox"}, "checked": {""}, "disabled": {""}}},
+    # Every <input> becomes what a task list draws: a checkbox nobody can tick.
+    tag_attribute_values={"input": {"checked": {""}}},
+    set_tag_attribute_values={"input": {"type": "checkbox", "disabled": ""}},
     url_schemes={"http", "https", "mailto", "data"},
     attribute_filter=lambda tag, name, value: None if name == "href" and _is_data(value) else value,
     link_rel=None,
