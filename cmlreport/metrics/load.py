@@ -145,11 +145,6 @@ def read_metric_files(paths: Sequence[str | Path]) -> list[tuple[str, MetricSet]
     return sets
 
 
-def load_metric_files(paths: Sequence[str | Path]) -> MetricSet:
-    """Read, parse and merge metrics files; a path given twice is read once."""
-    return merge_metric_sets(read_metric_files(paths))
-
-
 def _reject_repeated_paths(sets: Sequence[tuple[str, MetricSet]]) -> None:
     repeated = [path for path, count in Counter(path for path, _ in sets).items() if count > 1]
     if repeated:
