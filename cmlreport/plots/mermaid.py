@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from cmlreport.report.escape import mermaid_label
+from cmlreport.textsafe import one_line
 
 MAX_POINTS = 100
 
@@ -136,3 +137,17 @@ def _finite(value: float | None) -> bool:
 
 def _fence(lines: list[str]) -> str:
     return "\n".join(["```mermaid", *lines, "```"]) + "\n"
+
+
+def mermaid_label(text: object) -> str:
+    """A quoted mermaid string that cannot end early, span lines or turn into markdown."""
+    # A quoted string ends at the first '"' (there is no escape); '"`' opens a markdown string.
+    s = one_line(str(text)).replace('"', "'").replace("`", "'")
+    # Mermaid decodes "#name;" as an HTML entity everywhere; "#35;" is its escape for "#".
+    s = re.sub(r"#(?=\w+;)", "#35;", s)
+    # "%%" starts a comment (or a "%%{...}%%" directive) wherever the lexer meets it.
+    s = re.sub(r"%(?=%)", "% ", s)
+    # The fenced block is raw text in the comment body: "<!--" there would be one more
+    # HTML-comment look-alike for whatever reads the body. Mermaid's own entities draw the same.
+    s = s.replace("<", "#lt;").replace(">", "#gt;")
+    return f'"{s or "-"}"'

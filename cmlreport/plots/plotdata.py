@@ -14,7 +14,7 @@ from typing import Any
 
 from cmlreport.errors import InputError
 from cmlreport.metrics.formats import json_value
-from cmlreport.report.tables import Table, read_table
+from cmlreport.plots.tables import Table, read_table
 
 
 @dataclass(frozen=True)

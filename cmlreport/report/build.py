@@ -26,7 +26,7 @@ from cmlreport.metrics.load import (
 )
 from cmlreport.metrics.model import MetricSet
 from cmlreport.metrics.slices import SliceSummary, pick_metric_column, summarize_slices
-from cmlreport.plots.charts import draw_charts, relative_link
+from cmlreport.report.charts import draw_charts, relative_link
 from cmlreport.report.markdown import (
     GITLAB_NOTE_LIMIT,
     Image,
