@@ -14,7 +14,7 @@ from cmlreport import __version__
 from cmlreport.metrics.diff import MetricDiff, Status, Verdict
 from cmlreport.metrics.gates import GateResult
 from cmlreport.metrics.slices import Histogram, SliceDelta, SliceSummary
-from cmlreport.report.budget import Section, fit
+from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, Section, fit
 from cmlreport.report.escape import html_attr, http_url, md_code, md_link_target, md_text
 from cmlreport.report.format import (
     direction_hint,
@@ -26,8 +26,6 @@ from cmlreport.report.format import (
     short_sha,
 )
 
-GITHUB_COMMENT_LIMIT = 65_536
-GITLAB_NOTE_LIMIT = 1_000_000
 HEADLINE_LIMIT = 15
 
 
