@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -89,22 +90,7 @@ from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT
     help="Automatic charts (headline bars, per-class delta histograms): PNG files next to the "
     "report, mermaid blocks (no image hosting needed), or none.",
 )
-def report(
-    inputs: MetricInputs,
-    plots: tuple[str, ...],
-    output: Path,
-    title: str,
-    fail_if: tuple[str, ...],
-    fail_on_regression: tuple[str, ...],
-    headline: tuple[str, ...],
-    slice_metric: str | None,
-    min_support: float,
-    slice_threshold: float,
-    top: int,
-    precision: int,
-    max_chars: int,
-    charts: str,
-) -> None:
+def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
     """Build a markdown report: metrics vs the base branch, gates, per-class slices, plots.
 
     \b
@@ -121,27 +107,17 @@ def report(
     from cmlreport.settings import load_settings
 
     cwd = Path.cwd()
+    # The other flags are named as the options' fields: they become the options as they are.
     opts = ReportOptions(
         metrics=inputs.paths,
-        plots=plots,
         base=inputs.base,
         no_base=inputs.no_base,
-        output=output,
-        title=title,
-        fail_if=fail_if,
-        fail_on_regression=fail_on_regression,
         directions=Directions.from_patterns(inputs.higher, inputs.lower),
-        headline=headline,
-        slice_metric=slice_metric,
-        min_support=min_support,
-        slice_threshold=slice_threshold,
-        top=top,
-        precision=precision,
         budget=max_chars,
-        charts=charts,
+        **flags,
     ).with_settings(load_settings(project_root(cwd)))
     built = write_report(opts, detect_ci(environment()), cwd, warn)
-    click.echo(f"wrote {output} ({len(built.markdown):,} characters)")
+    click.echo(f"wrote {opts.output} ({len(built.markdown):,} characters)")
     if built.full_path:
         click.echo(f"  cut to fit --max-chars {max_chars:,}; the uncut report is {built.full_path}")
     for path in built.files:
@@ -152,4 +128,6 @@ def report(
         for g in failed:
             click.echo(f"  FAILED {g.gate.text}: {g.detail}", err=True)
         if failed:
-            raise GateFailed(f"{len(failed)} of {len(built.gates)} gates failed (see {output})")
+            raise GateFailed(
+                f"{len(failed)} of {len(built.gates)} gates failed (see {opts.output})"
+            )
