@@ -19,8 +19,8 @@ from cmlreport.report.budget import (
     STEP_SUMMARY_LIMIT,
     cut_markdown,
 )
-from cmlreport.report.charts import draw_charts, relative_link
-from cmlreport.report.markdown import Image, ReportData, choose_headline, render_report
+from cmlreport.report.charts import Image, draw_charts, relative_link
+from cmlreport.report.markdown import ReportData, choose_headline, render_report
 from cmlreport.report.runs import Runs, Warn, load_runs
 from cmlreport.settings import Settings
 
