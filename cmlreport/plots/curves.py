@@ -1,7 +1,6 @@
-"""Training curves: one subplot per logged metric against the step, this run over the base run.
+"""Training curves: one subplot per logged metric against the step, this run over the base run."""
 
-Drawn with matplotlib through ``render.render``, which imports it only when a plot is drawn.
-"""
+# Drawn with matplotlib through ``render.render``, which imports it only when a plot is drawn.
 
 from __future__ import annotations
 

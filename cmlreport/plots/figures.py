@@ -1,9 +1,8 @@
-"""Plots as PNG or SVG bytes: confusion matrices, score distributions and headline changes.
+"""Plots as PNG or SVG bytes: confusion matrices, score distributions and headline changes."""
 
-Training curves live in ``curves`` and are re-exported here, so this module is the one place
-callers draw any plot from. Palette, style and deterministic output are ``render``'s; matplotlib
-is imported only to draw a plot, never on import.
-"""
+# Training curves live in ``curves`` and are re-exported here, so this module is the one place
+# callers draw any plot from. Palette, style and deterministic output are ``render``'s; matplotlib
+# is imported only to draw a plot, never on import.
 
 from __future__ import annotations
 

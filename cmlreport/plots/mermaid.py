@@ -1,9 +1,8 @@
-"""Mermaid ``xychart-beta`` charts: plots that GitHub and GitLab draw with nothing to host.
+"""Mermaid ``xychart-beta`` charts: plots that GitHub and GitLab draw with nothing to host."""
 
-Pure text in, text out. The syntax follows mermaid's xychart grammar (``xychart.jison``): quoted
-strings end at the next ``"`` with no escape, numbers are ``[+-]?digits[.digits]`` (no exponent,
-no NaN), and every series is spread evenly over the x axis, so the data are resampled here.
-"""
+# Pure text in, text out. The syntax follows mermaid's xychart grammar (``xychart.jison``): quoted
+# strings end at the next ``"`` with no escape, numbers are ``[+-]?digits[.digits]`` (no exponent,
+# no NaN), and every series is spread evenly over the x axis, so the data are resampled here.
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
-"""Automatic charts for the report: drawn from the diff and slice summaries, written next to it.
+"""The report's automatic charts: PNG files written next to it, or mermaid blocks."""
 
-PNG files (matplotlib, imported only here and only when drawing) or mermaid blocks that need
-no image hosting at all.
-"""
+# PNG files (matplotlib, imported only here and only when drawing) or mermaid blocks that need no
+# image hosting at all.
 
 from __future__ import annotations
 

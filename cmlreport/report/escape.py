@@ -1,33 +1,32 @@
-"""The one place that turns text from input into text a forge's markdown shows as written.
+"""The one place that turns text from input into text a forge's markdown shows as written."""
 
-Metric names, labels, file names, string values, titles and notes come from files anyone who can
-open a pull request controls. In a comment posted with a write token they must never open an
-HTML comment (and so never carry a sticky marker), mention or notify anyone, cross-link issues,
-merge requests, milestones, labels, epics or snippets, start a block, break a table or a link,
-or hide what they say behind control, bidi or zero-width characters.
-
-How the forges find references decides how they are defeated. GitHub (html-pipeline's
-MentionFilter and its issue/team filters) and GitLab (Banzai's ReferenceFilter subclasses) both
-run on the *rendered* HTML: they scan text nodes, after entities are decoded and backslash
-escapes are gone, and skip text inside ``pre``, ``code`` and ``a``. So a backslash never stops
-``#123`` or ``~label``; what does is a character between the sigil and the name that the
-patterns do not allow. ``&#8203;`` (a zero-width space written as an entity, as Renovate does)
-is that character: invisible when rendered, and no raw invisible character in the markdown.
-
-Contexts, one function each:
-
-- ``md_text``: inline text anywhere in markdown, table cells included (one line, ``|``
-  escaped). Every report string from input goes through it.
-- ``md_code``: the same text shown as code, as an HTML ``<code>`` element around ``md_text``:
-  a backtick code span cannot escape ``<`` (entities do not decode there), so ``<!--`` from input
-  would stay literal in the comment body; ``<code>`` also stops mentions on both forges.
-- ``html_attr``: a value inside a double-quoted attribute of raw HTML in the markdown.
-- ``md_link_target``: a path or http(s) URL as a link or image destination.
-
-Control and invisible characters are shown, not dropped: ``\\u202e`` in the report tells a
-reviewer that a metric name holds a right-to-left override, where dropping it would make two
-different names look the same. Pure: text in, text out.
-"""
+# Metric names, labels, file names, string values, titles and notes come from files anyone who can
+# open a pull request controls. In a comment posted with a write token they must never open an
+# HTML comment (and so never carry a sticky marker), mention or notify anyone, cross-link issues,
+# merge requests, milestones, labels, epics or snippets, start a block, break a table or a link,
+# or hide what they say behind control, bidi or zero-width characters.
+#
+# How the forges find references decides how they are defeated. GitHub (html-pipeline's
+# MentionFilter and its issue/team filters) and GitLab (Banzai's ReferenceFilter subclasses) both
+# run on the *rendered* HTML: they scan text nodes, after entities are decoded and backslash
+# escapes are gone, and skip text inside ``pre``, ``code`` and ``a``. So a backslash never stops
+# ``#123`` or ``~label``; what does is a character between the sigil and the name that the
+# patterns do not allow. ``&#8203;`` (a zero-width space written as an entity, as Renovate does)
+# is that character: invisible when rendered, and no raw invisible character in the markdown.
+#
+# Contexts, one function each:
+#
+# - ``md_text``: inline text anywhere in markdown, table cells included (one line, ``|`` escaped).
+#   Every report string from input goes through it.
+# - ``md_code``: the same text shown as code, as an HTML ``<code>`` element around ``md_text``: a
+#   backtick code span cannot escape ``<`` (entities do not decode there), so ``<!--`` from input
+#   would stay literal in the comment body; ``<code>`` also stops mentions on both forges.
+# - ``html_attr``: a value inside a double-quoted attribute of raw HTML in the markdown.
+# - ``md_link_target``: a path or http(s) URL as a link or image destination.
+#
+# Control and invisible characters are shown, not dropped: ``\u202e`` in the report tells a
+# reviewer that a metric name holds a right-to-left override, where dropping it would make two
+# different names look the same. Pure: text in, text out.
 
 from __future__ import annotations
 

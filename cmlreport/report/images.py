@@ -1,11 +1,9 @@
-"""The images a report's markdown references: find them, point them at hosted copies, or swap
-them for other text (a mermaid block).
+"""The images a report's markdown shows: found, pointed at hosted copies, or swapped for text."""
 
-Pure text in, text out. Forges cannot show a comment's local files, so whoever posts a report
-finds the local images here, uploads them, and rewrites their sources; everything else in the
-markdown stays byte-identical. Only what a forge would render counts: images inside code
-(fenced blocks, inline spans) or HTML comments are text, not pictures.
-"""
+# Pure text in, text out. Forges cannot show a comment's local files, so whoever posts a report
+# finds the local images here, uploads them, and rewrites their sources; everything else in the
+# markdown stays byte-identical. Only what a forge would render counts: images inside code (fenced
+# blocks, inline spans) or HTML comments are text, not pictures.
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""The markdown report: sections in a fixed order, cut at a section boundary to fit a budget.
-
-GitHub comments hold 65,536 characters, GitLab notes 1,000,000: the budget is a parameter.
-"""
+"""The markdown report: sections in a fixed order, cut at a section boundary to fit a budget."""
 
 from __future__ import annotations
 
