@@ -71,7 +71,7 @@ from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT
     "--slice-threshold",
     0.05,
     "A class counts as moved when its metric changed by more than this.",
-    low=0.0,
+    low=0,
 )
 @number_option(
     "--top", 10, "How many top regressions and improvements per slice table.", low=1, high=200
