@@ -76,3 +76,38 @@ def json_safe(text: str) -> str:
     """JSON text whose strings hold ``##[``: spelt ``#\\u0023[``, the same string to a JSON
     reader, so ``neutralise`` has nothing to change (its backslash would break the JSON)."""
     return text.replace("##[", "#\\u0023[")
+
+
+# -- shown in markdown: what draws nothing is written out, the way repr shows it -------------
+
+# Categories that draw nothing (or redraw what follows): C0/C1 controls, format characters
+# (bidi embeddings, overrides and isolates, zero-width space/joiners, BOM, soft hyphen),
+# lone surrogates (which cannot even be written as UTF-8), line and paragraph separators.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# Letters that render as blank space (Hangul fillers): used to fake empty or equal names.
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+_LINE_SPACE = " \t\n\r\f\v"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control or invisible character written out as ``\\uXXXX``
+    (``\\xXX`` below U+0100), the way Python's ``repr`` shows them; blanks stay blanks."""
+    return "".join(
+        _escape_char(ch)
+        if ch not in _LINE_SPACE
+        and (unicodedata.category(ch) in _INVISIBLE_CATEGORIES or ch in _INVISIBLE_LETTERS)
+        else ch
+        for ch in text
+    )
+
+
+def _escape_char(ch: str) -> str:
+    n = ord(ch)
+    if n < 0x100:
+        return f"\\x{n:02x}"
+    return f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+
+
+def one_line(text: str) -> str:
+    """``visible`` text on one line: every run of blanks and line breaks is one space."""
+    return re.sub(r"[ \t\n\r\f\v]+", " ", visible(text)).strip()

@@ -1,8 +1,10 @@
-"""Flag definitions and edge helpers shared by the `report` and `diff` commands."""
+"""The flags and helpers the commands share: metrics inputs, forge flags, choices, numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,8 +17,61 @@ def warn(message: str) -> None:
     click.echo(f"cmlreport: warning: {message}", err=True)
 
 
-def metrics_options(func: F) -> F:
-    """--metrics, --base, --no-base and the direction flags: how both commands pick their inputs."""
+def choice_option(*names: str, choices: Sequence[str], help: str) -> Callable[[F], F]:
+    """A flag taking one of ``choices``; the first is the default."""
+    return click.option(
+        *names, type=click.Choice(list(choices)), default=choices[0], show_default=True, help=help
+    )
+
+
+def number_option(
+    flag: str, default: float, help: str, low: float | None = None, high: float | None = None
+) -> Callable[[F], F]:
+    """A number flag within ``low`` and ``high``: whole numbers when ``default`` is an int."""
+    kind: click.ParamType[float] = click.FloatRange(min=low, max=high)
+    if isinstance(default, int):
+        kind = click.IntRange(min=_whole(low), max=_whole(high))
+    return click.option(flag, type=kind, default=default, show_default=True, help=help)
+
+
+def _whole(bound: float | None) -> int | None:
+    return None if bound is None else int(bound)
+
+
+def precision_option(help: str) -> Callable[[F], F]:
+    return number_option("--precision", 4, help, low=1, high=12)
+
+
+@dataclass(frozen=True)
+class MetricInputs:
+    """The metrics files to read, what to compare them with and the direction flags."""
+
+    paths: tuple[str, ...]
+    base: str | None
+    no_base: bool
+    higher: tuple[str, ...]
+    lower: tuple[str, ...]
+
+
+def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
+    """--metrics, --base, --no-base and the direction flags, given to the command as one
+    ``inputs: MetricInputs``: how `report` and `diff` pick what they compare."""
+
+    @functools.wraps(func)
+    def command(
+        files: tuple[str, ...],
+        metrics: tuple[str, ...],
+        base: str | None,
+        no_base: bool,
+        higher: tuple[str, ...],
+        lower: tuple[str, ...],
+        **flags: Any,
+    ) -> None:
+        paths = tuple(dict.fromkeys(metrics + files))
+        if not paths:
+            raise click.UsageError("give at least one metrics file: --metrics FILE")
+        func(inputs=MetricInputs(paths, base, no_base, higher, lower), **flags)
+
     decorators = [
         # Plain text, not click.Path: the file checks (folders, FIFOs, devices) are
         # cmlreport.files's, with one line naming the file.
@@ -51,16 +106,10 @@ def metrics_options(func: F) -> F:
             "rmse, latency, *_time ...). Repeatable.",
         ),
     ]
+    wrapped: Callable[..., None] = command
     for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
-
-
-def metric_paths(metrics: tuple[str, ...], files: tuple[str, ...]) -> tuple[str, ...]:
-    paths = tuple(dict.fromkeys(metrics + files))
-    if not paths:
-        raise click.UsageError("give at least one metrics file: --metrics FILE")
-    return paths
+        wrapped = decorator(wrapped)
+    return wrapped
 
 
 def project_root(cwd: Path) -> Path:
@@ -87,11 +136,9 @@ def forge_options(func: F) -> F:
             metavar="VAR",
             help="Environment variable holding the token (default: GITHUB_TOKEN, then GH_TOKEN).",
         ),
-        click.option(
+        choice_option(
             "--forge",
-            type=click.Choice(["auto", "github", "gitlab"]),
-            default="auto",
-            show_default=True,
+            choices=("auto", "github", "gitlab"),
             help="Which forge the repository lives on (auto: from the CI or the remote's host).",
         ),
     ]

@@ -7,38 +7,27 @@ from pathlib import Path
 import click
 
 from cmlreport.ci import environment
-from cmlreport.cli.common import metric_paths, metrics_options, project_root, warn
+from cmlreport.cli.common import (
+    MetricInputs,
+    choice_option,
+    metrics_options,
+    precision_option,
+    project_root,
+    warn,
+)
 
 
 @click.command()
 @metrics_options
-@click.option(
+@choice_option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "md", "json"]),
-    default="table",
-    show_default=True,
+    choices=("table", "md", "json"),
     help="Terminal table, markdown table, or JSON for scripts.",
 )
 @click.option("--all", "show_all", is_flag=True, help="Also show unchanged metrics.")
-@click.option(
-    "--precision",
-    type=click.IntRange(min=1, max=12),
-    default=4,
-    show_default=True,
-    help="Decimals shown (table and md).",
-)
-def diff(
-    files: tuple[str, ...],
-    metrics: tuple[str, ...],
-    base: str | None,
-    no_base: bool,
-    higher: tuple[str, ...],
-    lower: tuple[str, ...],
-    fmt: str,
-    show_all: bool,
-    precision: int,
-) -> None:
+@precision_option("Decimals shown (table and md).")
+def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None:
     """Show how the metrics moved against the base revision.
 
     \b
@@ -50,16 +39,16 @@ def diff(
     from cmlreport.metrics.diff import diff_metrics
     from cmlreport.metrics.direction import Directions
     from cmlreport.report import diffview
-    from cmlreport.report.build import ReportOptions, load_runs
+    from cmlreport.report.runs import load_runs
     from cmlreport.settings import load_settings
 
     cwd = Path.cwd()
     settings = load_settings(project_root(cwd))
-    directions = Directions.from_patterns(higher, lower).then(
+    directions = Directions.from_patterns(inputs.higher, inputs.lower).then(
         Directions.from_patterns(settings.higher_is_better, settings.lower_is_better)
     )
-    opts = ReportOptions(metrics=metric_paths(metrics, files), base=base, no_base=no_base)
-    runs = load_runs(opts, detect_ci(environment()), cwd, warn)
+    env = detect_ci(environment())
+    runs = load_runs(inputs.paths, inputs.base, inputs.no_base, env, cwd, warn)
     for note in runs.notes:
         warn(note)
     base_scalars = runs.base.scalars if runs.base is not None else {}

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import click
 
 from cmlreport.errors import CmlReportError, InputError
 from cmlreport.files import decode_text, read_text
-from cmlreport.plots import figures, mermaid
+from cmlreport.plots import figures
+from cmlreport.plots.curves import mermaid_curve
 from cmlreport.plots.plotdata import (
     LogTable,
     default_x,
@@ -69,7 +69,7 @@ def curves(
         assert output is not None
         _write(output, figures.training_curves(head, ys, x=x, base=base, title=title, fmt=fmt))
         return
-    charts = "\n".join(_curve_chart(head, base, x, y, title) for y in ys)
+    charts = "\n".join(mermaid_curve(head, base, x, y, title) for y in ys)
     if output is None:
         click.echo(charts, nl=False)
     else:
@@ -180,30 +180,6 @@ def _base_log(path: str, explicit: str | None, head: LogTable) -> LogTable | Non
         _note(f"{path} is the same at the base {rev.ref}; drawing it once")
         return None
     return base
-
-
-def _curve_chart(
-    head: LogTable, base: LogTable | None, x: str | None, y: str, title: str | None
-) -> str:
-    """One mermaid chart per column: both runs on the x values either of them logged."""
-    runs = {"head": head}
-    if base is not None and y in base.columns and (x is None or x in base.columns):
-        runs["base"] = base
-    by_run: dict[str, dict[float, float | None]] = {}
-    for name, log in runs.items():
-        xs = log.column(x) if x is not None else range(len(log.rows))
-        by_run[name] = {
-            float(xv): yv
-            for xv, yv in zip(xs, log.column(y), strict=True)
-            if xv is not None and math.isfinite(xv)
-        }
-    steps = sorted({step for values in by_run.values() for step in values})
-    series = {name: [values.get(step) for step in steps] for name, values in by_run.items()}
-    chart_title = f"{title}: {y}" if title else y
-    try:
-        return mermaid.line_chart(chart_title, steps, series, x_label=x or "row", y_label=y)
-    except ValueError:
-        raise InputError(f"{head.source}: column {y} has no numbers to chart") from None
 
 
 def _write(output: str, data: bytes) -> None:

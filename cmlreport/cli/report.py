@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from cmlreport.ci import environment
-from cmlreport.cli.common import metric_paths, metrics_options, project_root, warn
-from cmlreport.errors import GateFailed, InputError
-from cmlreport.output import append_text, write_text
-
-STEP_SUMMARY_LIMIT = 1_000_000  # GitHub's job summary takes up to 1 MiB per step
+from cmlreport.cli.common import (
+    MetricInputs,
+    choice_option,
+    metrics_options,
+    number_option,
+    precision_option,
+    project_root,
+    warn,
+)
+from cmlreport.errors import GateFailed
+from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT
 
 
 @click.command()
@@ -60,63 +67,30 @@ STEP_SUMMARY_LIMIT = 1_000_000  # GitHub's job summary takes up to 1 MiB per ste
     default=0.0,
     help="Leave out classes with less support than this from the slice rankings.",
 )
-@click.option(
+@number_option(
     "--slice-threshold",
-    type=click.FloatRange(min=0),
-    default=0.05,
-    show_default=True,
-    help="A class counts as moved when its metric changed by more than this.",
+    0.05,
+    "A class counts as moved when its metric changed by more than this.",
+    low=0,
 )
-@click.option(
-    "--top",
-    type=click.IntRange(min=1, max=200),
-    default=10,
-    show_default=True,
-    help="How many top regressions and improvements per slice table.",
+@number_option(
+    "--top", 10, "How many top regressions and improvements per slice table.", low=1, high=200
 )
-@click.option(
-    "--precision",
-    type=click.IntRange(min=1, max=12),
-    default=4,
-    show_default=True,
-    help="Decimals shown.",
-)
-@click.option(
+@precision_option("Decimals shown.")
+@number_option(
     "--max-chars",
-    type=click.IntRange(min=2_000),
-    default=65_536,
-    show_default=True,
-    help="Size budget: GitHub comments hold 65,536 characters, GitLab notes 1,000,000.",
+    GITHUB_COMMENT_LIMIT,
+    f"Size budget: GitHub comments hold {GITHUB_COMMENT_LIMIT:,} characters, GitLab notes "
+    f"{GITLAB_NOTE_LIMIT:,}.",
+    low=2_000,
 )
-@click.option(
+@choice_option(
     "--charts",
-    type=click.Choice(["png", "mermaid", "none"]),
-    default="png",
-    show_default=True,
+    choices=("png", "mermaid", "none"),
     help="Automatic charts (headline bars, per-class delta histograms): PNG files next to the "
     "report, mermaid blocks (no image hosting needed), or none.",
 )
-def report(
-    files: tuple[str, ...],
-    metrics: tuple[str, ...],
-    base: str | None,
-    no_base: bool,
-    higher: tuple[str, ...],
-    lower: tuple[str, ...],
-    plots: tuple[str, ...],
-    output: Path,
-    title: str,
-    fail_if: tuple[str, ...],
-    fail_on_regression: tuple[str, ...],
-    headline: tuple[str, ...],
-    slice_metric: str | None,
-    min_support: float,
-    slice_threshold: float,
-    top: int,
-    precision: int,
-    max_chars: int,
-    charts: str,
-) -> None:
+def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
     """Build a markdown report: metrics vs the base branch, gates, per-class slices, plots.
 
     \b
@@ -129,55 +103,23 @@ def report(
     """
     from cmlreport.ci import detect_ci
     from cmlreport.metrics.direction import Directions
-    from cmlreport.metrics.gates import parse_gates
-    from cmlreport.report.build import ReportOptions, build_report, load_runs
+    from cmlreport.report.build import ReportOptions, write_report
     from cmlreport.settings import load_settings
 
     cwd = Path.cwd()
-    paths = metric_paths(metrics, files)
+    # The other flags are named as the options' fields: they become the options as they are.
     opts = ReportOptions(
-        metrics=paths,
-        plots=plots,
-        base=base,
-        no_base=no_base,
-        output=output,
-        title=title,
-        fail_if=fail_if,
-        fail_on_regression=fail_on_regression,
-        directions=Directions.from_patterns(higher, lower),
-        headline=headline,
-        slice_metric=slice_metric,
-        min_support=min_support,
-        slice_threshold=slice_threshold,
-        top=top,
-        precision=precision,
+        metrics=inputs.paths,
+        base=inputs.base,
+        no_base=inputs.no_base,
+        directions=Directions.from_patterns(inputs.higher, inputs.lower),
         budget=max_chars,
-        charts=charts,
+        **flags,
     ).with_settings(load_settings(project_root(cwd)))
-    parse_gates(opts.fail_if, opts.fail_on_regression)  # bad gate text fails before any git work
-    ci = detect_ci(environment())
-    runs = load_runs(opts, ci, cwd, warn)
-    full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
-    hint = full_path.name
-    if ci.step_summary_path:
-        hint = f"the job summary{f' of {ci.run_url}' if ci.run_url else ''} and {full_path.name}"
-    built = build_report(runs, opts, full_report_hint=hint)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        write_text(output, built.markdown)
-        if built.was_cut:
-            write_text(full_path, built.full_markdown)
-        elif full_path.exists():
-            full_path.unlink()  # a stale uncut copy from an earlier run would mislead
-        if ci.step_summary_path:
-            append_text(ci.step_summary_path, built.full_markdown[:STEP_SUMMARY_LIMIT] + "\n")
-    except OSError as exc:
-        raise InputError(
-            f"cannot write the report to {exc.filename or output}: {exc.strerror}"
-        ) from exc
-    click.echo(f"wrote {output} ({len(built.markdown):,} characters)")
-    if built.was_cut:
-        click.echo(f"  cut to fit --max-chars {max_chars:,}; the uncut report is {full_path}")
+    built = write_report(opts, detect_ci(environment()), cwd, warn)
+    click.echo(f"wrote {opts.output} ({len(built.markdown):,} characters)")
+    if built.full_path:
+        click.echo(f"  cut to fit --max-chars {max_chars:,}; the uncut report is {built.full_path}")
     for path in built.files:
         click.echo(f"wrote {path}")
     if built.gates:
@@ -186,4 +128,6 @@ def report(
         for g in failed:
             click.echo(f"  FAILED {g.gate.text}: {g.detail}", err=True)
         if failed:
-            raise GateFailed(f"{len(failed)} of {len(built.gates)} gates failed (see {output})")
+            raise GateFailed(
+                f"{len(failed)} of {len(built.gates)} gates failed (see {opts.output})"
+            )

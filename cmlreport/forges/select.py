@@ -14,6 +14,7 @@ from cmlreport.forges.base import Forge
 from cmlreport.forges.runners import RunnerRegistry
 from cmlreport.git.remotes import Remote, parse_remote
 from cmlreport.redact import register
+from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT
 
 if TYPE_CHECKING:  # the clients import PyGithub/python-gitlab: only when a forge is opened
     from cmlreport.forges.github.client import GitHubSettings
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # the clients import PyGithub/python-gitlab: only when a forg
 
 GITHUB_TOKEN_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
 # Characters one comment may hold: a GitHub comment, a GitLab note.
-COMMENT_LIMITS = {"github": 65_536, "gitlab": 1_000_000}
+COMMENT_LIMITS = {"github": GITHUB_COMMENT_LIMIT, "gitlab": GITLAB_NOTE_LIMIT}
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
-"""Decode a metrics file's text into plain Python values, one function per format.
+"""Decode a metrics file's text into plain Python values, one function per format."""
 
-Pure: text in, values out. Every syntax error becomes an ``InputError`` that names the file and
-the line (and column when the parser knows it).
-"""
+# Pure: text in, values out. Every syntax error becomes an ``InputError`` that names the file and
+# the line (and column when the parser knows it).
 
 from __future__ import annotations
 

@@ -60,17 +60,15 @@ class GateResult:
 
 
 def _parse_number(text: str, flag: str, expr: str) -> float:
-    if not _NUMBER.match(text):
-        raise InputError(
-            f"{flag} {_short(expr)}: the target {_short(text)} is not a number "
-            "(write e.g. 0.9 or 1e-3)"
+    # float() has no digit limit, unlike int(): 5,000 digits is simply inf.
+    value = float(text) if _NUMBER.match(text) else None
+    if value is None or not math.isfinite(value):
+        problem = (
+            "is not a number (write e.g. 0.9 or 1e-3)"
+            if value is None
+            else "is out of range; a gate needs a finite number"
         )
-    value = float(text)  # no digit limit, unlike int(): 5,000 digits is simply inf
-    if not math.isfinite(value):
-        raise InputError(
-            f"{flag} {_short(expr)}: the target {_short(text)} is out of range; a gate needs a "
-            "finite number"
-        )
+        raise InputError(f"{flag} {_short(expr)}: the target {_short(text)} {problem}")
     return value
 
 

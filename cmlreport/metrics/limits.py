@@ -1,10 +1,9 @@
-"""Bounds on what one decoded metrics file may hold, checked while it is flattened.
+"""Bounds on what one decoded metrics file may hold, checked while it is flattened."""
 
-Pure. A size limit on the file (``cmlreport.files``) is not enough on its own: a YAML alias
-bomb is a few hundred bytes that expand to billions of values once flattened (PyYAML shares the
-references, the flattening walks them), and a key nested thousands deep overflows a recursive
-walk. So the walks count every value they visit and stop at a bound with one line.
-"""
+# Pure. A size limit on the file (``cmlreport.files``) is not enough on its own: a YAML alias bomb
+# is a few hundred bytes that expand to billions of values once flattened (PyYAML shares the
+# references, the flattening walks them), and a key nested thousands deep overflows a recursive
+# walk. So the walks count every value they visit and stop at a bound with one line.
 
 from __future__ import annotations
 

@@ -1,22 +1,21 @@
-"""Metrics files (JSON, YAML, TOML, CSV, TSV) into one ``MetricSet``.
+"""Metrics files (JSON, YAML, TOML, CSV, TSV) into one ``MetricSet``, keys named as dvc does."""
 
-Flattening follows ``dvc metrics show/diff`` so that both tools name and read keys alike:
-
-- nested mappings join their keys with ``.`` (``{"eval": {"f1": 0.9}}`` -> ``eval.f1``); keys
-  that already contain dots are kept as they are;
-- int, float (NaN and inf included), str and bool are metrics; lists of scalars (``history``),
-  dates and other values are skipped, as dvc drops them;
-- unlike dvc, ``null`` is kept (as None) so the report can show it, and a list of records
-  (one mapping per class) becomes a per-class ``SliceTable`` named by its dotted key path, or
-  by the file's stem when the whole file is such a list.
-
-A CSV/TSV file with one data row holds scalars (column -> value); with more rows it is a table
-named by the file's stem.
-
-Across several files, a key (scalar key or table name) found in more than one file is written
-``<path>:<key>`` in every file it appears in, with the path as given and ``/`` separators
-(``train/metrics.json:acc``). Keys found in one file only keep their plain name.
-"""
+# Flattening follows ``dvc metrics show/diff`` so that both tools name and read keys alike:
+#
+# - nested mappings join their keys with ``.`` (``{"eval": {"f1": 0.9}}`` -> ``eval.f1``); keys
+#   that already contain dots are kept as they are;
+# - int, float (NaN and inf included), str and bool are metrics; lists of scalars (``history``),
+#   dates and other values are skipped, as dvc drops them;
+# - unlike dvc, ``null`` is kept (as None) so the report can show it, and a list of records (one
+#   mapping per class) becomes a per-class ``SliceTable`` named by its dotted key path, or by the
+#   file's stem when the whole file is such a list.
+#
+# A CSV/TSV file with one data row holds scalars (column -> value); with more rows it is a table
+# named by the file's stem.
+#
+# Across several files, a key (scalar key or table name) found in more than one file is written
+# ``<path>:<key>`` in every file it appears in, with the path as given and ``/`` separators
+# (``train/metrics.json:acc``). Keys found in one file only keep their plain name.
 
 from __future__ import annotations
 
@@ -143,11 +142,6 @@ def read_metric_files(paths: Sequence[str | Path]) -> list[tuple[str, MetricSet]
         text = read_text(path, name, inside="metrics files", limit=size_limit(fmt))
         sets.append((name, parse_metrics(name, text, fmt)))
     return sets
-
-
-def load_metric_files(paths: Sequence[str | Path]) -> MetricSet:
-    """Read, parse and merge metrics files; a path given twice is read once."""
-    return merge_metric_sets(read_metric_files(paths))
 
 
 def _reject_repeated_paths(sets: Sequence[tuple[str, MetricSet]]) -> None:

@@ -1,8 +1,7 @@
-"""Lists of records (one mapping per class or slice) become per-class ``SliceTable``s.
+"""Lists of records (one mapping per class or slice) become per-class ``SliceTable``s."""
 
-Pure. The label column is the first of ``LABEL_COLUMNS`` present in the records, else the first
-column holding only non-numeric text; every row must then carry a unique label.
-"""
+# Pure. The label column is the first of ``LABEL_COLUMNS`` present in the records, else the first
+# column holding only non-numeric text; every row must then carry a unique label.
 
 from __future__ import annotations
 

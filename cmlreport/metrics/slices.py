@@ -1,7 +1,6 @@
-"""Per-class (slice) deltas for tables with thousands of labels: top movers, counts, histogram.
+"""Per-class (slice) deltas for tables with thousands of labels: top movers, counts, histogram."""
 
-The report never prints every row; it prints what a reviewer needs to see.
-"""
+# The report never prints every row; it prints what a reviewer needs to see.
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""Training curves: one subplot per logged metric against the step, this run over the base run.
+"""Training curves: one subplot per logged metric against the step, this run over the base run."""
 
-Drawn with matplotlib through ``render.render``, which imports it only when a plot is drawn.
-"""
+# Drawn with matplotlib through ``render.render``, which imports it only when a plot is drawn.
 
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cmlreport.errors import InputError
+from cmlreport.plots.mermaid import line_chart
 from cmlreport.plots.plotdata import LogTable, default_x
 from cmlreport.plots.render import BASE_COLOR, HEAD_COLOR, no_data, render
 
@@ -85,3 +85,27 @@ def _curve(
         markersize=3.5,
     )
     return True
+
+
+def mermaid_curve(
+    head: LogTable, base: LogTable | None, x: str | None, y: str, title: str | None
+) -> str:
+    """Column ``y`` as a mermaid line chart: both runs on the x values either of them logged."""
+    runs = {"head": head}
+    if base is not None and y in base.columns and (x is None or x in base.columns):
+        runs["base"] = base
+    by_run: dict[str, dict[float, float | None]] = {}
+    for name, log in runs.items():
+        xs = log.column(x) if x is not None else range(len(log.rows))
+        by_run[name] = {
+            float(xv): yv
+            for xv, yv in zip(xs, log.column(y), strict=True)
+            if xv is not None and math.isfinite(xv)
+        }
+    steps = sorted({step for values in by_run.values() for step in values})
+    series = {name: [values.get(step) for step in steps] for name, values in by_run.items()}
+    chart_title = f"{title}: {y}" if title else y
+    try:
+        return line_chart(chart_title, steps, series, x_label=x or "row", y_label=y)
+    except ValueError:
+        raise InputError(f"{head.source}: column {y} has no numbers to chart") from None

@@ -1,9 +1,8 @@
-"""Plots as PNG or SVG bytes: confusion matrices, score distributions and headline metrics.
+"""Plots as PNG or SVG bytes: confusion matrices, score distributions and headline changes."""
 
-Training curves live in ``curves`` and are re-exported here, so this module is the one place
-callers draw any plot from. Palette, style and deterministic output are ``render``'s; matplotlib
-is imported only to draw a plot, never on import.
-"""
+# Training curves live in ``curves`` and are re-exported here, so this module is the one place
+# callers draw any plot from. Palette, style and deterministic output are ``render``'s; matplotlib
+# is imported only to draw a plot, never on import.
 
 from __future__ import annotations
 
@@ -160,49 +159,6 @@ def score_overlay(
     return render(draw, (7.0, 4.0), fmt)
 
 
-def headline_bars(
-    names: Sequence[str],
-    base: Sequence[float | None],
-    head: Sequence[float],
-    fmt: str = "png",
-) -> bytes:
-    """Base and head side by side for each headline metric; a metric new in head has no base bar."""
-    if not len(names) == len(base) == len(head):
-        raise ValueError(f"{len(names)} names, {len(base)} base and {len(head)} head values")
-    n = len(names)
-    width = 0.38
-
-    def draw(fig: Figure) -> None:
-        ax = fig.subplots()
-        for values, offset, label, color in (
-            (base, -width / 2, "base", BASE_COLOR),
-            (head, width / 2, "head", HEAD_COLOR),
-        ):
-            shown = [(i, float(v)) for i, v in enumerate(values) if v is not None and _ok(v)]
-            bars = ax.bar(
-                [i + offset for i, _ in shown],
-                [v for _, v in shown],
-                width,
-                label=label,
-                color=color,
-            )
-            ax.bar_label(bars, fmt="%.3g", fontsize=8, padding=2)
-        rotate = n > 4
-        ax.set_xticks(
-            list(range(n)),
-            [_short(name) for name in names],
-            rotation=30 if rotate else 0,
-            ha="right" if rotate else "center",
-        )
-        ax.axhline(0.0, color="#222222", linewidth=0.8)
-        ax.grid(False, axis="x")
-        ax.set_title("Headline metrics: base vs head")
-        ax.set_ylabel("value")
-        ax.legend()
-
-    return render(draw, (min(14.0, max(6.0, 1.1 * n + 2.0)), 4.0), fmt)
-
-
 GOOD_COLOR = "#009E73"  # Okabe-Ito bluish green
 
 
@@ -259,10 +215,6 @@ def _ticks(n: int) -> list[int]:
 def _short(label: str) -> str:
     label = " ".join(str(label).split())
     return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
-
-
-def _ok(value: float) -> bool:
-    return math.isfinite(value)
 
 
 def _finite(values: Sequence[float]) -> list[float]:

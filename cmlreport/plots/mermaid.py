@@ -1,18 +1,18 @@
-"""Mermaid ``xychart-beta`` charts: plots that GitHub and GitLab draw with nothing to host.
+"""Mermaid ``xychart-beta`` charts: plots that GitHub and GitLab draw with nothing to host."""
 
-Pure text in, text out. The syntax follows mermaid's xychart grammar (``xychart.jison``): quoted
-strings end at the next ``"`` with no escape, numbers are ``[+-]?digits[.digits]`` (no exponent,
-no NaN), and every series is spread evenly over the x axis, so the data are resampled here.
-"""
+# Pure text in, text out. The syntax follows mermaid's xychart grammar (``xychart.jison``): quoted
+# strings end at the next ``"`` with no escape, numbers are ``[+-]?digits[.digits]`` (no exponent,
+# no NaN), and every series is spread evenly over the x axis, so the data are resampled here.
 
 from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from cmlreport.report.escape import mermaid_label
+from cmlreport.textsafe import one_line
 
 MAX_POINTS = 100
 
@@ -136,3 +136,17 @@ def _finite(value: float | None) -> bool:
 
 def _fence(lines: list[str]) -> str:
     return "\n".join(["```mermaid", *lines, "```"]) + "\n"
+
+
+def mermaid_label(text: object) -> str:
+    """A quoted mermaid string that cannot end early, span lines or turn into markdown."""
+    # A quoted string ends at the first '"' (there is no escape); '"`' opens a markdown string.
+    s = one_line(str(text)).replace('"', "'").replace("`", "'")
+    # Mermaid decodes "#name;" as an HTML entity everywhere; "#35;" is its escape for "#".
+    s = re.sub(r"#(?=\w+;)", "#35;", s)
+    # "%%" starts a comment (or a "%%{...}%%" directive) wherever the lexer meets it.
+    s = re.sub(r"%(?=%)", "% ", s)
+    # The fenced block is raw text in the comment body: "<!--" there would be one more
+    # HTML-comment look-alike for whatever reads the body. Mermaid's own entities draw the same.
+    s = s.replace("<", "#lt;").replace(">", "#gt;")
+    return f'"{s or "-"}"'

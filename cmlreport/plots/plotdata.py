@@ -1,8 +1,7 @@
-"""The data files behind plots, parsed: training logs, confusion matrices and score lists.
+"""The data files behind plots, parsed: training logs, confusion matrices and score lists."""
 
-Pure: every function takes the file's name (for error messages) and its text. Reading the file
-into raw cells is ``tables.read_table``; this module decides what the cells mean.
-"""
+# Pure: every function takes the file's name (for error messages) and its text. Reading the file
+# into raw cells is ``tables.read_table``; this module decides what the cells mean.
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from typing import Any
 
 from cmlreport.errors import InputError
 from cmlreport.metrics.formats import json_value
-from cmlreport.report.tables import Table, read_table
+from cmlreport.plots.tables import Table, read_table
 
 
 @dataclass(frozen=True)

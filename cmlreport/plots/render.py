@@ -1,10 +1,9 @@
-"""What every plot shares: the palette, the style and turning a figure into PNG or SVG bytes.
+"""What every plot shares: the palette, the style and turning a figure into PNG or SVG bytes."""
 
-Same input, same bytes: fixed sizes and dpi, no date or software version in the file's
-metadata, and a fixed salt for the ids that SVG output derives from hashes. Figures are built
-with ``matplotlib.figure.Figure`` directly, so no pyplot state is created or left behind.
-matplotlib is imported only inside ``render``, when a plot is actually drawn.
-"""
+# Same input, same bytes: fixed sizes and dpi, no date or software version in the file's metadata,
+# and a fixed salt for the ids that SVG output derives from hashes. Figures are built with
+# ``matplotlib.figure.Figure`` directly, so no pyplot state is created or left behind. matplotlib
+# is imported only inside ``render``, when a plot is actually drawn.
 
 from __future__ import annotations
 

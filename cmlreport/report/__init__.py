@@ -1,1 +1,1 @@
-"""Rendering: markdown, plots and mermaid charts from already-computed values."""
+"""The report: the runs read, the markdown built and cut to size, its images, its preview."""

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cmlreport.report.escape import md_prose
+
+# What each place a report goes holds, in characters: every cut is made to one of these.
+GITHUB_COMMENT_LIMIT = 65_536  # a pull request, issue or commit comment
+GITHUB_CHECK_SUMMARY_LIMIT = 65_535  # the summary of a check run
+STEP_SUMMARY_LIMIT = 1_000_000  # GitHub's job summary takes up to 1 MiB a step
+GITLAB_NOTE_LIMIT = 1_000_000  # a merge request, issue or commit note
 
 
 @dataclass(frozen=True)
@@ -38,78 +45,11 @@ def fit(sections: Sequence[Section], footer: str, budget: int, hint: str | None)
     """Join sections within ``budget`` characters, shortening then dropping optional sections
     from the end first. Order is kept, and a notice names what was left out.
 
-    Linear in the number of sections: the candidate cuts are tried in that order (the last
-    optional section shortened, then dropped, then the one before it...) and each is measured
-    from prefix sums, without rendering; only the chosen one is joined.
+    The one cutter: every size limit a report meets goes through here.
     """
-    n = len(sections)
-    lengths = [len(s.text) for s in sections]
-    before = [0] * (n + 1)  # before[i]: characters of sections[:i]
-    for i, length in enumerate(lengths):
-        before[i + 1] = before[i] + length
-    # required_after[i]: (characters, count) of the required sections after index i.
-    required_after = [(0, 0)] * (n + 1)
-    for i in range(n - 1, -1, -1):
-        chars, count = required_after[i + 1]
-        s = sections[i]
-        required_after[i] = (chars + lengths[i], count + 1) if s.required else (chars, count)
-    optional = [i for i, s in enumerate(sections) if not s.required]
-
-    def size(parts: int, chars: int, notice: str) -> int:
-        # "\n\n".join([*body, notice, footer]) + "\n"
-        pieces = parts + (1 if notice else 0) + 1
-        return chars + len(notice) + len(footer) + 2 * (pieces - 1) + 1
-
-    def measure(j: int, level: int | None) -> tuple[int, str]:
-        """Size of: optional[:j] and required sections full, optional[j] at ``level``
-        (None = dropped), optional[j + 1:] dropped; and its notice."""
-        p = optional[j]
-        req_chars, req_count = required_after[p]
-        chars, parts = before[p] + req_chars, p + req_count
-        dropped_after = len(optional) - j - 1
-        cut: list[str] = []
-        if level is None:
-            cut.append(sections[p].name)
-        elif level == 0:
-            chars, parts = chars + lengths[p], parts + 1
-        else:
-            text, what = sections[p].shorter[level - 1]
-            chars, parts = chars + len(text), parts + 1
-            cut.append(f"{what} (from {sections[p].name})")
-        total = len(cut) + dropped_after
-        for q in optional[j + 1 :][: NAMED_IN_NOTICE - len(cut)]:
-            cut.append(sections[q].name)
-        notice = _notice(cut, total, budget, hint) if total else ""
-        return size(parts, chars, notice), notice
-
-    chosen: tuple[int, int | None] | None = None  # None: every section at full length
-    if size(n, before[n], "") > budget:
-        candidates = (
-            (j, level)
-            for j in range(len(optional) - 1, -1, -1)
-            for level in (*range(1, len(sections[optional[j]].shorter) + 1), None)
-        )
-        last: tuple[int, int | None] | None = None
-        for candidate in candidates:
-            last = candidate
-            if measure(*candidate)[0] <= budget:
-                chosen = candidate
-                break
-        else:
-            chosen = last  # every optional section dropped, and still too long: hard cut below
-
-    if chosen is None:
-        body = [s.text for s in sections]
-        notice = ""
-    else:
-        j, level = chosen
-        p = optional[j]
-        kept = [] if level is None else [sections[p].text]
-        if level:
-            kept = [sections[p].shorter[level - 1][0]]
-        after = [s.text for s in sections[p + 1 :] if s.required]
-        body = [*(s.text for s in sections[:p]), *kept, *after]
-        notice = measure(j, level)[1]
+    plan = _Plan(sections, footer, budget, hint)
+    cut = plan.choose()
+    body, notice = plan.body(cut), plan.measure(cut)[1] if cut else ""
     text = "\n\n".join([*body, *([notice] if notice else []), footer]) + "\n"
     if len(text) > budget:
         # Even the required sections overflow (a huge headline selection): cut at a line.
@@ -117,6 +57,74 @@ def fit(sections: Sequence[Section], footer: str, budget: int, hint: str | None)
         room = max(budget - len(notice), 0)
         text = text[:room].rsplit("\n", 1)[0] + notice
     return text
+
+
+# A cut: the optional section at this index of the optional ones, at this shorter rendering
+# (1 = the first; None = left out), the optional sections after it left out.
+_Cut = tuple[int, int | None]
+
+
+class _Plan:
+    """The candidate cuts of one report, each measured from prefix sums without rendering: the
+    last optional section shortened, then dropped, then the one before it... Linear in the
+    number of sections."""
+
+    def __init__(self, sections: Sequence[Section], footer: str, budget: int, hint: str | None):
+        self.sections, self.footer, self.budget, self.hint = sections, footer, budget, hint
+        self.lengths = [len(s.text) for s in sections]
+        self.before = [0, *itertools.accumulate(self.lengths)]  # characters of sections[:i]
+        # required_after[i]: (characters, count) of the required sections from index i on.
+        self.required_after = [(0, 0)] * (len(sections) + 1)
+        for i in range(len(sections) - 1, -1, -1):
+            chars, count = self.required_after[i + 1]
+            if sections[i].required:
+                chars, count = chars + self.lengths[i], count + 1
+            self.required_after[i] = (chars, count)
+        self.optional = [i for i, s in enumerate(sections) if not s.required]
+
+    def size(self, parts: int, chars: int, notice: str) -> int:
+        # len("\n\n".join([*body, notice, footer]) + "\n")
+        pieces = parts + (1 if notice else 0) + 1
+        return chars + len(notice) + len(self.footer) + 2 * (pieces - 1) + 1
+
+    def choose(self) -> _Cut | None:
+        """The first cut that fits (None: nothing to cut); the last one when none does."""
+        if self.size(len(self.sections), self.before[-1], "") <= self.budget:
+            return None
+        last: _Cut | None = None
+        for j in range(len(self.optional) - 1, -1, -1):
+            for level in (*range(1, len(self.sections[self.optional[j]].shorter) + 1), None):
+                last = (j, level)
+                if self.measure(last)[0] <= self.budget:
+                    return last
+        return last  # every optional section dropped, and still too long: fit cuts at a line
+
+    def measure(self, cut: _Cut) -> tuple[int, str]:
+        """The size of the report with ``cut``, and its notice."""
+        j, level = cut
+        p = self.optional[j]
+        section = self.sections[p]
+        req_chars, req_count = self.required_after[p]
+        chars, parts = self.before[p] + req_chars, p + req_count
+        if level is None:
+            named = [section.name]
+        else:
+            text, what = section.shorter[level - 1]
+            chars, parts = chars + len(text), parts + 1
+            named = [f"{what} (from {section.name})"]
+        total = len(named) + len(self.optional) - j - 1
+        named += [self.sections[q].name for q in self.optional[j + 1 :][: NAMED_IN_NOTICE - 1]]
+        notice = _notice(named, total, self.budget, self.hint) if total else ""
+        return self.size(parts, chars, notice), notice
+
+    def body(self, cut: _Cut | None) -> list[str]:
+        if cut is None:
+            return [s.text for s in self.sections]
+        j, level = cut
+        p = self.optional[j]
+        kept = [] if level is None else [self.sections[p].shorter[level - 1][0]]
+        after = [s.text for s in self.sections[p + 1 :] if s.required]
+        return [*(s.text for s in self.sections[:p]), *kept, *after]
 
 
 # Where an existing report may be cut: before a heading or a collapsible block.

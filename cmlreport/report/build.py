@@ -1,44 +1,30 @@
-"""Wires the pure pieces to files, git and plots: what `cmlreport report` and `demo` run.
-
-This is the one place that reads metrics at head and at base, resolves the base revision and
-draws the automatic charts; the CLI only parses flags and maps errors to exit codes.
-"""
+"""Reads the runs, builds the report and writes it: what `cmlreport report` and `demo` run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cmlreport.ci import CiContext
-from cmlreport.errors import GitError, InputError
-from cmlreport.files import decode_text
+from cmlreport.errors import InputError
 from cmlreport.metrics.diff import MetricDiff, diff_metrics
 from cmlreport.metrics.direction import Directions
 from cmlreport.metrics.gates import GateResult, evaluate_gates, parse_gates
-from cmlreport.metrics.load import (
-    clashing_keys,
-    detect_format,
-    merge_metric_sets,
-    parse_metrics,
-    read_metric_files,
-    size_limit,
-)
-from cmlreport.metrics.model import MetricSet
 from cmlreport.metrics.slices import SliceSummary, pick_metric_column, summarize_slices
-from cmlreport.plots.charts import draw_charts, relative_link
-from cmlreport.report.markdown import (
+from cmlreport.output import append_text, write_text
+from cmlreport.report.budget import (
+    GITHUB_COMMENT_LIMIT,
     GITLAB_NOTE_LIMIT,
-    Image,
-    ReportData,
-    Revisions,
-    choose_headline,
-    render_report,
+    STEP_SUMMARY_LIMIT,
+    cut_markdown,
 )
+from cmlreport.report.charts import Image, draw_charts, relative_link
+from cmlreport.report.markdown import ReportData, choose_headline, render_report
+from cmlreport.report.runs import Runs, Warn, load_runs
 from cmlreport.settings import Settings
 
 IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
-Warn = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -58,18 +44,14 @@ class ReportOptions:
     slice_threshold: float = 0.05
     top: int = 10
     precision: int = 4
-    budget: int = 65_536
+    budget: int = GITHUB_COMMENT_LIMIT
     charts: str = "png"  # png | mermaid | none
 
     def with_settings(self, s: Settings) -> ReportOptions:
         """Flags win; settings fill in what the flags left at their defaults."""
         d = ReportOptions(metrics=self.metrics)
-        return ReportOptions(
-            metrics=self.metrics,
-            plots=self.plots,
-            base=self.base,
-            no_base=self.no_base,
-            output=self.output,
+        return replace(
+            self,
             title=self.title if self.title != d.title else (s.title or d.title),
             fail_if=self.fail_if + s.fail_if,
             fail_on_regression=self.fail_on_regression + s.fail_on_regression,
@@ -82,23 +64,11 @@ class ReportOptions:
             slice_threshold=_pick(self.slice_threshold, d.slice_threshold, s.slice_threshold),
             top=int(_pick(self.top, d.top, s.top)),
             precision=int(_pick(self.precision, d.precision, s.precision)),
-            budget=self.budget,
-            charts=self.charts,
         )
 
 
 def _pick(flag: float, default: float, setting: float | None) -> float:
     return setting if flag == default and setting is not None else flag
-
-
-@dataclass(frozen=True)
-class Runs:
-    """Head and base metrics with where they came from."""
-
-    head: MetricSet
-    base: MetricSet | None
-    revisions: Revisions
-    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -108,6 +78,7 @@ class BuiltReport:
     diffs: list[MetricDiff]
     gates: list[GateResult]
     files: list[Path] = field(default_factory=list)
+    full_path: Path | None = None  # where the uncut report was written, when it was cut
 
     @property
     def gates_failed(self) -> list[GateResult]:
@@ -118,65 +89,34 @@ class BuiltReport:
         return self.markdown != self.full_markdown
 
 
-def load_runs(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> Runs:
-    from cmlreport import baseline
-
-    head_sets = read_metric_files(opts.metrics)
-    head = merge_metric_sets(head_sets)
-    run_url = ci.run_url
+def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> BuiltReport:
+    """Read the runs, build the report and write it: the report file, the uncut copy when the
+    report was cut, and the CI's job summary when there is one."""
+    parse_gates(opts.fail_if, opts.fail_on_regression)  # bad gate text fails before any git work
+    runs = load_runs(opts.metrics, opts.base, opts.no_base, ci, cwd, warn)
+    output = opts.output
+    full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
+    hint = full_path.name
+    if ci.step_summary_path:
+        hint = f"the job summary{f' of {ci.run_url}' if ci.run_url else ''} and {full_path.name}"
+    built = build_report(runs, opts, full_report_hint=hint)
     try:
-        head_sha: str | None = baseline.head_sha(cwd)
-    except GitError:
-        head_sha = None
-    if opts.no_base:
-        return Runs(
-            head,
-            None,
-            Revisions(head_sha=head_sha, run_url=run_url),
-            ("--no-base: every metric is shown as new.",),
-        )
-    try:
-        base_rev = baseline.resolve_base(opts.base, ci, cwd)
-    except GitError as exc:
-        if opts.base is not None:
-            raise
-        warn(f"no base revision, every metric is shown as new: {exc.message}")
-        note = f"No base revision to compare with: {exc.message}"
-        return Runs(head, None, Revisions(head_sha=head_sha, run_url=run_url), (note,))
-    notes: list[str] = []
-    sets: list[tuple[str, MetricSet]] = []
-    # Same names as head (read_metric_files already dropped duplicates and normalised paths).
-    for path, _ in head_sets:
-        try:
-            blob = baseline.read_file_at(
-                base_rev.sha, path, cwd, limit=size_limit(detect_format(path))
-            )
-            if blob is None:
-                notes.append(
-                    f"{path} does not exist at base {base_rev.sha[:7]}: its metrics are new."
-                )
-                continue
-            sets.append((path, parse_metrics(path, decode_text(blob, path))))
-        except InputError as exc:
-            # A base that main broke must not block the pull request that fixes it.
-            reason = exc.message.removeprefix(f"{path}: ")
-            notes.append(
-                f"{path} at base {base_rev.sha[:7]} cannot be read ({reason}): treated as missing."
-            )
-    base: MetricSet | None = None
-    if sets:
-        # A key that clashes at one revision only must still get the same name at both.
-        both = clashing_keys(head_sets) | clashing_keys(sets)
-        base = merge_metric_sets(sets, prefix_keys=both)
-        head = merge_metric_sets(head_sets, prefix_keys=both)
-    revisions = Revisions(
-        base_sha=base_rev.sha,
-        base_ref=base_rev.ref,
-        base_how=base_rev.how,
-        head_sha=head_sha,
-        run_url=run_url,
-    )
-    return Runs(head, base, revisions, tuple(notes))
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_text(output, built.markdown)
+        if built.was_cut:
+            write_text(full_path, built.full_markdown)
+            built.full_path = full_path
+        elif full_path.exists():
+            full_path.unlink()  # a stale uncut copy from an earlier run would mislead
+        if ci.step_summary_path:
+            where = (built.full_path or output).name
+            summary = cut_markdown(built.full_markdown, STEP_SUMMARY_LIMIT, where)
+            append_text(ci.step_summary_path, summary + "\n")
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the report to {exc.filename or output}: {exc.strerror}"
+        ) from exc
+    return built
 
 
 def find_images(paths: Sequence[str]) -> list[Path]:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from cmlreport.metrics.load import merge_metric_sets, parse_metrics
 from cmlreport.metrics.model import MetricSet
-from cmlreport.report.build import BuiltReport, ReportOptions, Runs, build_report
+from cmlreport.report.build import BuiltReport, ReportOptions, build_report
 from cmlreport.report.markdown import Revisions
+from cmlreport.report.runs import Runs
 
 METRIC_FILES = ("metrics.json", "per_class.csv")
 # The gates a team would set on this model: the fresh-data recall ratchet is the one that trips.

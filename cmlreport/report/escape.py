@@ -1,40 +1,39 @@
-"""The one place that turns text from input into text a forge's markdown shows as written.
+"""The one place that turns text from input into text a forge's markdown shows as written."""
 
-Metric names, labels, file names, string values, titles and notes come from files anyone who can
-open a pull request controls. In a comment posted with a write token they must never open an
-HTML comment (and so never carry a sticky marker), mention or notify anyone, cross-link issues,
-merge requests, milestones, labels, epics or snippets, start a block, break a table or a link,
-or hide what they say behind control, bidi or zero-width characters.
-
-How the forges find references decides how they are defeated. GitHub (html-pipeline's
-MentionFilter and its issue/team filters) and GitLab (Banzai's ReferenceFilter subclasses) both
-run on the *rendered* HTML: they scan text nodes, after entities are decoded and backslash
-escapes are gone, and skip text inside ``pre``, ``code`` and ``a``. So a backslash never stops
-``#123`` or ``~label``; what does is a character between the sigil and the name that the
-patterns do not allow. ``&#8203;`` (a zero-width space written as an entity, as Renovate does)
-is that character: invisible when rendered, and no raw invisible character in the markdown.
-
-Contexts, one function each:
-
-- ``md_text``: inline text anywhere in markdown, table cells included (one line, ``|``
-  escaped). Every report string from input goes through it.
-- ``md_code``: the same text shown as code, as an HTML ``<code>`` element around ``md_text``:
-  a backtick code span cannot escape ``<`` (entities do not decode there), so ``<!--`` from input
-  would stay literal in the comment body; ``<code>`` also stops mentions on both forges.
-- ``html_attr``: a value inside a double-quoted attribute of raw HTML in the markdown.
-- ``mermaid_label``: a quoted string of a mermaid chart (its own lexer, no escapes).
-- ``md_link_target``: a path or http(s) URL as a link or image destination.
-
-Control and invisible characters are shown, not dropped: ``\\u202e`` in the report tells a
-reviewer that a metric name holds a right-to-left override, where dropping it would make two
-different names look the same. Pure: text in, text out.
-"""
+# Metric names, labels, file names, string values, titles and notes come from files anyone who can
+# open a pull request controls. In a comment posted with a write token they must never open an
+# HTML comment (and so never carry a sticky marker), mention or notify anyone, cross-link issues,
+# merge requests, milestones, labels, epics or snippets, start a block, break a table or a link,
+# or hide what they say behind control, bidi or zero-width characters.
+#
+# How the forges find references decides how they are defeated. GitHub (html-pipeline's
+# MentionFilter and its issue/team filters) and GitLab (Banzai's ReferenceFilter subclasses) both
+# run on the *rendered* HTML: they scan text nodes, after entities are decoded and backslash
+# escapes are gone, and skip text inside ``pre``, ``code`` and ``a``. So a backslash never stops
+# ``#123`` or ``~label``; what does is a character between the sigil and the name that the
+# patterns do not allow. ``&#8203;`` (a zero-width space written as an entity, as Renovate does)
+# is that character: invisible when rendered, and no raw invisible character in the markdown.
+#
+# Contexts, one function each:
+#
+# - ``md_text``: inline text anywhere in markdown, table cells included (one line, ``|`` escaped).
+#   Every report string from input goes through it.
+# - ``md_code``: the same text shown as code, as an HTML ``<code>`` element around ``md_text``: a
+#   backtick code span cannot escape ``<`` (entities do not decode there), so ``<!--`` from input
+#   would stay literal in the comment body; ``<code>`` also stops mentions on both forges.
+# - ``html_attr``: a value inside a double-quoted attribute of raw HTML in the markdown.
+# - ``md_link_target``: a path or http(s) URL as a link or image destination.
+#
+# Control and invisible characters are shown, not dropped: ``\u202e`` in the report tells a
+# reviewer that a metric name holds a right-to-left override, where dropping it would make two
+# different names look the same. Pure: text in, text out.
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import quote, urlsplit
+
+from cmlreport.textsafe import one_line, visible
 
 __all__ = [
     "html_attr",
@@ -43,19 +42,11 @@ __all__ = [
     "md_link_target",
     "md_prose",
     "md_text",
-    "mermaid_label",
     "visible",
 ]
 
 ZWSP = "&#8203;"
 
-# Categories that draw nothing (or redraw what follows): C0/C1 controls, format characters
-# (bidi embeddings, overrides and isolates, zero-width space/joiners, BOM, soft hyphen),
-# lone surrogates (which cannot even be written as UTF-8), line and paragraph separators.
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-# Letters that render as blank space (Hangul fillers): used to fake empty or equal names.
-_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
-_LINE_SPACE = " \t\n\r\f\v"
 
 # Backslash escapes for characters that start markdown constructs anywhere in a line:
 # emphasis, code, links and images, tables, strikethrough, math, GitLab inline diffs.
@@ -83,33 +74,10 @@ _BREAKS = re.compile(
 )
 
 
-def visible(text: str) -> str:
-    """``text`` with every control or invisible character written out as ``\\uXXXX``
-    (``\\xXX`` below U+0100), the way Python's ``repr`` shows them; blanks stay blanks."""
-    return "".join(
-        _escape_char(ch)
-        if ch not in _LINE_SPACE
-        and (unicodedata.category(ch) in _INVISIBLE_CATEGORIES or ch in _INVISIBLE_LETTERS)
-        else ch
-        for ch in text
-    )
-
-
-def _escape_char(ch: str) -> str:
-    n = ord(ch)
-    if n < 0x100:
-        return f"\\x{n:02x}"
-    return f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
-
-
-def _one_line(text: str) -> str:
-    return re.sub(r"[ \t\n\r\f\v]+", " ", visible(text)).strip()
-
-
 def md_text(text: object) -> str:
     """``text`` as literal inline markdown: one line, no markup, no HTML, no mention or
     reference, safe in a table cell, a heading, a list item or after ``> ``."""
-    escaped = _inline(_one_line(str(text)))
+    escaped = _inline(one_line(str(text)))
     # Where the text is all of a line (a note after "> "), "- x", "1. x" or "===" would start a
     # list or underline a heading; "-0.5" and "1.5" start nothing and stay as they are.
     if _BLOCK_START.match(escaped):
@@ -120,7 +88,7 @@ def md_text(text: object) -> str:
 def md_prose(text: object) -> str:
     """Like ``md_text``, but an http(s) URL in ``text`` stays a link: for sentences that name
     where something is (the CI run), written by cmlreport around values that may be input."""
-    s = _one_line(str(text))
+    s = one_line(str(text))
     out: list[str] = []
     last = 0
     for m in _URL.finditer(s):
@@ -152,7 +120,7 @@ def md_code(text: object) -> str:
 
 def html_attr(text: object) -> str:
     """``text`` inside a double-quoted HTML attribute of markdown, table rows included."""
-    s = _one_line(str(text))
+    s = one_line(str(text))
     # "|" would split a table row before the HTML is parsed; "`" could close a code span
     # opened before the tag.
     table = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
@@ -177,17 +145,3 @@ def md_link_target(src: str) -> str:
     # A relative path: everything but the plainest characters percent-encoded, ":" included,
     # so a file named "javascript:x.png" stays a path.
     return quote(src, safe="/._-~")
-
-
-def mermaid_label(text: object) -> str:
-    """A quoted mermaid string that cannot end early, span lines or turn into markdown."""
-    # A quoted string ends at the first '"' (there is no escape); '"`' opens a markdown string.
-    s = _one_line(str(text)).replace('"', "'").replace("`", "'")
-    # Mermaid decodes "#name;" as an HTML entity everywhere; "#35;" is its escape for "#".
-    s = re.sub(r"#(?=\w+;)", "#35;", s)
-    # "%%" starts a comment (or a "%%{...}%%" directive) wherever the lexer meets it.
-    s = re.sub(r"%(?=%)", "% ", s)
-    # The fenced block is raw text in the comment body: "<!--" there would be one more
-    # HTML-comment look-alike for whatever reads the body. Mermaid's own entities draw the same.
-    s = s.replace("<", "#lt;").replace(">", "#gt;")
-    return f'"{s or "-"}"'

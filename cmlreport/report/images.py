@@ -1,19 +1,19 @@
-"""The images a report's markdown references: find them, point them at hosted copies, or swap
-them for other text (a mermaid block).
+"""The images a report's markdown shows: found, pointed at hosted copies, or swapped for text."""
 
-Pure text in, text out. Forges cannot show a comment's local files, so whoever posts a report
-finds the local images here, uploads them, and rewrites their sources; everything else in the
-markdown stays byte-identical. Only what a forge would render counts: images inside code
-(fenced blocks, inline spans) or HTML comments are text, not pictures.
-"""
+# Pure text in, text out. Forges cannot show a comment's local files, so whoever posts a report
+# finds the local images here, uploads them, and rewrites their sources; everything else in the
+# markdown stays byte-identical. Only what a forge would render counts: images inside code (fenced
+# blocks, inline spans) or HTML comments are text, not pictures.
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
+
+from cmlreport.report.codespans import BLANK_LINE, escaped, skipped
 
 
 @dataclass(frozen=True)
@@ -44,26 +44,24 @@ def find_images(md: str) -> list[ImageRef]:
 
 def rewrite_images(md: str, urls: Mapping[str, str]) -> str:
     """``md`` with the source of every image whose ref is a key of ``urls`` replaced by its URL."""
-    out: list[str] = []
-    done = 0
-    for found in _scan(md):
+
+    def new_source(found: _Found) -> tuple[int, int, str] | None:
         url = urls.get(found.image.ref)
-        if url is None:
-            continue
-        out += [md[done : found.src_start], _encode_src(url, found.kind)]
-        done = found.src_end
-    return "".join([*out, md[done:]])
+        return (
+            None if url is None else (found.src_start, found.src_end, _encode_src(url, found.kind))
+        )
+
+    return _splice(md, new_source)
 
 
 def replace_images(md: str, blocks: Mapping[str, str]) -> str:
     """``md`` with every whole image construct whose ref is a key of ``blocks`` replaced by
     that text (e.g. a mermaid block standing in for the PNG of the same chart)."""
-    out: list[str] = []
-    done = 0
-    for found in _scan(md):
+
+    def new_construct(found: _Found) -> tuple[int, int, str] | None:
         text = blocks.get(found.image.ref)
         if text is None:
-            continue
+            return None
         start, end = found.image.start, found.image.end
         if text.lstrip().startswith(("```", "~~~")):
             # A fence only opens a code block at the start of a line, and only closes when
@@ -74,83 +72,22 @@ def replace_images(md: str, blocks: Mapping[str, str]) -> str:
             line_end = md.find("\n", end)
             if md[end : len(md) if line_end < 0 else line_end].strip():
                 text += "\n"
-        out += [md[done:start], text]
-        done = end
-    return "".join([*out, md[done:]])
+        return start, end, text
+
+    return _splice(md, new_construct)
 
 
-# -- what is not rendered as markdown: code and comments ----------------------------------------
-
-_FENCE_OPEN = re.compile(r"[ \t>]*(`{3,}|~{3,})(.*)")
-_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
-
-
-def _fenced_blocks(md: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    fence: str | None = None
-    opened = 0
-    offset = 0
-    for line in md.split("\n"):
-        end = offset + len(line) + 1
-        text = line.rstrip("\r")
-        if fence is None:
-            m = _FENCE_OPEN.fullmatch(text)
-            # A backtick fence's info string cannot hold a backtick (```x``` is inline code).
-            if m and not (m[1][0] == "`" and "`" in m[2]):
-                fence, opened = m[1], offset
-        else:
-            stripped = text.lstrip(" \t>").rstrip()
-            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
-                spans.append((opened, min(end, len(md))))
-                fence = None
-        offset = end
-    if fence is not None:  # an unclosed fence runs to the end of the document
-        spans.append((opened, len(md)))
-    return spans
-
-
-def _escaped(md: str, i: int) -> bool:
-    backslashes = 0
-    while i - backslashes > 0 and md[i - backslashes - 1] == "\\":
-        backslashes += 1
-    return backslashes % 2 == 1
-
-
-def _inline_skips(md: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """Code spans and HTML comments between ``start`` and ``end`` (outside fenced blocks)."""
-    opener = re.compile(r"`+|<!--")
-    i = start
-    while (m := opener.search(md, i, end)) is not None:
-        if m[0] == "<!--":
-            close = md.find("-->", m.end(), end)
-            stop = end if close < 0 else close + 3
-            yield m.start(), stop
-            i = stop
-            continue
-        if _escaped(md, m.start()):
-            i = m.start() + 1
-            continue
-        # A code span closes at the next run of exactly as many backticks in its paragraph.
-        blank = _BLANK_LINE.search(md, m.end(), end)
-        limit = end if blank is None else blank.start()
-        run = re.compile(rf"(?<!`){m[0]}(?!`)")
-        close_m = run.search(md, m.end(), limit)
-        if close_m is None:
-            i = m.end()  # unmatched backticks are literal text
-            continue
-        yield m.start(), close_m.end()
-        i = close_m.end()
-
-
-def _skipped(md: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
+def _splice(md: str, change: Callable[[_Found], tuple[int, int, str] | None]) -> str:
+    """``md`` with each span that ``change`` gives for an image replaced by its text; the rest
+    byte-identical."""
+    out: list[str] = []
     done = 0
-    for start, end in _fenced_blocks(md):
-        spans += _inline_skips(md, done, start)
-        spans.append((start, end))
-        done = end
-    spans += _inline_skips(md, done, len(md))
-    return spans
+    for found in _scan(md):
+        if (replacement := change(found)) is not None:
+            start, end, text = replacement
+            out += [md[done:start], text]
+            done = end
+    return "".join([*out, md[done:]])
 
 
 # -- the two image syntaxes ------------------------------------------------------------------
@@ -159,7 +96,7 @@ _START = re.compile(r"!\[|<img(?=[\s/>])", re.IGNORECASE)
 
 
 def _scan(md: str) -> list[_Found]:
-    skips = _skipped(md)
+    skips = skipped(md)
     found: list[_Found] = []
     i = 0
     while (m := _START.search(md, i)) is not None:
@@ -179,7 +116,7 @@ def _scan(md: str) -> list[_Found]:
 
 
 def _markdown_image(md: str, i: int) -> _Found | None:
-    if _escaped(md, i):
+    if escaped(md, i):
         return None
     close = _closing_bracket(md, i + 2)
     if close is None or md[close + 1 : close + 2] != "(":
@@ -221,7 +158,7 @@ def _closing_bracket(md: str, j: int) -> int | None:
         if c == "\\":
             j += 2
             continue
-        if c == "\n" and _BLANK_LINE.match(md, j):
+        if c == "\n" and BLANK_LINE.match(md, j):
             return None
         depth += {"[": 1, "]": -1}.get(c, 0)
         if depth == 0:

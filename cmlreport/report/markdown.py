@@ -1,7 +1,4 @@
-"""The markdown report: sections in a fixed order, cut at a section boundary to fit a budget.
-
-GitHub comments hold 65,536 characters, GitLab notes 1,000,000: the budget is a parameter.
-"""
+"""The markdown report: sections in a fixed order, cut at a section boundary to fit a budget."""
 
 from __future__ import annotations
 
@@ -13,9 +10,10 @@ from dataclasses import dataclass, field
 from cmlreport import __version__
 from cmlreport.metrics.diff import MetricDiff, Status, Verdict
 from cmlreport.metrics.gates import GateResult
-from cmlreport.metrics.slices import Histogram, SliceDelta, SliceSummary
-from cmlreport.report.budget import Section, fit
-from cmlreport.report.escape import html_attr, http_url, md_code, md_link_target, md_text
+from cmlreport.metrics.slices import SliceSummary
+from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, Section, fit
+from cmlreport.report.charts import Chart, Image, chart_markdown, image_markdown
+from cmlreport.report.escape import html_attr, http_url, md_code, md_text
 from cmlreport.report.format import (
     direction_hint,
     fmt_delta,
@@ -25,25 +23,9 @@ from cmlreport.report.format import (
     plural,
     short_sha,
 )
+from cmlreport.report.slices import slice_section
 
-GITHUB_COMMENT_LIMIT = 65_536
-GITLAB_NOTE_LIMIT = 1_000_000
 HEADLINE_LIMIT = 15
-
-
-@dataclass(frozen=True)
-class Image:
-    alt: str
-    src: str  # a path relative to the report file, or a URL
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A picture for a section: an image reference or a ready mermaid block."""
-
-    title: str
-    image: Image | None = None
-    mermaid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,89 +143,8 @@ def _headline_section(data: ReportData) -> Section:
         if len(chosen) < len(data.diffs):
             lines += ["", f"_{len(chosen)} of {len(data.diffs):,} metrics shown; all are below._"]
     for chart in data.charts:
-        lines += ["", _chart(chart)]
+        lines += ["", chart_markdown(chart)]
     return Section("headline", "\n".join(lines), required=True)
-
-
-def _chart(chart: Chart) -> str:
-    if chart.mermaid:
-        return chart.mermaid
-    assert chart.image is not None
-    return image_markdown(chart.image)
-
-
-def image_markdown(image: Image) -> str:
-    return f"![{md_text(image.alt)}]({md_link_target(image.src)})"
-
-
-_BLOCKS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline_histogram(hist: Histogram, precision: int) -> str:
-    """The delta histogram as one line of text: readable without any image hosting."""
-    peak = max(hist.counts)
-    bars = "".join(
-        " " if c == 0 else _BLOCKS[min(len(_BLOCKS) - 1, (c * len(_BLOCKS) - 1) // peak)]
-        for c in hist.counts
-    )
-    lo, hi = fmt_delta(hist.edges[0], precision), fmt_delta(hist.edges[-1], precision)
-    return f"Δ histogram: `{lo} {bars} {hi}` (peak {peak:,} labels per bin)"
-
-
-def _slice_rows(rows: Sequence[SliceDelta], precision: int, has_support: bool) -> list[str]:
-    head = "| label | support | base | head | Δ |" if has_support else "| label | base | head | Δ |"
-    sep = "|:--|--:|--:|--:|--:|" if has_support else "|:--|--:|--:|--:|"
-    out = [head, sep]
-    for r in rows:
-        cells = [md_text(r.label)]
-        if has_support:
-            cells.append(fmt_value(r.support, 0) if r.support is not None else "")
-        cells += [
-            fmt_value(r.old, precision) if r.old is not None else "—",
-            fmt_value(r.new, precision),
-            fmt_delta(r.delta, precision),
-        ]
-        out.append("| " + " | ".join(cells) + " |")
-    return out
-
-
-def _slice_section(s: SliceSummary, chart: Chart | None, precision: int) -> Section:
-    title = f"### Slices: {md_text(s.table)} · {md_text(s.metric)}"
-    lines = [title, ""]
-    if not s.has_base:
-        lines.append(
-            f"{plural(s.n_labels, 'label')} at head; no base table to compare with "
-            "(new in this branch)."
-        )
-        return Section(f"slices {md_text(s.table)}", "\n".join(lines))
-    facts = [f"{plural(s.n_labels, 'label')}", f"{s.n_compared:,} compared"]
-    if s.n_low_support:
-        facts.append(f"{s.n_low_support:,} below support {fmt_value(s.min_support, 2)} left out")
-    thr = fmt_value(s.threshold, precision)
-    facts.append(
-        f"**{s.n_regressed:,} worse** and {s.n_improved:,} better by more than {thr} "
-        f"({direction_hint(s.direction)})"
-    )
-    if s.mean_delta is not None and s.median_delta is not None:
-        facts.append(
-            f"mean Δ {fmt_delta(s.mean_delta, precision)}, "
-            f"median Δ {fmt_delta(s.median_delta, precision)}"
-        )
-    if s.n_new or s.n_removed:
-        facts.append(f"{s.n_new:,} new, {s.n_removed:,} removed labels")
-    lines.append(" · ".join(facts))
-    if s.histogram.counts:
-        lines += ["", sparkline_histogram(s.histogram, precision)]
-    if chart is not None:
-        lines += ["", _chart(chart)]
-    has_support = s.support_column is not None
-    if s.regressions:
-        lines += ["", f"**Top {len(s.regressions)} regressions**", ""]
-        lines += _slice_rows(s.regressions, precision, has_support)
-    if s.improvements:
-        lines += ["", f"**Top {len(s.improvements)} improvements**", ""]
-        lines += _slice_rows(s.improvements, precision, has_support)
-    return Section(f"slices {md_text(s.table)}", "\n".join(lines))
 
 
 def _images_section(images: Sequence[Image]) -> Section:
@@ -317,7 +218,7 @@ def build_sections(data: ReportData) -> list[Section]:
         sections.append(_gates_section(data.gates))
     sections.append(_headline_section(data))
     for s in data.slices:
-        sections.append(_slice_section(s, data.slice_charts.get(s.table), data.precision))
+        sections.append(slice_section(s, data.slice_charts.get(s.table), data.precision))
     if data.images:
         sections.append(_images_section(data.images))
     sections += _all_metrics_sections(data)

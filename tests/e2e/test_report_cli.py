@@ -139,6 +139,25 @@ def test_step_summary_gets_the_report(project: GitRepo, run: Run, tmp_path: Path
     assert run_link in text and run_link in (project.path / "report.md").read_text()
 
 
+def test_a_job_summary_over_its_limit_is_cut_like_a_comment(
+    project: GitRepo, run: Run, tmp_path: Path
+) -> None:
+    # A --max-chars above the job summary's 1 MiB: report.md holds it all, the summary is cut
+    # at a section boundary by the same cutter, with the notice saying where the rest is.
+    project.write("many.json", json.dumps({f"metric_{i}": i / 7 for i in range(15_000)}))
+    summary = tmp_path / "summary.md"
+    env = clean_env(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary))
+    args = ["-m", "many.json", "--no-base", "--charts", "none", "--max-chars", "3000000"]
+    result = run("report", *args, cwd=project.path, env=env)
+    assert result.code == 0, result.stderr
+    assert len((project.path / "report.md").read_text()) > 1_000_000
+    text = summary.read_text()
+    assert len(text) <= 1_000_001
+    assert "✂️ Cut to fit the 1,000,000-character limit" in text
+    assert "The full report is in report.md." in text
+    assert text.rstrip().endswith("</sub>")
+
+
 def test_png_and_mermaid_charts(project: GitRepo, run: Run) -> None:
     result = run("report", "-m", "metrics.json", "per_class.csv", cwd=project.path)
     assert result.code == 0, result.stderr

@@ -50,9 +50,6 @@ PLOTS: dict[str, Callable[[str], bytes]] = {
     "normalized": lambda fmt: figures.confusion_matrix(CM, normalize=True, fmt=fmt),
     "deltas": lambda fmt: figures.delta_histogram(DELTAS, "f1", threshold=0.15, fmt=fmt),
     "drift": lambda fmt: figures.score_overlay(TEST_SET, NEW_DATA, "test set", "new data", fmt=fmt),
-    "bars": lambda fmt: figures.headline_bars(
-        ["accuracy", "f1", "recall"], [0.91, 0.88, None], [0.93, 0.87, 0.25], fmt=fmt
-    ),
     "changes": lambda fmt: figures.headline_changes(
         ["accuracy", "fresh.recall", "latency"], [2.2, -37.5, 0.0], [True, False, None], fmt=fmt
     ),
@@ -205,13 +202,6 @@ def test_hundreds_of_labels_draw_no_cell_numbers_and_few_tick_labels() -> None:
     assert 0 < len(tick_labels) <= 2 * 40  # x and y axes
     assert all(len(t) <= 24 for t in tick_labels)
     assert "123" not in texts
-
-
-def test_headline_bars_label_each_bar_and_skip_a_missing_base() -> None:
-    texts = svg_texts(drawn("bars", "svg"))
-    assert {"accuracy", "f1", "recall", "base", "head"} <= set(texts)
-    assert {"0.91", "0.93", "0.88", "0.87", "0.25"} <= set(texts)
-    assert len([t for t in texts if re.fullmatch(r"0\.\d+", t) and t in {"0.91", "0.88"}]) == 2
 
 
 def test_headline_changes_label_each_bar_with_its_percentage() -> None:

@@ -8,6 +8,7 @@ import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
 
+from cmlreport.plots.mermaid import mermaid_label
 from cmlreport.report.escape import (
     html_attr,
     http_url,
@@ -15,7 +16,6 @@ from cmlreport.report.escape import (
     md_link_target,
     md_prose,
     md_text,
-    mermaid_label,
     visible,
 )
 from cmlreport.report.markdown import read_gates_marker

@@ -13,7 +13,6 @@ from cmlreport.errors import InputError
 from cmlreport.metrics.load import (
     clashing_keys,
     detect_format,
-    load_metric_files,
     merge_metric_sets,
     parse_metrics,
     read_metric_files,
@@ -397,7 +396,7 @@ def test_the_same_file_twice_cannot_be_merged() -> None:
 # --- reading files -------------------------------------------------------------------------
 
 
-def test_load_metric_files_reads_merges_and_reads_a_repeated_path_once(
+def test_read_metric_files_reads_merges_and_reads_a_repeated_path_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -407,17 +406,17 @@ def test_load_metric_files_reads_merges_and_reads_a_repeated_path_once(
     (tmp_path / "params.yaml").write_text("\ufefflr: 1e-3\n", encoding="utf-8")
     paths: list[str | Path] = ["eval/metrics.json", Path("params.yaml"), "./eval/metrics.json"]
     assert [name for name, _ in read_metric_files(paths)] == ["eval/metrics.json", "params.yaml"]
-    merged = load_metric_files(paths)
+    merged = merge_metric_sets(read_metric_files(paths))
     assert merged.scalars == {"acc": 0.9, "lr": 0.001}
     assert merged.sources == {"acc": "eval/metrics.json", "lr": "params.yaml"}
 
 
-def test_load_metric_files_names_a_missing_file(
+def test_read_metric_files_names_a_missing_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(InputError) as excinfo:
-        load_metric_files(["eval/missing.json"])
+        read_metric_files(["eval/missing.json"])
     one_line_error(excinfo, "eval/missing.json", "not found")
 
 
@@ -425,23 +424,23 @@ def test_load_metric_files_names_a_missing_file(
     ("content", "expected"),
     [(b"\xff\xfe{}", "UTF-8"), (b"", "empty")],
 )
-def test_load_metric_files_names_an_unreadable_file(
+def test_read_metric_files_names_an_unreadable_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, expected: str
 ) -> None:
     monkeypatch.chdir(tmp_path)
     Path("metrics.json").write_bytes(content)
     with pytest.raises(InputError) as excinfo:
-        load_metric_files(["metrics.json"])
+        read_metric_files(["metrics.json"])
     one_line_error(excinfo, "metrics.json", expected)
 
 
-def test_load_metric_files_names_a_directory(
+def test_read_metric_files_names_a_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     Path("metrics.json").mkdir()
     with pytest.raises(InputError) as excinfo:
-        load_metric_files(["metrics.json"])
+        read_metric_files(["metrics.json"])
     one_line_error(excinfo, "metrics.json", "directory")
 
 

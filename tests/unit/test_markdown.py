@@ -2,15 +2,10 @@ import re
 
 from cmlreport.metrics.diff import diff_metrics
 from cmlreport.metrics.gates import evaluate_gates, parse_gates
+from cmlreport.report.charts import Image
 from cmlreport.report.escape import md_text
 from cmlreport.report.format import fmt_delta, fmt_percent, fmt_value
-from cmlreport.report.markdown import (
-    Image,
-    ReportData,
-    Revisions,
-    choose_headline,
-    render_report,
-)
+from cmlreport.report.markdown import ReportData, Revisions, choose_headline, render_report
 
 
 def table_rows(md):
@@ -134,7 +129,7 @@ def test_value_formatting():
 
 def test_sparkline_histogram_scales_to_the_peak():
     from cmlreport.metrics.slices import Histogram
-    from cmlreport.report.markdown import sparkline_histogram
+    from cmlreport.report.slices import sparkline_histogram
 
     line = sparkline_histogram(Histogram((-0.2, -0.1, 0.0, 0.1), (1, 8, 0)), 4)
     assert line == "Δ histogram: `-0.2 ▁█  +0.1` (peak 8 labels per bin)"

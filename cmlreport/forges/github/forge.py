@@ -28,6 +28,7 @@ from cmlreport.forges.github.client import GitHubSettings, RequestCounter, make_
 from cmlreport.forges.github.errors import Attempt, NotFound, github_errors
 from cmlreport.forges.sticky import opens_with
 from cmlreport.publishable.image import LocalImage
+from cmlreport.report.budget import GITHUB_CHECK_SUMMARY_LIMIT, GITHUB_COMMENT_LIMIT
 
 if TYPE_CHECKING:
     import github
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["GitHubForge", "GitHubSettings", "NoWriteAccess", "fit_check_summary"]
 
 PAGE = 100  # GitHub's largest page
-CHECK_SUMMARY_LIMIT = 65_535
+CHECK_SUMMARY_LIMIT = GITHUB_CHECK_SUMMARY_LIMIT
 _LAST = re.compile(r'<([^>]+)>;\s*rel="last"')
 # Answered for every kind of token: a user's login, or an app's "slug[bot]" for an installation
 # token (the Actions GITHUB_TOKEN is github-actions[bot]), which GET /user refuses with 403.
@@ -46,7 +47,7 @@ class GitHubForge:
     """``cmlreport.forges.base.Forge`` for one GitHub repository and token."""
 
     name = "GitHub"
-    comment_limit = 65_536
+    comment_limit = GITHUB_COMMENT_LIMIT
 
     def __init__(self, settings: GitHubSettings) -> None:
         self._settings = settings

@@ -26,6 +26,7 @@ from cmlreport.forges.gitlab.errors import Attempt, BadToken, NotFound, gitlab_e
 from cmlreport.forges.gitlab.uploads import publish_uploads, uploads_in
 from cmlreport.forges.sticky import opens_with
 from cmlreport.publishable.image import LocalImage
+from cmlreport.report.budget import GITLAB_NOTE_LIMIT
 
 if TYPE_CHECKING:
     import gitlab
@@ -40,7 +41,7 @@ class GitLabForge:
     """``cmlreport.forges.base.Forge`` for one GitLab project and token."""
 
     name = "GitLab"
-    comment_limit = 1_000_000  # GitLab's note limit; a GitHub comment holds 65,536
+    comment_limit = GITLAB_NOTE_LIMIT
 
     def __init__(self, settings: GitLabSettings) -> None:
         self._settings = settings

@@ -1,22 +1,48 @@
-"""Automatic charts for the report: drawn from the diff and slice summaries, written next to it.
+"""The report's automatic charts: PNG files written next to it, or mermaid blocks."""
 
-PNG files (matplotlib, imported only here and only when drawing) or mermaid blocks that need
-no image hosting at all.
-"""
+# PNG files (matplotlib, imported only here and only when drawing) or mermaid blocks that need no
+# image hosting at all.
 
 from __future__ import annotations
 
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from cmlreport.metrics.diff import MetricDiff, Verdict, is_number
 from cmlreport.metrics.slices import SliceSummary
 from cmlreport.output import write_text
-from cmlreport.report.markdown import Chart, Image
+from cmlreport.report.escape import md_link_target, md_text
 
 MAX_HEADLINE_BARS = 12
+
+
+@dataclass(frozen=True)
+class Image:
+    alt: str
+    src: str  # a path relative to the report file, or a URL
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A picture for a section: an image reference or a ready mermaid block."""
+
+    title: str
+    image: Image | None = None
+    mermaid: str | None = None
+
+
+def chart_markdown(chart: Chart) -> str:
+    if chart.mermaid:
+        return chart.mermaid
+    assert chart.image is not None
+    return image_markdown(chart.image)
+
+
+def image_markdown(image: Image) -> str:
+    return f"![{md_text(image.alt)}]({md_link_target(image.src)})"
 
 
 def relative_link(target: Path, report_dir: Path) -> str:

@@ -1,8 +1,7 @@
-"""Any supported data file read as a table of raw cells: CSV, TSV, JSON lines, JSON lists.
+"""Any supported data file read as a table of raw cells: CSV, TSV, JSON lines, JSON lists."""
 
-Pure: takes the file's name (for error messages and to pick the format) and its text. Cells stay
-raw (strings from CSV/TSV, JSON values from JSON); deciding what they mean is up to the caller.
-"""
+# Pure: takes the file's name (for error messages and to pick the format) and its text. Cells stay
+# raw (strings from CSV/TSV, JSON values from JSON); deciding what they mean is up to the caller.
 
 from __future__ import annotations
 

@@ -1,0 +1,95 @@
+"""The metrics of this run and of the base revision, read from the files and from git."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cmlreport.ci import CiContext
+from cmlreport.errors import GitError, InputError
+from cmlreport.files import decode_text
+from cmlreport.metrics.load import (
+    clashing_keys,
+    detect_format,
+    merge_metric_sets,
+    parse_metrics,
+    read_metric_files,
+    size_limit,
+)
+from cmlreport.metrics.model import MetricSet
+from cmlreport.report.markdown import Revisions
+
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Runs:
+    """Head and base metrics with where they came from."""
+
+    head: MetricSet
+    base: MetricSet | None
+    revisions: Revisions
+    notes: tuple[str, ...] = ()
+
+
+def load_runs(
+    paths: Sequence[str], base: str | None, no_base: bool, ci: CiContext, cwd: Path, warn: Warn
+) -> Runs:
+    """The metrics files at head and at the base revision (``base``, else the CI's target)."""
+    from cmlreport import baseline
+
+    head_sets = read_metric_files(paths)
+    head = merge_metric_sets(head_sets)
+    try:
+        head_sha: str | None = baseline.head_sha(cwd)
+    except GitError:
+        head_sha = None
+    alone = Revisions(head_sha=head_sha, run_url=ci.run_url)
+    if no_base:
+        return Runs(head, None, alone, ("--no-base: every metric is shown as new.",))
+    try:
+        base_rev = baseline.resolve_base(base, ci, cwd)
+    except GitError as exc:
+        if base is not None:
+            raise
+        warn(f"no base revision, every metric is shown as new: {exc.message}")
+        return Runs(head, None, alone, (f"No base revision to compare with: {exc.message}",))
+    sets, notes = _read_at(base_rev.sha, [path for path, _ in head_sets], cwd)
+    base_set: MetricSet | None = None
+    if sets:
+        # A key that clashes at one revision only must still get the same name at both.
+        both = clashing_keys(head_sets) | clashing_keys(sets)
+        base_set = merge_metric_sets(sets, prefix_keys=both)
+        head = merge_metric_sets(head_sets, prefix_keys=both)
+    revisions = Revisions(
+        base_sha=base_rev.sha,
+        base_ref=base_rev.ref,
+        base_how=base_rev.how,
+        head_sha=head_sha,
+        run_url=ci.run_url,
+    )
+    return Runs(head, base_set, revisions, tuple(notes))
+
+
+def _read_at(
+    sha: str, paths: Sequence[str], cwd: Path
+) -> tuple[list[tuple[str, MetricSet]], list[str]]:
+    """The metrics files at ``sha``, under the names they have at head, and a note for each
+    one missing or unreadable there."""
+    from cmlreport import baseline
+
+    sets: list[tuple[str, MetricSet]] = []
+    notes: list[str] = []
+    for path in paths:
+        try:
+            blob = baseline.read_file_at(sha, path, cwd, limit=size_limit(detect_format(path)))
+            if blob is None:
+                notes.append(f"{path} does not exist at base {sha[:7]}: its metrics are new.")
+                continue
+            sets.append((path, parse_metrics(path, decode_text(blob, path))))
+        except InputError as exc:
+            # A base that main broke must not block the pull request that fixes it.
+            reason = exc.message.removeprefix(f"{path}: ")
+            notes.append(f"{path} at base {sha[:7]} cannot be read ({reason}): treated as missing.")
+    return sets, notes

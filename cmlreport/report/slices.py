@@ -1,0 +1,80 @@
+"""The per-class (slice) section of the report: counts, a delta histogram and the top movers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cmlreport.metrics.slices import Histogram, SliceDelta, SliceSummary
+from cmlreport.report.budget import Section
+from cmlreport.report.charts import Chart, chart_markdown
+from cmlreport.report.escape import md_text
+from cmlreport.report.format import direction_hint, fmt_delta, fmt_value, plural
+
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline_histogram(hist: Histogram, precision: int) -> str:
+    """The delta histogram as one line of text: readable without any image hosting."""
+    peak = max(hist.counts)
+    bars = "".join(
+        " " if c == 0 else _BLOCKS[min(len(_BLOCKS) - 1, (c * len(_BLOCKS) - 1) // peak)]
+        for c in hist.counts
+    )
+    lo, hi = fmt_delta(hist.edges[0], precision), fmt_delta(hist.edges[-1], precision)
+    return f"Δ histogram: `{lo} {bars} {hi}` (peak {peak:,} labels per bin)"
+
+
+def _slice_rows(rows: Sequence[SliceDelta], precision: int, has_support: bool) -> list[str]:
+    head = "| label | support | base | head | Δ |" if has_support else "| label | base | head | Δ |"
+    sep = "|:--|--:|--:|--:|--:|" if has_support else "|:--|--:|--:|--:|"
+    out = [head, sep]
+    for r in rows:
+        cells = [md_text(r.label)]
+        if has_support:
+            cells.append(fmt_value(r.support, 0) if r.support is not None else "")
+        cells += [
+            fmt_value(r.old, precision) if r.old is not None else "—",
+            fmt_value(r.new, precision),
+            fmt_delta(r.delta, precision),
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def slice_section(s: SliceSummary, chart: Chart | None, precision: int) -> Section:
+    title = f"### Slices: {md_text(s.table)} · {md_text(s.metric)}"
+    lines = [title, ""]
+    if not s.has_base:
+        lines.append(
+            f"{plural(s.n_labels, 'label')} at head; no base table to compare with "
+            "(new in this branch)."
+        )
+        return Section(f"slices {md_text(s.table)}", "\n".join(lines))
+    facts = [f"{plural(s.n_labels, 'label')}", f"{s.n_compared:,} compared"]
+    if s.n_low_support:
+        facts.append(f"{s.n_low_support:,} below support {fmt_value(s.min_support, 2)} left out")
+    thr = fmt_value(s.threshold, precision)
+    facts.append(
+        f"**{s.n_regressed:,} worse** and {s.n_improved:,} better by more than {thr} "
+        f"({direction_hint(s.direction)})"
+    )
+    if s.mean_delta is not None and s.median_delta is not None:
+        facts.append(
+            f"mean Δ {fmt_delta(s.mean_delta, precision)}, "
+            f"median Δ {fmt_delta(s.median_delta, precision)}"
+        )
+    if s.n_new or s.n_removed:
+        facts.append(f"{s.n_new:,} new, {s.n_removed:,} removed labels")
+    lines.append(" · ".join(facts))
+    if s.histogram.counts:
+        lines += ["", sparkline_histogram(s.histogram, precision)]
+    if chart is not None:
+        lines += ["", chart_markdown(chart)]
+    has_support = s.support_column is not None
+    if s.regressions:
+        lines += ["", f"**Top {len(s.regressions)} regressions**", ""]
+        lines += _slice_rows(s.regressions, precision, has_support)
+    if s.improvements:
+        lines += ["", f"**Top {len(s.improvements)} improvements**", ""]
+        lines += _slice_rows(s.improvements, precision, has_support)
+    return Section(f"slices {md_text(s.table)}", "\n".join(lines))
