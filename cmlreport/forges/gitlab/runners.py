@@ -6,11 +6,11 @@ runner's tags are set here, at creation, as GitLab 16+ wants.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from cmlreport.forges.gitlab.client import GitLabSettings, RequestCounter, make_client
+from cmlreport.forges.gitlab.client import GitLabSettings, make_client
 from cmlreport.forges.gitlab.errors import Attempt, NotFound, gitlab_errors
+from cmlreport.forges.http import RequestCounter, hurried
 from cmlreport.forges.runners import ForgeRunner, Registration
 from cmlreport.redact import Secret
 
@@ -71,6 +71,4 @@ class GitLabRunners:
         return True
 
     def hurried(self) -> GitLabRunners:
-        # 4 tries with 1.75 s of waits in all, 3 s per request: done before the SIGKILL.
-        quick = replace(self._settings, retries=3, backoff=0.25, max_wait=1.0, timeout=3.0)
-        return GitLabRunners(quick)
+        return GitLabRunners(hurried(self._settings))
