@@ -10,17 +10,16 @@ from typing import Any
 
 from cmlreport.forges.github.client import GitHubSettings, make_client
 from cmlreport.forges.github.errors import Attempt, NotFound, github_errors
-from cmlreport.forges.http import RequestCounter, hurried
-from cmlreport.forges.runners import ForgeRunner, Registration
+from cmlreport.forges.http import RequestCounter
+from cmlreport.forges.runners import ForgeRegistry, ForgeRunner, Registration
 from cmlreport.redact import Secret
 
 PERMISSION = "administration: write (a fine-grained token or GitHub App; GITHUB_TOKEN cannot)"
 
 
-class GitHubRunners:
-    def __init__(self, settings: GitHubSettings) -> None:
-        self._settings = settings
-        self._client = make_client(settings, RequestCounter())
+class GitHubRunners(ForgeRegistry[GitHubSettings]):
+    def _connect(self, settings: GitHubSettings) -> Any:
+        return make_client(settings, RequestCounter())
 
     def _repo(self) -> Any:
         return self._client.get_repo(self._settings.repository)
@@ -77,6 +76,3 @@ class GitHubRunners:
         except NotFound:
             return False
         return True
-
-    def hurried(self) -> GitHubRunners:
-        return GitHubRunners(hurried(self._settings))

@@ -10,17 +10,16 @@ from typing import Any
 
 from cmlreport.forges.gitlab.client import GitLabSettings, make_client
 from cmlreport.forges.gitlab.errors import Attempt, NotFound, gitlab_errors
-from cmlreport.forges.http import RequestCounter, hurried
-from cmlreport.forges.runners import ForgeRunner, Registration
+from cmlreport.forges.http import RequestCounter
+from cmlreport.forges.runners import ForgeRegistry, ForgeRunner, Registration
 from cmlreport.redact import Secret
 
 ROLE = "Maintainer (create_runner scope or api)"
 
 
-class GitLabRunners:
-    def __init__(self, settings: GitLabSettings) -> None:
-        self._settings = settings
-        self._client = make_client(settings, RequestCounter())
+class GitLabRunners(ForgeRegistry[GitLabSettings]):
+    def _connect(self, settings: GitLabSettings) -> Any:
+        return make_client(settings, RequestCounter())
 
     def _project(self) -> Any:
         return self._client.projects.get(self._settings.project, lazy=True)
@@ -69,6 +68,3 @@ class GitLabRunners:
         except NotFound:
             return False
         return True
-
-    def hurried(self) -> GitLabRunners:
-        return GitLabRunners(hurried(self._settings))
