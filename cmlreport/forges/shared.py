@@ -1,5 +1,8 @@
-"""What the GitHub and GitLab forges do alike: the commit under review, finding our comments,
-and telling a missing pull request or issue from a missing repository."""
+"""What the GitHub and GitLab forges do alike, whichever client is underneath.
+
+The commit under review, finding our comments, deleting one that may be gone already, and
+telling a missing pull request or issue from a missing repository.
+"""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from cmlreport.forges.errors import MAY_HAVE_HAPPENED
 from cmlreport.forges.github.forge import GitHubForge, GitHubSettings
 from cmlreport.forges.gitlab.forge import GitLabForge, GitLabSettings
 from cmlreport.forges.sticky import marker
+from cmlreport.publishable.image import LocalImage
 from tests.fakes.github import ACTIONS_BOT, FakeGitHub
 from tests.fakes.gitlab import FakeGitLab
 
@@ -251,3 +252,17 @@ def test_a_post_to_a_server_that_is_not_there_is_tried_again_and_never_transient
     assert error.message.startswith(f"cannot reach {closed}")
     assert not error.transient  # the connection was never made: nothing can have landed
     assert forge.request_count == 3  # any request may go again when it never left
+
+
+def test_an_upload_refused_by_a_rate_limit_is_not_sent_again(gitlab_server: FakeGitLab) -> None:
+    # A multipart upload is a stream, read once: sending it again would send nothing.
+    story = gitlab_story(gitlab_server)
+    story.inject("POST", r"/uploads$", 429, headers={"Retry-After": "0"})
+    png = LocalImage("plots/loss.png", "loss.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png")
+
+    error = raised(lambda: story.open().publish_images([png], story.target))
+
+    assert "GitLab's rate limit stopped the attempt to upload image plots/loss.png" in error.message
+    assert "after 1 attempt;" in error.message
+    assert story.calls("POST", r"/uploads$") == 1
+    assert gitlab_server.uploads == {}
