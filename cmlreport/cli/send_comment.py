@@ -62,64 +62,12 @@ def send_comment(
       cmlreport send-comment report.md --target pr/12 --key nightly
       cmlreport send-comment report.md --dry-run
     """
-    from cmlreport.errors import NoWriteAccess
-    from cmlreport.files import read_text
-    from cmlreport.forges.base import parse_target
-    from cmlreport.forges.publish import fork_fallback, fork_images, prepare_images, summary_hint
-    from cmlreport.forges.select import COMMENT_LIMITS, default_key, forge_context, open_forge
-    from cmlreport.forges.sticky import check_key, marker, post_sticky
-    from cmlreport.publishable import image_root as find_image_root
-    from cmlreport.redact import mask
-    from cmlreport.report.budget import cut_markdown
-    from cmlreport.report.images import rewrite_images
+    from cmlreport.forges.send import SendOptions, send_report
 
     env = environment()
-    md = read_text(report, inside="report")
-    spec = parse_target(target)
-    key = check_key(key or default_key(env))
-    ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
-    root = find_image_root(report, image_root)
-    md = mask(md)  # a report that quotes a token (a pasted log, a clone URL) posts it masked
-    md, local_images = prepare_images(md, report.parent, images, warn, report.as_posix(), root)
-    md = mask(md)  # again: --images mermaid pasted the sidecars' text in
-    # Room for the marker lines send-comment adds in front of the report.
-    limit = COMMENT_LIMITS[ctx.provider] - len(marker(key)) - 64
-    hint = summary_hint(ctx)
-    if dry_run:
-        body = cut_markdown(md, limit, hint)
-        click.echo(
-            f"dry run: would post to {ctx.repository} ({ctx.provider}), target {target}, "
-            f"key {key!r}, {'new comment' if no_sticky else 'sticky'}"
-        )
-        for image in local_images:
-            click.echo(f"dry run: would publish {image.ref} ({len(image.data):,} bytes)")
-        click.echo(body, nl=not body.endswith("\n"))
-        return
-    if ctx.ci.is_fork:
-        carried = fork_images(
-            md, report.parent, images, local_images, warn, report.as_posix(), root
-        )
-        fork_fallback(
-            ctx, md, key, env, reason="the pull request comes from a fork", images=carried
-        )
-        return
-    forge_api = open_forge(ctx)
-    resolved = forge_api.resolve_target(spec)
-    try:
-        if local_images:
-            md = rewrite_images(md, forge_api.publish_images(local_images, resolved))
-        body = cut_markdown(md, limit, hint)
-        outcome = post_sticky(forge_api, resolved, body, key, sticky=not no_sticky)
-    except NoWriteAccess as exc:
-        # "The token cannot write" on a pull request event is the fork case seen from inside:
-        # keep the report for a workflow_run job instead of failing the build.
-        if ctx.ci.event_name in ("pull_request", "pull_request_target") and ctx.ci.pr_number:
-            carried = fork_images(
-                md, report.parent, images, local_images, warn, report.as_posix(), root
-            )
-            fork_fallback(ctx, md, key, env, reason=exc.message, images=carried)
-            return
-        raise
-    verb = {"created": "posted", "updated": "updated", "unchanged": "unchanged (no write)"}
-    click.echo(f"{verb[outcome.action]}: {outcome.comment.url}")
-    write_output(env, "comment-url", outcome.comment.url)
+    options = SendOptions(
+        report, target, key, not no_sticky, dry_run, images, image_root, repo, token_env, forge
+    )
+    url = send_report(options, env, Path.cwd(), warn)
+    if url is not None:
+        write_output(env, "comment-url", url)

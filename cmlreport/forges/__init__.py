@@ -1,1 +1,1 @@
-"""Where reports are posted: the Forge protocol and its GitHub and GitLab implementations."""
+"""Where reports are posted: the Forge protocol, GitHub and GitLab over one retry/error layer."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from cmlreport.errors import InputError
 
 if TYPE_CHECKING:
+    from cmlreport.ci import CiContext
     from cmlreport.publishable.image import LocalImage
 
 
@@ -104,6 +105,15 @@ def resolve_target(
         kind = spec.kind.value if spec.kind else "auto"
         raise InputError(f"--target {kind}: {missing(head_sha)}; pass --target pr/N")
     return Target(TargetKind.COMMIT, sha=head_sha)
+
+
+def full_report_hint(ci: CiContext) -> str | None:
+    """Where a reader finds the whole report when the posted one is cut."""
+    if ci.provider == "github" and ci.run_url:
+        return f"the job summary of {ci.run_url}"
+    if ci.run_url:
+        return f"the job log of {ci.run_url}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -69,19 +69,10 @@ def fork_images(
     return collect_images(md, report_dir, report_name=report_name, root=root, skip=skipped)
 
 
-def summary_hint(ctx: ForgeContext) -> str | None:
-    if ctx.ci.provider == "github" and ctx.ci.run_url:
-        return f"the job summary of {ctx.ci.run_url}"
-    if ctx.ci.run_url:
-        return f"the job log of {ctx.ci.run_url}"
-    return None
-
-
 def fork_fallback(
     ctx: ForgeContext,
     md: str,
     key: str,
-    env: Mapping[str, str],
     *,
     reason: str,
     images: Sequence[LocalImage],

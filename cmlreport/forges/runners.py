@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from cmlreport.redact import Secret
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from cmlreport.forges.http import HttpLimits
+
+SettingsT = TypeVar("SettingsT", bound="HttpLimits")
 
 
 @dataclass(frozen=True)
@@ -42,3 +50,20 @@ class RunnerRegistry(Protocol):
         """The same registry with short timeouts and quick retries, for the clean-up of an
         interrupted launch (seconds before the CI's SIGKILL)."""
         ...
+
+
+class ForgeRegistry(ABC, Generic[SettingsT]):
+    """What both forges' registries do alike: one client for their settings, a hurried twin."""
+
+    def __init__(self, settings: SettingsT) -> None:
+        self._settings = settings
+        self._client = self._connect(settings)
+
+    @abstractmethod
+    def _connect(self, settings: SettingsT) -> Any:
+        """The forge's client, counting its requests and retrying by cmlreport's rules."""
+
+    def hurried(self) -> Self:
+        from cmlreport.forges.http import hurried
+
+        return type(self)(hurried(self._settings))

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from cmlreport.ci import CiContext, detect_ci
 from cmlreport.errors import GitError, InputError
@@ -178,59 +178,65 @@ def missing_token(ctx: ForgeContext) -> InputError:
     )
 
 
+class _Checkout(TypedDict):
+    """What both forges' settings take from the context alike."""
+
+    token: str
+    ci: CiContext
+    branch: str | None
+    head_sha: str | None
+    timeout: float
+
+
+def _checkout(ctx: ForgeContext) -> _Checkout:
+    if not ctx.token:
+        raise missing_token(ctx)
+    return _Checkout(
+        token=ctx.token, ci=ctx.ci, branch=ctx.branch, head_sha=ctx.head_sha, timeout=ctx.timeout
+    )
+
+
 def _github_settings(ctx: ForgeContext) -> GitHubSettings:
     from cmlreport.forges.github.client import GitHubSettings
 
     return GitHubSettings(
         repository=ctx.repository,
-        token=ctx.token or "",
         api_url=ctx.api_url,
         server_url=ctx.server_url,
-        ci=ctx.ci,
-        branch=ctx.branch,
-        head_sha=ctx.head_sha,
         head_owner=ctx.head_owner,
-        timeout=ctx.timeout,
+        **_checkout(ctx),
     )
 
 
 def _gitlab_settings(ctx: ForgeContext) -> GitLabSettings:
     from cmlreport.forges.gitlab.client import GitLabSettings
 
+    kind = "job" if ctx.token_source == "CI_JOB_TOKEN" else "private"
     return GitLabSettings(
         project=ctx.repository,
-        token=ctx.token or "",
-        token_kind="job" if ctx.token_source == "CI_JOB_TOKEN" else "private",
+        token_kind=kind,
         server_url=ctx.server_url,
         api_url=ctx.api_url,
-        ci=ctx.ci,
-        branch=ctx.branch,
-        head_sha=ctx.head_sha,
-        timeout=ctx.timeout,
         token_source=ctx.token_source,
+        **_checkout(ctx),
     )
 
 
 def open_registry(ctx: ForgeContext) -> RunnerRegistry:
     """Where cloud runners are registered: the same repository, token and client set-up."""
-    if not ctx.token:
-        raise missing_token(ctx)
-    if ctx.provider == "github":
-        from cmlreport.forges.github.runners import GitHubRunners
-
-        return GitHubRunners(_github_settings(ctx))
+    from cmlreport.forges.github.runners import GitHubRunners
     from cmlreport.forges.gitlab.runners import GitLabRunners
 
+    if ctx.provider == "github":
+        return GitHubRunners(_github_settings(ctx))
     return GitLabRunners(_gitlab_settings(ctx))
 
 
 def open_forge(ctx: ForgeContext) -> Forge:
-    if not ctx.token:
-        raise missing_token(ctx)
-    if ctx.provider == "github":
-        from cmlreport.forges.github.forge import GitHubForge
-
-        return GitHubForge(_github_settings(ctx))
+    """The forge to post on, once the token is known to be there."""
+    from cmlreport.forges.github.forge import GitHubForge
     from cmlreport.forges.gitlab.forge import GitLabForge
 
+    if ctx.provider == "github":
+        return GitHubForge(_github_settings(ctx))
     return GitLabForge(_gitlab_settings(ctx))

@@ -11,21 +11,15 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
-from cmlreport.forges.base import (
-    CheckResult,
-    Comment,
-    Target,
-    TargetKind,
-    TargetSpec,
-    resolve_target,
-)
-from cmlreport.forges.github.client import GitHubSettings, RequestCounter, make_client
-from cmlreport.forges.github.errors import Attempt, NotFound, github_errors
+from cmlreport.forges.base import CheckResult, Comment, Target, TargetKind, full_report_hint
+from cmlreport.forges.github.client import GitHubSettings, make_client
+from cmlreport.forges.github.errors import Attempt, github_errors
+from cmlreport.forges.shared import ForgeBase
 from cmlreport.forges.sticky import opens_with
 from cmlreport.publishable.image import LocalImage
 from cmlreport.report.budget import GITHUB_CHECK_SUMMARY_LIMIT, GITHUB_COMMENT_LIMIT
@@ -33,7 +27,7 @@ from cmlreport.report.budget import GITHUB_CHECK_SUMMARY_LIMIT, GITHUB_COMMENT_L
 if TYPE_CHECKING:
     import github
 
-__all__ = ["GitHubForge", "GitHubSettings", "NoWriteAccess", "fit_check_summary"]
+__all__ = ["GitHubForge", "GitHubSettings", "NoWriteAccess"]
 
 PAGE = 100  # GitHub's largest page
 CHECK_SUMMARY_LIMIT = GITHUB_CHECK_SUMMARY_LIMIT
@@ -43,57 +37,31 @@ _LAST = re.compile(r'<([^>]+)>;\s*rel="last"')
 VIEWER_QUERY = "query { viewer { login } }"
 
 
-class GitHubForge:
+class GitHubForge(ForgeBase[GitHubSettings]):
     """``cmlreport.forges.base.Forge`` for one GitHub repository and token."""
 
     name = "GitHub"
     comment_limit = GITHUB_COMMENT_LIMIT
 
     def __init__(self, settings: GitHubSettings) -> None:
-        self._settings = settings
-        self._counter = RequestCounter()
+        super().__init__(settings)
         self._client: github.Github | None = None
         self._login: str | None = None  # the token's user, once asked
 
-    @property
-    def request_count(self) -> int:
-        """HTTP requests sent so far, retries included."""
-        return self._counter.count
-
-    def can_write(self) -> bool | None:
-        # A fork's pull request gets a read-only token; otherwise only a write tells.
-        return False if self._settings.ci.is_fork else None
-
     # -- targets ---------------------------------------------------------------------------
 
-    def resolve_target(self, spec: TargetSpec) -> Target:
-        def missing(sha: str | None) -> str:
-            branch = self._settings.branch
-            parts = [f"branch {branch}" if branch else "", f"commit {sha[:7]}" if sha else ""]
-            where = " / ".join(p for p in parts if p) or "this checkout"
-            return f"no open pull request for {where} in {self._settings.repository}"
-
-        return resolve_target(
-            spec,
-            ci_pr_number=self._settings.ci.pr_number,
-            head_sha=self._head_sha(),
-            full_sha=self._full_sha,
-            find_open=self._find_open_pull,
-            missing=missing,
-        )
-
-    def _head_sha(self) -> str | None:
-        """The commit under review: on a pull_request event the PR's tip, not GitHub's
-        temporary merge commit (which nobody sees in the PR)."""
-        ci = self._settings.ci
-        return ci.pr_head_sha or ci.head_sha or self._settings.head_sha
+    def _no_open_pull(self, sha: str | None) -> str:
+        branch = self._settings.branch
+        parts = [f"branch {branch}" if branch else "", f"commit {sha[:7]}" if sha else ""]
+        where = " / ".join(p for p in parts if p) or "this checkout"
+        return f"no open pull request for {where} in {self._settings.repository}"
 
     def _full_sha(self, sha: str) -> str:
         if len(sha) >= 40:
             return sha
         from github.GithubException import GithubException
 
-        with github_errors(Attempt(f"look up commit {sha}", "contents: read"), self._settings):
+        with self._errors(Attempt(f"look up commit {sha}", "contents: read")):
             try:
                 return str(self._repo().get_commit(sha).complete().sha)
             except GithubException as exc:
@@ -104,7 +72,7 @@ class GitHubForge:
                     "push it first or pass the full sha"
                 ) from None
 
-    def _find_open_pull(self) -> int | None:
+    def _find_open(self) -> int | None:
         """The open PR of the checked-out branch, else of the head commit."""
         repo, settings = self._repo(), self._settings
         if settings.branch:
@@ -112,26 +80,20 @@ class GitHubForge:
             attempt = Attempt(
                 f"list the pull requests of branch {settings.branch}", "pull-requests: read"
             )
-            with github_errors(attempt, settings):
+            with self._errors(attempt):
                 for pull in repo.get_pulls(state="open", head=f"{owner}:{settings.branch}"):
                     return int(pull.number)
         sha = self._head_sha()
         if sha is None:
             return None
         attempt = Attempt(f"list the pull requests of commit {sha[:7]}", "pull-requests: read")
-        with github_errors(attempt, settings):
+        with self._errors(attempt):
             pulls = [p for p in repo.get_commit(sha).get_pulls() if p.state == "open"]
         # The PR whose tip this is beats one that merely contains it (a stacked branch).
         pulls.sort(key=lambda p: p.head.sha != sha)
         return int(pulls[0].number) if pulls else None
 
     # -- comments --------------------------------------------------------------------------
-
-    def find_comment(self, target: Target, marker: str) -> Comment | None:
-        return next(self._ours(target, marker), None)
-
-    def find_comments(self, target: Target, marker: str) -> list[Comment]:
-        return list(self._ours(target, marker))
 
     def _ours(self, target: Target, marker: str) -> Iterator[Comment]:
         """Comments opening with ``marker`` that this token wrote, newest first. Any other
@@ -146,12 +108,7 @@ class GitHubForge:
                     yield _comment(raw)
 
     def create_comment(self, target: Target, body: str) -> Comment:
-        attempt = Attempt(
-            f"post a comment on {target.describe()}",
-            _permission(target, "write"),
-            write=True,
-            retried=False,
-        )
+        attempt = _write(f"post a comment on {target.describe()}", target, post=True)
         repo = self._repo()
         with self._target_errors(attempt, target):
             if target.kind is TargetKind.COMMIT:
@@ -164,11 +121,7 @@ class GitHubForge:
         return Comment(int(made.id), str(made.body), author, str(made.html_url))
 
     def update_comment(self, target: Target, comment: Comment, body: str) -> Comment:
-        attempt = Attempt(
-            f"update comment {comment.id} on {target.describe()}",
-            _permission(target, "write"),
-            write=True,
-        )
+        attempt = _write(f"update comment {comment.id} on {target.describe()}", target)
         repo = self._repo()
         with self._target_errors(attempt, target):
             if target.kind is TargetKind.COMMIT:
@@ -180,32 +133,28 @@ class GitHubForge:
                 int(found.id), str(found.body), str(found.user.login), str(found.html_url)
             )
 
-    def delete_comment(self, target: Target, comment: Comment) -> None:
+    def _delete(self, target: Target, comment: Comment) -> None:
+        attempt = _write(f"delete comment {comment.id} on {target.describe()}", target)
+        with self._errors(attempt):
+            self._github().requester.requestJsonAndCheck(
+                "DELETE", self._comments_path(target, comment.id)
+            )
+
+    def _comments_path(self, target: Target, comment_id: int | None = None) -> str:
+        """The REST path of the target's comment list, or of one comment on it."""
         repository = self._settings.repository
-        if target.kind is TargetKind.COMMIT:
-            path = f"/repos/{repository}/comments/{comment.id}"
-        else:
-            path = f"/repos/{repository}/issues/comments/{comment.id}"
-        attempt = Attempt(
-            f"delete comment {comment.id} on {target.describe()}",
-            _permission(target, "write"),
-            write=True,
-        )
-        try:
-            with github_errors(attempt, self._settings):
-                self._github().requester.requestJsonAndCheck("DELETE", path)
-        except NotFound:
-            pass  # already deleted, by the other job of a race
+        commit = target.kind is TargetKind.COMMIT
+        if comment_id is not None:
+            return f"/repos/{repository}/{'' if commit else 'issues/'}comments/{comment_id}"
+        if commit:
+            return f"/repos/{repository}/commits/{target.sha}/comments"
+        return f"/repos/{repository}/issues/{target.number}/comments"
 
     def _comments_newest_first(self, target: Target) -> Iterator[dict[str, Any]]:
         """The comment list is oldest-first with no sort parameter: page 1 tells how many
         pages there are; the last page down to page 2 follow, then page 1 from memory.
         (PyGithub's ``reversed`` fetches page 1 twice: one GET more with 101-200 comments.)"""
-        repository = self._settings.repository
-        if target.kind is TargetKind.COMMIT:
-            path = f"/repos/{repository}/commits/{target.sha}/comments"
-        else:
-            path = f"/repos/{repository}/issues/{target.number}/comments"
+        path = self._comments_path(target)
         requester = self._github().requester
         headers, first = requester.requestJsonAndCheck("GET", path, parameters={"per_page": PAGE})
         for page in range(_last_page(headers), 1, -1):
@@ -231,10 +180,10 @@ class GitHubForge:
         """The answer to ``VIEWER_QUERY``. GraphQL goes by POST, which the client never
         repeats after a 5xx; a query changes nothing, so here it is repeated (bounded)."""
         settings = self._settings
-        attempt = Attempt("read who the token is (GraphQL viewer)", "any token")
+        attempt = Attempt("read who the token is (GraphQL viewer)", "any token", post=True)
         for tries in range(settings.retries + 1):
             try:
-                with github_errors(attempt, settings):
+                with self._errors(attempt):
                     _, data = self._github().requester.graphql_query(VIEWER_QUERY, {})
                     return dict(data)
             except RemoteError as exc:
@@ -252,7 +201,7 @@ class GitHubForge:
         from cmlreport.forges.github.assets import publish_assets
 
         attempt = Attempt("publish the report's images", "contents: write", write=True)
-        with github_errors(attempt, self._settings):
+        with self._errors(attempt):
             return publish_assets(
                 self._repo(),
                 images,
@@ -263,23 +212,24 @@ class GitHubForge:
     def set_check(
         self, name: str, conclusion: str, title: str, summary: str, details_url: str | None
     ) -> CheckResult:
+        from cmlreport.report.budget import cut_markdown
+
         sha = self._head_sha()
         if sha is None:
             raise InputError("check: no commit to attach the check run to; run it in a checkout")
         options = {"details_url": details_url} if details_url else {}
         attempt = Attempt(
-            f"create check run {name!r} on commit {sha[:7]}",
-            "checks: write",
-            write=True,
-            retried=False,
+            f"create check run {name!r} on commit {sha[:7]}", "checks: write", write=True, post=True
         )
-        with github_errors(attempt, self._settings):
+        # A check run's summary holds 65,535 characters: cut as a comment is, at a section.
+        summary = cut_markdown(summary, CHECK_SUMMARY_LIMIT, full_report_hint(self._settings.ci))
+        with self._errors(attempt):
             run = self._repo().create_check_run(
                 name=name,
                 head_sha=sha,
                 status="completed",
                 conclusion=conclusion,
-                output={"title": title, "summary": fit_check_summary(summary)},
+                output={"title": title, "summary": summary},
                 **options,
             )
             return CheckResult(str(run.html_url), str(run.conclusion))
@@ -294,40 +244,19 @@ class GitHubForge:
     def _repo(self) -> Any:
         return self._github().get_repo(self._settings.repository)  # lazy: no request
 
-    @contextmanager
-    def _target_errors(self, attempt: Attempt, target: Target) -> Iterator[None]:
-        """``github_errors`` that tells a missing repository from a missing PR or issue: a
-        404 on ``issues/7/comments`` means either, so then (only then) it asks for the repo."""
-        try:
-            with github_errors(attempt, self._settings):
-                yield
-        except NotFound:
-            if not self._repo_visible():
-                raise
-            repository = self._settings.repository
-            raise NotFound(f"{target.describe()} not found in {repository}") from None
+    def _errors(self, attempt: Attempt) -> AbstractContextManager[None]:
+        return github_errors(attempt, self._settings)
 
-    def _repo_visible(self) -> bool:
-        attempt = Attempt("read the repository", "metadata: read")
+    def _missing_target(self, target: Target) -> str:
+        return f"{target.describe()} not found in {self._settings.repository}"
+
+    def _visible(self) -> bool:
         try:
-            with github_errors(attempt, self._settings):
+            with self._errors(Attempt("read the repository", "metadata: read")):
                 self._repo().complete()
         except RemoteError:
             return False  # not found, or no way to tell: the repository message stands
         return True
-
-
-def fit_check_summary(summary: str, limit: int = CHECK_SUMMARY_LIMIT) -> str:
-    """The summary, cut at a line boundary with a notice when GitHub would refuse it."""
-    if len(summary) <= limit:
-        return summary
-    notice = (
-        f"\n\n**Cut here:** a check run summary holds at most {limit:,} characters; "
-        "the full report is in the job summary and the report artifact."
-    )
-    room = summary[: limit - len(notice)]
-    cut = room.rfind("\n")
-    return (room[:cut] if cut > 0 else room) + notice
 
 
 def _comment(raw: Mapping[str, Any]) -> Comment:
@@ -346,6 +275,10 @@ def _last_page(headers: Mapping[str, Any]) -> int:
         return 1
     pages = parse_qs(urlsplit(match[1]).query).get("page") or ["1"]
     return int(pages[0]) if pages[0].isascii() and pages[0].isdigit() else 1
+
+
+def _write(doing: str, target: Target, *, post: bool = False) -> Attempt:
+    return Attempt(doing, _permission(target, "write"), write=True, post=post)
 
 
 def _permission(target: Target, level: str) -> str:

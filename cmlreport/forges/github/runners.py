@@ -6,21 +6,20 @@ not wrapped (only the organisation ones), so those go through its requester.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from cmlreport.forges.github.client import GitHubSettings, RequestCounter, make_client
+from cmlreport.forges.github.client import GitHubSettings, make_client
 from cmlreport.forges.github.errors import Attempt, NotFound, github_errors
-from cmlreport.forges.runners import ForgeRunner, Registration
+from cmlreport.forges.http import RequestCounter
+from cmlreport.forges.runners import ForgeRegistry, ForgeRunner, Registration
 from cmlreport.redact import Secret
 
 PERMISSION = "administration: write (a fine-grained token or GitHub App; GITHUB_TOKEN cannot)"
 
 
-class GitHubRunners:
-    def __init__(self, settings: GitHubSettings) -> None:
-        self._settings = settings
-        self._client = make_client(settings, RequestCounter())
+class GitHubRunners(ForgeRegistry[GitHubSettings]):
+    def _connect(self, settings: GitHubSettings) -> Any:
+        return make_client(settings, RequestCounter())
 
     def _repo(self) -> Any:
         return self._client.get_repo(self._settings.repository)
@@ -29,7 +28,7 @@ class GitHubRunners:
         repo = self._repo()
         if single:
             attempt = Attempt(
-                f"create a just-in-time runner config for {name}", PERMISSION, True, False
+                f"create a just-in-time runner config for {name}", PERMISSION, True, post=True
             )
             with github_errors(attempt, self._settings):
                 _, data = self._client.requester.requestJsonAndCheck(
@@ -44,7 +43,7 @@ class GitHubRunners:
                 )
             jit = Secret(str(data["encoded_jit_config"]))
             return Registration(int(data["runner"]["id"]), "jit", jit)
-        attempt = Attempt("create a runner registration token", PERMISSION, True, False)
+        attempt = Attempt("create a runner registration token", PERMISSION, True, post=True)
         with github_errors(attempt, self._settings):
             _, data = self._client.requester.requestJsonAndCheck(
                 "POST", f"{repo.url}/actions/runners/registration-token"
@@ -70,15 +69,10 @@ class GitHubRunners:
         try:
             with github_errors(attempt, self._settings):
                 # Not PyGithub's remove_self_hosted_runner: it answers False for a 5xx as for
-                # a runner already gone. The DELETE itself is retried on 5xx (BoundedRetry).
+                # a runner already gone. The DELETE itself is retried on 5xx (ForgeRetry).
                 self._client.requester.requestJsonAndCheck(
                     "DELETE", f"{self._repo().url}/actions/runners/{runner_id}"
                 )
         except NotFound:
             return False
         return True
-
-    def hurried(self) -> GitHubRunners:
-        # 4 tries with 1.75 s of waits in all, 3 s per request: done before the SIGKILL.
-        quick = replace(self._settings, retries=3, backoff=0.25, max_wait=1.0, timeout=3.0)
-        return GitHubRunners(quick)

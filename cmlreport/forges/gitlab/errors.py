@@ -1,34 +1,23 @@
-"""GitLab failures as one-line errors: what was being done, what GitLab said, what to change.
+"""GitLab's words for its refusals: a job token, a bad token, a missing role or project.
 
-``gitlab_errors`` wraps each python-gitlab call and turns its ``GitlabError`` (or the network
-error from requests underneath) into a ``RemoteError``, ``NoWriteAccess``, ``BadToken`` or
-``NotFound`` whose message never carries the token.
+The shape (rate limits, server and network errors, the token masked) is
+``cmlreport.forges.errors``'; ``gitlab_errors`` wraps each python-gitlab call with it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
-from cmlreport.errors import CmlReportError, NoWriteAccess, RemoteError
-from cmlreport.forges.gitlab.client import API_SUFFIX, may_resend
+from cmlreport.errors import NoWriteAccess, RemoteError
+from cmlreport.forges.errors import Attempt, BadToken, Failure, ForgeErrors, NotFound, one_line
+from cmlreport.forges.gitlab.client import API_SUFFIX
 
 if TYPE_CHECKING:
-    import requests
-    from gitlab.exceptions import GitlabError
-
     from cmlreport.forges.gitlab.client import GitLabSettings
 
-
-class NotFound(RemoteError):
-    """GitLab answered 404: the project (or the target in it) is missing or hidden."""
-
-
-class BadToken(RemoteError):
-    """GitLab answered 401: the token is unknown, revoked or expired."""
+__all__ = ["Attempt", "BadToken", "NotFound", "gitlab_errors", "job_token_fix"]
 
 
 # The fix for "CI_JOB_TOKEN cannot post notes", in one place for every message.
@@ -39,121 +28,66 @@ def job_token_fix(role: str = "Reporter") -> str:
     )
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """What a call was for, in the words its error message needs."""
+class GitLabErrors(ForgeErrors):
+    name = "GitLab"
 
-    doing: str  # "post a note on merge request !7"
-    role: str = "Reporter"  # the least role that may do it (Developer for commit statuses)
-    write: bool = False
-    post: bool = False  # a POST is never repeated: a failure after sending may have landed
+    def __init__(self, settings: GitLabSettings) -> None:
+        api = settings.base_url + API_SUFFIX
+        super().__init__(place=settings.project, api=api, token=settings.token, limits=settings)
+        self.settings = settings
 
+    def failure(self, exc: Exception) -> Failure | None:
+        from gitlab.exceptions import GitlabError, RedirectError
 
-@contextmanager
-def gitlab_errors(attempt: Attempt, settings: GitLabSettings) -> Iterator[None]:
-    """python-gitlab's and requests' exceptions -> one-line RemoteErrors (never the token)."""
-    import requests
-    from gitlab.exceptions import GitlabError
+        if not isinstance(exc, GitlabError):
+            return None
+        status, message = exc.response_code, _gitlab_message(exc.error_message)
+        # GitLab's own messages mostly start with the status ("404 Project Not Found").
+        said = message if message.startswith(str(status)) else f"{status or ''} {message}".strip()
+        return Failure(status, said, redirected=isinstance(exc, RedirectError))
 
-    try:
-        yield
-    except CmlReportError:
-        raise
-    except GitlabError as exc:
-        raise explain_status(exc, attempt, settings) from None
-    except requests.RequestException as exc:
-        raise explain_network(exc, attempt, settings) from None
+    def said(self, status: int, body: Any) -> str:
+        if isinstance(body, dict):  # python-gitlab shows "message" or "error" when there
+            body = next((body[k] for k in ("message", "error") if k in body), body)
+        message = _gitlab_message(body)
+        return message if message.startswith(str(status)) else f"{status} {message}".strip()
 
-
-def explain_status(exc: GitlabError, attempt: Attempt, settings: GitLabSettings) -> RemoteError:
-    from gitlab.exceptions import RedirectError
-
-    status, message = exc.response_code, _gitlab_message(exc.error_message)
-    # GitLab's own messages mostly start with the status ("404 Project Not Found").
-    said = message if message.startswith(str(status)) else f"{status or ''} {message}".strip()
-    doing, project = attempt.doing, settings.project
-    cls: type[RemoteError] = RemoteError
-    transient = False
-    if isinstance(exc, RedirectError):
-        text = (
-            f"GitLab redirected the request to {doing} in {project}: set the server URL to "
-            f"the address it redirects to (https?), not {settings.base_url}"
-        )
-    elif settings.token_kind == "job" and status in (401, 403):
-        cls, text = (
-            NoWriteAccess,
-            (
+    def explain(self, failure: Failure, attempt: Attempt) -> tuple[type[RemoteError], str] | None:
+        said, doing, project = failure.said, attempt.doing, self.place
+        role = attempt.needs or "Reporter"
+        job = self.settings.token_kind == "job"
+        if failure.redirected:
+            return RemoteError, (
+                f"GitLab redirected the request to {doing} in {project}: set the server URL to "
+                f"the address it redirects to (https?), not {self.settings.base_url}"
+            )
+        if job and failure.status in (401, 403):
+            return NoWriteAccess, (
                 f"CI_JOB_TOKEN cannot {doing} in {project} (GitLab answered {said}): job tokens "
-                f"may not post merge request notes, uploads or commit statuses; "
-                f"{job_token_fix(attempt.role)}"
-            ),
-        )
-    elif status == 401:
-        cls, text = (
-            BadToken,
-            (
-                f"GitLab rejected the token in {settings.token_name} ({said}) when trying to "
-                f"{doing} in {project}: check it is valid, not expired, and has the api scope"
-            ),
-        )
-    elif status == 403:
-        cls = NoWriteAccess if attempt.write else RemoteError
-        text = (
-            f"GitLab refused to {doing} in {project} ({said}): the token needs the api scope "
-            f"and at least the {attempt.role} role in {project}"
-        )
-    elif status == 404:
-        cls, text = NotFound, f"project {project} not found, or the token cannot see it ({said})"
-        if settings.token_kind == "job":
-            text += f"; CI_JOB_TOKEN may not read it: {job_token_fix()}"
-    elif status == 429:
-        text = (
-            f"GitLab's rate limit stopped the attempt to {doing} in {project} ({said}) after "
-            f"{_tries(settings)}; wait a minute and run again"
-        )
-    elif status is not None and status >= 500 and attempt.post:
-        # A proxy's 502 may come after GitLab created the note: the caller looks first.
-        transient, text = (
-            True,
-            (
-                f"could not {doing} in {project}: GitLab answered {said}; it may have happened "
-                "anyway, so it is checked before any new try"
-            ),
-        )
-    elif status is not None and status >= 500:
-        text = f"could not {doing} in {project}: GitLab answered {said} after {_tries(settings)}"
-    else:
-        text = f"GitLab rejected the request to {doing} in {project} ({said})"
-    return cls(_masked(text, settings.token), transient=transient)
+                "may not post merge request notes, uploads or commit statuses; "
+                f"{job_token_fix(role)}"
+            )
+        if failure.status == 401:
+            return BadToken, (
+                f"GitLab rejected the token in {self.settings.token_name} ({said}) when trying "
+                f"to {doing} in {project}: check it is valid, not expired, and has the api scope"
+            )
+        if failure.status == 403:
+            return NoWriteAccess if attempt.write else RemoteError, (
+                f"GitLab refused to {doing} in {project} ({said}): the token needs the api "
+                f"scope and at least the {role} role in {project}"
+            )
+        if failure.status == 404:
+            text = f"project {project} not found, or the token cannot see it ({said})"
+            if job:
+                text += f"; CI_JOB_TOKEN may not read it: {job_token_fix()}"
+            return NotFound, text
+        return None
 
 
-def explain_network(
-    exc: requests.RequestException, attempt: Attempt, settings: GitLabSettings
-) -> RemoteError:
-    import requests
-
-    api, where = settings.base_url + API_SUFFIX, f"{attempt.doing} in {settings.project}"
-    never_sent = may_resend("POST", exc)
-    if isinstance(exc, requests.Timeout) and not never_sent:
-        text = f"no answer from {api} within {settings.timeout:g} s to {where}"
-        if attempt.post:
-            text += "; it may have happened anyway, so it is checked before any new try"
-    else:
-        text = f"cannot reach {api} to {where}: {_network_reason(exc)}"
-    # A timeout or a connection dropped mid-request may have delivered a POST all the same.
-    return RemoteError(_masked(text, settings.token), transient=attempt.post and not never_sent)
-
-
-def _tries(settings: GitLabSettings) -> str:
-    return "1 attempt" if settings.retries == 0 else f"up to {settings.retries + 1} attempts"
-
-
-def _network_reason(exc: Exception) -> str:
-    reason: object = exc.args[0] if exc.args else exc
-    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
-    text = str(reason).rsplit(": ", 1)[-1]  # drop "<HTTPConnection object at 0x..>: ..."
-    text = re.sub(r"\[Errno -?\d+\]\s*", "", text).strip()
-    return text or type(exc).__name__
+def gitlab_errors(attempt: Attempt, settings: GitLabSettings) -> AbstractContextManager[None]:
+    """python-gitlab's and requests' exceptions -> one-line RemoteErrors (never the token)."""
+    return GitLabErrors(settings).around(attempt)
 
 
 def _gitlab_message(message: object) -> str:
@@ -171,11 +105,4 @@ def _gitlab_message(message: object) -> str:
         text = str(message or "")
     if "<html" in text.lower():
         text = re.sub(r"<[^>]+>", " ", text)
-    line = " ".join(text.split())
-    return line if len(line) <= 200 else line[:197] + "..."
-
-
-def _masked(message: str, token: str) -> str:
-    # Messages are built without the token; this is the belt to those braces. (Real tokens
-    # are 20+ characters: a tiny test token would only mangle ordinary words.)
-    return message.replace(token, "***") if len(token) >= 8 else message
+    return one_line(text)

@@ -9,21 +9,15 @@ Commit targets use commit *discussions*, because plain commit comments cannot be
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
-from cmlreport.forges.base import (
-    CheckResult,
-    Comment,
-    Target,
-    TargetKind,
-    TargetSpec,
-    resolve_target,
-)
-from cmlreport.forges.gitlab.client import GitLabSettings, RequestCounter, make_client
+from cmlreport.forges.base import CheckResult, Comment, Target, TargetKind
+from cmlreport.forges.gitlab.client import GitLabSettings, make_client
 from cmlreport.forges.gitlab.errors import Attempt, BadToken, NotFound, gitlab_errors
 from cmlreport.forges.gitlab.uploads import publish_uploads, uploads_in
+from cmlreport.forges.shared import ForgeBase
 from cmlreport.forges.sticky import opens_with
 from cmlreport.publishable.image import LocalImage
 from cmlreport.report.budget import GITLAB_NOTE_LIMIT
@@ -37,74 +31,45 @@ STATES = {"success": "success", "failure": "failed", "neutral": "success"}
 DESCRIPTION_LIMIT = 255  # GitLab's limit for a commit status description
 
 
-class GitLabForge:
+class GitLabForge(ForgeBase[GitLabSettings]):
     """``cmlreport.forges.base.Forge`` for one GitLab project and token."""
 
     name = "GitLab"
     comment_limit = GITLAB_NOTE_LIMIT
 
     def __init__(self, settings: GitLabSettings) -> None:
-        self._settings = settings
-        self._counter = RequestCounter()
+        super().__init__(settings)
         self._client: gitlab.Gitlab | None = None
         self._username: str | None = None  # the token's user, once asked
         self._web_url: str | None = None  # https://host/group/project
         self._discussions: dict[int, str] = {}  # commit note id -> its discussion id
 
-    @property
-    def request_count(self) -> int:
-        """HTTP requests sent so far, retries included."""
-        return self._counter.count
-
-    def can_write(self) -> bool | None:
-        # A job token never may write notes; otherwise only a write tells.
-        return False if self._settings.token_kind == "job" else None
-
     # -- targets ---------------------------------------------------------------------------
 
-    def resolve_target(self, spec: TargetSpec) -> Target:
-        settings = self._settings
-
-        def missing(sha: str | None) -> str:
-            where = f"branch {settings.branch}" if settings.branch else "this checkout"
-            return f"no open merge request for {where} in {settings.project}"
-
-        return resolve_target(
-            spec,
-            ci_pr_number=settings.ci.pr_number,
-            head_sha=self._head_sha(),
-            full_sha=self._full_sha,
-            find_open=self._find_open_merge_request,
-            missing=missing,
-        )
-
-    def _head_sha(self) -> str | None:
-        """The commit under review: in a merged-results pipeline the MR's tip, not GitLab's
-        merge commit."""
-        ci = self._settings.ci
-        return ci.pr_head_sha or ci.head_sha or self._settings.head_sha
+    def _no_open_pull(self, sha: str | None) -> str:
+        branch = self._settings.branch
+        where = f"branch {branch}" if branch else "this checkout"
+        return f"no open merge request for {where} in {self._settings.project}"
 
     def _full_sha(self, sha: str) -> str:
         if len(sha) >= 40:
             return sha
-        attempt = Attempt(f"look up commit {sha}")
         try:
-            with gitlab_errors(attempt, self._settings):
+            with self._errors(Attempt(f"look up commit {sha}")):
                 return str(self._project().commits.get(sha).id)
         except NotFound:
-            if not self._project_visible():
+            if not self._visible():
                 raise
             raise InputError(
                 f"--target commit/{sha}: no such commit in {self._settings.project}; "
                 "push it first or pass the full sha"
             ) from None
 
-    def _find_open_merge_request(self) -> int | None:
+    def _find_open(self) -> int | None:
         branch = self._settings.branch
         if not branch:
             return None
-        attempt = Attempt(f"list the merge requests of branch {branch}")
-        with gitlab_errors(attempt, self._settings):
+        with self._errors(Attempt(f"list the merge requests of branch {branch}")):
             found = [
                 mr.attributes
                 for mr in self._project().mergerequests.list(
@@ -120,12 +85,6 @@ class GitLabForge:
         return int(found[0]["iid"]) if found else None
 
     # -- notes -----------------------------------------------------------------------------
-
-    def find_comment(self, target: Target, marker: str) -> Comment | None:
-        return next(self._ours(target, marker), None)
-
-    def find_comments(self, target: Target, marker: str) -> list[Comment]:
-        return list(self._ours(target, marker))
 
     def _ours(self, target: Target, marker: str) -> Iterator[Comment]:
         """Notes opening with ``marker`` that this token's user wrote, newest first."""
@@ -155,31 +114,19 @@ class GitLabForge:
         attempt = Attempt(f"update note {comment.id} on {_describe(target)}", write=True)
         with self._target_errors(attempt, target):
             if target.kind is TargetKind.COMMIT:
-                commit = self._project().commits.get(target.sha, lazy=True)
-                discussion = commit.discussions.get(
-                    self._discussion_of(target, comment.id), lazy=True
-                )
-                note = discussion.notes.get(comment.id, lazy=True)
+                note = self._discussion(target, comment.id).notes.get(comment.id, lazy=True)
             else:
                 note = self._noteable(target).notes.get(comment.id, lazy=True)
             note.body = body
             note.save()
             return self._comment(target, note.attributes)
 
-    def delete_comment(self, target: Target, comment: Comment) -> None:
-        attempt = Attempt(f"delete note {comment.id} on {_describe(target)}", write=True)
-        try:
-            with gitlab_errors(attempt, self._settings):
-                if target.kind is TargetKind.COMMIT:
-                    commit = self._project().commits.get(target.sha, lazy=True)
-                    discussion = commit.discussions.get(
-                        self._discussion_of(target, comment.id), lazy=True
-                    )
-                    discussion.notes.delete(comment.id)
-                else:
-                    self._noteable(target).notes.delete(comment.id)
-        except NotFound:
-            pass  # already deleted, by the other job of a race
+    def _delete(self, target: Target, comment: Comment) -> None:
+        with self._errors(Attempt(f"delete note {comment.id} on {_describe(target)}", write=True)):
+            if target.kind is TargetKind.COMMIT:
+                self._discussion(target, comment.id).notes.delete(comment.id)
+            else:
+                self._noteable(target).notes.delete(comment.id)
 
     def _notes_newest_first(self, target: Target) -> Iterator[dict[str, Any]]:
         """Notes a user wrote (no system notes), newest first, fetched a page at a time."""
@@ -202,13 +149,15 @@ class GitLabForge:
             if not note.get("system"):
                 yield note
 
-    def _discussion_of(self, target: Target, note_id: int) -> str:
+    def _discussion(self, target: Target, note_id: int) -> Any:
+        """The commit discussion that holds note ``note_id`` (lazy: no request of its own)."""
         if note_id not in self._discussions:
             for _ in self._notes_newest_first(target):
                 pass  # listing records every note's discussion
         if note_id not in self._discussions:
             raise NotFound(f"note {note_id} not found on {_describe(target)}")
-        return self._discussions[note_id]
+        commit = self._project().commits.get(target.sha, lazy=True)
+        return commit.discussions.get(self._discussions[note_id], lazy=True)
 
     def _is_ours(self, note: Mapping[str, Any]) -> bool:
         """Written by this token's user; a job token has no user, so the marker alone counts."""
@@ -220,7 +169,7 @@ class GitLabForge:
     def _whoami(self) -> str:
         if self._username is None:
             client = self._gitlab()
-            with gitlab_errors(Attempt("read the token's user (GET /user)"), self._settings):
+            with self._errors(Attempt("read the token's user (GET /user)")):
                 client.auth()
             user = client.user
             self._username = str(user.username) if user is not None else ""
@@ -278,10 +227,7 @@ class GitLabForge:
         if details_url:
             data["target_url"] = details_url
         attempt = Attempt(
-            f"set commit status {name!r} on commit {sha[:7]}",
-            role="Developer",
-            write=True,
-            post=True,
+            f"set commit status {name!r} on commit {sha[:7]}", "Developer", write=True, post=True
         )
         with self._target_errors(attempt, Target(TargetKind.COMMIT, sha=sha)):
             status = self._project().commits.get(sha, lazy=True).statuses.create(data)
@@ -311,29 +257,22 @@ class GitLabForge:
             server = self._settings.server_url.rstrip("/")
             if not (project.isascii() and project.isdigit()):
                 self._web_url = f"{server}/{project.strip('/')}"
-            elif not self._project_visible():  # which sets it from the project's web_url
+            elif not self._visible():  # which sets it from the project's web_url
                 # A link must never fail a note that was written: GitLab's web side
                 # redirects /projects/<id> to the project.
                 return f"{server}/projects/{project}"
         return str(self._web_url)
 
-    @contextmanager
-    def _target_errors(self, attempt: Attempt, target: Target) -> Iterator[None]:
-        """``gitlab_errors`` that tells a missing project from a missing MR or issue: a 404 on
-        ``merge_requests/7/notes`` means either, so then (only then) it asks for the project."""
-        try:
-            with gitlab_errors(attempt, self._settings):
-                yield
-        except NotFound:
-            if not self._project_visible():
-                raise
-            hint = "; push it first" if target.kind is TargetKind.COMMIT else ""
-            where = f"{_describe(target)} not found in {self._settings.project}{hint}"
-            raise NotFound(where) from None
+    def _errors(self, attempt: Attempt) -> AbstractContextManager[None]:
+        return gitlab_errors(attempt, self._settings)
 
-    def _project_visible(self) -> bool:
+    def _missing_target(self, target: Target) -> str:
+        hint = "; push it first" if target.kind is TargetKind.COMMIT else ""
+        return f"{_describe(target)} not found in {self._settings.project}{hint}"
+
+    def _visible(self) -> bool:
         try:
-            with gitlab_errors(Attempt("read the project"), self._settings):
+            with self._errors(Attempt("read the project")):
                 info = self._gitlab().projects.get(self._settings.project)
         except RemoteError:
             return False  # not found, or no way to tell: the project message stands

@@ -6,21 +6,20 @@ runner's tags are set here, at creation, as GitLab 16+ wants.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from cmlreport.forges.gitlab.client import GitLabSettings, RequestCounter, make_client
+from cmlreport.forges.gitlab.client import GitLabSettings, make_client
 from cmlreport.forges.gitlab.errors import Attempt, NotFound, gitlab_errors
-from cmlreport.forges.runners import ForgeRunner, Registration
+from cmlreport.forges.http import RequestCounter
+from cmlreport.forges.runners import ForgeRegistry, ForgeRunner, Registration
 from cmlreport.redact import Secret
 
 ROLE = "Maintainer (create_runner scope or api)"
 
 
-class GitLabRunners:
-    def __init__(self, settings: GitLabSettings) -> None:
-        self._settings = settings
-        self._client = make_client(settings, RequestCounter())
+class GitLabRunners(ForgeRegistry[GitLabSettings]):
+    def _connect(self, settings: GitLabSettings) -> Any:
+        return make_client(settings, RequestCounter())
 
     def _project(self) -> Any:
         return self._client.projects.get(self._settings.project, lazy=True)
@@ -69,8 +68,3 @@ class GitLabRunners:
         except NotFound:
             return False
         return True
-
-    def hurried(self) -> GitLabRunners:
-        # 4 tries with 1.75 s of waits in all, 3 s per request: done before the SIGKILL.
-        quick = replace(self._settings, retries=3, backoff=0.25, max_wait=1.0, timeout=3.0)
-        return GitLabRunners(quick)
