@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cmlreport.ci import environment
-from cmlreport.cli.common import forge_options, warn, write_output
+from cmlreport.cli.common import choice_option, forge_options, warn, write_output
 
 
 @click.command("send-comment")
@@ -27,11 +27,9 @@ from cmlreport.cli.common import forge_options, warn, write_output
 )
 @click.option("--no-sticky", is_flag=True, help="Always post a new comment.")
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; write nothing.")
-@click.option(
+@choice_option(
     "--images",
-    type=click.Choice(["assets", "mermaid", "none"]),
-    default="assets",
-    show_default=True,
+    choices=("assets", "mermaid", "none"),
     help="Local images: commit them to the cmlreport-assets branch and link them; use their "
     "mermaid sidecars (X.mmd next to X.png) instead; or leave the links alone.",
 )

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["GitHubForge", "GitHubSettings", "NoWriteAccess"]
 
 PAGE = 100  # GitHub's largest page
-CHECK_SUMMARY_LIMIT = GITHUB_CHECK_SUMMARY_LIMIT
 _LAST = re.compile(r'<([^>]+)>;\s*rel="last"')
 # Answered for every kind of token: a user's login, or an app's "slug[bot]" for an installation
 # token (the Actions GITHUB_TOKEN is github-actions[bot]), which GET /user refuses with 403.
@@ -222,7 +221,9 @@ class GitHubForge(ForgeBase[GitHubSettings]):
             f"create check run {name!r} on commit {sha[:7]}", "checks: write", write=True, post=True
         )
         # A check run's summary holds 65,535 characters: cut as a comment is, at a section.
-        summary = cut_markdown(summary, CHECK_SUMMARY_LIMIT, full_report_hint(self._settings.ci))
+        summary = cut_markdown(
+            summary, GITHUB_CHECK_SUMMARY_LIMIT, full_report_hint(self._settings.ci)
+        )
         with self._errors(attempt):
             run = self._repo().create_check_run(
                 name=name,
