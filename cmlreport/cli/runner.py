@@ -149,7 +149,7 @@ def launch(
     seconds, before a CI's SIGKILL), then exits 130 or 143 with one line saying so.
     """
     from cmlreport.forges.select import forge_context, open_registry
-    from cmlreport.runner.aws import Ec2
+    from cmlreport.runner.ec2 import Ec2
     from cmlreport.runner.interrupts import trapped
     from cmlreport.runner.lifecycle import Launched, RunnerRequest, default_name, launch_runner
     from cmlreport.runner.presets import default_image_query, instance_type_for, parse_duration
@@ -231,7 +231,7 @@ def stop(
     """
     from cmlreport.errors import InputError, RemoteError
     from cmlreport.forges.select import forge_context, open_registry
-    from cmlreport.runner.aws import Ec2
+    from cmlreport.runner.ec2 import Ec2
     from cmlreport.runner.lifecycle import stop_runners
 
     if not (name or labels or instance_id):
@@ -261,7 +261,7 @@ def list_(region: str | None, repo: str | None) -> None:
     """Tagged runner instances: name, type, state, age, expiry, labels."""
     from tabulate import tabulate
 
-    from cmlreport.runner.aws import Ec2
+    from cmlreport.runner.ec2 import Ec2
 
     now = datetime.now(timezone.utc)
     rows = [
@@ -294,7 +294,7 @@ def cleanup(
     """End instances past their expires-at tag and remove offline runners cmlreport created."""
     from cmlreport.errors import CmlReportError, RemoteError
     from cmlreport.forges.select import forge_context, open_registry
-    from cmlreport.runner.aws import Ec2
+    from cmlreport.runner.ec2 import Ec2
     from cmlreport.runner.lifecycle import orphaned_runners
 
     env = environment()

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cmlreport.errors import CmlReportError, InputError, RemoteError
-from cmlreport.runner.ec2 import Instance, LaunchSpec, check_spec, instance_from, run_request
 from cmlreport.runner.ec2_errors import (
     SPOT_FALLBACK_CODES,
     answer_lost,
@@ -21,10 +20,17 @@ from cmlreport.runner.ec2_errors import (
     translate,
     translated,
 )
+from cmlreport.runner.ec2_requests import (
+    Instance,
+    LaunchSpec,
+    check_spec,
+    instance_from,
+    run_request,
+)
 from cmlreport.runner.interrupts import Interrupted
 
 if TYPE_CHECKING:
-    from cmlreport.runner.aws import Ec2
+    from cmlreport.runner.ec2 import Ec2
 
 Progress = Callable[[str], None]
 

@@ -18,13 +18,13 @@ from cmlreport.errors import CmlReportError, RemoteError
 from cmlreport.forges.runners import ForgeRunner, Registration, RunnerRegistry
 from cmlreport.redact import register as register_secret
 from cmlreport.runner.bootstrap import BootstrapSpec, render_user_data, secrets_in
-from cmlreport.runner.ec2 import Instance, LaunchSpec
+from cmlreport.runner.ec2_requests import Instance, LaunchSpec
 from cmlreport.runner.interrupts import deferred
 from cmlreport.runner.presets import ImageQuery
-from cmlreport.runner.teardown import Track, after_clean_up, clean_up
+from cmlreport.runner.rollback import Track, after_clean_up, clean_up
 
 if TYPE_CHECKING:
-    from cmlreport.runner.aws import Ec2
+    from cmlreport.runner.ec2 import Ec2
 
 Progress = Callable[[str], None]
 NAME_PREFIX = "cmlreport-"
@@ -101,7 +101,7 @@ def launch_runner(
     """Register, launch, wait; then ``announce`` the runner (outputs, files).
 
     Whatever stops it before ``announce`` returns (an error, SIGINT, SIGTERM) ends the machine
-    and removes the registration within seconds (``cmlreport.runner.teardown``); the error, or
+    and removes the registration within seconds (``cmlreport.runner.rollback``); the error, or
     ``Interrupted``, then says in one line what was cleaned up and what may remain.
     """
     track = Track(name=req.name, forge=req.forge)

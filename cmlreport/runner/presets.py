@@ -1,6 +1,6 @@
 """What to launch: GPU name -> EC2 instance type, the machine image to boot, and durations.
 
-Pure: the EC2 calls that use these values live in ``aws.py``.
+Pure: the EC2 calls that use these values live in ``ec2.py``.
 """
 
 from __future__ import annotations

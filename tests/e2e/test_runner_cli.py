@@ -145,8 +145,8 @@ def test_failed_launch_leaves_nothing_behind(run: Run, step: Step, image: str) -
 def test_cleanup_ends_expired_machines_and_orphaned_runners(
     run: Run, step: Step, image: str
 ) -> None:
-    from cmlreport.runner.aws import Ec2
-    from cmlreport.runner.ec2 import LaunchSpec
+    from cmlreport.runner.ec2 import Ec2
+    from cmlreport.runner.ec2_requests import LaunchSpec
 
     past = datetime.now(timezone.utc) - timedelta(minutes=5)
     old = LaunchSpec(

@@ -19,7 +19,7 @@ import boto3
 import pytest
 
 from cmlreport.errors import InputError, RemoteError
-from cmlreport.runner.aws import Ec2, Instance, LaunchSpec
+from cmlreport.runner.ec2 import Ec2, Instance, LaunchSpec
 from cmlreport.runner.presets import ImageQuery
 
 if TYPE_CHECKING:

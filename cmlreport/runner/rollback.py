@@ -22,7 +22,7 @@ from cmlreport.runner.ec2_launch import LaunchTrack
 from cmlreport.runner.interrupts import Interrupted, received, signal_name
 
 if TYPE_CHECKING:
-    from cmlreport.runner.aws import Ec2
+    from cmlreport.runner.ec2 import Ec2
 
 # GitHub Actions: SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that (actions/runner's
 # ProcessInvoker); GitLab Runner: SIGTERM, SIGKILL 10 s later. This leaves room to exit.
