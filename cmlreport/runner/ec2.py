@@ -1,7 +1,7 @@
 """Start, find and end runner machines on AWS EC2 through boto3 (imported only when used).
 
     ec2 = Ec2("us-east-1")
-    instance = ec2.launch(spec, progress=print, after_run=register_with_forge)
+    instance = ec2.launch(launch, progress=print, after_run=wait_for_the_forge)
     ...
     ec2.terminate([instance.id])
 
@@ -26,7 +26,7 @@ from cmlreport.runner import ec2_launch
 from cmlreport.runner.ec2_errors import NO_REGION, Attempt, translated
 from cmlreport.runner.ec2_requests import (
     Instance,
-    LaunchSpec,
+    Launch,
     image_request,
     instance_filters,
     instance_from,
@@ -34,7 +34,7 @@ from cmlreport.runner.ec2_requests import (
 )
 from cmlreport.runner.presets import ImageQuery, newest_image
 
-__all__ = ["Ec2", "ImageQuery", "Instance", "LaunchSpec"]
+__all__ = ["Ec2", "ImageQuery", "Instance", "Launch"]
 
 Progress = Callable[[str], None]
 
@@ -119,7 +119,7 @@ class Ec2:
 
     def launch(
         self,
-        spec: LaunchSpec,
+        launch: Launch,
         progress: Progress,
         *,
         after_run: Callable[[Instance], None] | None = None,
@@ -127,17 +127,17 @@ class Ec2:
         poll_interval: float = 5.0,
         track: ec2_launch.LaunchTrack | None = None,
     ) -> Instance:
-        """Start the machine ``spec`` describes, wait until it runs, then call ``after_run``
+        """Start the machine ``launch`` describes, wait until it runs, then call ``after_run``
         (the forge registration). ``progress`` gets one line per step and per poll.
 
-        Spot capacity or price errors fall back to on demand unless ``spec.spot_fallback`` is
+        Spot capacity or price errors fall back to on demand unless ``spot_fallback`` is
         off. Any failure once the instance exists terminates it and raises ``RemoteError``;
         an ``Interrupted`` (a signal) leaves that to the caller, which ``track`` tells how far
         the launch got.
         """
         return ec2_launch.launch(
             self,
-            spec,
+            launch,
             progress,
             after_run=after_run,
             timeout=timeout,
@@ -233,12 +233,13 @@ class Ec2:
             return [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
 
     def attempt(
-        self, operation: str, spec: LaunchSpec | None = None, *, spot: bool = False
+        self, operation: str, launch: Launch | None = None, *, spot: bool = False
     ) -> Attempt:
         """What is being tried, for error messages (with the user data to keep out of them)."""
-        if spec is None:
+        if launch is None:
             return Attempt(operation, self.region)
-        return Attempt(operation, self.region, spec.instance_type, spot, secret=spec.user_data)
+        instance_type = launch.spec.machine.instance_type
+        return Attempt(operation, self.region, instance_type, spot, secret=launch.user_data)
 
 
 def _mask_credentials(request_signer: Any = None, **_: Any) -> None:

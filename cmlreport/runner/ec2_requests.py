@@ -14,6 +14,7 @@ from typing import Any
 
 from cmlreport.errors import InputError
 from cmlreport.runner.presets import ImageQuery
+from cmlreport.runner.spec import RunnerSpec
 
 TAG_NAME = "Name"
 TAG_REPO = "cmlreport:repo"
@@ -22,37 +23,23 @@ TAG_LABELS = "cmlreport:labels"
 TAG_EXPIRES = "cmlreport:expires-at"
 # The launch's client token: finds the machine of a RunInstances whose answer never came.
 TAG_LAUNCH = "cmlreport:launch"
-OUR_TAGS = (TAG_NAME, TAG_REPO, TAG_RUNNER, TAG_LABELS, TAG_EXPIRES, TAG_LAUNCH)
 
 # Everything but "terminated": a stopped machine still bills for its disk.
 LIVE_STATES = ("pending", "running", "shutting-down", "stopping", "stopped")
 
-USER_DATA_LIMIT = 16 * 1024  # bytes, before base64: EC2 refuses anything larger
 _TAG_VALUE_LIMIT = 256
-_TAG_KEY_LIMIT = 128
-_TAGS_PER_RESOURCE = 50
 
 
 @dataclass(frozen=True)
-class LaunchSpec:
-    """One runner machine to start. ``user_data`` is a secret: it never appears in a message."""
+class Launch:
+    """One runner machine to start: the spec, and what this launch adds to it.
 
-    region: str
-    instance_type: str
-    image_id: str | None  # None: the newest image matching ``image_query``
-    image_query: ImageQuery | None
+    ``user_data`` (the bootstrap script) is a secret: it never appears in a message.
+    """
+
+    spec: RunnerSpec
     user_data: str = field(repr=False)
-    name: str
-    repo: str  # owner/name
-    labels: tuple[str, ...]
     expires_at: datetime  # aware; written to the tag in UTC
-    spot: bool = False
-    spot_fallback: bool = True
-    disk_size_gb: int = 100
-    subnet_id: str | None = None
-    security_group_ids: tuple[str, ...] = ()
-    instance_profile: str | None = None  # a name or an ARN
-    extra_tags: Mapping[str, str] = field(default_factory=dict)
     # RunInstances' idempotency token (at most 64 ASCII characters), also tagged: a retry
     # cannot start a second machine, and an interrupted launch finds the one it started.
     client_token: str = ""
@@ -60,7 +47,7 @@ class LaunchSpec:
     def __post_init__(self) -> None:
         if self.expires_at.tzinfo is None:
             # A naive time would be read as the machine's local time: a bug, not user input.
-            raise ValueError("LaunchSpec.expires_at must be timezone-aware")
+            raise ValueError("Launch.expires_at must be timezone-aware")
 
 
 @dataclass(frozen=True)
@@ -93,60 +80,40 @@ def parse_expiry(text: str | None) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
-def check_spec(spec: LaunchSpec) -> None:
-    """Refuse, before any call to AWS, what EC2 would refuse later or what would break our tags."""
-    size = len(spec.user_data.encode())
-    if size > USER_DATA_LIMIT:
-        raise InputError(
-            f"the runner's user data is {size} bytes; EC2 accepts at most {USER_DATA_LIMIT}: "
-            "shorten the bootstrap script"
-        )
-    if not 8 <= spec.disk_size_gb <= 16384:
-        raise InputError(f"--disk-size {spec.disk_size_gb}: give a size in GiB from 8 to 16384")
-    for label in spec.labels:
-        if not label or "," in label or label != label.strip():
+def check_tags(launch: Launch) -> None:
+    """Refuse, before any call to AWS, a tag value EC2 would refuse later (many long labels)."""
+    for tag in launch_tags(launch):
+        if len(tag["Value"]) > _TAG_VALUE_LIMIT:
             raise InputError(
-                f"runner label {label!r}: labels must be non-empty, without commas or spaces "
-                "around them (--labels)"
+                f"tag {tag['Key']!r}: the value is {len(tag['Value'])} characters; EC2 allows "
+                f"{_TAG_VALUE_LIMIT}"
             )
-    tags = launch_tags(spec)
-    if len(tags) > _TAGS_PER_RESOURCE:
-        raise InputError(f"{len(tags)} tags: EC2 allows {_TAGS_PER_RESOURCE}; use fewer extra tags")
-    for tag in tags:
-        key, value = tag["Key"], tag["Value"]
-        if key.lower().startswith("aws:") or not key or len(key) > _TAG_KEY_LIMIT:
-            raise InputError(f"tag key {key!r}: keys are 1-128 characters and not 'aws:...'")
-        if len(value) > _TAG_VALUE_LIMIT:
-            raise InputError(f"tag {key!r}: the value is {len(value)} characters; EC2 allows 256")
 
 
-def launch_tags(spec: LaunchSpec) -> list[dict[str, str]]:
-    ours = {
-        TAG_NAME: spec.name,
-        TAG_REPO: spec.repo,
-        TAG_RUNNER: spec.name,
-        TAG_LABELS: ",".join(spec.labels),
-        TAG_EXPIRES: format_expiry(spec.expires_at),
+def launch_tags(launch: Launch) -> list[dict[str, str]]:
+    runner = launch.spec.runner
+    tags = {
+        TAG_NAME: runner.name,
+        TAG_REPO: launch.spec.repo.repository,
+        TAG_RUNNER: runner.name,
+        TAG_LABELS: ",".join(runner.labels),
+        TAG_EXPIRES: format_expiry(launch.expires_at),
     }
-    if spec.client_token:
-        ours[TAG_LAUNCH] = spec.client_token
-    clashing = sorted(set(spec.extra_tags) & set(ours))
-    if clashing:
-        raise InputError(
-            f"tag {clashing[0]!r} is set by cmlreport itself: give the extra tag another key"
-        )
-    return [{"Key": k, "Value": v} for k, v in {**ours, **spec.extra_tags}.items()]
+    if launch.client_token:
+        tags[TAG_LAUNCH] = launch.client_token
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
-def run_request(spec: LaunchSpec, *, image_id: str, root_device: str, spot: bool) -> dict[str, Any]:
-    """The RunInstances parameters for ``spec`` (``spot`` may be off though ``spec.spot`` is on)."""
-    tags = launch_tags(spec)
+def run_request(launch: Launch, *, image_id: str, root_device: str, spot: bool) -> dict[str, Any]:
+    """The RunInstances parameters for ``launch`` (``spot`` off is the on-demand fallback)."""
+    machine = launch.spec.machine
+    tags = launch_tags(launch)
     request: dict[str, Any] = {
         "ImageId": image_id,
-        "InstanceType": spec.instance_type,
+        "InstanceType": machine.instance_type,
         "MinCount": 1,
         "MaxCount": 1,
-        "UserData": spec.user_data,
+        "UserData": launch.user_data,
         # The machine ends itself with `shutdown` when idle or past its lifetime: that must
         # terminate it, not leave a stopped instance whose disk bills forever.
         "InstanceInitiatedShutdownBehavior": "terminate",
@@ -160,7 +127,7 @@ def run_request(spec: LaunchSpec, *, image_id: str, root_device: str, spot: bool
             {
                 "DeviceName": root_device,
                 "Ebs": {
-                    "VolumeSize": spec.disk_size_gb,
+                    "VolumeSize": machine.disk_size_gb,
                     "VolumeType": "gp3",
                     "Encrypted": True,
                     "DeleteOnTermination": True,
@@ -172,15 +139,15 @@ def run_request(spec: LaunchSpec, *, image_id: str, root_device: str, spot: bool
             {"ResourceType": "volume", "Tags": tags},
         ],
     }
-    if spec.client_token:
-        request["ClientToken"] = spec.client_token
-    if spec.subnet_id:
-        request["SubnetId"] = spec.subnet_id
-    if spec.security_group_ids:
-        request["SecurityGroupIds"] = list(spec.security_group_ids)
-    if spec.instance_profile:
-        key = "Arn" if spec.instance_profile.startswith("arn:") else "Name"
-        request["IamInstanceProfile"] = {key: spec.instance_profile}
+    if launch.client_token:
+        request["ClientToken"] = launch.client_token
+    if machine.subnet_id:
+        request["SubnetId"] = machine.subnet_id
+    if machine.security_group_ids:
+        request["SecurityGroupIds"] = list(machine.security_group_ids)
+    if machine.instance_profile:
+        key = "Arn" if machine.instance_profile.startswith("arn:") else "Name"
+        request["IamInstanceProfile"] = {key: machine.instance_profile}
     if spot:
         request["InstanceMarketOptions"] = {
             "MarketType": "spot",

@@ -146,20 +146,16 @@ def test_cleanup_ends_expired_machines_and_orphaned_runners(
     run: Run, step: Step, image: str
 ) -> None:
     from cmlreport.runner.ec2 import Ec2
-    from cmlreport.runner.ec2_requests import LaunchSpec
+    from cmlreport.runner.ec2_requests import Launch
+    from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
 
     past = datetime.now(timezone.utc) - timedelta(minutes=5)
-    old = LaunchSpec(
-        region=REGION,
-        instance_type="g4dn.xlarge",
-        image_id=image,
-        image_query=None,
-        user_data="#!/bin/bash\ntrue\n",
-        name="cmlreport-old",
-        repo=REPO,
-        labels=("cmlreport-old",),
-        expires_at=past,
+    spec = RunnerSpec(
+        machine=Machine(region=REGION, instance_type="g4dn.xlarge", image_id=image),
+        runner=RunnerSetup("cmlreport-old", ("cmlreport-old",), idle_timeout=60, max_lifetime=60),
+        repo=ForgeRepo("github", REPO, f"https://github.com/{REPO}"),
     )
+    old = Launch(spec=spec, user_data="#!/bin/bash\ntrue\n", expires_at=past)
     Ec2(REGION, endpoint_url=step.moto.url).launch(old, lambda line: None, poll_interval=0.1)
     assert launch(run, step, image, "--name", "cmlreport-fresh").code == 0
     from tests.fakes.github.records import Runner
