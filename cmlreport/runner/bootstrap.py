@@ -1,15 +1,4 @@
-"""The runner machine's bootstrap script (EC2 user data), rendered for GitHub or GitLab.
-
-The script installs the CI runner, starts it as an unprivileged user and starts the watchdog
-that shuts the machine down when idle, too old or about to be reclaimed (the instance
-terminates on shutdown). The shell lives in ``scripts/`` as package data: ``watchdog.sh`` is
-self-contained and tested on its own; the others are fragments concatenated here after a
-block of settings. Only that block and the secrets file are generated, from values held to a
-narrow alphabet (``RunnerSpec`` checks them when it is made; the secret is checked here), so
-nothing rendered needs escaping beyond ``shlex.quote``.
-
-Pure: reading the bundled templates is the only file access.
-"""
+"""The machine's bootstrap script (EC2 user data) that makes it a GitHub or GitLab runner."""
 
 from __future__ import annotations
 
@@ -21,6 +10,13 @@ from importlib.resources import files
 from cmlreport.errors import InputError
 from cmlreport.runner.spec import RunnerSpec
 
+# The script installs the CI runner, starts it as an unprivileged user and starts the watchdog
+# that shuts the machine down when idle, too old or about to be reclaimed (the instance
+# terminates on shutdown). The shell lives in scripts/ as package data: watchdog.sh is
+# self-contained and tested on its own; the others are fragments concatenated after a block of
+# settings. Only that block and the secrets file are generated, from values held to a narrow
+# alphabet (RunnerSpec checks them when it is made; the secret is checked here), so nothing
+# rendered needs escaping beyond shlex.quote.
 USER_DATA_LIMIT = 16 * 1024  # bytes, before base64: EC2 refuses larger user data
 WATCHDOG_PATH = "/usr/local/bin/cmlreport-watchdog"
 SECRETS_FILE = "/run/cmlreport/runner.env"  # tmpfs: gone when the machine stops

@@ -1,15 +1,4 @@
-"""Start, find and end runner machines on AWS EC2 through boto3 (imported only when used).
-
-    ec2 = Ec2("us-east-1")
-    instance = ec2.launch(launch, progress=print, after_run=wait_for_the_forge)
-    ...
-    ec2.terminate([instance.id])
-
-A launch that fails after RunInstances (the machine never reaches ``running``, registering it
-with the forge fails, the user presses Ctrl-C) terminates what it started before it raises, and
-the error says so. Credentials come from boto3's usual chain (environment, OIDC web identity,
-profile, instance role).
-"""
+"""EC2 in one region through boto3: images, the launch, and finding and ending runner machines."""
 
 from __future__ import annotations
 
@@ -38,6 +27,8 @@ __all__ = ["Ec2", "ImageQuery", "Instance", "Launch"]
 
 Progress = Callable[[str], None]
 
+# Credentials come from boto3's usual chain (environment, OIDC web identity, profile, instance
+# role); boto3 is imported only when an Ec2 is made, so `--help` stays fast.
 _INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8,17}$")
 _GONE = ("shutting-down", "terminated")
 

@@ -1,11 +1,4 @@
-"""What an EC2 error means for the user: one line with the AWS error code and the fix.
-
-No I/O: ``explain`` maps a code and message to the exception to raise, ``translated`` turns
-botocore's exceptions (imported lazily) into those. Errors the user fixes by changing a flag or
-their credentials are ``InputError`` (exit 2); the account's permissions and quotas and AWS's
-capacity are ``RemoteError`` (exit 3). The runner's user data is a secret: ``translate``
-scrubs it from any message, should a parameter ever be echoed back.
-"""
+"""What an EC2 error means for the user: one line with the AWS error code and the fix."""
 
 from __future__ import annotations
 
@@ -18,6 +11,8 @@ from typing import Any
 from cmlreport.ci import environment
 from cmlreport.errors import CmlReportError, InputError, RemoteError
 
+# Errors the user fixes by changing a flag or their credentials are InputError (exit 2); the
+# account's permissions and quotas and AWS's capacity are RemoteError (exit 3).
 # A spot request failing with one of these may well succeed on demand.
 SPOT_FALLBACK_CODES = frozenset(
     {

@@ -1,9 +1,4 @@
-"""Launching one runner machine: spot with an on-demand fallback, the wait until it runs, and
-the clean-up whenever anything fails once EC2 may have started it.
-
-Called through ``Ec2.launch``; the boto3 clients and the account view (find, terminate) are the
-``Ec2`` object's.
-"""
+"""Starting one runner machine on EC2: spot or on demand, the wait until it runs, the undo."""
 
 from __future__ import annotations
 

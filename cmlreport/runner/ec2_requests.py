@@ -1,9 +1,4 @@
-"""A runner machine on EC2 as values: what to launch, what is running, and the API's shapes.
-
-Pure: builds the request parameters boto3 sends and reads the answers it returns; the calls
-themselves live in ``cmlreport.runner.ec2``. Every instance carries the tags below, which is
-how ``list``, ``stop`` and ``cleanup`` find it again (and never touch anything else).
-"""
+"""A runner machine on EC2 as values: the requests boto3 sends, its tags, the answers read back."""
 
 from __future__ import annotations
 
@@ -16,6 +11,8 @@ from cmlreport.errors import InputError
 from cmlreport.runner.presets import ImageQuery
 from cmlreport.runner.spec import RunnerSpec
 
+# Every instance carries these tags: they are how list, stop and cleanup find it again (and
+# never touch anything else).
 TAG_NAME = "Name"
 TAG_REPO = "cmlreport:repo"
 TAG_RUNNER = "cmlreport:runner"

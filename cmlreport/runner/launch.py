@@ -1,9 +1,4 @@
-"""Launching a runner: register it at the forge, start its machine, wait until it is online.
-
-The order matters for what is left behind on failure: the runner is registered first (its
-secret goes into the machine's user data), the machine second; any failure after that removes
-both (``cmlreport.runner.rollback``), and says in one line what was cleaned up.
-"""
+"""Launching a runner: register it at the forge, start its machine, wait until it is online."""
 
 from __future__ import annotations
 
@@ -57,6 +52,7 @@ def launch_runner(
     runner, forge = spec.runner, spec.repo.forge
     track = Track(name=runner.name, forge=forge)
     try:
+        # The runner first (its secret goes into the machine's user data), the machine second.
         track.registering, track.phase = True, f"while registering the runner at {forge}"
         reg = registry.register(runner.name, runner.labels, runner.single)
         track.registration = reg

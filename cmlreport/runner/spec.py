@@ -1,10 +1,4 @@
-"""The runner to launch: its machine, the CI runner on it and the repository it serves.
-
-Built once from the `runner launch` flags by ``runner_spec`` and passed down unchanged to the
-EC2 launch and to the bootstrap script. Each part refuses a bad value when it is made, in one
-line naming the flag, before anything is registered or started; the values that reach the
-machine's script are held to a narrow alphabet, so it needs no escaping beyond ``shlex.quote``.
-"""
+"""The runner to launch: its machine, the CI runner on it and the repository it serves."""
 
 from __future__ import annotations
 
@@ -102,7 +96,11 @@ class ForgeRepo:
 
 @dataclass(frozen=True)
 class RunnerSpec:
-    """One runner to launch, from the CLI down to the machine's bootstrap script."""
+    """One runner to launch, from the CLI down to the machine's bootstrap script.
+
+    Each part refuses a bad value when it is made, in one line naming the flag: before
+    anything is registered or started.
+    """
 
     machine: Machine
     runner: RunnerSetup

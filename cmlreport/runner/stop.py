@@ -1,9 +1,4 @@
-"""Ending runners: deregister them and terminate their machines (`runner stop`), and end what
-outlived its lifetime (`runner cleanup`). Stopping twice is fine.
-
-A failure on one runner or machine does not stop the others from being ended: it is listed in
-``remaining``, which the CLI turns into exit 3.
-"""
+"""Ending runners: `runner stop` deregisters and terminates, `runner cleanup` ends the expired."""
 
 from __future__ import annotations
 
@@ -39,7 +34,11 @@ class Expired:
 def stop_runners(
     registry: RunnerRegistry | None, ec2: Ec2, instances: list[Instance], names: set[str]
 ) -> Stopped:
-    """Deregister the runners of these names and machines at the forge, then terminate."""
+    """Deregister the runners of these names and machines at the forge, then terminate.
+
+    A failure on one runner or machine does not stop the others from being ended: it is listed
+    in ``remaining``, which the CLI turns into exit 3. Twice in a row is fine.
+    """
     wanted = names | {i.name for i in instances}
     removed: list[str] = []
     remaining: list[str] = []

@@ -245,3 +245,23 @@ def test_unreadable_oidc_token_file_is_one_line_and_exit_2(
     assert line.startswith("cmlreport: error: AWS_WEB_IDENTITY_TOKEN_FILE=")
     assert str(token_file) in line and "Traceback" not in result.stderr
     assert not live_instances(step.moto) and not step.server.runners
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (("--name", "my runner"), "(--name)"),
+        (("--labels", "gpu,$(reboot)"), "(--labels)"),
+        (("--max-lifetime", "0"), "--max-lifetime"),
+    ],
+)
+def test_bad_launch_flags_are_refused_before_anything_is_registered(
+    run: Run, step: Step, image: str, flags: tuple[str, ...], named: str
+) -> None:
+    result = launch(run, step, image, *flags)
+    assert result.code == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("cmlreport: error: ") and named in line
+    # Not registered and removed again: never asked for (the forge's audit log stays clean).
+    assert not [r for r in step.server.requests if "/actions/runners" in r.path]
+    assert not live_instances(step.moto) and not step.server.runners
