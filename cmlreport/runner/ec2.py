@@ -36,8 +36,9 @@ _GONE = ("shutting-down", "terminated")
 class Ec2:
     """EC2 in one region. ``endpoint_url`` points boto3 elsewhere (moto's server in tests);
     ``session``, a boto3 Session, shares credentials and the parsed API model between regions.
-    ``max_attempts`` counts the first try. ``client``, ``spot_client()`` and ``attempt()``
-    serve ``ec2_launch``.
+    ``max_attempts`` counts the first try. ``token_file``: AWS_WEB_IDENTITY_TOKEN_FILE as the
+    caller read it, so that an unreadable one is one line, not botocore's OSError. ``client``,
+    ``spot_client()`` and ``attempt()`` serve ``ec2_launch``.
     """
 
     def __init__(
@@ -48,6 +49,7 @@ class Ec2:
         max_attempts: int = 5,
         retry_mode: str = "standard",
         session: Any | None = None,
+        token_file: str = "",
     ) -> None:
         import boto3
         from botocore.config import Config
@@ -81,6 +83,7 @@ class Ec2:
         # timeouts and few tries, so that it ends (and says what it could not do) in time.
         self.hurried_client: Callable[[], Any] = lambda: client(3, connect=2, read=3)
         self.region: str = self.client.meta.region_name
+        self.token_file = token_file
 
     # -- images --------------------------------------------------------------------------------
 
@@ -228,9 +231,16 @@ class Ec2:
     ) -> Attempt:
         """What is being tried, for error messages (with the user data to keep out of them)."""
         if launch is None:
-            return Attempt(operation, self.region)
+            return Attempt(operation, self.region, token_file=self.token_file)
         instance_type = launch.spec.machine.instance_type
-        return Attempt(operation, self.region, instance_type, spot, secret=launch.user_data)
+        return Attempt(
+            operation,
+            self.region,
+            instance_type,
+            spot,
+            secret=launch.user_data,
+            token_file=self.token_file,
+        )
 
 
 def _mask_credentials(request_signer: Any = None, **_: Any) -> None:

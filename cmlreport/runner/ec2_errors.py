@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmlreport.ci import environment
 from cmlreport.errors import CmlReportError, InputError, RemoteError
 
 # Errors the user fixes by changing a flag or their credentials are InputError (exit 2); the
@@ -73,6 +72,7 @@ class Attempt:
     instance_type: str = ""
     spot: bool = False
     secret: str = field(default="", repr=False)  # the user data: never in a message
+    token_file: str = ""  # AWS_WEB_IDENTITY_TOKEN_FILE, when set
 
 
 def quota_name(instance_type: str, *, spot: bool) -> str:
@@ -181,7 +181,7 @@ def translated(attempt: Attempt, *, passthrough: str = "") -> Iterator[None]:
     except OSError as exc:
         # botocore reads the OIDC token file only when a request needs credentials, and lets
         # the OSError through: without this it is an internal error.
-        token_file = environment().get(TOKEN_FILE_VARIABLE, "")
+        token_file = attempt.token_file
         if not token_file or exc.filename != token_file:
             raise
         raise unreadable_token_file(token_file, exc.strerror or type(exc).__name__) from exc

@@ -56,6 +56,8 @@ def launch(
     """An ``Interrupted`` passes through untouched: ``track`` tells its clean-up what to end."""
     track = track if track is not None else LaunchTrack()
     machine = launch.spec.machine
+    if machine.cloud != "aws":
+        raise ValueError(f"a machine on {machine.cloud} given to EC2")
     check_tags(launch)
     if machine.region and machine.region != ec2.region:
         raise ValueError(f"a machine for {machine.region} given to EC2 in {ec2.region}")

@@ -33,9 +33,12 @@ def aws_region(env: Mapping[str, str], flag: str | None) -> str:
 
 
 def open_ec2(flag: str | None) -> Ec2:
+    """EC2 in the region --region (or the environment) names."""
     from cmlreport.runner.ec2 import Ec2
+    from cmlreport.runner.ec2_errors import TOKEN_FILE_VARIABLE
 
-    return Ec2(aws_region(environment(), flag))
+    env = environment()
+    return Ec2(aws_region(env, flag), token_file=env.get(TOKEN_FILE_VARIABLE, ""))
 
 
 def forge_of(repo: str | None, token_env: str | None, forge: str) -> ForgeContext:

@@ -14,6 +14,7 @@ from cmlreport.cli.runner.common import (
     aws_region,
     forge_of,
     on_by_default,
+    open_ec2,
     progress,
     region_option,
 )
@@ -107,7 +108,6 @@ def launch(
     seconds, before a CI's SIGKILL), then exits 130 or 143 with one line saying so.
     """
     from cmlreport.forges.select import open_registry
-    from cmlreport.runner.ec2 import Ec2
     from cmlreport.runner.interrupts import trapped
     from cmlreport.runner.launch import launch_runner
     from cmlreport.runner.spec import forge_repo, runner_spec
@@ -123,7 +123,7 @@ def launch(
         run_id=env.get("GITHUB_RUN_ID") or env.get("CI_JOB_ID"),
         **flags,
     )
-    ec2 = Ec2(spec.machine.region)
+    ec2 = open_ec2(region)
     # Outputs are written inside the launch: a signal meanwhile still ends the machine.
     launch_runner(spec, open_registry(ctx), ec2, progress, announce=partial(_announce, env))
 
