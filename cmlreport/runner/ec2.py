@@ -87,11 +87,8 @@ class Ec2:
 
     # -- images --------------------------------------------------------------------------------
 
-    def find_image(self, query: ImageQuery) -> str:
-        """The id of the newest available image ``query`` matches (by CreationDate)."""
-        return str(self.newest_image(query)["ImageId"])
-
     def newest_image(self, query: ImageQuery) -> Mapping[str, Any]:
+        """The newest available image ``query`` matches (by CreationDate)."""
         with translated(self.attempt("DescribeImages")):
             images = self.client.describe_images(**image_request(query))["Images"]
         image = newest_image(images)

@@ -364,7 +364,7 @@ def test_the_newest_matching_image_is_chosen(ec2: Ec2, aws: Any) -> None:
     copy_image(aws, "cml-gpu-arm-newest", architecture="arm64")
     copy_image(aws, "someone-elses-newest")
 
-    assert ec2.find_image(query) == newer != older
+    assert ec2.newest_image(query)["ImageId"] == newer != older
     instance = ec2.launch(runner(None, image_query=query), Progress())
     assert described(aws, instance.id)["ImageId"] == newer
 
@@ -373,7 +373,7 @@ def test_no_matching_image_names_the_flag(ec2: Ec2) -> None:
     query = ImageQuery(owners=("self",), name_pattern="cml-gpu-*", architecture="x86_64")
 
     with pytest.raises(InputError, match="--image") as raised:
-        ec2.find_image(query)
+        ec2.newest_image(query)
 
     assert "cml-gpu-*" in raised.value.message
 
