@@ -142,7 +142,8 @@ class Ec2:
         self, client: Any, instance_id: str | None, client_token: str, *, pause: float = 0.5
     ) -> builtins.list[str]:
         """Terminate the machine a launch started: by id, or by its client token's tag when
-        RunInstances' answer never came. Returns the ids ended. ``client``: ``hurried_client()``.
+        RunInstances' answer never came. Returns the ids ended. ``client``: ``hurried_client()``
+        for the rollback of an interrupted launch.
 
         EC2 is eventually consistent: a just-started instance may be unknown for a moment, so
         each step is tried three times, ``pause`` seconds apart.

@@ -199,7 +199,8 @@ def _abandon(
         first = str(exc).splitlines()[0] if str(exc) else ""
         what = f"{type(exc).__name__}: {first}".rstrip(": ")
     try:
-        _terminate_started(ec2, instance_id)
+        # Straight to TerminateInstances: the instance is ours, and a Describe may not see it yet.
+        ec2.end_started(ec2.client, instance_id, "", pause=1.0)
         track.ended = True
         cleaned = f"terminated {instance_id}"
     except CmlReportError as cleanup:
@@ -209,18 +210,3 @@ def _abandon(
         )
     message = f"launch failed after starting {instance_id}: {what}; {cleaned}"
     return RemoteError(message.replace(secret, "***") if secret else message)
-
-
-def _terminate_started(ec2: Ec2, instance_id: str) -> None:
-    # Straight to TerminateInstances: the instance is ours, and a Describe may not see it yet.
-    from botocore.exceptions import ClientError
-
-    for attempt in range(3):
-        try:
-            with translated(ec2.attempt("TerminateInstances"), passthrough=NOT_YET_VISIBLE):
-                ec2.client.terminate_instances(InstanceIds=[instance_id])
-            return
-        except ClientError:
-            if attempt == 2:
-                raise RemoteError(f"EC2 does not know {instance_id}") from None
-            time.sleep(1.0)
