@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -25,25 +24,18 @@ Progress = Callable[[str], None]
 EXPIRY_GRACE = timedelta(minutes=10)
 
 
-@dataclass(frozen=True)
-class Launched:
-    spec: RunnerSpec
-    instance: Instance
-    runner_id: int | None
-
-
 def launch_runner(
     spec: RunnerSpec,
     registry: RunnerRegistry,
     ec2: Ec2,
     progress: Progress,
     *,
-    announce: Callable[[Launched], None] | None = None,
+    announce: Callable[[Instance], None] | None = None,
     now: datetime | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
-) -> Launched:
-    """Register, launch, wait; then ``announce`` the runner (outputs, files).
+) -> Instance:
+    """Register, launch, wait; then ``announce`` the runner's machine (outputs, files).
 
     Whatever stops it before ``announce`` returns (an error, SIGINT, SIGTERM) ends the machine
     and removes the registration within seconds (``cmlreport.runner.rollback``); the error, or
@@ -73,10 +65,9 @@ def launch_runner(
 
         track.phase = "while launching the machine"
         instance = ec2.launch(launch, progress, after_run=online, track=track.ec2)
-        launched = Launched(spec, instance, reg.runner_id)
         track.ec2.phase = "after the launch"
         if announce is not None:
-            announce(launched)
+            announce(instance)
     except BaseException as exc:
         # Signals are recorded, not raised, from here on: the clean-up runs to its end.
         with deferred():
@@ -86,7 +77,7 @@ def launch_runner(
             progress(f"cleaned up after the error below: {cleaned.line()}")
             raise
         raise error from exc
-    return launched
+    return instance
 
 
 def wait_online(

@@ -21,7 +21,8 @@ from cmlreport.cli.runner.common import (
 from cmlreport.output import write_text
 
 if TYPE_CHECKING:
-    from cmlreport.runner.launch import Launched
+    from cmlreport.runner.ec2_requests import Instance
+    from cmlreport.runner.spec import RunnerSpec
 
 DOTENV = Path("cmlreport-runner.env")
 
@@ -125,18 +126,18 @@ def launch(
     )
     ec2 = open_ec2(region)
     # Outputs are written inside the launch: a signal meanwhile still ends the machine.
-    launch_runner(spec, open_registry(ctx), ec2, progress, announce=partial(_announce, env))
+    launch_runner(spec, open_registry(ctx), ec2, progress, announce=partial(_announce, env, spec))
 
 
-def _announce(env: dict[str, str], launched: Launched) -> None:
-    name, instance = launched.spec.runner.name, launched.instance
+def _announce(env: dict[str, str], spec: RunnerSpec, instance: Instance) -> None:
+    name = spec.runner.name
     click.echo(f"runner:   {name}")
-    click.echo(f"labels:   {','.join(launched.spec.runner.labels)}")
+    click.echo(f"labels:   {','.join(spec.runner.labels)}")
     click.echo(f"instance: {instance.id} ({instance.instance_type})")
     write_output(env, "runner-label", name)
     write_output(env, "runner-name", name)
     write_output(env, "instance-id", instance.id)
-    if launched.spec.repo.forge == "gitlab":
+    if spec.repo.forge == "gitlab":
         write_text(
             DOTENV,
             f"CMLREPORT_RUNNER_TAG={name}\nCMLREPORT_RUNNER_NAME={name}\n"
