@@ -1,248 +1,254 @@
-"""A runner machine on EC2 as values: what to launch, what is running, and the API's shapes.
-
-Pure: builds the request parameters boto3 sends and reads the answers it returns; the calls
-themselves live in ``cmlreport.runner.aws``. Every instance carries the tags below, which is
-how ``list``, ``stop`` and ``cleanup`` find it again (and never touch anything else).
-"""
+"""EC2 in one region through boto3: images, the launch, and finding and ending runner machines."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+import builtins
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
-from cmlreport.errors import InputError
-from cmlreport.runner.presets import ImageQuery
+from cmlreport import __version__
+from cmlreport.errors import InputError, RemoteError
+from cmlreport.runner import ec2_launch
+from cmlreport.runner.ec2_errors import NO_REGION, Attempt, translated
+from cmlreport.runner.ec2_requests import (
+    Instance,
+    Launch,
+    image_request,
+    instance_filters,
+    instance_from,
+    is_runner,
+)
+from cmlreport.runner.presets import ImageQuery, newest_image
 
-TAG_NAME = "Name"
-TAG_REPO = "cmlreport:repo"
-TAG_RUNNER = "cmlreport:runner"
-TAG_LABELS = "cmlreport:labels"
-TAG_EXPIRES = "cmlreport:expires-at"
-# The launch's client token: finds the machine of a RunInstances whose answer never came.
-TAG_LAUNCH = "cmlreport:launch"
-OUR_TAGS = (TAG_NAME, TAG_REPO, TAG_RUNNER, TAG_LABELS, TAG_EXPIRES, TAG_LAUNCH)
+__all__ = ["Ec2", "ImageQuery", "Instance", "Launch"]
 
-# Everything but "terminated": a stopped machine still bills for its disk.
-LIVE_STATES = ("pending", "running", "shutting-down", "stopping", "stopped")
+Progress = Callable[[str], None]
 
-USER_DATA_LIMIT = 16 * 1024  # bytes, before base64: EC2 refuses anything larger
-_TAG_VALUE_LIMIT = 256
-_TAG_KEY_LIMIT = 128
-_TAGS_PER_RESOURCE = 50
-
-
-@dataclass(frozen=True)
-class LaunchSpec:
-    """One runner machine to start. ``user_data`` is a secret: it never appears in a message."""
-
-    region: str
-    instance_type: str
-    image_id: str | None  # None: the newest image matching ``image_query``
-    image_query: ImageQuery | None
-    user_data: str = field(repr=False)
-    name: str
-    repo: str  # owner/name
-    labels: tuple[str, ...]
-    expires_at: datetime  # aware; written to the tag in UTC
-    spot: bool = False
-    spot_fallback: bool = True
-    disk_size_gb: int = 100
-    subnet_id: str | None = None
-    security_group_ids: tuple[str, ...] = ()
-    instance_profile: str | None = None  # a name or an ARN
-    extra_tags: Mapping[str, str] = field(default_factory=dict)
-    # RunInstances' idempotency token (at most 64 ASCII characters), also tagged: a retry
-    # cannot start a second machine, and an interrupted launch finds the one it started.
-    client_token: str = ""
-
-    def __post_init__(self) -> None:
-        if self.expires_at.tzinfo is None:
-            # A naive time would be read as the machine's local time: a bug, not user input.
-            raise ValueError("LaunchSpec.expires_at must be timezone-aware")
+# Credentials come from boto3's usual chain (environment, OIDC web identity, profile, instance
+# role); boto3 is imported only when an Ec2 is made, so `--help` stays fast.
+_INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8,17}$")
+_GONE = ("shutting-down", "terminated")
 
 
-@dataclass(frozen=True)
-class Instance:
-    """A runner machine as EC2 describes it, read back from its tags."""
+class Ec2:
+    """EC2 in one region. ``endpoint_url`` points boto3 elsewhere (moto's server in tests);
+    ``session``, a boto3 Session, shares credentials and the parsed API model between regions.
+    ``max_attempts`` counts the first try. ``token_file``: AWS_WEB_IDENTITY_TOKEN_FILE as the
+    caller read it, so that an unreadable one is one line, not botocore's OSError. ``client``,
+    ``spot_client()`` and ``attempt()`` serve ``ec2_launch``.
+    """
 
-    id: str
-    name: str
-    instance_type: str
-    state: str
-    launched_at: datetime | None
-    expires_at: datetime | None  # None when the tag is missing or unreadable
-    labels: tuple[str, ...]
-    repo: str
-    spot: bool
+    def __init__(
+        self,
+        region: str,
+        *,
+        endpoint_url: str | None = None,
+        max_attempts: int = 5,
+        retry_mode: str = "standard",
+        session: Any | None = None,
+        token_file: str = "",
+    ) -> None:
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import InvalidRegionError, NoRegionError
 
-
-def format_expiry(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_expiry(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        # fromisoformat only learned the "Z" suffix in Python 3.11.
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
-def check_spec(spec: LaunchSpec) -> None:
-    """Refuse, before any call to AWS, what EC2 would refuse later or what would break our tags."""
-    size = len(spec.user_data.encode())
-    if size > USER_DATA_LIMIT:
-        raise InputError(
-            f"the runner's user data is {size} bytes; EC2 accepts at most {USER_DATA_LIMIT}: "
-            "shorten the bootstrap script"
-        )
-    if not 8 <= spec.disk_size_gb <= 16384:
-        raise InputError(f"--disk-size {spec.disk_size_gb}: give a size in GiB from 8 to 16384")
-    for label in spec.labels:
-        if not label or "," in label or label != label.strip():
-            raise InputError(
-                f"runner label {label!r}: labels must be non-empty, without commas or spaces "
-                "around them (--labels)"
+        def client(attempts: int, connect: float = 10, read: float = 60) -> Any:
+            retries = {"mode": retry_mode, "total_max_attempts": attempts}
+            config = Config(
+                retries=retries,
+                connect_timeout=connect,
+                read_timeout=read,
+                user_agent_extra=f"cmlreport/{__version__}",
             )
-    tags = launch_tags(spec)
-    if len(tags) > _TAGS_PER_RESOURCE:
-        raise InputError(f"{len(tags)} tags: EC2 allows {_TAGS_PER_RESOURCE}; use fewer extra tags")
-    for tag in tags:
-        key, value = tag["Key"], tag["Value"]
-        if key.lower().startswith("aws:") or not key or len(key) > _TAG_KEY_LIMIT:
-            raise InputError(f"tag key {key!r}: keys are 1-128 characters and not 'aws:...'")
-        if len(value) > _TAG_VALUE_LIMIT:
-            raise InputError(f"tag {key!r}: the value is {len(value)} characters; EC2 allows 256")
+            made = shared.client(
+                "ec2", region_name=region or None, endpoint_url=endpoint_url, config=config
+            )
+            made.meta.events.register("before-sign.ec2", _mask_credentials)
+            return made
 
+        shared = session or boto3.session.Session()
+        try:
+            self.client = client(max_attempts)
+        except NoRegionError:
+            raise InputError(NO_REGION) from None
+        except InvalidRegionError:
+            raise InputError(f"--region {region!r} is not an AWS region name") from None
+        # A spot request that finds no capacity is answered with HTTP 500, which botocore
+        # would retry with backoff for nothing: one attempt, then the on-demand fallback.
+        self.spot_client: Callable[[], Any] = lambda: client(1)
+        # The clean-up after an interrupted launch has seconds before the CI's SIGKILL: short
+        # timeouts and few tries, so that it ends (and says what it could not do) in time.
+        self.hurried_client: Callable[[], Any] = lambda: client(3, connect=2, read=3)
+        self.region: str = self.client.meta.region_name
+        self.token_file = token_file
 
-def launch_tags(spec: LaunchSpec) -> list[dict[str, str]]:
-    ours = {
-        TAG_NAME: spec.name,
-        TAG_REPO: spec.repo,
-        TAG_RUNNER: spec.name,
-        TAG_LABELS: ",".join(spec.labels),
-        TAG_EXPIRES: format_expiry(spec.expires_at),
-    }
-    if spec.client_token:
-        ours[TAG_LAUNCH] = spec.client_token
-    clashing = sorted(set(spec.extra_tags) & set(ours))
-    if clashing:
-        raise InputError(
-            f"tag {clashing[0]!r} is set by cmlreport itself: give the extra tag another key"
+    # -- images --------------------------------------------------------------------------------
+
+    def newest_image(self, query: ImageQuery) -> Mapping[str, Any]:
+        """The newest available image ``query`` matches (by CreationDate)."""
+        with translated(self.attempt("DescribeImages")):
+            images = self.client.describe_images(**image_request(query))["Images"]
+        image = newest_image(images)
+        if image is None:
+            raise InputError(
+                f"no {query.architecture} image named {query.name_pattern!r} owned by "
+                f"{', '.join(query.owners)} in {self.region}: pass an AMI id with --image"
+            )
+        return image
+
+    def describe_image(self, image_id: str) -> Mapping[str, Any]:
+        with translated(self.attempt("DescribeImages")):
+            images = self.client.describe_images(ImageIds=[image_id])["Images"]
+        if not images:
+            raise InputError(f"--image {image_id}: no such image in {self.region}")
+        return dict(images[0])
+
+    # -- launch --------------------------------------------------------------------------------
+
+    def launch(
+        self,
+        launch: Launch,
+        progress: Progress,
+        *,
+        after_run: Callable[[Instance], None] | None = None,
+        timeout: float = 600.0,
+        poll_interval: float = 5.0,
+        track: ec2_launch.LaunchTrack | None = None,
+    ) -> Instance:
+        """Start the machine ``launch`` describes, wait until it runs, then call ``after_run``
+        (the forge registration). ``progress`` gets one line per step and per poll.
+
+        Spot capacity or price errors fall back to on demand unless ``spot_fallback`` is
+        off. Any failure once the instance exists terminates it and raises ``RemoteError``;
+        an ``Interrupted`` (a signal) leaves that to the caller, which ``track`` tells how far
+        the launch got.
+        """
+        return ec2_launch.launch(
+            self,
+            launch,
+            progress,
+            after_run=after_run,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            track=track,
         )
-    return [{"Key": k, "Value": v} for k, v in {**ours, **spec.extra_tags}.items()]
+
+    # -- find and end --------------------------------------------------------------------------
+
+    def end_started(
+        self, client: Any, instance_id: str | None, client_token: str, *, pause: float = 0.5
+    ) -> builtins.list[str]:
+        """Terminate the machine a launch started: by id, or by its client token's tag when
+        RunInstances' answer never came. Returns the ids ended. ``client``: ``hurried_client()``
+        for the rollback of an interrupted launch.
+
+        EC2 is eventually consistent: a just-started instance may be unknown for a moment, so
+        each step is tried three times, ``pause`` seconds apart.
+        """
+        from botocore.exceptions import ClientError
+
+        ids = [instance_id] if instance_id else []
+        for look in range(3):
+            if not ids:
+                filters = instance_filters(client_token=client_token)
+                with translated(self.attempt("DescribeInstances")):
+                    answer = client.describe_instances(Filters=filters)
+                ids = [i["InstanceId"] for r in answer["Reservations"] for i in r["Instances"]]
+            if ids:
+                try:
+                    with translated(
+                        self.attempt("TerminateInstances"), passthrough=ec2_launch.NOT_YET_VISIBLE
+                    ):
+                        client.terminate_instances(InstanceIds=ids)
+                    return ids
+                except ClientError:
+                    if look == 2:
+                        raise RemoteError(f"EC2 does not know {', '.join(ids)} yet") from None
+            elif look == 2:
+                return []
+            time.sleep(pause)
+        return ids
+
+    def terminate(self, instance_ids: Iterable[str]) -> builtins.list[str]:
+        """End these runners; returns the ids this call ended (already gone ones are fine).
+
+        Refuses any instance without cmlreport's runner tag: a typo must not end a database.
+        """
+        ids = list(dict.fromkeys(instance_ids))
+        for instance_id in ids:
+            if not _INSTANCE_ID.match(instance_id):
+                raise InputError(f"{instance_id!r} is not an EC2 instance id (i-0123456789abcdef0)")
+        if not ids:
+            return []
+        described = self._describe([{"Name": "instance-id", "Values": ids}])
+        strangers = [d["InstanceId"] for d in described if not is_runner(d)]
+        if strangers:
+            raise InputError(
+                f"{strangers[0]} is not a cmlreport runner (it has no cmlreport:runner tag): "
+                "refusing to terminate it"
+            )
+        alive = [d["InstanceId"] for d in described if d["State"]["Name"] not in _GONE]
+        if alive:
+            with translated(self.attempt("TerminateInstances")):
+                self.client.terminate_instances(InstanceIds=alive)
+        return alive
+
+    def find(
+        self,
+        *,
+        name: str | None = None,
+        labels: Iterable[str] | None = None,
+        instance_id: str | None = None,
+        repo: str | None = None,
+    ) -> builtins.list[Instance]:
+        """Live (not terminated) runners matching every criterion given; ``labels``: has all."""
+        filters = instance_filters(name=name, repo=repo, instance_id=instance_id)
+        found = [instance_from(d) for d in self._describe(filters)]
+        wanted = set(labels or ())
+        matching = [i for i in found if wanted <= set(i.labels)]
+        return sorted(matching, key=lambda i: (i.launched_at is None, i.launched_at, i.id))
+
+    def list(self, repo: str | None = None) -> builtins.list[Instance]:
+        """Every live runner, or those of one repository."""
+        return self.find(repo=repo)
+
+    def expired(self, now: datetime) -> builtins.list[Instance]:
+        """Live runners whose expires-at tag lies at or before ``now`` (aware)."""
+        return [i for i in self.find() if i.expires_at is not None and i.expires_at <= now]
+
+    def _describe(self, filters: builtins.list[dict[str, Any]]) -> builtins.list[Mapping[str, Any]]:
+        with translated(self.attempt("DescribeInstances")):
+            pages = self.client.get_paginator("describe_instances").paginate(Filters=filters)
+            return [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
+
+    def attempt(
+        self, operation: str, launch: Launch | None = None, *, spot: bool = False
+    ) -> Attempt:
+        """What is being tried, for error messages (with the user data to keep out of them)."""
+        if launch is None:
+            return Attempt(operation, self.region, token_file=self.token_file)
+        instance_type = launch.spec.machine.instance_type
+        return Attempt(
+            operation,
+            self.region,
+            instance_type,
+            spot,
+            secret=launch.user_data,
+            token_file=self.token_file,
+        )
 
 
-def run_request(spec: LaunchSpec, *, image_id: str, root_device: str, spot: bool) -> dict[str, Any]:
-    """The RunInstances parameters for ``spec`` (``spot`` may be off though ``spec.spot`` is on)."""
-    tags = launch_tags(spec)
-    request: dict[str, Any] = {
-        "ImageId": image_id,
-        "InstanceType": spec.instance_type,
-        "MinCount": 1,
-        "MaxCount": 1,
-        "UserData": spec.user_data,
-        # The machine ends itself with `shutdown` when idle or past its lifetime: that must
-        # terminate it, not leave a stopped instance whose disk bills forever.
-        "InstanceInitiatedShutdownBehavior": "terminate",
-        # IMDSv2 only; hop limit 2 so containers on the runner can still reach it.
-        "MetadataOptions": {
-            "HttpTokens": "required",
-            "HttpEndpoint": "enabled",
-            "HttpPutResponseHopLimit": 2,
-        },
-        "BlockDeviceMappings": [
-            {
-                "DeviceName": root_device,
-                "Ebs": {
-                    "VolumeSize": spec.disk_size_gb,
-                    "VolumeType": "gp3",
-                    "Encrypted": True,
-                    "DeleteOnTermination": True,
-                },
-            }
-        ],
-        "TagSpecifications": [
-            {"ResourceType": "instance", "Tags": tags},
-            {"ResourceType": "volume", "Tags": tags},
-        ],
-    }
-    if spec.client_token:
-        request["ClientToken"] = spec.client_token
-    if spec.subnet_id:
-        request["SubnetId"] = spec.subnet_id
-    if spec.security_group_ids:
-        request["SecurityGroupIds"] = list(spec.security_group_ids)
-    if spec.instance_profile:
-        key = "Arn" if spec.instance_profile.startswith("arn:") else "Name"
-        request["IamInstanceProfile"] = {key: spec.instance_profile}
-    if spot:
-        request["InstanceMarketOptions"] = {
-            "MarketType": "spot",
-            "SpotOptions": {
-                "SpotInstanceType": "one-time",
-                "InstanceInterruptionBehavior": "terminate",
-            },
-        }
-    return request
+def _mask_credentials(request_signer: Any = None, **_: Any) -> None:
+    """Credentials boto3 obtained itself (STS from OIDC, an instance role) are secrets too:
+    masked from the first request they sign, should any error or traceback quote them."""
+    from cmlreport.redact import register
 
-
-def image_request(query: ImageQuery) -> dict[str, Any]:
-    """DescribeImages parameters for the images ``query`` accepts."""
-    return {
-        "Owners": list(query.owners),
-        "Filters": [
-            {"Name": "name", "Values": [query.name_pattern]},
-            {"Name": "architecture", "Values": [query.architecture]},
-            {"Name": "state", "Values": ["available"]},
-        ],
-    }
-
-
-def instance_filters(
-    *,
-    name: str | None = None,
-    repo: str | None = None,
-    instance_id: str | None = None,
-    client_token: str | None = None,
-) -> list[dict[str, Any]]:
-    """DescribeInstances filters for live cmlreport runners matching all given criteria."""
-    filters: list[dict[str, Any]] = [
-        {"Name": "tag-key", "Values": [TAG_RUNNER]},
-        {"Name": "instance-state-name", "Values": list(LIVE_STATES)},
-    ]
-    if name is not None:
-        filters.append({"Name": f"tag:{TAG_RUNNER}", "Values": [name]})
-    if repo is not None:
-        filters.append({"Name": f"tag:{TAG_REPO}", "Values": [repo]})
-    if instance_id is not None:
-        filters.append({"Name": "instance-id", "Values": [instance_id]})
-    if client_token is not None:
-        filters.append({"Name": f"tag:{TAG_LAUNCH}", "Values": [client_token]})
-    return filters
-
-
-def instance_from(description: Mapping[str, Any]) -> Instance:
-    """An ``Instance`` from one entry of DescribeInstances' ``Reservations[].Instances``."""
-    tags = {tag["Key"]: tag["Value"] for tag in description.get("Tags", [])}
-    launched = description.get("LaunchTime")
-    return Instance(
-        id=str(description["InstanceId"]),
-        name=tags.get(TAG_NAME, ""),
-        instance_type=str(description.get("InstanceType", "")),
-        state=str(description.get("State", {}).get("Name", "unknown")),
-        launched_at=launched if isinstance(launched, datetime) else None,
-        expires_at=parse_expiry(tags.get(TAG_EXPIRES)),
-        labels=tuple(label for label in tags.get(TAG_LABELS, "").split(",") if label),
-        repo=tags.get(TAG_REPO, ""),
-        spot=description.get("InstanceLifecycle") == "spot",
-    )
-
-
-def is_runner(description: Mapping[str, Any]) -> bool:
-    return any(tag.get("Key") == TAG_RUNNER for tag in description.get("Tags", []))
+    credentials = getattr(request_signer, "_credentials", None)
+    if credentials is None:
+        return
+    frozen = credentials.get_frozen_credentials()
+    register(frozen.secret_key)
+    register(frozen.token)

@@ -1,11 +1,4 @@
-"""What an EC2 error means for the user: one line with the AWS error code and the fix.
-
-No I/O: ``explain`` maps a code and message to the exception to raise, ``translated`` turns
-botocore's exceptions (imported lazily) into those. Errors the user fixes by changing a flag or
-their credentials are ``InputError`` (exit 2); the account's permissions and quotas and AWS's
-capacity are ``RemoteError`` (exit 3). The runner's user data is a secret: ``translate``
-scrubs it from any message, should a parameter ever be echoed back.
-"""
+"""What an EC2 error means for the user: one line with the AWS error code and the fix."""
 
 from __future__ import annotations
 
@@ -15,9 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmlreport.ci import environment
 from cmlreport.errors import CmlReportError, InputError, RemoteError
 
+# Errors the user fixes by changing a flag or their credentials are InputError (exit 2); the
+# account's permissions and quotas and AWS's capacity are RemoteError (exit 3).
 # A spot request failing with one of these may well succeed on demand.
 SPOT_FALLBACK_CODES = frozenset(
     {
@@ -78,6 +72,7 @@ class Attempt:
     instance_type: str = ""
     spot: bool = False
     secret: str = field(default="", repr=False)  # the user data: never in a message
+    token_file: str = ""  # AWS_WEB_IDENTITY_TOKEN_FILE, when set
 
 
 def quota_name(instance_type: str, *, spot: bool) -> str:
@@ -186,7 +181,7 @@ def translated(attempt: Attempt, *, passthrough: str = "") -> Iterator[None]:
     except OSError as exc:
         # botocore reads the OIDC token file only when a request needs credentials, and lets
         # the OSError through: without this it is an internal error.
-        token_file = environment().get(TOKEN_FILE_VARIABLE, "")
+        token_file = attempt.token_file
         if not token_file or exc.filename != token_file:
             raise
         raise unreadable_token_file(token_file, exc.strerror or type(exc).__name__) from exc

@@ -1,9 +1,4 @@
-"""Launching one runner machine: spot with an on-demand fallback, the wait until it runs, and
-the clean-up whenever anything fails once EC2 may have started it.
-
-Called through ``Ec2.launch``; the boto3 clients and the account view (find, terminate) are the
-``Ec2`` object's.
-"""
+"""Starting one runner machine on EC2: spot or on demand, the wait until it runs, the undo."""
 
 from __future__ import annotations
 
@@ -13,7 +8,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cmlreport.errors import CmlReportError, InputError, RemoteError
-from cmlreport.runner.ec2 import Instance, LaunchSpec, check_spec, instance_from, run_request
 from cmlreport.runner.ec2_errors import (
     SPOT_FALLBACK_CODES,
     answer_lost,
@@ -21,10 +15,17 @@ from cmlreport.runner.ec2_errors import (
     translate,
     translated,
 )
+from cmlreport.runner.ec2_requests import (
+    Instance,
+    Launch,
+    check_tags,
+    instance_from,
+    run_request,
+)
 from cmlreport.runner.interrupts import Interrupted
 
 if TYPE_CHECKING:
-    from cmlreport.runner.aws import Ec2
+    from cmlreport.runner.ec2 import Ec2
 
 Progress = Callable[[str], None]
 
@@ -44,7 +45,7 @@ class LaunchTrack:
 
 def launch(
     ec2: Ec2,
-    spec: LaunchSpec,
+    launch: Launch,
     progress: Progress,
     *,
     after_run: Callable[[Instance], None] | None,
@@ -54,26 +55,29 @@ def launch(
 ) -> Instance:
     """An ``Interrupted`` passes through untouched: ``track`` tells its clean-up what to end."""
     track = track if track is not None else LaunchTrack()
-    check_spec(spec)
-    if spec.region and spec.region != ec2.region:
-        raise ValueError(f"a LaunchSpec for {spec.region} given to EC2 in {ec2.region}")
-    if spec.image_id:
-        image = ec2.describe_image(spec.image_id)
-    elif spec.image_query is not None:
-        image = ec2.newest_image(spec.image_query)
+    machine = launch.spec.machine
+    if machine.cloud != "aws":
+        raise ValueError(f"a machine on {machine.cloud} given to EC2")
+    check_tags(launch)
+    if machine.region and machine.region != ec2.region:
+        raise ValueError(f"a machine for {machine.region} given to EC2 in {ec2.region}")
+    if machine.image_id:
+        image = ec2.describe_image(machine.image_id)
+    elif machine.image_query is not None:
+        image = ec2.newest_image(machine.image_query)
         progress(f"image {image['ImageId']} ({image.get('Name', 'unnamed')})")
     else:
         raise InputError("no machine image: pass --image or choose a preset")
     track.phase, track.sent = "while RunInstances was in flight", True
     try:
-        started = _run(ec2, spec, image, progress)
+        started = _run(ec2, launch, image, progress)
     except CmlReportError:
         track.ended = True  # refused, or the lost answer's machine was swept (or said not)
         raise
     instance_id = str(started["InstanceId"])
     track.instance_id, track.phase = instance_id, f"while waiting for {instance_id} to run"
     market = "spot" if started.get("InstanceLifecycle") == "spot" else "on-demand"
-    progress(f"launched {instance_id} ({spec.instance_type}, {market}) in {ec2.region}")
+    progress(f"launched {instance_id} ({machine.instance_type}, {market}) in {ec2.region}")
     try:
         instance = _wait_running(ec2, instance_id, progress, timeout, poll_interval)
         if after_run is not None:
@@ -81,40 +85,43 @@ def launch(
     except Interrupted:
         raise
     except (Exception, KeyboardInterrupt) as exc:
-        raise _abandon(ec2, instance_id, exc, track, secret=spec.user_data) from exc
+        raise _abandon(ec2, instance_id, exc, track, secret=launch.user_data) from exc
     return instance
 
 
 def _run(
-    ec2: Ec2, spec: LaunchSpec, image: Mapping[str, Any], progress: Progress
+    ec2: Ec2, launch: Launch, image: Mapping[str, Any], progress: Progress
 ) -> Mapping[str, Any]:
     from botocore.exceptions import ClientError
 
     image_id = str(image["ImageId"])
     root_device = str(image.get("RootDeviceName") or "/dev/sda1")
-    if spec.spot:
-        request = run_request(spec, image_id=image_id, root_device=root_device, spot=True)
+    machine = launch.spec.machine
+    if machine.spot:
+        request = run_request(launch, image_id=image_id, root_device=root_device, spot=True)
         try:
-            return _run_instances(ec2, ec2.spot_client(), request, spec, spot=True)
+            return _run_instances(ec2, ec2.spot_client(), request, launch, spot=True)
         except ClientError as exc:
-            refused = translate(exc, ec2.attempt("RunInstances", spec, spot=True))
+            refused = translate(exc, ec2.attempt("RunInstances", launch, spot=True))
             code = error_code(exc)
             if code not in SPOT_FALLBACK_CODES:
                 raise refused from exc
-            if not spec.spot_fallback:
+            if not machine.spot_fallback:
                 raise RemoteError(
                     f"{refused.message}; or drop --no-spot-fallback to launch on demand"
                 ) from exc
-            progress(f"no spot {spec.instance_type} in {ec2.region} ({code}): launching on demand")
-    request = run_request(spec, image_id=image_id, root_device=root_device, spot=False)
+            progress(
+                f"no spot {machine.instance_type} in {ec2.region} ({code}): launching on demand"
+            )
+    request = run_request(launch, image_id=image_id, root_device=root_device, spot=False)
     try:
-        return _run_instances(ec2, ec2.client, request, spec, spot=False)
+        return _run_instances(ec2, ec2.client, request, launch, spot=False)
     except ClientError as exc:
-        raise translate(exc, ec2.attempt("RunInstances", spec)) from exc
+        raise translate(exc, ec2.attempt("RunInstances", launch)) from exc
 
 
 def _run_instances(
-    ec2: Ec2, client: Any, request: Mapping[str, Any], spec: LaunchSpec, *, spot: bool
+    ec2: Ec2, client: Any, request: Mapping[str, Any], launch: Launch, *, spot: bool
 ) -> Mapping[str, Any]:
     """RunInstances; a definite ClientError passes through for the caller to read its code.
 
@@ -128,9 +135,11 @@ def _run_instances(
     except (ClientError, BotoCoreError) as exc:
         if isinstance(exc, ClientError) and not answer_lost(exc):
             raise
-        error = translate(exc, ec2.attempt("RunInstances", spec, spot=spot))
+        error = translate(exc, ec2.attempt("RunInstances", launch, spot=spot))
         if answer_lost(exc):
-            raise RemoteError(_swept(ec2, error.message, spec.name), transient=True) from exc
+            raise RemoteError(
+                _swept(ec2, error.message, launch.spec.runner.name), transient=True
+            ) from exc
         raise error from exc
     return dict(answer["Instances"][0])
 
@@ -190,7 +199,8 @@ def _abandon(
         first = str(exc).splitlines()[0] if str(exc) else ""
         what = f"{type(exc).__name__}: {first}".rstrip(": ")
     try:
-        _terminate_started(ec2, instance_id)
+        # Straight to TerminateInstances: the instance is ours, and a Describe may not see it yet.
+        ec2.end_started(ec2.client, instance_id, "", pause=1.0)
         track.ended = True
         cleaned = f"terminated {instance_id}"
     except CmlReportError as cleanup:
@@ -200,18 +210,3 @@ def _abandon(
         )
     message = f"launch failed after starting {instance_id}: {what}; {cleaned}"
     return RemoteError(message.replace(secret, "***") if secret else message)
-
-
-def _terminate_started(ec2: Ec2, instance_id: str) -> None:
-    # Straight to TerminateInstances: the instance is ours, and a Describe may not see it yet.
-    from botocore.exceptions import ClientError
-
-    for attempt in range(3):
-        try:
-            with translated(ec2.attempt("TerminateInstances"), passthrough=NOT_YET_VISIBLE):
-                ec2.client.terminate_instances(InstanceIds=[instance_id])
-            return
-        except ClientError:
-            if attempt == 2:
-                raise RemoteError(f"EC2 does not know {instance_id}") from None
-            time.sleep(1.0)

@@ -1,14 +1,4 @@
-"""SIGINT and SIGTERM during `runner launch`: stop what is being done, never the clean-up.
-
-CI services cancel a step with a signal and then, after a grace period, SIGKILL: GitHub Actions
-sends SIGINT, SIGTERM 7.5 s later and kills the process tree 2.5 s after that (actions/runner,
-``ProcessInvoker``); GitLab Runner sends SIGTERM and SIGKILL about 10 s later. Python would die
-on SIGTERM without running a single ``finally``: while ``trapped()`` is active, the first
-signal raises ``Interrupted`` where the main thread is (a socket read, a sleep), so the launch
-unwinds into its clean-up; every later signal is only recorded, so a second Ctrl-C or the
-SIGTERM that follows SIGINT cannot abort the clean-up half-way. The clean-up is bounded in time
-(``cmlreport.runner.lifecycle.CLEANUP_BUDGET``) to end before the SIGKILL.
-"""
+"""SIGINT and SIGTERM during `runner launch`: stop what is being done, never the clean-up."""
 
 from __future__ import annotations
 
@@ -17,6 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+# CI services cancel a step with SIGINT or SIGTERM, then SIGKILL seconds later. Python would
+# die on SIGTERM without running a single `finally`: while trapped() is active, the first
+# signal raises Interrupted where the main thread is (a socket read, a sleep), so the launch
+# unwinds into its clean-up; every later signal is only recorded, so a second Ctrl-C or the
+# SIGTERM that follows SIGINT cannot abort the clean-up half-way. The clean-up is bounded in
+# time (rollback.CLEANUP_BUDGET) to end before the SIGKILL.
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 

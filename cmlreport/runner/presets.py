@@ -1,7 +1,4 @@
-"""What to launch: GPU name -> EC2 instance type, the machine image to boot, and durations.
-
-Pure: the EC2 calls that use these values live in ``aws.py``.
-"""
+"""What to launch for a GPU name: the EC2 instance type and machine image; durations."""
 
 from __future__ import annotations
 

@@ -92,14 +92,15 @@ def test_the_installed_wheel_runs_the_demo_and_renders_a_runner_bootstrap(
     assert (tmp_path / "demo" / "report.html").is_file()
     # The machine's user-data is assembled from the shipped scripts: render it for both forges.
     render = """
-from cmlreport.runner.bootstrap import BootstrapSpec, render_user_data
-common = dict(runner_name="r", labels=("gpu",), idle_timeout=600, max_lifetime=3600)
-github = BootstrapSpec(forge="github", single=True, repo_url="https://github.com/o/r",
-                       jit_config="eyJqaXQiOiAiY29uZmlnIn0=", **common)
-gitlab = BootstrapSpec(forge="gitlab", single=False, gitlab_url="https://gitlab.com",
-                       runner_token="glrt-t1_abcdefghijklmnopqrst", **common)
-for spec in (github, gitlab):
-    print(len(render_user_data(spec)))
+from cmlreport.runner.bootstrap import render_user_data
+from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
+machine = Machine(region="us-east-1", instance_type="g4dn.xlarge")
+runner = RunnerSetup(name="r", labels=("gpu",), idle_timeout=600, max_lifetime=3600)
+github = RunnerSpec(machine, runner, ForgeRepo("github", "o/r", "https://github.com/o/r"))
+gitlab = RunnerSpec(machine, runner, ForgeRepo("gitlab", "o/r", "https://gitlab.com"))
+secrets = ("eyJqaXQiOiAiY29uZmlnIn0=", "glrt-t1_abcdefghijklmnopqrst")
+for spec, secret in zip((github, gitlab), secrets):
+    print(len(render_user_data(spec, secret)))
 """
     rendered = subprocess.run(
         [sys.executable, "-c", render],

@@ -145,21 +145,17 @@ def test_failed_launch_leaves_nothing_behind(run: Run, step: Step, image: str) -
 def test_cleanup_ends_expired_machines_and_orphaned_runners(
     run: Run, step: Step, image: str
 ) -> None:
-    from cmlreport.runner.aws import Ec2
-    from cmlreport.runner.ec2 import LaunchSpec
+    from cmlreport.runner.ec2 import Ec2
+    from cmlreport.runner.ec2_requests import Launch
+    from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
 
     past = datetime.now(timezone.utc) - timedelta(minutes=5)
-    old = LaunchSpec(
-        region=REGION,
-        instance_type="g4dn.xlarge",
-        image_id=image,
-        image_query=None,
-        user_data="#!/bin/bash\ntrue\n",
-        name="cmlreport-old",
-        repo=REPO,
-        labels=("cmlreport-old",),
-        expires_at=past,
+    spec = RunnerSpec(
+        machine=Machine(region=REGION, instance_type="g4dn.xlarge", image_id=image),
+        runner=RunnerSetup("cmlreport-old", ("cmlreport-old",), idle_timeout=60, max_lifetime=60),
+        repo=ForgeRepo("github", REPO, f"https://github.com/{REPO}"),
     )
+    old = Launch(spec=spec, user_data="#!/bin/bash\ntrue\n", expires_at=past)
     Ec2(REGION, endpoint_url=step.moto.url).launch(old, lambda line: None, poll_interval=0.1)
     assert launch(run, step, image, "--name", "cmlreport-fresh").code == 0
     from tests.fakes.github.records import Runner
@@ -248,4 +244,24 @@ def test_unreadable_oidc_token_file_is_one_line_and_exit_2(
     (line,) = result.stderr.splitlines()
     assert line.startswith("cmlreport: error: AWS_WEB_IDENTITY_TOKEN_FILE=")
     assert str(token_file) in line and "Traceback" not in result.stderr
+    assert not live_instances(step.moto) and not step.server.runners
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (("--name", "my runner"), "(--name)"),
+        (("--labels", "gpu,$(reboot)"), "(--labels)"),
+        (("--max-lifetime", "0"), "--max-lifetime"),
+    ],
+)
+def test_bad_launch_flags_are_refused_before_anything_is_registered(
+    run: Run, step: Step, image: str, flags: tuple[str, ...], named: str
+) -> None:
+    result = launch(run, step, image, *flags)
+    assert result.code == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("cmlreport: error: ") and named in line
+    # Not registered and removed again: never asked for (the forge's audit log stays clean).
+    assert not [r for r in step.server.requests if "/actions/runners" in r.path]
     assert not live_instances(step.moto) and not step.server.runners

@@ -19,8 +19,9 @@ import boto3
 import pytest
 
 from cmlreport.errors import InputError, RemoteError
-from cmlreport.runner.aws import Ec2, Instance, LaunchSpec
+from cmlreport.runner.ec2 import Ec2, Instance, Launch
 from cmlreport.runner.presets import ImageQuery
+from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
 
 if TYPE_CHECKING:
     from tests.fakes.moto_server import MotoServer
@@ -76,19 +77,24 @@ def image_id(aws: Any) -> str:
     return copy_image(aws, "cmlreport-gpu-ubuntu-22.04-20240501")
 
 
-def runner(image_id: str | None, **changes: Any) -> LaunchSpec:
-    spec = LaunchSpec(
-        region=REGION,
-        instance_type="g4dn.xlarge",
-        image_id=image_id,
-        image_query=None,
-        user_data=USER_DATA,
-        name="cml-octo-model-run-41",
-        repo="octo/model",
-        labels=("cml", "gpu"),
-        expires_at=NOW + timedelta(hours=1),
+def runner(
+    image_id: str | None,
+    *,
+    name: str = "cml-octo-model-run-41",
+    labels: tuple[str, ...] = ("cml", "gpu"),
+    repo: str = "octo/model",
+    expires_at: datetime = NOW + timedelta(hours=1),
+    **machine: Any,
+) -> Launch:
+    """A launch as `runner launch` makes it; ``machine`` changes Machine's fields."""
+    spec = RunnerSpec(
+        machine=replace(
+            Machine(region=REGION, instance_type="g4dn.xlarge", image_id=image_id), **machine
+        ),
+        runner=RunnerSetup(name=name, labels=labels, idle_timeout=600, max_lifetime=3600),
+        repo=ForgeRepo("github", repo, f"https://github.com/{repo}"),
     )
-    return replace(spec, **changes)
+    return Launch(spec=spec, user_data=USER_DATA, expires_at=expires_at)
 
 
 class Progress:
@@ -122,7 +128,7 @@ def test_on_demand_runner_is_tagged_encrypted_imdsv2_only_and_ends_itself(
 ) -> None:
     progress = Progress()
 
-    instance = ec2.launch(runner(image_id, extra_tags={"team": "vision"}), progress)
+    instance = ec2.launch(runner(image_id), progress)
 
     assert instance.state == "running" and not instance.spot
     assert (instance.name, instance.repo, instance.labels) == (
@@ -143,7 +149,6 @@ def test_on_demand_runner_is_tagged_encrypted_imdsv2_only_and_ends_itself(
         "cmlreport:runner": "cml-octo-model-run-41",
         "cmlreport:labels": "cml,gpu",
         "cmlreport:expires-at": "2030-05-01T13:00:00Z",
-        "team": "vision",
     }
     assert tags_of(machine) == expected_tags
     shutdown = aws.describe_instance_attribute(
@@ -359,7 +364,7 @@ def test_the_newest_matching_image_is_chosen(ec2: Ec2, aws: Any) -> None:
     copy_image(aws, "cml-gpu-arm-newest", architecture="arm64")
     copy_image(aws, "someone-elses-newest")
 
-    assert ec2.find_image(query) == newer != older
+    assert ec2.newest_image(query)["ImageId"] == newer != older
     instance = ec2.launch(runner(None, image_query=query), Progress())
     assert described(aws, instance.id)["ImageId"] == newer
 
@@ -368,7 +373,7 @@ def test_no_matching_image_names_the_flag(ec2: Ec2) -> None:
     query = ImageQuery(owners=("self",), name_pattern="cml-gpu-*", architecture="x86_64")
 
     with pytest.raises(InputError, match="--image") as raised:
-        ec2.find_image(query)
+        ec2.newest_image(query)
 
     assert "cml-gpu-*" in raised.value.message
 

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from cmlreport.runner.bootstrap import WATCHDOG_MARKER, BootstrapSpec, render_user_data
+from cmlreport.runner import spec as runner_spec
+from cmlreport.runner.bootstrap import WATCHDOG_MARKER, render_user_data
 
 POLL = 0.05
 DEADLINE = 5.0  # seconds any single wait may take before the test fails
@@ -46,17 +47,16 @@ STOP_RUNNER = (
 
 @pytest.fixture(scope="module")
 def watchdog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    spec = BootstrapSpec(
-        forge="github",
-        runner_name="cml-gpu-1",
-        labels=("cml-gpu",),
-        idle_timeout=600,
-        max_lifetime=3600,
-        single=True,
-        repo_url="https://github.com/acme/classifier",
-        jit_config="eyJmYWtlIjoiaml0In0=",
+    spec = runner_spec.RunnerSpec(
+        machine=runner_spec.Machine(region="us-east-1", instance_type="g4dn.xlarge"),
+        runner=runner_spec.RunnerSetup(
+            name="cml-gpu-1", labels=("cml-gpu",), idle_timeout=600, max_lifetime=3600
+        ),
+        repo=runner_spec.ForgeRepo(
+            "github", "acme/classifier", "https://github.com/acme/classifier"
+        ),
     )
-    script = render_user_data(spec)
+    script = render_user_data(spec, "eyJmYWtlIjoiaml0In0=")
     match = re.search(rf"<<'{WATCHDOG_MARKER}'\n(.*?\n){WATCHDOG_MARKER}\n", script, re.DOTALL)
     assert match
     path = tmp_path_factory.mktemp("watchdog") / "cmlreport-watchdog"

@@ -498,7 +498,7 @@ def test_credentials_boto3_obtains_itself_are_masked_once_they_sign(
     script = f"""
 import json, os, boto3
 from cmlreport.redact import mask
-from cmlreport.runner.aws import Ec2
+from cmlreport.runner.ec2 import Ec2
 for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
     os.environ.pop(name, None)
 os.environ.update({env!r})

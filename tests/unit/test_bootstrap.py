@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import os
 import re
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -18,11 +18,10 @@ from cmlreport.runner.bootstrap import (
     SECRETS_MARKER,
     USER_DATA_LIMIT,
     WATCHDOG_MARKER,
-    BootstrapSpec,
     render_user_data,
-    secrets_in,
     watchdog_script,
 )
+from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
 
 # A real encoded JIT config is base64 of a JSON holding the runner's settings and its RSA key:
 # a few kilobytes. 6 KB here leaves room to spare.
@@ -31,37 +30,77 @@ REGISTRATION_TOKEN = "AABBCCDDEEFFGGHHIIJJKKLLMMNN0"
 GLRT_TOKEN = "glrt-t1_Zk3yS9xQ-abcdEFGHijkl.01.1a2b3c4d5"
 
 
-def github_single(**changes):
-    spec = BootstrapSpec(
-        forge="github",
-        runner_name="cml-gpu-7",
-        labels=("cml-gpu", "t4"),
-        idle_timeout=600,
-        max_lifetime=21600,
-        single=True,
-        repo_url="https://github.com/acme/subreddit-classifier",
-        jit_config=JIT_CONFIG,
+class Case(NamedTuple):
+    """A runner spec and the secret its forge handed out for it."""
+
+    spec: RunnerSpec
+    secret: str
+
+
+GITHUB = dict(
+    forge="github",
+    runner_name="cml-gpu-7",
+    labels=("cml-gpu", "t4"),
+    idle_timeout=600,
+    max_lifetime=21600,
+    single=True,
+    repo_url="https://github.com/acme/subreddit-classifier",
+    jit_config=JIT_CONFIG,
+)
+GITLAB = dict(
+    forge="gitlab",
+    runner_name="cml-gpu-7",
+    labels=("cml-gpu",),
+    idle_timeout=900,
+    max_lifetime=7200,
+    single=False,
+    gitlab_url="https://gitlab.example.com",
+    runner_token=GLRT_TOKEN,
+)
+
+
+def case(v: dict[str, Any]) -> Case:
+    """The spec and secret from flat names, so that a test changes just the one it is about."""
+    spec = RunnerSpec(
+        machine=Machine(region="us-east-1", instance_type="g4dn.xlarge"),
+        runner=RunnerSetup(
+            name=v["runner_name"],
+            labels=v["labels"],
+            idle_timeout=v["idle_timeout"],
+            max_lifetime=v["max_lifetime"],
+            single=v["single"],
+            version=v.get("runner_version", "2.319.1"),
+        ),
+        repo=ForgeRepo(
+            v["forge"], "acme/subreddit-classifier", v.get("gitlab_url", v.get("repo_url"))
+        ),
     )
-    return dataclasses.replace(spec, **changes)
+    if v["forge"] == "gitlab":
+        secret = v.get("runner_token")
+    else:
+        secret = v.get("jit_config") if v["single"] else v.get("registration_token")
+    return Case(spec, secret or "")
+
+
+def github_single(**changes):
+    return case({**GITHUB, **changes})
 
 
 def github_persistent(**changes):
-    spec = github_single(single=False, jit_config=None, registration_token=REGISTRATION_TOKEN)
-    return dataclasses.replace(spec, **changes)
+    persistent = {"single": False, "jit_config": None, "registration_token": REGISTRATION_TOKEN}
+    return case({**GITHUB, **persistent, **changes})
 
 
 def gitlab(**changes):
-    spec = BootstrapSpec(
-        forge="gitlab",
-        runner_name="cml-gpu-7",
-        labels=("cml-gpu",),
-        idle_timeout=900,
-        max_lifetime=7200,
-        single=False,
-        gitlab_url="https://gitlab.example.com",
-        runner_token=GLRT_TOKEN,
-    )
-    return dataclasses.replace(spec, **changes)
+    return case({**GITLAB, **changes})
+
+
+def render(spec: Case) -> str:
+    return render_user_data(spec.spec, spec.secret)
+
+
+def secrets_in(spec: Case) -> list[str]:
+    return [spec.secret] if spec.secret else []
 
 
 ALL_SPECS = {
@@ -87,7 +126,7 @@ def setting(script: str, name: str) -> str:
 @pytest.fixture(params=sorted(ALL_SPECS))
 def rendered(request, tmp_path) -> Path:
     path = tmp_path / f"{request.param}.sh"
-    path.write_text(render_user_data(ALL_SPECS[request.param]()))
+    path.write_text(render(ALL_SPECS[request.param]()))
     return path
 
 
@@ -108,7 +147,7 @@ def test_every_variant_fits_in_ec2_user_data(rendered):
 
 
 def test_a_single_github_runner_runs_its_jit_config_once():
-    script = render_user_data(github_single())
+    script = render(github_single())
     assert heredoc(script, SECRETS_MARKER) == f"ACTIONS_RUNNER_INPUT_JITCONFIG={JIT_CONFIG}"
     assert "EnvironmentFile=$SECRETS_FILE" in script
     assert "ExecStart=$RUNNER_DIR/run.sh" in script
@@ -121,7 +160,7 @@ def test_a_single_github_runner_runs_its_jit_config_once():
 
 
 def test_a_persistent_github_runner_registers_with_its_name_and_labels():
-    script = render_user_data(github_persistent())
+    script = render(github_persistent())
     assert heredoc(script, SECRETS_MARKER) == f"ACTIONS_RUNNER_INPUT_TOKEN={REGISTRATION_TOKEN}"
     assert setting(script, "SINGLE") == "0"
     assert setting(script, "REPO_URL") == "https://github.com/acme/subreddit-classifier"
@@ -133,7 +172,7 @@ def test_a_persistent_github_runner_registers_with_its_name_and_labels():
 
 
 def test_github_downloads_the_runner_release_for_the_machines_architecture():
-    script = render_user_data(github_single(runner_version="2.321.0"))
+    script = render(github_single(runner_version="2.321.0"))
     assert setting(script, "RUNNER_VERSION") == "2.321.0"
     assert (
         "https://github.com/actions/runner/releases/download/v${RUNNER_VERSION}/"
@@ -145,7 +184,7 @@ def test_github_downloads_the_runner_release_for_the_machines_architecture():
 
 
 def test_gitlab_registers_a_shell_runner_with_the_glrt_token_from_the_environment():
-    script = render_user_data(gitlab())
+    script = render(gitlab())
     assert heredoc(script, SECRETS_MARKER) == f"CI_SERVER_TOKEN={GLRT_TOKEN}"
     assert setting(script, "GITLAB_URL") == "https://gitlab.example.com"
     register = re.search(r"gitlab-runner register (.*?)\n\)", script, re.DOTALL)
@@ -159,12 +198,12 @@ def test_gitlab_registers_a_shell_runner_with_the_glrt_token_from_the_environmen
 
 
 def test_a_single_gitlab_runner_is_told_to_drain_when_its_job_starts():
-    assert 'ON_JOB_START="systemctl kill --signal=SIGQUIT' in render_user_data(gitlab(single=True))
-    assert setting(render_user_data(gitlab()), "SINGLE") == "0"
+    assert 'ON_JOB_START="systemctl kill --signal=SIGQUIT' in render(gitlab(single=True))
+    assert setting(render(gitlab()), "SINGLE") == "0"
 
 
 def test_name_labels_and_limits_reach_the_machine():
-    script = render_user_data(github_single(idle_timeout=1200, max_lifetime=3 * 3600))
+    script = render(github_single(idle_timeout=1200, max_lifetime=3 * 3600))
     assert setting(script, "RUNNER_NAME") == "cml-gpu-7"
     assert setting(script, "RUNNER_LABELS") == "cml-gpu,t4"
     assert setting(script, "IDLE_TIMEOUT") == "1200"
@@ -176,7 +215,7 @@ def test_name_labels_and_limits_reach_the_machine():
 
 
 def test_the_watchdog_is_installed_verbatim_and_started_as_a_service():
-    script = render_user_data(gitlab())
+    script = render(gitlab())
     assert heredoc(script, WATCHDOG_MARKER) + "\n" == watchdog_script()
     assert "systemctl enable --now cmlreport-watchdog.service" in script
     assert "Restart=always" in script
@@ -185,7 +224,7 @@ def test_the_watchdog_is_installed_verbatim_and_started_as_a_service():
 @pytest.mark.parametrize("name", sorted(ALL_SPECS))
 def test_secrets_appear_once_inside_the_secrets_file_and_nowhere_else(name):
     spec = ALL_SPECS[name]()
-    script = render_user_data(spec)
+    script = render(spec)
     (secret,) = secrets_in(spec)
     assert script.count(secret) == 1
     assert secret in heredoc(script, SECRETS_MARKER)
@@ -198,7 +237,7 @@ def test_secrets_appear_once_inside_the_secrets_file_and_nowhere_else(name):
 def test_writing_the_secrets_file_echoes_nothing_even_under_xtrace(tmp_path):
     # Run the script's own secrets block with tracing forced on: the trace must not carry
     # the secret, and the file must be born readable by its owner only.
-    script = render_user_data(github_single())
+    script = render(github_single())
     start = script.index("install -d -m 0700")
     end = script.index(f"\n{SECRETS_MARKER}\n", start) + len(SECRETS_MARKER) + 2
     target = tmp_path / "run" / "runner.env"
@@ -217,7 +256,7 @@ def test_writing_the_secrets_file_echoes_nothing_even_under_xtrace(tmp_path):
 
 def test_secrets_are_kept_out_of_repr_and_listed_for_masking():
     spec = github_single()
-    assert JIT_CONFIG not in repr(spec)
+    assert JIT_CONFIG not in repr(spec.spec)
     assert secrets_in(spec) == [JIT_CONFIG]
     assert secrets_in(gitlab()) == [GLRT_TOKEN]
 
@@ -225,7 +264,7 @@ def test_secrets_are_kept_out_of_repr_and_listed_for_masking():
 def test_too_much_for_user_data_is_refused_with_what_to_change():
     labels = tuple(f"label-{i:03d}-" + "x" * 80 for i in range(200))
     with pytest.raises(InputError, match=r"16384.*--labels"):
-        render_user_data(github_single(labels=labels))
+        render(github_single(labels=labels))
 
 
 @pytest.mark.parametrize(
@@ -247,14 +286,14 @@ def test_too_much_for_user_data_is_refused_with_what_to_change():
 )
 def test_bad_settings_are_refused_in_one_line_naming_what_to_fix(changes, flag):
     with pytest.raises(InputError) as err:
-        render_user_data(github_single(**changes))
+        render(github_single(**changes))
     assert flag in err.value.message and "\n" not in err.value.message
 
 
 def test_a_gitlab_url_must_be_plain():
     with pytest.raises(InputError, match=r"gitlab\.example\.com"):
-        render_user_data(gitlab(gitlab_url="gitlab.example.com"))
-    assert "GITLAB_URL=https://gitlab.example.com\n" in render_user_data(
+        render(gitlab(gitlab_url="gitlab.example.com"))
+    assert "GITLAB_URL=https://gitlab.example.com\n" in render(
         gitlab(gitlab_url="https://gitlab.example.com/")
     )
 
@@ -271,7 +310,7 @@ def test_a_gitlab_url_must_be_plain():
 )
 def test_missing_or_malformed_secrets_are_bugs_and_are_never_echoed(spec):
     with pytest.raises(ValueError) as err:
-        render_user_data(spec)
+        render(spec)
     assert not isinstance(err.value, InputError)
     for secret in secrets_in(spec):
         assert secret not in str(err.value)

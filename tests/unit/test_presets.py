@@ -7,7 +7,7 @@ import fnmatch
 import pytest
 
 from cmlreport.errors import InputError
-from cmlreport.runner.ec2 import image_request
+from cmlreport.runner.ec2_requests import image_request
 from cmlreport.runner.presets import (
     GPU_PRESETS,
     default_image_query,

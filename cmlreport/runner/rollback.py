@@ -1,11 +1,4 @@
-"""The clean-up of a launch that did not finish: an error, SIGINT or SIGTERM part-way.
-
-``Track`` records what the launch has created so far (the registration, perhaps only asked
-for; the machine, perhaps only asked for: RunInstances carries a client token, also a tag, to
-find it by). ``clean_up`` ends both at once, each in its own thread, with short timeouts and
-quick retries, and stops waiting after ``CLEANUP_BUDGET`` seconds: CI services kill a cancelled
-step about 10 s after the first signal. ``after_clean_up`` words the one line the user gets.
-"""
+"""The undo of a launch that did not finish (an error, SIGINT or SIGTERM part-way)."""
 
 from __future__ import annotations
 
@@ -22,7 +15,7 @@ from cmlreport.runner.ec2_launch import LaunchTrack
 from cmlreport.runner.interrupts import Interrupted, received, signal_name
 
 if TYPE_CHECKING:
-    from cmlreport.runner.aws import Ec2
+    from cmlreport.runner.ec2 import Ec2
 
 # GitHub Actions: SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that (actions/runner's
 # ProcessInvoker); GitLab Runner: SIGTERM, SIGKILL 10 s later. This leaves room to exit.
@@ -31,7 +24,9 @@ CLEANUP_BUDGET = 6.0
 
 @dataclass
 class Track:
-    """What a launch has created so far."""
+    """What a launch has created so far: the registration, perhaps only asked for; the
+    machine, perhaps only asked for (RunInstances carries a client token, also a tag, to find
+    it by)."""
 
     name: str
     forge: str
@@ -123,6 +118,7 @@ def _end_registration(registry: RunnerRegistry, track: Track) -> str:
 
 
 def after_clean_up(exc: BaseException, track: Track, cleaned: CleanUp) -> BaseException:
+    """The one line the user gets: what stopped the launch and what was cleaned up."""
     signum = received()
     if isinstance(exc, Interrupted) or signum is not None:
         signum = exc.signum if isinstance(exc, Interrupted) else signum

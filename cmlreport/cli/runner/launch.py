@@ -1,0 +1,146 @@
+"""`cmlreport runner launch`: a GPU machine on EC2, registered as this repository's runner."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cmlreport.ci import environment
+from cmlreport.cli.common import forge_options, write_output
+from cmlreport.cli.runner.common import (
+    aws_region,
+    forge_of,
+    on_by_default,
+    open_ec2,
+    progress,
+    region_option,
+)
+from cmlreport.output import write_text
+
+if TYPE_CHECKING:
+    from cmlreport.runner.ec2_requests import Instance
+    from cmlreport.runner.spec import RunnerSpec
+
+DOTENV = Path("cmlreport-runner.env")
+
+
+@click.command()
+@forge_options
+@click.option(
+    "--cloud",
+    type=click.Choice(["aws"]),
+    default="aws",
+    show_default=True,
+    help="Cloud to launch in (AWS EC2; credentials from the usual AWS variables or role).",
+)
+@click.option(
+    "--gpu",
+    type=click.Choice(["t4", "a10g", "l4", "v100", "a100", "h100", "none"]),
+    default="t4",
+    show_default=True,
+    help="GPU preset: t4 g4dn.xlarge, a10g g5.xlarge, l4 g6.xlarge, v100 p3.2xlarge, "
+    "a100 p4d.24xlarge, h100 p5.48xlarge, none a general-purpose type.",
+)
+@click.option("--instance-type", metavar="TYPE", help="Override the preset's instance type.")
+@region_option
+@click.option("--spot", is_flag=True, help="Ask for a one-time spot instance.")
+@on_by_default(
+    "--spot-fallback/--no-spot-fallback",
+    "Fall back to on-demand when spot has no capacity or the price is too low.",
+)
+@click.option(
+    "--disk-size",
+    type=click.IntRange(8, 16_384),
+    default=100,
+    show_default=True,
+    metavar="GB",
+    help="Root volume size (encrypted gp3).",
+)
+@click.option(
+    "--image",
+    metavar="AMI",
+    help="AMI id (default: the newest AWS Deep Learning "
+    "Base GPU AMI for Ubuntu; plain Ubuntu for --gpu none).",
+)
+@click.option("--labels", default="", metavar="a,b", help="Extra runner labels / GitLab tags.")
+@click.option(
+    "--name",
+    metavar="N",
+    help="Runner name (default: cmlreport-GPU-RUNID); it is "
+    "also a label, so `runs-on:` can target exactly this machine.",
+)
+@click.option(
+    "--idle-timeout",
+    default="10m",
+    show_default=True,
+    help="Shut down after this long without a job (e.g. 90s, 10m, 1h).",
+)
+@click.option(
+    "--max-lifetime", default="6h", show_default=True, help="Always shut down after this long."
+)
+@click.option("--subnet", metavar="ID", help="Subnet to launch in (default: the default VPC's).")
+@click.option(
+    "--security-group",
+    "security_groups",
+    multiple=True,
+    metavar="ID",
+    help="Security group (default: the VPC's default group). Repeatable.",
+)
+@click.option(
+    "--instance-profile",
+    metavar="NAME",
+    help="IAM instance profile for the machine (default: none).",
+)
+@on_by_default(
+    "--single/--no-single",
+    "One job, then shut down (GitHub: an ephemeral just-in-time runner).",
+)
+@on_by_default("--wait/--no-wait", "Wait until the runner is online at the forge.")
+def launch(
+    repo: str | None, token_env: str | None, forge: str, region: str | None, **flags: Any
+) -> None:
+    """Launch a GPU machine on EC2 and register it as a runner for this repository.
+
+    \b
+    SIGINT or SIGTERM at any point ends the machine and removes the registration (within
+    seconds, before a CI's SIGKILL), then exits 130 or 143 with one line saying so.
+    """
+    from cmlreport.forges.select import open_registry
+    from cmlreport.runner.interrupts import trapped
+    from cmlreport.runner.launch import launch_runner
+    from cmlreport.runner.spec import forge_repo, runner_spec
+
+    # Before anything is created; undone when the command ends. From here on a signal unwinds
+    # into the launch's clean-up instead of killing the process.
+    click.get_current_context().with_resource(trapped())
+    env = environment()
+    ctx = forge_of(repo, token_env, forge)
+    spec = runner_spec(
+        forge_repo(ctx.provider, ctx.repository, ctx.server_url),
+        region=aws_region(env, region),
+        run_id=env.get("GITHUB_RUN_ID") or env.get("CI_JOB_ID"),
+        **flags,
+    )
+    ec2 = open_ec2(region)
+    # Outputs are written inside the launch: a signal meanwhile still ends the machine.
+    launch_runner(spec, open_registry(ctx), ec2, progress, announce=partial(_announce, env, spec))
+
+
+def _announce(env: dict[str, str], spec: RunnerSpec, instance: Instance) -> None:
+    name = spec.runner.name
+    click.echo(f"runner:   {name}")
+    click.echo(f"labels:   {','.join(spec.runner.labels)}")
+    click.echo(f"instance: {instance.id} ({instance.instance_type})")
+    write_output(env, "runner-label", name)
+    write_output(env, "runner-name", name)
+    write_output(env, "instance-id", instance.id)
+    if spec.repo.forge == "gitlab":
+        write_text(
+            DOTENV,
+            f"CMLREPORT_RUNNER_TAG={name}\nCMLREPORT_RUNNER_NAME={name}\n"
+            f"CMLREPORT_INSTANCE_ID={instance.id}\n",
+        )
+        click.echo(f"wrote {DOTENV} (artifacts:reports:dotenv for later jobs' tags)")

@@ -1,0 +1,212 @@
+"""A runner machine on EC2 as values: the requests boto3 sends, its tags, the answers read back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from cmlreport.errors import InputError
+from cmlreport.runner.presets import ImageQuery
+from cmlreport.runner.spec import RunnerSpec
+
+# Every instance carries these tags: they are how list, stop and cleanup find it again (and
+# never touch anything else).
+TAG_NAME = "Name"
+TAG_REPO = "cmlreport:repo"
+TAG_RUNNER = "cmlreport:runner"
+TAG_LABELS = "cmlreport:labels"
+TAG_EXPIRES = "cmlreport:expires-at"
+# The launch's client token: finds the machine of a RunInstances whose answer never came.
+TAG_LAUNCH = "cmlreport:launch"
+
+# Everything but "terminated": a stopped machine still bills for its disk.
+LIVE_STATES = ("pending", "running", "shutting-down", "stopping", "stopped")
+
+_TAG_VALUE_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One runner machine to start: the spec, and what this launch adds to it.
+
+    ``user_data`` (the bootstrap script) is a secret: it never appears in a message.
+    """
+
+    spec: RunnerSpec
+    user_data: str = field(repr=False)
+    expires_at: datetime  # aware; written to the tag in UTC
+    # RunInstances' idempotency token (at most 64 ASCII characters), also tagged: a retry
+    # cannot start a second machine, and an interrupted launch finds the one it started.
+    client_token: str = ""
+
+    def __post_init__(self) -> None:
+        if self.expires_at.tzinfo is None:
+            # A naive time would be read as the machine's local time: a bug, not user input.
+            raise ValueError("Launch.expires_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A runner machine as EC2 describes it, read back from its tags."""
+
+    id: str
+    name: str
+    instance_type: str
+    state: str
+    launched_at: datetime | None
+    expires_at: datetime | None  # None when the tag is missing or unreadable
+    labels: tuple[str, ...]
+    repo: str
+    spot: bool
+
+
+def format_expiry(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_expiry(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        # fromisoformat only learned the "Z" suffix in Python 3.11.
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def check_tags(launch: Launch) -> None:
+    """Refuse, before any call to AWS, a tag value EC2 would refuse later (many long labels)."""
+    for tag in launch_tags(launch):
+        if len(tag["Value"]) > _TAG_VALUE_LIMIT:
+            raise InputError(
+                f"tag {tag['Key']!r}: the value is {len(tag['Value'])} characters; EC2 allows "
+                f"{_TAG_VALUE_LIMIT}"
+            )
+
+
+def launch_tags(launch: Launch) -> list[dict[str, str]]:
+    runner = launch.spec.runner
+    tags = {
+        TAG_NAME: runner.name,
+        TAG_REPO: launch.spec.repo.repository,
+        TAG_RUNNER: runner.name,
+        TAG_LABELS: ",".join(runner.labels),
+        TAG_EXPIRES: format_expiry(launch.expires_at),
+    }
+    if launch.client_token:
+        tags[TAG_LAUNCH] = launch.client_token
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def run_request(launch: Launch, *, image_id: str, root_device: str, spot: bool) -> dict[str, Any]:
+    """The RunInstances parameters for ``launch`` (``spot`` off is the on-demand fallback)."""
+    machine = launch.spec.machine
+    tags = launch_tags(launch)
+    request: dict[str, Any] = {
+        "ImageId": image_id,
+        "InstanceType": machine.instance_type,
+        "MinCount": 1,
+        "MaxCount": 1,
+        "UserData": launch.user_data,
+        # The machine ends itself with `shutdown` when idle or past its lifetime: that must
+        # terminate it, not leave a stopped instance whose disk bills forever.
+        "InstanceInitiatedShutdownBehavior": "terminate",
+        # IMDSv2 only; hop limit 2 so containers on the runner can still reach it.
+        "MetadataOptions": {
+            "HttpTokens": "required",
+            "HttpEndpoint": "enabled",
+            "HttpPutResponseHopLimit": 2,
+        },
+        "BlockDeviceMappings": [
+            {
+                "DeviceName": root_device,
+                "Ebs": {
+                    "VolumeSize": machine.disk_size_gb,
+                    "VolumeType": "gp3",
+                    "Encrypted": True,
+                    "DeleteOnTermination": True,
+                },
+            }
+        ],
+        "TagSpecifications": [
+            {"ResourceType": "instance", "Tags": tags},
+            {"ResourceType": "volume", "Tags": tags},
+        ],
+    }
+    if launch.client_token:
+        request["ClientToken"] = launch.client_token
+    if machine.subnet_id:
+        request["SubnetId"] = machine.subnet_id
+    if machine.security_group_ids:
+        request["SecurityGroupIds"] = list(machine.security_group_ids)
+    if machine.instance_profile:
+        key = "Arn" if machine.instance_profile.startswith("arn:") else "Name"
+        request["IamInstanceProfile"] = {key: machine.instance_profile}
+    if spot:
+        request["InstanceMarketOptions"] = {
+            "MarketType": "spot",
+            "SpotOptions": {
+                "SpotInstanceType": "one-time",
+                "InstanceInterruptionBehavior": "terminate",
+            },
+        }
+    return request
+
+
+def image_request(query: ImageQuery) -> dict[str, Any]:
+    """DescribeImages parameters for the images ``query`` accepts."""
+    return {
+        "Owners": list(query.owners),
+        "Filters": [
+            {"Name": "name", "Values": [query.name_pattern]},
+            {"Name": "architecture", "Values": [query.architecture]},
+            {"Name": "state", "Values": ["available"]},
+        ],
+    }
+
+
+def instance_filters(
+    *,
+    name: str | None = None,
+    repo: str | None = None,
+    instance_id: str | None = None,
+    client_token: str | None = None,
+) -> list[dict[str, Any]]:
+    """DescribeInstances filters for live cmlreport runners matching all given criteria."""
+    filters: list[dict[str, Any]] = [
+        {"Name": "tag-key", "Values": [TAG_RUNNER]},
+        {"Name": "instance-state-name", "Values": list(LIVE_STATES)},
+    ]
+    if name is not None:
+        filters.append({"Name": f"tag:{TAG_RUNNER}", "Values": [name]})
+    if repo is not None:
+        filters.append({"Name": f"tag:{TAG_REPO}", "Values": [repo]})
+    if instance_id is not None:
+        filters.append({"Name": "instance-id", "Values": [instance_id]})
+    if client_token is not None:
+        filters.append({"Name": f"tag:{TAG_LAUNCH}", "Values": [client_token]})
+    return filters
+
+
+def instance_from(description: Mapping[str, Any]) -> Instance:
+    """An ``Instance`` from one entry of DescribeInstances' ``Reservations[].Instances``."""
+    tags = {tag["Key"]: tag["Value"] for tag in description.get("Tags", [])}
+    launched = description.get("LaunchTime")
+    return Instance(
+        id=str(description["InstanceId"]),
+        name=tags.get(TAG_NAME, ""),
+        instance_type=str(description.get("InstanceType", "")),
+        state=str(description.get("State", {}).get("Name", "unknown")),
+        launched_at=launched if isinstance(launched, datetime) else None,
+        expires_at=parse_expiry(tags.get(TAG_EXPIRES)),
+        labels=tuple(label for label in tags.get(TAG_LABELS, "").split(",") if label),
+        repo=tags.get(TAG_REPO, ""),
+        spot=description.get("InstanceLifecycle") == "spot",
+    )
+
+
+def is_runner(description: Mapping[str, Any]) -> bool:
+    return any(tag.get("Key") == TAG_RUNNER for tag in description.get("Tags", []))
