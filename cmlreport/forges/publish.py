@@ -29,7 +29,7 @@ def prepare_images(
     ``root`` is where images may come from (:func:`cmlreport.publishable.image_root`).
     """
     from cmlreport.publishable import collect_images, mermaid_sidecars
-    from cmlreport.report.images import find_images, replace_images
+    from cmlreport.publishable.references import find_images, replace_images
 
     if mode == "none":
         return md, []
@@ -102,7 +102,7 @@ def fork_fallback(
 
 
 def _write_images(md: str, images: Sequence[LocalImage], into: Path) -> str:
-    from cmlreport.report.images import find_images, rewrite_images
+    from cmlreport.publishable.references import find_images, rewrite_images
 
     checked = {image.ref: image for image in images}
     moved: dict[str, str] = {}

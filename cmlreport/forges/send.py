@@ -101,8 +101,8 @@ def prepare(
 def _post(options: SendOptions, ready: Prepared, warn: Callable[[str], None]) -> str | None:
     from cmlreport.forges.select import open_forge
     from cmlreport.forges.sticky import post_sticky
+    from cmlreport.publishable.references import rewrite_images
     from cmlreport.report.budget import cut_markdown
-    from cmlreport.report.images import rewrite_images
 
     forge = open_forge(ready.ctx)
     target = forge.resolve_target(ready.spec)

@@ -21,7 +21,7 @@ from cmlreport.errors import InputError
 from cmlreport.publishable.confine import MAX_IMAGE_BYTES, image_root, read_confined, too_big
 from cmlreport.publishable.decode import BY_SUFFIX, FORMATS, NOT_AN_IMAGE, SVG, image_problem
 from cmlreport.publishable.image import LocalImage
-from cmlreport.report.images import find_images
+from cmlreport.publishable.references import find_images
 
 __all__ = [
     "EXTENSIONS",

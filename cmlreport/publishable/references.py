@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from cmlreport.report.codespans import BLANK_LINE, escaped, skipped
+from cmlreport.publishable.codespans import BLANK_LINE, escaped, skipped
 
 
 @dataclass(frozen=True)

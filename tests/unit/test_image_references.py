@@ -15,8 +15,8 @@ from cmlreport.errors import InputError
 from cmlreport.metrics.diff import diff_metrics
 from cmlreport.plots.mermaid import line_chart
 from cmlreport.publishable import MAX_IMAGE_BYTES, collect_images, mermaid_sidecars
+from cmlreport.publishable.references import ImageRef, find_images, replace_images, rewrite_images
 from cmlreport.report.charts import Chart, Image, image_markdown
-from cmlreport.report.images import ImageRef, find_images, replace_images, rewrite_images
 from cmlreport.report.markdown import ReportData, render_report
 
 
