@@ -20,6 +20,11 @@ from cmlreport.redact import register_environment
 
 # name -> (module, attribute, one-line help shown by `cmlreport --help` without importing it)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
+    "action": (
+        "cmlreport.cli.action",
+        "action",
+        "Run as the GitHub Action: reads its INPUT_* variables.",
+    ),
     "report": (
         "cmlreport.cli.report",
         "report",
