@@ -188,13 +188,15 @@ def report_argv(inputs: ActionInputs) -> list[str]:
 def send_comment_argv(inputs: ActionInputs) -> list[str]:
     return [
         "send-comment",
-        inputs.report,
         "--target",
         inputs.target,
         "--images",
         inputs.images,
         *_given("--key", inputs.key),
         *_given("--image-root", inputs.image_root),
+        # After "--" a report named "--help" or "-x" is a file name, not a flag.
+        "--",
+        inputs.report,
     ]
 
 
@@ -242,7 +244,7 @@ def calls(inputs: ActionInputs) -> list[list[str]]:
     if inputs.command == "send-comment":
         return [send_comment_argv(inputs)]
     if inputs.command == "check":
-        return [["check", inputs.report]]
+        return [["check", "--", inputs.report]]
     if inputs.command == "runner-launch":
         return [runner_launch_argv(inputs)]
     return [runner_stop_argv(inputs)]
