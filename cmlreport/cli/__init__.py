@@ -67,7 +67,8 @@ EXIT_INTERNAL = 4
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(_COMMANDS)
+        # `action` is what action.yml runs, never typed by a user: runnable, not listed.
+        return sorted(name for name in _COMMANDS if name != "action")
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in _COMMANDS:
