@@ -17,7 +17,6 @@ def action(ctx: click.Context) -> None:
     sets (INPUT_COMMAND, INPUT_METRICS, INPUT_IMAGE_ROOT, ...; an unset one takes its default),
     then run the cmlreport commands they stand for, in this process.
 
-    \b
     command=report writes the step outputs report-path and gates (passed or failed) and posts
     the comment even when a gate failed: the action's next step fails the job after that.
     A bad input is one ::error line naming it, and exit 2.
