@@ -272,6 +272,13 @@ def test_cmlreport_action_says_a_bad_input_in_one_annotation(run: Run, tmp_path:
     )
 
 
+def test_the_annotation_masks_a_token_quoted_in_an_input(run: Run, tmp_path: Path) -> None:
+    env = clean_env(GITHUB_TOKEN=TOKEN, INPUT_METRICS="m.json", INPUT_SPOT=TOKEN)
+    result = run("action", cwd=tmp_path, env=env)
+    assert result.code == 2 and result.stdout.startswith("::error title=cmlreport::input 'spot'")
+    assert TOKEN not in result.stdout + result.stderr
+
+
 def test_the_simulation_needs_node_and_npm_ci(tmp_path: Path) -> None:
     where = ["--workspace", str(tmp_path), "--runner-temp", str(tmp_path)]
     proc = subprocess.run(
