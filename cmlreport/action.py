@@ -30,6 +30,28 @@ DEFAULTS: dict[str, str] = {
     "single": "true",
     "wait": "true",
 }
+# Inputs passed on to a flag as they are, and the flags whose name is not --INPUT.
+PLAIN = (
+    "base",
+    "key",
+    "target",
+    "images",
+    "image-root",
+    "cloud",
+    "gpu",
+    "instance-type",
+    "region",
+    "image",
+    "disk-size",
+    "subnet",
+    "instance-profile",
+    "labels",
+    "runner-name",
+    "instance-id",
+    "idle-timeout",
+    "max-lifetime",
+)
+FLAGS = {"runner-name": "--name"}
 # bash's default IFS: what separated the paths of `metrics`, `plots` and `security-groups`.
 _LIST_SEPARATOR = re.compile(r"[ \t\n]+")
 # bash's [[:space:]], trimmed from both ends of a gate line.
@@ -67,36 +89,20 @@ class Gates:
 
 @dataclass(frozen=True)
 class ActionInputs:
-    """Every input the action's run step reads, checked; names as in action.yml."""
+    """Every input the action's run step reads, checked; names as in action.yml. ``text``
+    holds the inputs passed on to a flag as they are (``PLAIN``), by their action.yml name."""
 
-    command: str = "report"
-    report: str = "report.md"
-    metrics: tuple[str, ...] = ()
-    plots: tuple[str, ...] = ()
-    base: str = ""
-    gates: Gates = Gates()
-    comment: bool = True
-    key: str = ""
-    target: str = "auto"
-    images: str = "assets"
-    image_root: str = ""
-    cloud: str = "aws"
-    gpu: str = ""
-    instance_type: str = ""
-    region: str = ""
-    image: str = ""
-    disk_size: str = ""
-    subnet: str = ""
-    security_groups: tuple[str, ...] = ()
-    instance_profile: str = ""
-    spot: bool = False
-    labels: str = ""
-    runner_name: str = ""
-    instance_id: str = ""
-    idle_timeout: str = ""
-    max_lifetime: str = ""
-    single: bool = True
-    wait: bool = True
+    command: str
+    report: str
+    metrics: tuple[str, ...]
+    plots: tuple[str, ...]
+    gates: Gates
+    security_groups: tuple[str, ...]
+    comment: bool
+    spot: bool
+    single: bool
+    wait: bool
+    text: Mapping[str, str]
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -124,28 +130,17 @@ class ActionInputs:
             report=report,
             metrics=metrics,
             plots=split_list(get("plots")),
-            base=get("base"),
             gates=Gates.parse(get("gates")),
-            key=get("key"),
-            target=get("target"),
-            images=get("images"),
-            image_root=get("image-root"),
-            cloud=get("cloud"),
-            gpu=get("gpu"),
-            instance_type=get("instance-type"),
-            region=get("region"),
-            image=get("image"),
-            disk_size=get("disk-size"),
-            subnet=get("subnet"),
             security_groups=split_list(get("security-groups")),
-            instance_profile=get("instance-profile"),
-            labels=get("labels"),
-            runner_name=get("runner-name"),
-            instance_id=get("instance-id"),
-            idle_timeout=get("idle-timeout"),
-            max_lifetime=get("max-lifetime"),
+            text={name: get(name) for name in PLAIN},
             **flags,
         )
+
+    def options(self, *names: str) -> list[str]:
+        """``FLAG VALUE`` for each of these inputs that is not empty (the CLI's default
+        applies to an empty one); the flag is ``--NAME`` unless ``FLAGS`` says otherwise."""
+        pairs = [(FLAGS.get(name, f"--{name}"), self.text[name]) for name in names]
+        return [arg for flag, value in pairs if value for arg in (flag, value)]
 
 
 def _boolean(name: str, value: str) -> bool:
@@ -163,11 +158,6 @@ def _choices(names: tuple[str, ...]) -> str:
     return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def _given(flag: str, value: str) -> list[str]:
-    """``[flag, value]``, or nothing when the input is empty (the CLI's default applies)."""
-    return [flag, value] if value else []
-
-
 def _repeated(flag: str, values: tuple[str, ...]) -> list[str]:
     return [arg for value in values for arg in (flag, value)]
 
@@ -179,25 +169,17 @@ def report_argv(inputs: ActionInputs) -> list[str]:
         inputs.report,
         *_repeated("--metrics", inputs.metrics),
         *_repeated("--plot", inputs.plots),
-        *_given("--base", inputs.base),
+        *inputs.options("base"),
         *_repeated("--fail-if", inputs.gates.thresholds),
         *_repeated("--fail-on-regression", inputs.gates.regressions),
     ]
 
 
 def send_comment_argv(inputs: ActionInputs) -> list[str]:
-    return [
-        "send-comment",
-        "--target",
-        inputs.target,
-        "--images",
-        inputs.images,
-        *_given("--key", inputs.key),
-        *_given("--image-root", inputs.image_root),
-        # After "--" a report named "--help" or "-x" is a file name, not a flag.
-        "--",
-        inputs.report,
-    ]
+    # target and images always: an empty one is refused by the CLI, as it always was.
+    always = ["--target", inputs.text["target"], "--images", inputs.text["images"]]
+    # After "--" a report named "--help" or "-x" is a file name, not a flag.
+    return ["send-comment", *always, *inputs.options("key", "image-root"), "--", inputs.report]
 
 
 def runner_launch_argv(inputs: ActionInputs) -> list[str]:
@@ -205,19 +187,11 @@ def runner_launch_argv(inputs: ActionInputs) -> list[str]:
         "runner",
         "launch",
         "--cloud",
-        inputs.cloud,
-        *_given("--gpu", inputs.gpu),
-        *_given("--instance-type", inputs.instance_type),
-        *_given("--region", inputs.region),
-        *_given("--image", inputs.image),
-        *_given("--disk-size", inputs.disk_size),
-        *_given("--subnet", inputs.subnet),
+        inputs.text["cloud"],
+        *inputs.options("gpu", "instance-type", "region", "image", "disk-size", "subnet"),
         *_repeated("--security-group", inputs.security_groups),
-        *_given("--instance-profile", inputs.instance_profile),
-        *_given("--labels", inputs.labels),
-        *_given("--name", inputs.runner_name),
-        *_given("--idle-timeout", inputs.idle_timeout),
-        *_given("--max-lifetime", inputs.max_lifetime),
+        *inputs.options("instance-profile", "labels", "runner-name"),
+        *inputs.options("idle-timeout", "max-lifetime"),
         *(["--spot"] if inputs.spot else []),
         # Both ways explicitly: the input's default, not the CLI's, is what the user read.
         "--single" if inputs.single else "--no-single",
@@ -226,14 +200,7 @@ def runner_launch_argv(inputs: ActionInputs) -> list[str]:
 
 
 def runner_stop_argv(inputs: ActionInputs) -> list[str]:
-    return [
-        "runner",
-        "stop",
-        *_given("--name", inputs.runner_name),
-        *_given("--labels", inputs.labels),
-        *_given("--instance-id", inputs.instance_id),
-        *_given("--region", inputs.region),
-    ]
+    return ["runner", "stop", *inputs.options("runner-name", "labels", "instance-id", "region")]
 
 
 def calls(inputs: ActionInputs) -> list[list[str]]:

@@ -6,6 +6,7 @@ Every branch the action's bash used to take, and hostile values: an input is dat
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,10 @@ def test_an_unset_input_takes_action_yml_default() -> None:
     for name, spec in ACTION["inputs"].items():
         if name in read_by_python:
             assert DEFAULTS.get(name, "") == spec.get("default", ""), name
-    assert inputs(metrics="m.json") == ActionInputs(metrics=("m.json",))
+    unset = ActionInputs.from_environ({"INPUT_METRICS": "m.json"})
+    assert unset == inputs(
+        **{n.replace("-", "_"): d for n, d in DEFAULTS.items()}, metrics="m.json"
+    )
 
 
 def test_the_early_bash_check_knows_the_same_commands() -> None:
@@ -216,40 +220,13 @@ def test_report_with_comment_builds_then_posts() -> None:
         images="mermaid",
         image_root="out",
     )
-    assert calls(got) == [
-        [
-            "report",
-            "--output",
-            "report.md",
-            "--metrics",
-            "metrics.json",
-            "--metrics",
-            "per_class.csv",
-            "--plot",
-            "plots/",
-            "--plot",
-            "curve.png",
-            "--base",
-            "origin/main",
-            "--fail-if",
-            "eval.accuracy < 0.5",
-            "--fail-on-regression",
-            "eval.f1:0.01",
-        ],
-        [
-            "send-comment",
-            "--target",
-            "pr/7",
-            "--images",
-            "mermaid",
-            "--key",
-            "nightly",
-            "--image-root",
-            "out",
-            "--",
-            "report.md",
-        ],
+    expected = [
+        "report --output report.md --metrics metrics.json --metrics per_class.csv"
+        " --plot plots/ --plot curve.png --base origin/main"
+        " --fail-if 'eval.accuracy < 0.5' --fail-on-regression eval.f1:0.01",
+        "send-comment --target pr/7 --images mermaid --key nightly --image-root out -- report.md",
     ]
+    assert calls(got) == [shlex.split(line) for line in expected]
 
 
 def test_report_with_the_defaults() -> None:
@@ -289,50 +266,21 @@ def test_runner_launch_with_every_input() -> None:
         security_groups="sg-1\nsg-2",
         instance_profile="runner-role",
         spot="true",
-        labels="gpu, big",
+        labels="gpu,big",
         runner_name="r1",
         idle_timeout="5m",
         max_lifetime="2h",
         single="false",
         wait="false",
     )
-    assert calls(got) == [
-        [
-            "runner",
-            "launch",
-            "--cloud",
-            "aws",
-            "--gpu",
-            "a10g",
-            "--instance-type",
-            "g5.2xlarge",
-            "--region",
-            "eu-west-1",
-            "--image",
-            "ami-123",
-            "--disk-size",
-            "200",
-            "--subnet",
-            "subnet-1",
-            "--security-group",
-            "sg-1",
-            "--security-group",
-            "sg-2",
-            "--instance-profile",
-            "runner-role",
-            "--labels",
-            "gpu, big",
-            "--name",
-            "r1",
-            "--idle-timeout",
-            "5m",
-            "--max-lifetime",
-            "2h",
-            "--spot",
-            "--no-single",
-            "--no-wait",
-        ]
-    ]
+    expected = (
+        "runner launch --cloud aws --gpu a10g --instance-type g5.2xlarge --region eu-west-1"
+        " --image ami-123 --disk-size 200 --subnet subnet-1"
+        " --security-group sg-1 --security-group sg-2 --instance-profile runner-role"
+        " --labels gpu,big --name r1 --idle-timeout 5m --max-lifetime 2h"
+        " --spot --no-single --no-wait"
+    )
+    assert calls(got) == [expected.split()]
 
 
 def test_runner_stop_passes_only_what_is_given() -> None:
@@ -340,20 +288,8 @@ def test_runner_stop_passes_only_what_is_given() -> None:
     got = inputs(
         command="runner-stop", runner_name="r1", labels="gpu", instance_id="i-1", region="us-east-1"
     )
-    assert calls(got) == [
-        [
-            "runner",
-            "stop",
-            "--name",
-            "r1",
-            "--labels",
-            "gpu",
-            "--instance-id",
-            "i-1",
-            "--region",
-            "us-east-1",
-        ]
-    ]
+    expected = "runner stop --name r1 --labels gpu --instance-id i-1 --region us-east-1"
+    assert calls(got) == [expected.split()]
 
 
 def test_report_outputs() -> None:
