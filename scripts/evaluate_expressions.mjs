@@ -1,5 +1,5 @@
 // GitHub Actions expressions evaluated by GitHub's own library (@actions/expressions), for
-// scripts/run_action.py. Reads JSON requests on stdin, one a line:
+// scripts/github_expressions.py. Reads JSON requests on stdin, one a line:
 //   {"contexts": {...}, "lenient": ["env", "steps.*.outputs"], "failed": false,
 //    "items": [{"template": "text with ${{ expr }}"}, {"condition": "expr or ${{ expr }}"}]}
 // and answers each with one line of JSON, an entry per item: {"value": string | boolean} or
@@ -40,7 +40,9 @@ function toData(value, path, lenient) {
   if (typeof value === "string") return new data.StringData(value);
   if (typeof value === "number") return new data.NumberData(value);
   if (typeof value === "boolean") return new data.BooleanData(value);
-  if (Array.isArray(value)) return new data.Array(...value.map((v, i) => toData(v, `${path}[${i}]`, lenient)));
+  if (Array.isArray(value)) {
+    return new data.Array(...value.map((v, i) => toData(v, `${path}[${i}]`, lenient)));
+  }
   const pairs = Object.entries(value).map(([key, v]) => ({
     key,
     value: toData(v, path ? `${path}.${key}` : key, lenient),
@@ -73,7 +75,8 @@ function render(value) {
 
 function item(request, contexts, functions) {
   if ("template" in request) {
-    return request.template.replace(INTERPOLATION, (_, expr) => render(evaluate(expr, contexts, functions)));
+    const evaluated = (_, expr) => render(evaluate(expr, contexts, functions));
+    return request.template.replace(INTERPOLATION, evaluated);
   }
   let expr = request.condition.trim();
   if (expr.startsWith("${{") && expr.endsWith("}}")) expr = expr.slice(3, -2).trim();
