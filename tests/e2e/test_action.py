@@ -292,6 +292,16 @@ def test_the_simulation_needs_node_and_npm_ci(tmp_path: Path) -> None:
     assert proc.stderr == "run_action: node is not on PATH: install Node.js 20+ and run npm ci\n"
 
 
+def test_an_unknown_command_is_quoted_back_without_its_line_breaks(job: PullRequestJob) -> None:
+    result = job.uses(command="deploy\n::warning::forged $(id)")
+    assert result.code == 2
+    (error,) = [line for line in result.log.splitlines() if line.startswith("::error")]
+    assert error == (
+        "::error title=cmlreport::input 'command' is 'deploy???warning??forged???id?': "
+        "use report, send-comment, check, runner-launch or runner-stop"
+    )
+
+
 def test_the_simulation_refuses_what_it_does_not_implement(tmp_path: Path) -> None:
     action = tmp_path / "action"
     action.mkdir()
