@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO, cast
 
 from cmlreport.redact import mask
-from cmlreport.textsafe import neutralise
+from cmlreport.textsafe import escape_controls, neutralise
 
 # A line longer than this is passed on in pieces rather than held in memory.
 _MAX_HELD = 8 << 20
+# The guarded stdout's writer while a run lasts: ``annotate_error`` writes past it.
+_guarded_stdout: list[_SafeWriter] = []
 
 
 def safe_line(line: str) -> str:
@@ -61,6 +63,13 @@ class _SafeWriter(io.RawIOBase):
             self._target.write(b"".join(out))
             self._target.flush()
         return len(chunk)
+
+    def write_unguarded(self, line: bytes) -> None:
+        """``line`` as it is, on a line of its own."""
+        if self._held:
+            self.write(b"\n")
+        self._target.write(line)
+        self._target.flush()
 
     def finish(self) -> None:
         """The last line, when it has no newline."""
@@ -113,9 +122,11 @@ def guarded_streams() -> Iterator[None]:
     out, out_raw = _guard(sys.stdout)
     err, err_raw = _guard(sys.stderr)
     sys.stdout, sys.stderr = out, err
+    _guarded_stdout.append(out_raw)
     try:
         yield
     finally:
+        _guarded_stdout.remove(out_raw)
         for stream, raw in ((out, out_raw), (err, err_raw)):
             try:
                 stream.flush()
@@ -133,3 +144,19 @@ def write_text(path: Path | str, text: str) -> None:
 def append_text(path: Path | str, text: str) -> None:
     with open(path, "a", encoding="utf-8") as out:
         out.write(mask(text))
+
+
+def annotate_error(title: str, message: str) -> None:
+    """GitHub Actions' ``::error title=TITLE::MESSAGE``: the one workflow command cmlreport
+    writes itself, past the guard that neutralises every other. MESSAGE is masked and escaped
+    the way the runner unescapes it (``%``, CR, LF), so it stays one line of data."""
+    data = mask(message).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    prop = title.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    prop = prop.replace(":", "%3A").replace(",", "%2C")
+    line = f"::error title={escape_controls(prop)}::{escape_controls(data)}\n"
+    sys.stdout.flush()
+    if _guarded_stdout:
+        _guarded_stdout[-1].write_unguarded(line.encode())
+    else:
+        sys.stdout.write(line)
+        sys.stdout.flush()

@@ -8,12 +8,14 @@ the runner's ``GITHUB_*``/``RUNNER_*`` variables and fresh ``GITHUB_OUTPUT``/``G
 ``GITHUB_PATH``/``GITHUB_STEP_SUMMARY`` files; the job's own variables (repository, event path,
 API URL...) come from this process's environment.
 
-``${{ }}`` expressions are evaluated in ``run:`` (pasted into the script text, as GitHub does),
-``env:``, ``with:``, ``if:``, ``name:``, ``working-directory:``, input defaults and output
-values, over the contexts an action's metadata may use: inputs, steps, env,
-github.token/action_path/workspace, runner.temp/os. Anything else is an error, not a guess, so
-the simulation never passes by silently doing less than GitHub would. ``uses:`` steps that
-install tools are skipped: the interpreter on PATH stands in for them.
+``${{ }}`` expressions are evaluated by GitHub's own evaluator (the npm package
+``@actions/expressions``, through ``scripts/github_expressions.py``: node and ``npm ci`` are
+test prerequisites) in ``run:`` (pasted into the script text, as GitHub does), ``env:``,
+``with:``, ``if:``, ``name:``, ``working-directory:``, input defaults and output values, over the
+contexts an action's metadata may use: inputs, steps, env, github.token/action_path/workspace,
+runner.temp/os. Anything else is an error, not a guess, so the simulation never passes by
+silently doing less than GitHub would. ``uses:`` steps that install tools are skipped: the
+interpreter on PATH stands in for them.
 
 The result file gets the action's outputs and each step's outcome as JSON; the exit code is the
 first failed step's (99: the simulation refused the action).
@@ -24,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -33,12 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from action_expressions import ActionError, Value, evaluate, interpolate  # scripts/
+from github_expressions import ActionError, Expressions, Result, runs, value  # scripts/
 
 # Tool installers the simulation stands in for (the test's own interpreter is on PATH).
 SETUP_ACTIONS = ("actions/setup-python@",)
 STEP_KEYS = {"name", "id", "if", "uses", "with", "run", "shell", "env", "working-directory"}
-STATUS_FUNCTIONS = re.compile(r"\b(success|failure|always|cancelled)\s*\(")
 
 
 @dataclass
@@ -78,35 +78,36 @@ def run_action(
         raise ActionError(f"cannot read {action_dir / 'action.yml'}: {exc}") from None
     if action.get("runs", {}).get("using") != "composite":
         raise ActionError("only composite actions are simulated")
-    job = _Job(action_dir.resolve(), workspace, runner_temp)
-    job.contexts.update(
-        github={
-            "token": github_token,
-            "action_path": str(job.action_dir),
-            "workspace": str(workspace),
-        },
-        runner={"temp": str(runner_temp), "os": "Linux"},
-        env=dict(os.environ if environ is None else environ),
-        steps={},
-    )
-    job.contexts["inputs"] = job.inputs(action.get("inputs") or {}, given)
     steps = action["runs"]["steps"]
-    job.contexts["declared"] = {step["id"] for step in steps if "id" in step}
-    for index, step in enumerate(steps):
-        unknown = set(step) - STEP_KEYS
-        if unknown:
-            raise ActionError(f"step {index}: keys not simulated: {sorted(unknown)}")
-        result = job.step(index, step)
-        job.results.append(result)
-        if "id" in step:
-            job.contexts["steps"][step["id"]] = {
-                "outputs": result.outputs,
-                "outcome": result.outcome,
-            }
-    outputs = {
-        name: job.interpolate(spec["value"]) for name, spec in (action.get("outputs") or {}).items()
-    }
-    return ActionRun(job.results, outputs, "".join(job.summary))
+    with Expressions() as expressions:
+        job = _Job(action_dir.resolve(), workspace, runner_temp, expressions)
+        job.contexts.update(
+            github={
+                "token": github_token,
+                "action_path": str(job.action_dir),
+                "workspace": str(workspace),
+            },
+            runner={"temp": str(runner_temp), "os": "Linux"},
+            env=dict(os.environ if environ is None else environ),
+            # GitHub's null for a step that has not run (yet): its outputs read as null too.
+            steps={step["id"]: None for step in steps if "id" in step},
+        )
+        job.contexts["inputs"] = job.inputs(action.get("inputs") or {}, given)
+        for index, step in enumerate(steps):
+            unknown = set(step) - STEP_KEYS
+            if unknown:
+                raise ActionError(f"step {index}: keys not simulated: {sorted(unknown)}")
+            result = job.step(index, step)
+            job.results.append(result)
+            if "id" in step:
+                job.contexts["steps"][step["id"]] = {
+                    "outputs": result.outputs,
+                    "outcome": result.outcome,
+                }
+        declared = action.get("outputs") or {}
+        values = job.evaluate({name: str(spec["value"]) for name, spec in declared.items()})
+        outputs = {name: value(values, name) for name in declared}
+        return ActionRun(job.results, outputs, "".join(job.summary))
 
 
 @dataclass
@@ -116,46 +117,57 @@ class _Job:
     action_dir: Path
     workspace: Path
     runner_temp: Path
+    expressions: Expressions
     contexts: dict[str, Any] = field(default_factory=dict)
     results: list[StepResult] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
 
-    def interpolate(self, text: object) -> str:
-        return interpolate(str(text), self.contexts)
+    def evaluate(self, items: Mapping[str, str], condition: str = "") -> dict[str, Result]:
+        failed = any(r.outcome == "failure" for r in self.results)
+        return self.expressions.evaluate(self.contexts, items, condition, failed)
 
-    def inputs(self, declared: Mapping[str, Any], given: Mapping[str, str]) -> dict[str, Value]:
+    def inputs(self, declared: Mapping[str, Any], given: Mapping[str, str]) -> dict[str, str]:
         unexpected = set(given) - set(declared)
         if unexpected:
             raise ActionError(f"inputs {sorted(unexpected)} are not declared by the action")
-        return {
-            name: given[name]
-            if name in given
-            else self.interpolate((spec or {}).get("default", ""))
+        defaults = {
+            name: str((spec or {}).get("default", ""))
             for name, spec in declared.items()
+            if name not in given
         }
+        values = self.evaluate(defaults)
+        return {name: given[name] if name in given else value(values, name) for name in declared}
 
     def step(self, index: int, step: Mapping[str, Any]) -> StepResult:
+        """One step, its every expression evaluated in one call (an error counts only where
+        the runner would evaluate it: a skipped step's env is never looked at)."""
         step_id = str(step.get("id", f"__step{index}"))
-        name = self.interpolate(step.get("name", step.get("uses", step_id)))
-        failed_before = any(r.outcome == "failure" for r in self.results)
-        if not _should_run(str(step.get("if", "")), self.contexts, failed_before):
+        items = {"name": str(step.get("name", step.get("uses", step_id)))}
+        items.update({f"with.{k}": str(v) for k, v in (step.get("with") or {}).items()})
+        items.update({f"env.{k}": str(v) for k, v in (step.get("env") or {}).items()})
+        items["working-directory"] = str(step.get("working-directory", "."))
+        if "run" in step:
+            items["run"] = str(step["run"])
+        values = self.evaluate(items, str(step.get("if", "")))
+        name = value(values, "name")
+        if not runs(values):
             print(f"::step:: {name}: skipped", flush=True)
             return StepResult(step_id, name, "skipped")
         if "uses" in step:
             uses = str(step["uses"])
             if not uses.startswith(SETUP_ACTIONS):
                 raise ActionError(f"step {name!r}: uses {uses} is not simulated")
-            for value in (step.get("with") or {}).values():
-                self.interpolate(value)  # an unknown expression fails here too
+            for key in items:
+                value(values, key)  # an unknown expression fails here too
             print(f"::step:: {name}: stood in for by the interpreter on PATH", flush=True)
             return StepResult(step_id, name, "success")
         if step.get("shell") != "bash":
             raise ActionError(f"step {name!r}: shell {step.get('shell')!r} is not simulated")
-        return self.run(index, step, step_id, name)
+        return self.run(index, values, step_id, name)
 
-    def run(self, index: int, step: Mapping[str, Any], step_id: str, name: str) -> StepResult:
+    def run(self, index: int, values: Mapping[str, Result], step_id: str, name: str) -> StepResult:
         env = {k: str(v) for k, v in self.contexts["env"].items()}
-        env.update({k: self.interpolate(v) for k, v in (step.get("env") or {}).items()})
+        env.update({k[4:]: value(values, k) for k in values if k.startswith("env.")})
         files = Path(tempfile.mkdtemp(prefix=f"step{index}-", dir=self.runner_temp))
         commands = {
             name: files / name.lower()
@@ -172,11 +184,11 @@ class _Job:
         )
         script = files / "script.sh"
         # GitHub pastes expressions into the script text before bash sees it; so does this.
-        script.write_text(self.interpolate(step["run"]), encoding="utf-8")
+        script.write_text(value(values, "run"), encoding="utf-8")
         print(f"::step:: {name}", flush=True)
         proc = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-            cwd=self.workspace / self.interpolate(step.get("working-directory", ".")),
+            cwd=self.workspace / value(values, "working-directory"),
             env=env,
             stdin=subprocess.DEVNULL,
             check=False,
@@ -190,19 +202,6 @@ class _Job:
         outputs = read_file_commands(commands["GITHUB_OUTPUT"])
         outcome = "success" if proc.returncode == 0 else "failure"
         return StepResult(step_id, name, outcome, proc.returncode, outputs)
-
-
-def _should_run(condition: str, contexts: Mapping[str, Any], failed_before: bool) -> bool:
-    expr = condition.strip()
-    if expr.startswith("${{") and expr.endswith("}}"):
-        expr = expr[3:-2].strip()
-    if not expr:
-        return not failed_before
-    status_context = {**contexts, "__failed__": failed_before}
-    value = evaluate(expr, status_context)
-    if STATUS_FUNCTIONS.search(expr):
-        return bool(value)
-    return not failed_before and bool(value)  # GitHub's implicit success() &&
 
 
 def read_file_commands(path: Path) -> dict[str, str]:

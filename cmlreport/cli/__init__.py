@@ -20,6 +20,11 @@ from cmlreport.redact import register_environment
 
 # name -> (module, attribute, one-line help shown by `cmlreport --help` without importing it)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
+    "action": (
+        "cmlreport.cli.action",
+        "action",
+        "Run as the GitHub Action: reads its INPUT_* variables.",
+    ),
     "report": (
         "cmlreport.cli.report",
         "report",
@@ -62,7 +67,8 @@ EXIT_INTERNAL = 4
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(_COMMANDS)
+        # `action` is what action.yml runs, never typed by a user: runnable, not listed.
+        return sorted(name for name in _COMMANDS if name != "action")
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in _COMMANDS:

@@ -1,9 +1,10 @@
 """The GitHub Action (`action.yml`) in a pull request job, against the fake GitHub.
 
 `scripts/run_action.py` runs the action's composite steps as the Actions runner does (bash with
-`-eo pipefail`, GITHUB_OUTPUT/GITHUB_ENV files, `${{ }}` in run/env/if/with); the test's own
-Python stands in for actions/setup-python. Each test is a user story: a workflow step `uses:` the
-action with some inputs; afterwards the test reads the action's outputs and what GitHub holds.
+`-eo pipefail`, GITHUB_OUTPUT/GITHUB_ENV files, `${{ }}` in run/env/if/with, evaluated by
+GitHub's own @actions/expressions); the test's own Python stands in for actions/setup-python.
+Each test is a user story: a workflow step `uses:` the action with some inputs; afterwards the
+test reads the action's outputs and what GitHub holds.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from tests.e2e.conftest import clean_env
+from tests.e2e.conftest import Run, clean_env
 from tests.fakes.github import ACTIONS_PERMISSIONS, ADMIN_PERMISSIONS, FakeGitHub
 from tests.gitrepo import GitRepo
 
@@ -239,6 +240,66 @@ def test_an_unknown_command_fails_before_anything_is_installed(job: PullRequestJ
     assert result.code == 2
     assert "input 'command' is 'deploy'" in result.log
     assert [s["outcome"] for s in result.steps][1:] == ["skipped"] * 4
+
+
+def test_gate_lines_keep_their_inner_spaces(job: PullRequestJob) -> None:
+    result = job.uses(
+        metrics="metrics.json",
+        gates="\n   eval.accuracy   <   0.5   \n\teval.f1:5%  \n",
+        images="none",
+    )
+    assert result.code == 0, result.log
+    assert result.outputs["gates"] == "passed"
+    assert "gates: 2 passed, 0 failed" in result.log
+
+
+def test_an_invalid_boolean_fails_the_run_step_naming_the_input(job: PullRequestJob) -> None:
+    result = job.uses(metrics="metrics.json", comment="yes")
+    assert result.code == 2, result.log
+    assert "::error title=cmlreport::input 'comment' is 'yes': use true or false" in result.log
+    assert result.outcome("run") == "failure" and result.steps[-1]["outcome"] == "skipped"
+    assert not (job.project.path / "report.md").exists() and not comments_on_7(job.server)
+
+
+def test_cmlreport_action_says_a_bad_input_in_one_annotation(run: Run, tmp_path: Path) -> None:
+    env = clean_env(INPUT_METRICS="m.json", INPUT_WAIT="no\n::add-mask::x\n%0A")
+    result = run("action", cwd=tmp_path, env=env)
+    assert result.code == 2 and result.stderr == ""
+    # Escaped as the runner reads an annotation's data: still one line, no second command.
+    assert result.stdout == (
+        "::error title=cmlreport::input 'wait' is 'no\\x0a::add-mask::x\\x0a%250A': "
+        "use true or false\n"
+    )
+
+
+def test_the_annotation_masks_a_token_quoted_in_an_input(run: Run, tmp_path: Path) -> None:
+    env = clean_env(GITHUB_TOKEN=TOKEN, INPUT_METRICS="m.json", INPUT_SPOT=TOKEN)
+    result = run("action", cwd=tmp_path, env=env)
+    assert result.code == 2 and result.stdout.startswith("::error title=cmlreport::input 'spot'")
+    assert TOKEN not in result.stdout + result.stderr
+
+
+def test_the_simulation_needs_node_and_npm_ci(tmp_path: Path) -> None:
+    where = ["--workspace", str(tmp_path), "--runner-temp", str(tmp_path)]
+    proc = subprocess.run(
+        [sys.executable, RUN_ACTION, str(ROOT), *where],
+        capture_output=True,
+        text=True,
+        env=clean_env(PATH=str(Path(sys.executable).parent)),
+        check=False,
+    )
+    assert proc.returncode == 99
+    assert proc.stderr == "run_action: node is not on PATH: install Node.js 20+ and run npm ci\n"
+
+
+def test_an_unknown_command_is_quoted_back_without_its_line_breaks(job: PullRequestJob) -> None:
+    result = job.uses(command="deploy\n::warning::forged $(id)")
+    assert result.code == 2
+    (error,) = [line for line in result.log.splitlines() if line.startswith("::error")]
+    assert error == (
+        "::error title=cmlreport::input 'command' is 'deploy???warning??forged???id?': "
+        "use report, send-comment, check, runner-launch or runner-stop"
+    )
 
 
 def test_the_simulation_refuses_what_it_does_not_implement(tmp_path: Path) -> None:
