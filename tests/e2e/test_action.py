@@ -281,11 +281,13 @@ def test_the_annotation_masks_a_token_quoted_in_an_input(run: Run, tmp_path: Pat
 
 def test_the_simulation_needs_node_and_npm_ci(tmp_path: Path) -> None:
     where = ["--workspace", str(tmp_path), "--runner-temp", str(tmp_path)]
+    empty = tmp_path / "bin"  # not the venv's bin: the test extra puts a node there
+    empty.mkdir()
     proc = subprocess.run(
         [sys.executable, RUN_ACTION, str(ROOT), *where],
         capture_output=True,
         text=True,
-        env=clean_env(PATH=str(Path(sys.executable).parent)),
+        env=clean_env(PATH=str(empty)),
         check=False,
     )
     assert proc.returncode == 99

@@ -71,8 +71,8 @@ def test_the_readme_set_up_is_two_commands_and_ci_runs_its_test_command() -> Non
     assert len(commands) == 2
     install, demo = commands[0].rsplit(" && ", 1)
     assert install.endswith("pip install -e .") and demo == "cmlreport demo"
-    extra, test_command = commands[1].split(" && ")
-    assert extra == "pip install -e '.[test]'"
+    extra, npm, test_command = commands[1].split(" && ")
+    assert extra == "pip install -e '.[test]'" and npm == "npm ci"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert ci[-1] == test_command
     assert "python -m pip install --quiet -e '.[test]'" in ci
