@@ -45,10 +45,6 @@ class CiContext:
     api_url: str | None = None
     step_summary_path: str | None = None
 
-    @property
-    def is_ci(self) -> bool:
-        return self.provider != "local"
-
 
 LOCAL = CiContext(provider="local")
 

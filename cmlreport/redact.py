@@ -172,9 +172,3 @@ def _pattern() -> re.Pattern[str]:
 def mask(text: str) -> str:
     text = _pattern().sub(MASK, text)
     return _URL_CREDENTIALS.sub(rf"\g<1>{MASK}@", text)
-
-
-def forget_all() -> None:
-    """For tests that run several commands in one process."""
-    _SECRETS.clear()
-    _pattern.cache_clear()

@@ -13,7 +13,7 @@ Two things a line of input can do when printed, and what is done about them:
   ``IndexOf``). Such lines get a backslash before the command (``\\::set-output``,
   ``#\\#[``): no longer a command, and markdown still renders it as written.
 
-Pure: str in, str out. ``neutralise`` is for one line; ``neutralise_text`` for many.
+Pure: str in, str out. ``neutralise`` is for one line.
 """
 
 from __future__ import annotations
@@ -64,12 +64,6 @@ def neutralise_workflow_command(line: str) -> str:
 def neutralise(line: str) -> str:
     """One printed line (without its newline): no control character, no workflow command."""
     return neutralise_workflow_command(escape_controls(line))
-
-
-def neutralise_text(text: str) -> str:
-    """Many lines: each neutralised, ``\\n`` kept (a ``\\r\\n`` ending counts as ``\\n``)."""
-    lines = text.split("\n")
-    return "\n".join(neutralise(line.removesuffix("\r")) for line in lines)
 
 
 def json_safe(text: str) -> str:

@@ -135,7 +135,6 @@ class Forge(Protocol):
     bounded retries, or InputError for what the user must fix (token, permissions, target)."""
 
     name: str  # "GitHub" / "GitLab", for messages
-    comment_limit: int  # characters a comment body may hold
 
     def resolve_target(self, spec: TargetSpec) -> Target:
         """``auto`` and bare ``pr``/``commit`` from the CI context or the current branch."""

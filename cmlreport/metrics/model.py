@@ -36,6 +36,3 @@ class MetricSet:
     scalars: Mapping[str, Scalar] = field(default_factory=dict)
     tables: Mapping[str, SliceTable] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)
-
-    def is_empty(self) -> bool:
-        return not self.scalars and not self.tables

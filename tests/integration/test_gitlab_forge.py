@@ -21,6 +21,7 @@ from cmlreport.forges.base import Target, TargetKind, parse_target
 from cmlreport.forges.gitlab.forge import BadToken, GitLabForge, GitLabSettings, NotFound
 from cmlreport.forges.sticky import marker, post_sticky
 from cmlreport.publishable.image import LocalImage
+from cmlreport.report.budget import GITLAB_NOTE_LIMIT
 from tests.fakes.gitlab import FakeGitLab
 
 pytest_plugins = ["tests.fakes.gitlab.pytest_plugin"]
@@ -514,11 +515,11 @@ def test_a_job_token_cannot_set_a_status(server: FakeGitLab) -> None:
 
 def test_a_note_holds_a_million_characters_and_no_more(server: FakeGitLab) -> None:
     gitlab = forge(server)
-    assert gitlab.comment_limit == 1_000_000
+    assert GITLAB_NOTE_LIMIT == 1_000_000
 
-    largest = gitlab.create_comment(MR, "x" * gitlab.comment_limit)
+    largest = gitlab.create_comment(MR, "x" * GITLAB_NOTE_LIMIT)
     with pytest.raises(RemoteError) as too_long:
-        gitlab.create_comment(MR, "x" * (gitlab.comment_limit + 1))
+        gitlab.create_comment(MR, "x" * (GITLAB_NOTE_LIMIT + 1))
 
     assert len(largest.body) == 1_000_000
     assert "too long" in one_line(too_long.value)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cmlreport.textsafe import escape_controls, neutralise, neutralise_text
+from cmlreport.textsafe import escape_controls, neutralise
 from tests.e2e.conftest import clean_env
 from tests.gitrepo import GitRepo
 from tests.security.leakcheck import (
@@ -165,10 +165,6 @@ def test_usage_errors_from_click_quote_input_inert(tmp_path: Path) -> None:
 def test_one_line_is_neutralised(line: str, expected: str) -> None:
     assert neutralise(line) == expected
     assert not workflow_commands(neutralise(line))
-
-
-def test_text_keeps_its_newlines_and_crlf_counts_as_one() -> None:
-    assert neutralise_text("a\r\n::b\nc") == "a\n\\::b\nc"
 
 
 def test_ordinary_text_passes_unchanged() -> None:

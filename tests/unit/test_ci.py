@@ -278,4 +278,3 @@ def test_a_non_numeric_merge_request_iid_names_the_variable() -> None:
 )
 def test_on_a_laptop_there_is_no_ci_context(env: dict[str, str]) -> None:
     assert detect_ci(env) == CiContext(provider="local")
-    assert not detect_ci(env).is_ci

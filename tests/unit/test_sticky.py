@@ -16,7 +16,6 @@ PR = Target(TargetKind.PR, number=7)
 
 class MemoryForge:
     name = "memory"
-    comment_limit = 65_536
 
     def __init__(self) -> None:
         self.comments: list[Comment] = []

@@ -22,7 +22,7 @@ from cmlreport.forges.github.errors import Attempt, github_errors
 from cmlreport.forges.shared import ForgeBase
 from cmlreport.forges.sticky import opens_with
 from cmlreport.publishable.image import LocalImage
-from cmlreport.report.budget import GITHUB_CHECK_SUMMARY_LIMIT, GITHUB_COMMENT_LIMIT
+from cmlreport.report.budget import GITHUB_CHECK_SUMMARY_LIMIT
 
 if TYPE_CHECKING:
     import github
@@ -40,7 +40,6 @@ class GitHubForge(ForgeBase[GitHubSettings]):
     """``cmlreport.forges.base.Forge`` for one GitHub repository and token."""
 
     name = "GitHub"
-    comment_limit = GITHUB_COMMENT_LIMIT
 
     def __init__(self, settings: GitHubSettings) -> None:
         super().__init__(settings)

@@ -20,7 +20,6 @@ from cmlreport.forges.gitlab.uploads import publish_uploads, uploads_in
 from cmlreport.forges.shared import ForgeBase
 from cmlreport.forges.sticky import opens_with
 from cmlreport.publishable.image import LocalImage
-from cmlreport.report.budget import GITLAB_NOTE_LIMIT
 
 if TYPE_CHECKING:
     import gitlab
@@ -35,7 +34,6 @@ class GitLabForge(ForgeBase[GitLabSettings]):
     """``cmlreport.forges.base.Forge`` for one GitLab project and token."""
 
     name = "GitLab"
-    comment_limit = GITLAB_NOTE_LIMIT
 
     def __init__(self, settings: GitLabSettings) -> None:
         super().__init__(settings)
