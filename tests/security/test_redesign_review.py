@@ -6,6 +6,7 @@ and turns into an XPASS (a failure of the suite) the day the fix lands, so the m
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ import pytest
 
 from tests.e2e.conftest import Result, Run, clean_env
 from tests.fakes.github import FakeGitHub
-from tests.security.runner_step import an_image, github_step, instances
+from tests.security.runner_step import RunnerStep, an_image, github_step, instances
 from tests.security.test_concurrent_posting import GITHUB_TOKEN, github_env, job_folders
 from tests.security.test_concurrent_posting import github as github  # the fixture
 
@@ -139,3 +140,71 @@ def test_a_runner_name_ending_in_a_newline_starts_no_machine(
     assert result.code == 2, result.stderr
     assert "--name" in result.stderr
     assert instances(moto.url) == {}, "a machine was started for a name that is refused"
+
+
+# -- the OIDC token file: one line and exit 2 whatever is at the path (issue 15, point 5) -----
+
+
+class OidcStep(RunnerStep):
+    """A job whose AWS credentials come only from OIDC: no access keys in its environment."""
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = super().env(**extra)
+        del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+        return env
+
+
+def oidc_step(moto: MotoServer, github_server: FakeGitHub, tmp_path: Path) -> RunnerStep:
+    step = github_step(
+        tmp_path / "job",
+        moto.url,
+        github_server,
+        "octo/model",
+        "ghp_runnerAdminToken0123456789",
+        AWS_ROLE_ARN="arn:aws:iam::123456789012:role/cmlreport-runner",
+        AWS_WEB_IDENTITY_TOKEN_FILE=str(tmp_path / "id-token"),
+        AWS_CONFIG_FILE=str(tmp_path / "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-aws-credentials"),
+    )
+    return OidcStep(step.root, step.moto_url, step.ci)
+
+
+def launch_with_oidc(step: RunnerStep, moto: MotoServer, timeout: float = 60.0) -> Result:
+    args = ("launch", "--gpu", "t4", "--image", an_image(moto.url), "--no-wait")
+    running = step.start(*args, "--token-env", "RUNNER_TOKEN")
+    try:
+        return running.finish(timeout)
+    finally:
+        step.close()
+
+
+def test_an_oidc_token_file_that_is_not_utf8_is_one_line_and_exit_2(
+    moto: MotoServer, github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    (tmp_path / "id-token").write_bytes(b"\xff\xfe not a token")
+    step = oidc_step(moto, github_server, tmp_path)
+
+    result = launch_with_oidc(step, moto)
+
+    assert result.code == 2, result.stderr
+    assert "internal error" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith(
+        "cmlreport: error: AWS_WEB_IDENTITY_TOKEN_FILE="
+    ), result.stderr
+    assert not github_server.runners
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="botocore opens AWS_WEB_IDENTITY_TOKEN_FILE itself, blocking: a FIFO (or a path "
+    "swapped for one) hangs `runner launch` after the registration, until the CI's timeout",
+)
+def test_an_oidc_token_file_that_is_a_fifo_does_not_hang_the_launch(
+    moto: MotoServer, github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    os.mkfifo(tmp_path / "id-token")
+    step = oidc_step(moto, github_server, tmp_path)
+
+    result = launch_with_oidc(step, moto, timeout=10.0)  # AssertionError when still running
+
+    assert result.code == 2, result.stderr
