@@ -191,7 +191,10 @@ def _footer(data: ReportData) -> str:
 
 
 # A line of its own, as written: text quoted mid-line (in a hand-edited report) never counts.
-_GATES_MARKER = re.compile(r"^<!-- cmlreport-gates: passed=(\d+) failed=(\d+) -->$", re.MULTILINE)
+# ASCII digits, at most 9: int() refuses over 4,300 digits; a longer count is no marker of ours.
+_GATES_MARKER = re.compile(
+    r"^<!-- cmlreport-gates: passed=([0-9]{1,9}) failed=([0-9]{1,9}) -->$", re.MULTILINE
+)
 
 
 def gates_marker(gates: Sequence[GateResult]) -> str:

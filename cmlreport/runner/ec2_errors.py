@@ -185,6 +185,22 @@ def translated(attempt: Attempt, *, passthrough: str = "") -> Iterator[None]:
         if not token_file or exc.filename != token_file:
             raise
         raise unreadable_token_file(token_file, exc.strerror or type(exc).__name__) from exc
+    except UnicodeDecodeError as exc:
+        # botocore reads the token file as text: bytes that are not UTF-8 fail there too.
+        if not attempt.token_file or not _not_utf8(attempt.token_file):
+            raise
+        raise unreadable_token_file(attempt.token_file, "not UTF-8 text") from exc
+
+
+def _not_utf8(path: str) -> bool:
+    """Whether the file at ``path`` (botocore just read it) holds bytes that are not UTF-8."""
+    from cmlreport.files import MIB, read_bytes
+
+    try:
+        read_bytes(path, limit=MIB).decode("utf-8")
+    except (InputError, UnicodeDecodeError):
+        return True
+    return False
 
 
 def translate(exc: Exception, attempt: Attempt) -> CmlReportError:
