@@ -152,6 +152,21 @@ def explain(code: str, message: str, attempt: Attempt) -> CmlReportError:
     return RemoteError(f"{what}: {_brief(message)}")
 
 
+def check_token_file(path: str) -> None:
+    """botocore opens the OIDC token file itself, blocking and unbounded, when it first needs
+    credentials (after the runner is registered): a FIFO or a device there would hang the
+    launch, so only a regular file (or none, which botocore's own error covers) goes on."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):
+        raise unreadable_token_file(path, "not a regular file")
+
+
 def unreadable_token_file(path: str, reason: str) -> InputError:
     return InputError(
         f"{TOKEN_FILE_VARIABLE}={path!r} cannot be read ({reason}): write the CI's OIDC ID "

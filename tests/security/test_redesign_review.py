@@ -10,8 +10,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
-
 from tests.e2e.conftest import Result, Run, clean_env
 from tests.fakes.github import FakeGitHub
 from tests.security.runner_step import RunnerStep, an_image, github_step, instances
@@ -184,11 +182,6 @@ def test_an_oidc_token_file_that_is_not_utf8_is_one_line_and_exit_2(
     assert not github_server.runners
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="botocore opens AWS_WEB_IDENTITY_TOKEN_FILE itself, blocking: a FIFO (or a path "
-    "swapped for one) hangs `runner launch` after the registration, until the CI's timeout",
-)
 def test_an_oidc_token_file_that_is_a_fifo_does_not_hang_the_launch(
     moto: MotoServer, github_server: FakeGitHub, tmp_path: Path
 ) -> None:
