@@ -78,7 +78,8 @@ def diff_one(
             delta = None if math.isnan(raw) else raw
             if old != 0 and delta is not None and math.isfinite(old):
                 rel = delta / abs(old)
-            if not with_nan and delta is not None:
+            # A counter moving (more support, a later epoch) is neither better nor worse.
+            if not with_nan and delta is not None and direction is not Direction.COUNTER:
                 if delta == 0:
                     verdict = Verdict.SAME
                 else:

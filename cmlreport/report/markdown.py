@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from cmlreport import __version__
 from cmlreport.metrics.diff import MetricDiff, Status, Verdict
+from cmlreport.metrics.direction import Direction
 from cmlreport.metrics.gates import GateResult
 from cmlreport.metrics.slices import SliceSummary
 from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, Section, fit
@@ -66,9 +67,12 @@ def choose_headline(
     gate_set = set(gate_keys)
     chosen = [d for d in diffs if d.key in gate_set]
     others = [d for d in diffs if d.key not in gate_set]
-    moved = [d for d in others if d.status is not Status.UNCHANGED]
+    # A counter that moved (more samples, a later epoch) is not news: it waits with the rest.
+    counter = Direction.COUNTER
+    moved = [d for d in others if d.status is not Status.UNCHANGED and d.direction is not counter]
     moved.sort(key=lambda d: -abs(d.rel_delta if d.rel_delta is not None else (d.delta or 0.0)))
-    rest = [d for d in others if d.status is Status.UNCHANGED]
+    picked = {id(d) for d in moved}
+    rest = [d for d in others if id(d) not in picked]
     return (chosen + moved + rest)[: max(HEADLINE_LIMIT, len(chosen))]
 
 
