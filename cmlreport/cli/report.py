@@ -115,6 +115,7 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
         metrics=inputs.paths,
         base=inputs.base,
         no_base=inputs.no_base,
+        label_column=inputs.label_column,
         directions=Directions.from_patterns(inputs.higher, inputs.lower),
         budget=max_chars,
         **flags,

@@ -12,6 +12,7 @@ from cmlreport.metrics.diff import MetricDiff, Status, Verdict
 from cmlreport.metrics.direction import Direction
 from cmlreport.metrics.gates import GateResult
 from cmlreport.metrics.slices import SliceSummary
+from cmlreport.metrics.table_diff import TableDiff
 from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, Section, fit
 from cmlreport.report.charts import Chart, Image, chart_markdown, image_markdown
 from cmlreport.report.escape import html_attr, http_url, md_code, md_text
@@ -24,7 +25,7 @@ from cmlreport.report.format import (
     plural,
     short_sha,
 )
-from cmlreport.report.slices import slice_section
+from cmlreport.report.slices import slice_section, tables_fact
 
 HEADLINE_LIMIT = 15
 
@@ -45,6 +46,7 @@ class ReportData:
     headline: Sequence[str] = ()  # patterns picking headline keys; empty = automatic
     gates: Sequence[GateResult] = ()
     slices: Sequence[SliceSummary] = ()
+    tables: Sequence[TableDiff] = ()  # what moved inside each per-class table
     slice_charts: dict[str, Chart] = field(default_factory=dict)  # table name -> histogram
     charts: Sequence[Chart] = ()  # headline chart(s)
     images: Sequence[Image] = ()  # --plot files
@@ -114,6 +116,8 @@ def _summary_line(data: ReportData) -> str:
     parts.append(f"{plural(changed, 'metric')} changed ({better} better, {worse} worse)")
     if added:
         parts.append(f"{added} new")
+    if fact := tables_fact(data.tables):
+        parts.append(fact)
     rev = data.revisions
     if rev.base_sha:
         ref = f" {md_text(rev.base_ref)}" if rev.base_ref else ""
