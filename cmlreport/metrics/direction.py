@@ -115,7 +115,11 @@ class DirectionRule:
     direction: Direction
 
     def matches(self, key: str) -> bool:
-        return key == self.pattern or fnmatch.fnmatchcase(key, self.pattern)
+        if key == self.pattern or fnmatch.fnmatchcase(key, self.pattern):
+            return True
+        # A key two files hold is ``path:key``: a rule naming the key holds in every file.
+        _, sep, tail = key.partition(":")
+        return bool(sep) and (tail == self.pattern or fnmatch.fnmatchcase(tail, self.pattern))
 
 
 @dataclass(frozen=True)

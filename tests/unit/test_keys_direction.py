@@ -73,3 +73,10 @@ def test_counters_never_lead_the_headline():
     head = {f"m{i}": 1.0 + i / 1000 for i in range(30)} | {"n_samples": 10_000, "epoch": 50}
     chosen = [d.key for d in choose_headline(diff_metrics(base, head), (), ())]
     assert chosen[0] == "m29" and "n_samples" not in chosen and "epoch" not in chosen
+
+
+def test_a_direction_flag_naming_the_key_holds_for_every_file_that_has_it():
+    directions = Directions.from_patterns(lower=["dice_multi"], higher=["st*"])
+    assert directions.of("results/train/metrics.json:dice_multi") is Direction.LOWER
+    assert directions.of("results/train/metrics.json:step") is Direction.HIGHER
+    assert directions.of("results/train/metrics.json:eval.loss") is Direction.LOWER  # the guess
