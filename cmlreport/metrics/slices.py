@@ -27,8 +27,22 @@ _METRIC_PREFERENCE = (
     "auc",
     "roc_auc",
     "score",
+    "map50-95",  # detection (Ultralytics): per-class mAP, with Images/Instances as counts
+    "map50",
+    "map",
+    "dice",
+    "iou",
 )
-_SUPPORT_NAMES = ("support", "count", "n", "n_samples", "samples", "num_samples", "size")
+_SUPPORT_NAMES = (
+    "support",
+    "count",
+    "n",
+    "n_samples",
+    "samples",
+    "num_samples",
+    "size",
+    "instances",
+)
 
 
 @dataclass(frozen=True)

@@ -148,3 +148,10 @@ def test_label_column_found_in_any_case_and_named_by_flag(tmp_path: Path, run: R
     bad = run(*args, "Dataset", cwd=repo.path)
     assert bad.code == 2 and "--label-column 'Dataset'" in bad.stderr
     assert "'per_class' by 'Class'" in bad.stderr
+
+
+def test_help_documents_the_gate_key_syntax_and_the_label_column(tmp_path: Path, run: Run) -> None:
+    report = run("report", "--help", cwd=tmp_path).stdout
+    assert "KEY[@DROP]" in report and "'path:key'" in report and "'KEY:DROP' still works" in report
+    assert "--label-column" in report
+    assert "--label-column" in run("diff", "--help", cwd=tmp_path).stdout

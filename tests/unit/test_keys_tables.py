@@ -78,7 +78,7 @@ def test_label_column_flag_wins_over_the_usual_names():
 
 
 def test_a_csv_without_a_usual_label_column_is_still_an_error_naming_the_file():
-    with pytest.raises(InputError, match="t.csv: 2 data rows but no label column"):
+    with pytest.raises(InputError, match=r"t\.csv: 2 data rows but no label column"):
         parse_metrics("t.csv", "f1,support\n0.5,3\n0.6,4\n")
 
 
@@ -108,3 +108,16 @@ def test_an_unchanged_table_is_no_news_and_nan_equals_nan():
     same = table({"a": {"f1": float("nan"), "support": 3}})
     (d,) = diff_tables({"per_class": same}, {"per_class": same})
     assert not d.changed and tables_fact([d]) is None
+
+
+def test_a_detection_table_is_judged_by_map_with_instances_as_support():
+    from cmlreport.metrics.slices import pick_metric_column, pick_support_column
+
+    rows = {
+        "person": {"Images": 128, "Instances": 254, "P": 0.8, "mAP50": 0.7, "mAP50-95": 0.5},
+        "car": {"Images": 128, "Instances": 46, "P": 0.6, "mAP50": 0.4, "mAP50-95": 0.2},
+    }
+    t = SliceTable("val", "Class", ("Images", "Instances", "P", "mAP50", "mAP50-95"), rows)
+    assert pick_metric_column(t) == "mAP50-95" and pick_support_column(t) == "Instances"
+    counts_first = SliceTable("val", "Class", ("Images", "Instances", "P"), rows)
+    assert pick_metric_column(counts_first) == "P"  # counts are never the metric
