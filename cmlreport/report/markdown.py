@@ -226,7 +226,8 @@ def build_sections(data: ReportData) -> list[Section]:
         sections.append(_gates_section(data.gates))
     sections.append(_headline_section(data))
     for s in data.slices:
-        sections.append(slice_section(s, data.slice_charts.get(s.table), data.precision))
+        changes = next((t for t in data.tables if t.name == s.table), None)
+        sections.append(slice_section(s, data.slice_charts.get(s.table), data.precision, changes))
     if data.images:
         sections.append(_images_section(data.images))
     sections += _all_metrics_sections(data)

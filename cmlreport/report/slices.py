@@ -75,7 +75,10 @@ def _slice_rows(rows: Sequence[SliceDelta], precision: int, has_support: bool) -
     return out
 
 
-def slice_section(s: SliceSummary, chart: Chart | None, precision: int) -> Section:
+def slice_section(
+    s: SliceSummary, chart: Chart | None, precision: int, changes: TableDiff | None = None
+) -> Section:
+    """``changes`` counts every column's moves, where the rankings follow one column."""
     title = f"### Slices: {md_text(s.table)} · {md_text(s.metric)}"
     lines = [title, ""]
     if not s.has_base:
@@ -97,6 +100,8 @@ def slice_section(s: SliceSummary, chart: Chart | None, precision: int) -> Secti
             f"mean Δ {fmt_delta(s.mean_delta, precision)}, "
             f"median Δ {fmt_delta(s.median_delta, precision)}"
         )
+    if changes is not None and changes.cells_changed:
+        facts.append(f"{plural(changes.cells_changed, 'value')} changed across all columns")
     if s.n_new or s.n_removed:
         facts.append(f"{s.n_new:,} new, {s.n_removed:,} removed labels")
     lines.append(" · ".join(facts))

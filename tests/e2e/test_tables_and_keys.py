@@ -134,6 +134,7 @@ def test_report_summary_counts_table_cells_and_slices_use_f1(reports: GitRepo, r
     summary = md.split("\n\n")[1]
     assert "8 per-class values changed in 2 labels" in summary
     assert "### Slices: report · f1-score" in md
+    assert "8 values changed across all columns" in md  # the rankings follow f1-score alone
     assert "| label | support |" in md  # support is the count column, not a metric
 
 
