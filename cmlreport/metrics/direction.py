@@ -81,6 +81,11 @@ _COUNTER_TOKENS = frozenset(
         "batches",
         "index",
         "idx",
+        "timestamp",
+        "fold",
+        "trial",
+        "seed",
+        "version",
     }
 )
 # A first token that makes the name a count of what follows: n_samples, num_epochs, nb_classes.

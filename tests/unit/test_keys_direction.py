@@ -29,6 +29,9 @@ from cmlreport.report.markdown import ReportData, choose_headline, render_report
         "Instances",
         "results/train/metrics.json:step",
         "iteration",
+        "timestamp",  # MLflow and dvclive logs
+        "seed",
+        "fold",
     ],
 )
 def test_counters(key):
