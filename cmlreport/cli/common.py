@@ -51,6 +51,15 @@ class MetricInputs:
     no_base: bool
     higher: tuple[str, ...]
     lower: tuple[str, ...]
+    label_column: str | None = None
+
+
+_LABEL_COLUMN = click.option(
+    "--label-column",
+    metavar="COLUMN",
+    help="The column naming each row of a per-class table (default: label, class, name, "
+    "model... in any case, else the first text column).",
+)
 
 
 def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -65,12 +74,13 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
         no_base: bool,
         higher: tuple[str, ...],
         lower: tuple[str, ...],
+        label_column: str | None,
         **flags: Any,
     ) -> None:
         paths = tuple(dict.fromkeys(metrics + files))
         if not paths:
             raise click.UsageError("give at least one metrics file: --metrics FILE")
-        func(inputs=MetricInputs(paths, base, no_base, higher, lower), **flags)
+        func(inputs=MetricInputs(paths, base, no_base, higher, lower, label_column), **flags)
 
     decorators = [
         # Plain text, not click.Path: the file checks (folders, FIFOs, devices) are
@@ -105,6 +115,7 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
             help="Metrics (name or glob) where lower is better (default for loss, error, mae, "
             "rmse, latency, *_time ...). Repeatable.",
         ),
+        _LABEL_COLUMN,
     ]
     wrapped: Callable[..., None] = command
     for decorator in reversed(decorators):

@@ -38,6 +38,7 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
     from cmlreport.ci import detect_ci
     from cmlreport.metrics.diff import diff_metrics
     from cmlreport.metrics.direction import Directions
+    from cmlreport.metrics.table_diff import diff_tables
     from cmlreport.report import diffview
     from cmlreport.report.runs import load_runs
     from cmlreport.settings import load_settings
@@ -48,16 +49,17 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
         Directions.from_patterns(settings.higher_is_better, settings.lower_is_better)
     )
     env = detect_ci(environment())
-    runs = load_runs(inputs.paths, inputs.base, inputs.no_base, env, cwd, warn)
+    runs = load_runs(inputs.paths, inputs.base, inputs.no_base, env, cwd, warn, inputs.label_column)
     for note in runs.notes:
         warn(note)
     base_scalars = runs.base.scalars if runs.base is not None else {}
     shown = diffview.visible(diff_metrics(base_scalars, runs.head.scalars, directions), show_all)
+    tables = diff_tables(runs.base.tables, runs.head.tables) if runs.base is not None else []
     if fmt == "json":
         from cmlreport.textsafe import json_safe
 
         click.echo(json_safe(diffview.to_json(shown)))
     elif fmt == "md":
-        click.echo(diffview.to_markdown(shown, precision))
+        click.echo(diffview.to_markdown(shown, precision, tables))
     else:
-        click.echo(diffview.to_table(shown, precision))
+        click.echo(diffview.to_table(shown, precision, tables))

@@ -38,6 +38,7 @@ from cmlreport.metrics.limits import ValueCount, check_number, shown_key
 from cmlreport.metrics.model import MetricSet, Scalar, SliceTable
 from cmlreport.metrics.records import (
     build_table,
+    class_report,
     find_label_column,
     flatten_record,
     is_scalar,
@@ -70,8 +71,11 @@ def size_limit(fmt: str) -> int:
     return MAX_MARKUP_BYTES if fmt in ("yaml", "toml") else MAX_INPUT_BYTES
 
 
-def parse_metrics(path: str, text: str, fmt: str | None = None) -> MetricSet:
-    """One file's text as a MetricSet; ``path`` names the file in messages and table names."""
+def parse_metrics(
+    path: str, text: str, fmt: str | None = None, *, label_column: str | None = None
+) -> MetricSet:
+    """One file's text as a MetricSet; ``path`` names the file in messages and table names;
+    ``label_column`` (``--label-column``) names the label column of per-class tables."""
     if fmt is None:
         fmt = detect_format(path)
     elif fmt not in FORMATS:
@@ -79,8 +83,8 @@ def parse_metrics(path: str, text: str, fmt: str | None = None) -> MetricSet:
     if not text.strip():
         raise InputError(f"{path}: file is empty; write the metrics before running cmlreport")
     if fmt in ("csv", "tsv"):
-        return _from_delimited(path, text, "\t" if fmt == "tsv" else ",")
-    return _from_document(path, _DECODERS[fmt](path, text))
+        return _from_delimited(path, text, "\t" if fmt == "tsv" else ",", label_column)
+    return _from_document(path, _DECODERS[fmt](path, text), label_column)
 
 
 def clashing_keys(sets: Sequence[tuple[str, MetricSet]]) -> frozenset[str]:
@@ -124,7 +128,9 @@ def metrics_file_name(path: str | Path) -> str:
     return PurePath(path).as_posix()
 
 
-def read_metric_files(paths: Sequence[str | Path]) -> list[tuple[str, MetricSet]]:
+def read_metric_files(
+    paths: Sequence[str | Path], *, label_column: str | None = None
+) -> list[tuple[str, MetricSet]]:
     """Read and parse each file (the I/O edge); a path given twice is read once.
 
     Keeps the files apart so a caller can merge base and head with the same ``prefix_keys``.
@@ -140,7 +146,7 @@ def read_metric_files(paths: Sequence[str | Path]) -> list[tuple[str, MetricSet]
         name = metrics_file_name(path)
         fmt = detect_format(name)  # before reading: a wrong extension is the clearer message
         text = read_text(path, name, inside="metrics files", limit=size_limit(fmt))
-        sets.append((name, parse_metrics(name, text, fmt)))
+        sets.append((name, parse_metrics(name, text, fmt, label_column=label_column)))
     return sets
 
 
@@ -150,14 +156,14 @@ def _reject_repeated_paths(sets: Sequence[tuple[str, MetricSet]]) -> None:
         raise InputError(f"{repeated[0]}: given more than once; pass each metrics file once")
 
 
-def _from_delimited(path: str, text: str, delimiter: str) -> MetricSet:
+def _from_delimited(path: str, text: str, delimiter: str, wanted: str | None) -> MetricSet:
     table = decode_delimited(path, text, delimiter)
     if not table.rows:
         raise InputError(f"{path}: no data rows; add a row of values under the header")
     if len(table.rows) == 1:
         scalars = table.rows[0]
         return MetricSet(scalars=scalars, sources=dict.fromkeys(scalars, path))
-    label = find_label_column(table.rows)
+    label = find_label_column(table.rows, wanted)
     if label is None:
         raise InputError(
             f"{path}: {len(table.rows)} data rows but no label column; add a column such as "
@@ -174,8 +180,8 @@ def _from_delimited(path: str, text: str, delimiter: str) -> MetricSet:
     return MetricSet(tables={name: slices}, sources={name: path})
 
 
-def _from_document(path: str, document: Any) -> MetricSet:
-    found = _Found(path)
+def _from_document(path: str, document: Any, wanted: str | None) -> MetricSet:
+    found = _Found(path, wanted)
     if isinstance(document, Mapping):
         found.walk(document)
     elif _is_records(document):
@@ -191,8 +197,9 @@ def _from_document(path: str, document: Any) -> MetricSet:
 class _Found:
     """Scalars and tables found while walking one decoded JSON/YAML/TOML document."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, label_column: str | None = None) -> None:
         self.path = path
+        self.label_column = label_column
         self.scalars: dict[str, Scalar] = {}
         self.tables: dict[str, SliceTable] = {}
         self.sources: dict[str, str] = {}
@@ -202,6 +209,7 @@ class _Found:
     def walk(self, document: Mapping[Any, Any]) -> None:
         # Depth-first with an explicit stack, in document order: depth is bounded by MAX_DEPTH,
         # not by Python's recursion limit, and every value visited is counted.
+        document = self._class_report(PurePath(self.path).stem, document)
         stack: list[tuple[Iterator[tuple[Any, Any]], str]] = [(iter(document.items()), "")]
         while stack:
             items, prefix = stack[-1]
@@ -210,7 +218,7 @@ class _Found:
                 key = f"{prefix}{key_text(raw_key)}"
                 if isinstance(value, Mapping):
                     self.count.enter(len(stack), key)
-                    stack.append((iter(value.items()), f"{key}."))
+                    stack.append((iter(self._class_report(key, value).items()), f"{key}."))
                     break
                 if _is_records(value):
                     self.table(key, value, top_level=False)
@@ -228,7 +236,7 @@ class _Found:
             flatten_record(record, count=self.count, where=f"table '{shown_key(name)}' row {n}")
             for n, record in enumerate(records, start=1)
         ]
-        label = find_label_column(rows)
+        label = find_label_column(rows, self.label_column)
         if label is None:
             if top_level:
                 raise InputError(
@@ -243,6 +251,15 @@ class _Found:
         self.tables[name] = build_table(
             path=self.path, name=name, rows=rows, row_refs=refs, label_column=label
         )
+
+    def _class_report(self, name: str, mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
+        """A classification report's classes become the table ``name``; what is left to walk
+        is its summary (accuracy, macro avg), the mapping itself when it is no report."""
+        report = class_report(mapping)
+        if report is None:
+            return mapping
+        self.table(name, report.rows, top_level=True)
+        return report.summary
 
     def _claim(self, key: str) -> None:
         if key in self.sources:

@@ -12,6 +12,7 @@ from cmlreport.metrics.diff import MetricDiff, diff_metrics
 from cmlreport.metrics.direction import Directions
 from cmlreport.metrics.gates import GateResult, evaluate_gates, parse_gates
 from cmlreport.metrics.slices import SliceSummary, pick_metric_column, summarize_slices
+from cmlreport.metrics.table_diff import diff_tables
 from cmlreport.output import append_text, write_text
 from cmlreport.report.budget import (
     GITHUB_COMMENT_LIMIT,
@@ -33,6 +34,7 @@ class ReportOptions:
     plots: tuple[str, ...] = ()
     base: str | None = None
     no_base: bool = False
+    label_column: str | None = None
     output: Path = Path("report.md")
     title: str = "Metrics report"
     fail_if: tuple[str, ...] = ()
@@ -93,7 +95,7 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     """Read the runs, build the report and write it: the report file, the uncut copy when the
     report was cut, and the CI's job summary when there is one."""
     parse_gates(opts.fail_if, opts.fail_on_regression)  # bad gate text fails before any git work
-    runs = load_runs(opts.metrics, opts.base, opts.no_base, ci, cwd, warn)
+    runs = load_runs(opts.metrics, opts.base, opts.no_base, ci, cwd, warn, opts.label_column)
     output = opts.output
     full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
     hint = full_path.name
@@ -187,6 +189,7 @@ def build_report(
         headline=opts.headline,
         gates=results,
         slices=slices,
+        tables=diff_tables(runs.base.tables, runs.head.tables) if runs.base is not None else (),
         slice_charts=slice_charts,
         charts=charts,
         images=images,

@@ -34,13 +34,20 @@ class Runs:
 
 
 def load_runs(
-    paths: Sequence[str], base: str | None, no_base: bool, ci: CiContext, cwd: Path, warn: Warn
+    paths: Sequence[str],
+    base: str | None,
+    no_base: bool,
+    ci: CiContext,
+    cwd: Path,
+    warn: Warn,
+    label_column: str | None = None,
 ) -> Runs:
     """The metrics files at head and at the base revision (``base``, else the CI's target)."""
     from cmlreport import baseline
 
-    head_sets = read_metric_files(paths)
+    head_sets = read_metric_files(paths, label_column=label_column)
     head = merge_metric_sets(head_sets)
+    _check_label_column(label_column, head)
     try:
         head_sha: str | None = baseline.head_sha(cwd)
     except GitError:
@@ -55,7 +62,7 @@ def load_runs(
             raise
         warn(f"no base revision, every metric is shown as new: {exc.message}")
         return Runs(head, None, alone, (f"No base revision to compare with: {exc.message}",))
-    sets, notes = _read_at(base_rev.sha, [path for path, _ in head_sets], cwd)
+    sets, notes = _read_at(base_rev.sha, [path for path, _ in head_sets], cwd, label_column)
     base_set: MetricSet | None = None
     if sets:
         # A key that clashes at one revision only must still get the same name at both.
@@ -72,8 +79,18 @@ def load_runs(
     return Runs(head, base_set, revisions, tuple(notes))
 
 
+def _check_label_column(wanted: str | None, head: MetricSet) -> None:
+    used = {table.label_column.lower() for table in head.tables.values()}
+    if wanted and wanted.lower() not in used:
+        found = ", ".join(f"{t.name!r} by {t.label_column!r}" for t in head.tables.values())
+        raise InputError(
+            f"--label-column {wanted!r}: no per-class table has that column"
+            + (f" (labelled: {found})" if found else " (no metrics file holds a table)")
+        )
+
+
 def _read_at(
-    sha: str, paths: Sequence[str], cwd: Path
+    sha: str, paths: Sequence[str], cwd: Path, label_column: str | None
 ) -> tuple[list[tuple[str, MetricSet]], list[str]]:
     """The metrics files at ``sha``, under the names they have at head, and a note for each
     one missing or unreadable there."""
@@ -87,7 +104,8 @@ def _read_at(
             if blob is None:
                 notes.append(f"{path} does not exist at base {sha[:7]}: its metrics are new.")
                 continue
-            sets.append((path, parse_metrics(path, decode_text(blob, path))))
+            text = decode_text(blob, path)
+            sets.append((path, parse_metrics(path, text, label_column=label_column)))
         except InputError as exc:
             # A base that main broke must not block the pull request that fixes it.
             reason = exc.message.removeprefix(f"{path}: ")
