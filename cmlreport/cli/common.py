@@ -6,9 +6,12 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from cmlreport.report.discover import DvcProject
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,6 +54,7 @@ class MetricInputs:
     no_base: bool
     higher: tuple[str, ...]
     lower: tuple[str, ...]
+    dvc: DvcProject | None = None  # where the paths came from when no file was named
 
 
 def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -68,9 +72,10 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
         **flags: Any,
     ) -> None:
         paths = tuple(dict.fromkeys(metrics + files))
-        if not paths:
-            raise click.UsageError("give at least one metrics file: --metrics FILE")
-        func(inputs=MetricInputs(paths, base, no_base, higher, lower), **flags)
+        dvc = None if paths else _from_dvc_yaml()
+        if dvc is not None:
+            paths = dvc.metrics
+        func(inputs=MetricInputs(paths, base, no_base, higher, lower, dvc), **flags)
 
     decorators = [
         # Plain text, not click.Path: the file checks (folders, FIFOs, devices) are
@@ -81,7 +86,8 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
             "--metrics",
             multiple=True,
             metavar="FILE",
-            help="Metrics file (JSON, YAML, TOML, CSV, TSV). Repeat, or list more files after it.",
+            help="Metrics file (JSON, YAML, TOML, CSV, TSV). Repeat, or list more files after it "
+            "(default in a DVC project: the metrics dvc.yaml declares).",
         ),
         click.option(
             "--base",
@@ -110,6 +116,21 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
     for decorator in reversed(decorators):
         wrapped = decorator(wrapped)
     return wrapped
+
+
+def _from_dvc_yaml() -> DvcProject:
+    """No file named: inside a DVC project, the metrics its dvc.yaml declares."""
+    from cmlreport.report.discover import discover_dvc
+
+    dvc = discover_dvc(Path.cwd())
+    if dvc is None:
+        raise click.UsageError(
+            "give at least one metrics file: --metrics FILE (or run in a DVC project, "
+            "where dvc.yaml declares them)"
+        )
+    for line in dvc.notes():
+        click.echo(f"cmlreport: {line}", err=True)
+    return dvc
 
 
 def project_root(cwd: Path) -> Path:

@@ -48,7 +48,8 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
         Directions.from_patterns(settings.higher_is_better, settings.lower_is_better)
     )
     env = detect_ci(environment())
-    runs = load_runs(inputs.paths, inputs.base, inputs.no_base, env, cwd, warn)
+    gone = inputs.dvc.gone if inputs.dvc is not None else ()
+    runs = load_runs(inputs.paths, inputs.base, inputs.no_base, env, cwd, warn, gone)
     for note in runs.notes:
         warn(note)
     base_scalars = runs.base.scalars if runs.base is not None else {}

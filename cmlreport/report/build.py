@@ -46,6 +46,7 @@ class ReportOptions:
     precision: int = 4
     budget: int = GITHUB_COMMENT_LIMIT
     charts: str = "png"  # png | mermaid | none
+    gone: tuple[str, ...] = ()  # dvc.yaml's metrics files missing here, read at base only
 
     def with_settings(self, s: Settings) -> ReportOptions:
         """Flags win; settings fill in what the flags left at their defaults."""
@@ -93,7 +94,7 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     """Read the runs, build the report and write it: the report file, the uncut copy when the
     report was cut, and the CI's job summary when there is one."""
     parse_gates(opts.fail_if, opts.fail_on_regression)  # bad gate text fails before any git work
-    runs = load_runs(opts.metrics, opts.base, opts.no_base, ci, cwd, warn)
+    runs = load_runs(opts.metrics, opts.base, opts.no_base, ci, cwd, warn, opts.gone)
     output = opts.output
     full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
     hint = full_path.name

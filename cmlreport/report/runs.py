@@ -34,9 +34,16 @@ class Runs:
 
 
 def load_runs(
-    paths: Sequence[str], base: str | None, no_base: bool, ci: CiContext, cwd: Path, warn: Warn
+    paths: Sequence[str],
+    base: str | None,
+    no_base: bool,
+    ci: CiContext,
+    cwd: Path,
+    warn: Warn,
+    gone: Sequence[str] = (),
 ) -> Runs:
-    """The metrics files at head and at the base revision (``base``, else the CI's target)."""
+    """The metrics files at head and at the base revision (``base``, else the CI's target);
+    ``gone`` are files dvc.yaml declares that are not here: read at base only, as dvc does."""
     from cmlreport import baseline
 
     head_sets = read_metric_files(paths)
@@ -56,6 +63,11 @@ def load_runs(
         warn(f"no base revision, every metric is shown as new: {exc.message}")
         return Runs(head, None, alone, (f"No base revision to compare with: {exc.message}",))
     sets, notes = _read_at(base_rev.sha, [path for path, _ in head_sets], cwd)
+    removed, _ = _read_at(base_rev.sha, gone, cwd)  # not at base either: nothing to say
+    sets += removed
+    notes += [
+        f"{path} is gone at head: its metrics at base are shown as removed." for path, _ in removed
+    ]
     base_set: MetricSet | None = None
     if sets:
         # A key that clashes at one revision only must still get the same name at both.

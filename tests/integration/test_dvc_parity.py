@@ -138,3 +138,61 @@ def test_dvc_is_really_installed() -> None:
         env={**os.environ, "DVC_NO_ANALYTICS": "1"},
     )
     assert out.stdout.strip()[0].isdigit()
+
+
+def dvc_init(path: Path) -> None:
+    env = clean_env(DVC_NO_ANALYTICS="1", DVC_NO_UPDATER="1")
+    subprocess.run([dvc_executable(), "init", "-q"], cwd=path, env=env, check=True)
+
+
+def flat_names(dvc: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """dvc's per-file entries under cmlreport's names: the key alone, or ``path:key`` where
+    two files hold it."""
+    counts: dict[str, int] = {}
+    for per_file in dvc.values():
+        for key in per_file:
+            counts[key] = counts.get(key, 0) + 1
+    return {
+        (f"{path}:{key}" if counts[key] > 1 else key): entry
+        for path, per_file in dvc.items()
+        for key, entry in per_file.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("project", "base"),
+    [
+        ("example-get-started", "HEAD~1"),
+        ("example-get-started", "main~2"),
+        ("example-dvc-experiments", "HEAD~1"),
+        ("gauteng-qol", "HEAD~1"),  # a metrics file's keys change: dvc's nulls, both ways
+        ("gauteng-qol", "main~2"),  # the dvc.yaml changes too
+    ],
+)
+def test_diff_in_a_dvc_project_takes_what_dvc_yaml_declares(
+    tmp_path: Path, project: str, base: str
+) -> None:
+    """No -m: both tools read the metrics dvc.yaml declares, on a real project's history."""
+    from tests.dvchistory import build_history
+
+    repo = GitRepo.init(tmp_path / project)
+    dvc_init(repo.path)
+    build_history(project, repo.path)
+    dvc = run_json([dvc_executable(), "metrics", "diff", base, "--json", "--all"], repo.path)
+    ours = run_json(
+        [sys.executable, "-m", "cmlreport", "diff", "--base", base, "--format", "json", "--all"],
+        repo.path,
+    )
+    expected = flat_names(dvc)
+    assert len(expected) >= 2
+    if project == "gauteng-qol" and base == "HEAD~1":
+        sides = [(e["old"], e["new"]) for e in expected.values()]
+        assert any(new is None for _, new in sides) and any(old is None for old, _ in sides)
+    assert set(ours) == set(expected)
+    for key, theirs in expected.items():
+        mine = ours[key]
+        for field in ("old", "new", "diff"):
+            if field in theirs:
+                assert same(mine.get(field), theirs[field]), (key, field, mine, theirs)
+            else:
+                assert field not in mine, (key, field, mine, theirs)
