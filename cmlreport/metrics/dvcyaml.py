@@ -173,7 +173,8 @@ def _expanded(
     for name, stage in stages.items():
         key = f"stages.{name}"
         stage = _mapping(stage, where, key)
-        for values in _items(stage, where, key, context):
+        local = _context(stage.get("vars"), context, where)  # a stage's own vars
+        for values in _items(stage, where, key, local):
             count += 1
             if count > MAX_DECLARED:
                 raise where.error(key, f"expands to more than {MAX_DECLARED:,} stages")

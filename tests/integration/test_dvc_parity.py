@@ -196,3 +196,84 @@ def test_diff_in_a_dvc_project_takes_what_dvc_yaml_declares(
                 assert same(mine.get(field), theirs[field]), (key, field, mine, theirs)
             else:
                 assert field not in mine, (key, field, mine, theirs)
+
+
+# Written for this test in the forms dvc's documentation gives for templated stages
+# (dvc.org, user-guide/project-structure/dvcyaml-files.md: foreach over a list, over a
+# mapping with ${key}, over a params.yaml value, and matrix); the metrics inside are the real
+# example-get-started files from tests/data/dvc.
+TEMPLATED = """\
+vars:
+  - out: results
+stages:
+  cleanups:
+    foreach:
+      - raw1
+      - labels1
+    do:
+      cmd: echo "${item}"
+      metrics:
+        - ${out}/${item}.json:
+            cache: false
+  build:
+    foreach:
+      uk:
+        epochs: 3
+      us:
+        epochs: 10
+    do:
+      cmd: echo '${key}' ${item.epochs}
+      metrics:
+        - ${out}/model-${key}-${item.epochs}.json
+  mystages:
+    foreach: ${myobject}
+    do:
+      cmd: echo ${key}
+      metrics:
+        - ${item.prop2}
+  train:
+    matrix:
+      model: [cnn, xgb]
+      feature: [a, b]
+    cmd: echo ${item.model} ${item.feature}
+    metrics:
+      - ${out}/${item.model}-${item.feature}.json
+"""
+TEMPLATED_PARAMS = "myobject:\n  first:\n    prop2: eval/first.json\n"
+TEMPLATED_FILES = [
+    "results/raw1.json",
+    "results/labels1.json",
+    "results/model-uk-3.json",
+    "results/model-us-10.json",
+    "eval/first.json",
+    "results/cnn-a.json",
+    "results/cnn-b.json",
+    "results/xgb-a.json",
+    "results/xgb-b.json",
+]
+
+
+def test_templated_stages_expand_as_dvc_expands_them(tmp_path: Path) -> None:
+    from tests.dvchistory import HISTORIES
+
+    repo = GitRepo.init(tmp_path / "templated")
+    dvc_init(repo.path)
+    repo.write("dvc.yaml", TEMPLATED)
+    repo.write("params.yaml", TEMPLATED_PARAMS)
+    real = [HISTORIES / "example-get-started" / n / "eval/live/metrics.json" for n in "12"]
+    for path in TEMPLATED_FILES:
+        repo.write(path, real[0].read_text())
+    repo.commit("base")
+    for path in TEMPLATED_FILES[::2]:
+        repo.write(path, real[1].read_text())
+    dvc = run_json([dvc_executable(), "metrics", "diff", "HEAD", "--json", "--all"], repo.path)
+    assert set(dvc) == set(TEMPLATED_FILES)
+    ours = run_json(
+        [sys.executable, "-m", "cmlreport", "diff", "--base", "HEAD", "--format", "json", "--all"],
+        repo.path,
+    )
+    expected = flat_names(dvc)
+    assert set(ours) == set(expected)
+    for key, theirs in expected.items():
+        assert same(ours[key].get("new"), theirs["new"]), key
+        assert same(ours[key].get("diff", 0), theirs.get("diff", 0)), key
