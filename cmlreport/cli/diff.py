@@ -34,6 +34,7 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
     Examples:
       cmlreport diff metrics.json
       cmlreport diff -m metrics.json --base main --format json
+      cmlreport diff          # in a DVC project: the metrics dvc.yaml declares
     """
     from cmlreport.ci import detect_ci
     from cmlreport.metrics.diff import diff_metrics

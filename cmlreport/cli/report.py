@@ -98,6 +98,7 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
       cmlreport report --metrics metrics.json --plot plots/ -o report.md
       cmlreport report -m metrics.json -m per_class.csv --fail-if "eval.f1 < 0.9"
       cmlreport report -m metrics.json --fail-on-regression "eval.*:1%" --base origin/main
+      cmlreport report        # in a DVC project: the metrics and plots dvc.yaml declares
 
     Exits 1 when a gate fails, after the report is written.
     """

@@ -10,7 +10,7 @@ import itertools
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cmlreport.errors import InputError
@@ -53,8 +53,8 @@ def declared_outputs(text: str, name: str, folder: str = "", params: Any = None)
     stages = _mapping(top.get("stages") or {}, where, "stages")
     for stage, key, values in _expanded(stages, where, context):
         wdir = found.resolve(stage.get("wdir", "."), f"{key}.wdir", values, folder)
-        for field, into in (("metrics", found.metrics), ("plots", found.plots)):
-            for path, at in _entries(stage.get(field), where, f"{key}.{field}"):
+        for kind, into in (("metrics", found.metrics), ("plots", found.plots)):
+            for path, at in _entries(stage.get(kind), where, f"{key}.{kind}"):
                 found.add(into, path, at, values, wdir)
         for path, at in _entries(stage.get("outs"), where, f"{key}.outs"):
             if posixpath.basename(str(path).rstrip("/")) == "dvclive":
@@ -71,12 +71,14 @@ class _Where:
         return InputError(f"{self.name}: {key + ': ' if key else ''}{message}")
 
 
+@dataclass
 class _Found:
-    def __init__(self, where: _Where) -> None:
-        self.where = where
-        self.metrics: dict[str, None] = {}
-        self.plots: dict[str, None] = {}
-        self.live: dict[str, None] = {}
+    """The paths found so far, in the order dvc.yaml gives them, each once."""
+
+    where: _Where
+    metrics: dict[str, None] = field(default_factory=dict)
+    plots: dict[str, None] = field(default_factory=dict)
+    live: dict[str, None] = field(default_factory=dict)
 
     def resolve(self, raw: Any, key: str, values: Mapping[str, Any], wdir: str) -> str:
         """``raw`` filled in and joined to ``wdir`` (the stage's folder, from the repository

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from cmlreport.errors import GitError, InputError
@@ -28,7 +28,6 @@ class DvcProject:
     metrics: tuple[str, ...]  # declared metrics files that exist here
     gone: tuple[str, ...] = ()  # declared but not here: read at the base revision only
     images: tuple[str, ...] = ()  # declared plots the report can show
-    other_plots: tuple[str, ...] = field(default=())  # declared plot data (curves, tables)
 
     def notes(self) -> list[str]:
         """One line per fact a user should see: which files were taken, and which not."""
@@ -66,7 +65,7 @@ def discover_dvc(cwd: Path) -> DvcProject | None:
             plots.update(dict.fromkeys(declared.plots))
     where = ", ".join(sources)
     present, gone = _files(metrics, real_root, where, METRICS_SUFFIXES)
-    images, other = _images(plots, real_root, where)
+    images = _images(plots, real_root, where)
     if not present:
         raise InputError(
             f"{where}: none of the metrics files it declares exists here "
@@ -78,7 +77,6 @@ def discover_dvc(cwd: Path) -> DvcProject | None:
         metrics=tuple(_shown(real_root / p, cwd) for p in present),
         gone=tuple(_shown(real_root / p, cwd) for p in gone),
         images=tuple(_shown(real_root / p, cwd) for p in images),
-        other_plots=tuple(other),
     )
 
 
@@ -100,7 +98,6 @@ def _declarations(root: Path, folder: str) -> Iterator[tuple[str, Declared]]:
     for live in declared.live_dirs:
         own = PurePosixPath(live, "dvc.yaml")
         if (root / own).is_file():
-            _inside(root / own, root, str(own))
             inner = _read(root, live, str(own))
             yield str(own), Declared(inner.metrics, inner.plots)
         else:  # dvclive without its dvc.yaml writes these two
@@ -108,11 +105,13 @@ def _declarations(root: Path, folder: str) -> Iterator[tuple[str, Declared]]:
 
 
 def _read(root: Path, folder: str, name: str) -> Declared:
+    _inside(root / name, root, name)
     text = read_text(root / name, name, limit=MAX_MARKUP_BYTES)
     params = None
     params_path = root / folder / "params.yaml"
-    if "${" in text and params_path.is_file():
+    if "${" in text and params_path.is_file():  # dvc's templates read params.yaml first
         shown = str(PurePosixPath(folder, "params.yaml"))
+        _inside(params_path, root, shown)
         params = decode_yaml(shown, read_text(params_path, shown, limit=MAX_MARKUP_BYTES))
     return declared_outputs(text, name, "" if folder == "." else folder, params)
 
@@ -169,11 +168,11 @@ def _walk(root: Path, folder: str, where: str, suffixes: tuple[str, ...]) -> Ite
                 yield _inside(full, root, f"{where}: {full.relative_to(root).as_posix()}")
 
 
-def _images(declared: Iterable[str], root: Path, where: str) -> tuple[list[str], list[str]]:
-    """Declared plots split into images (shown in the report) and data files."""
-    present, _ = _files(declared, root, where, IMAGE_SUFFIXES + METRICS_SUFFIXES)
-    images = [p for p in present if p.lower().endswith(IMAGE_SUFFIXES)]
-    return images, [p for p in present if p not in images]
+def _images(declared: Iterable[str], root: Path, where: str) -> list[str]:
+    """The declared plots that are images: the report shows them (plot data, the curves dvc
+    draws from CSV/JSON/TSV, is not drawn here)."""
+    present, _ = _files(declared, root, where, IMAGE_SUFFIXES)
+    return [p for p in present if p.lower().endswith(IMAGE_SUFFIXES)]
 
 
 def _shown(path: Path, cwd: Path) -> str:

@@ -114,3 +114,19 @@ def test_a_huge_or_deep_dvc_yaml_is_one_line(tmp_path: Path, run: Run) -> None:
     assert one_line_exit_2(run("diff", "--no-base", cwd=repo.path)).startswith(
         "cmlreport: error: dvc.yaml: "
     )
+
+
+def test_a_dvc_yaml_or_params_linked_from_outside_is_refused(tmp_path: Path, run: Run) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "dvc.yaml").write_text("metrics:\n- m.json\n")
+    (outside / "params.yaml").write_text("name: m\n")
+    repo = GitRepo.init(tmp_path / "repo")
+    os.symlink(outside / "dvc.yaml", repo.path / "dvc.yaml")
+    line = one_line_exit_2(run("diff", "--no-base", cwd=repo.path))
+    assert "dvc.yaml leads outside the repository (through a symlink)" in line
+    (repo.path / "dvc.yaml").unlink()
+    repo.write("dvc.yaml", "metrics:\n- ${name}.json\n")
+    os.symlink(outside / "params.yaml", repo.path / "params.yaml")
+    line = one_line_exit_2(run("diff", "--no-base", cwd=repo.path))
+    assert "params.yaml leads outside the repository" in line
