@@ -18,6 +18,8 @@ from cmlreport.report.build import IMAGE_SUFFIXES
 METRICS_SUFFIXES = (".json", ".yaml", ".yml", ".toml", ".csv", ".tsv")
 # A declared folder of metrics or plots holds a handful of files; this bounds the walk.
 MAX_FOLDER_FILES = 1_000
+# A monorepo keeps one dvc.yaml per pipeline: dozens, not thousands.
+MAX_DVC_YAMLS = 200
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,16 @@ class DvcProject:
 
 
 def discover_dvc(cwd: Path) -> DvcProject | None:
-    """The metrics and plots of the dvc.yaml in the repository root and in ``cwd``; None when
-    there is no dvc.yaml. InputError for a path that leaves the repository (``..``, absolute,
-    or a symlink out), an unreadable dvc.yaml, or when no declared metrics file exists."""
-    root = _root(cwd)
+    """The metrics and plots of the dvc.yaml files in the repository root, in ``cwd`` and
+    anywhere git tracks one (as dvc reads them all); None when there is none. InputError for
+    a path that leaves the repository (``..``, absolute, or a symlink out), an unreadable
+    dvc.yaml, or when no declared metrics file exists."""
+    root, tracked = _root(cwd)
     real_root = Path(os.path.realpath(root))
     # dvclive before 3.0 wrote its own dvclive/dvc.yaml, which dvc reads like any other.
     names = [Path(*parts) for parts in (("dvc.yaml",), ("dvclive", "dvc.yaml"))]
-    found = [p for p in dict.fromkeys(f / n for f in (root, cwd) for n in names) if p.is_file()]
+    candidates = [f / n for f in (root, cwd) for n in names] + [root / t for t in tracked]
+    found = [p for p in dict.fromkeys(candidates) if p.is_file()]
     if not found:
         return None
     sources: dict[str, None] = {}
@@ -80,13 +84,27 @@ def discover_dvc(cwd: Path) -> DvcProject | None:
     )
 
 
-def _root(cwd: Path) -> Path:
+def _root(cwd: Path) -> tuple[Path, list[str]]:
+    """The repository's root and the dvc.yaml files git tracks in it (dvc reads every one);
+    outside git, ``cwd`` alone."""
     from cmlreport import baseline
+    from cmlreport.git.command import run_git
 
     try:
-        return baseline.repo_root(cwd)
+        root = baseline.repo_root(cwd)
     except GitError:
-        return cwd
+        return cwd, []
+    proc = run_git(["ls-files", "-z", "--", ":(glob)**/dvc.yaml"], root)
+    listed = (
+        proc.stdout.decode("utf-8", errors="replace").split("\0") if proc.returncode == 0 else []
+    )
+    tracked = [p for p in listed if p]
+    if len(tracked) > MAX_DVC_YAMLS:
+        raise InputError(
+            f"git tracks {len(tracked):,} dvc.yaml files, more than the {MAX_DVC_YAMLS} a report "
+            "reads; pass the metrics files with -m"
+        )
+    return root, sorted(tracked, key=lambda p: (p.count("/"), p))
 
 
 def _declarations(root: Path, folder: str) -> Iterator[tuple[str, Declared]]:

@@ -277,3 +277,37 @@ def test_templated_stages_expand_as_dvc_expands_them(tmp_path: Path) -> None:
     for key, theirs in expected.items():
         assert same(ours[key].get("new"), theirs["new"]), key
         assert same(ours[key].get("diff", 0), theirs.get("diff", 0)), key
+
+
+def test_every_dvc_yaml_git_tracks_is_read_as_dvc_reads_them(tmp_path: Path) -> None:
+    """A monorepo: example-get-started at the root, gauteng-qol's real files under qol/."""
+    from tests.dvchistory import commits_of
+
+    repo = GitRepo.init(tmp_path / "mono")
+    dvc_init(repo.path)
+    pairs = zip(commits_of("example-get-started"), commits_of("gauteng-qol"), strict=True)
+    for root_files, sub_files in pairs:
+        shutil.copytree(root_files, repo.path, dirs_exist_ok=True)
+        shutil.copytree(sub_files, repo.path / "qol", dirs_exist_ok=True)
+        repo.commit("both pipelines")
+    dvc = run_json([dvc_executable(), "metrics", "diff", "HEAD~2", "--json", "--all"], repo.path)
+    assert {"eval/live/metrics.json", "qol/outputs/eval/metrics.json"} <= set(dvc)
+    ours = run_json(
+        [
+            sys.executable,
+            "-m",
+            "cmlreport",
+            "diff",
+            "--base",
+            "HEAD~2",
+            "--format",
+            "json",
+            "--all",
+        ],
+        repo.path,
+    )
+    expected = flat_names(dvc)
+    assert set(ours) == set(expected)
+    for key, theirs in expected.items():
+        assert same(ours[key].get("old"), theirs["old"]), key
+        assert same(ours[key].get("new"), theirs["new"]), key
