@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.gitrepo import GitRepo
 
 HISTORIES = Path(__file__).parent / "data" / "dvc"
-PROJECTS = ("example-get-started", "example-dvc-experiments", "gauteng-qol")
+PROJECTS = ("example-get-started", "example-dvc-experiments", "gauteng-qol", "gauteng-qol-folds")
 
 
 def commits_of(project: str) -> list[Path]:

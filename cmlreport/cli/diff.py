@@ -49,8 +49,7 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
         Directions.from_patterns(settings.higher_is_better, settings.lower_is_better)
     )
     env = detect_ci(environment())
-    gone = inputs.dvc.gone if inputs.dvc is not None else ()
-    runs = load_runs(inputs.paths, inputs.base, inputs.no_base, env, cwd, warn, gone)
+    runs = load_runs(inputs.paths, inputs.base, inputs.no_base, env, cwd, warn, inputs.dvc)
     for note in runs.notes:
         warn(note)
     base_scalars = runs.base.scalars if runs.base is not None else {}

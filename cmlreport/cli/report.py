@@ -110,7 +110,7 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
     cwd = Path.cwd()
     if inputs.dvc is not None:  # no -m: dvc.yaml's metrics, and its plots unless --plot
         flags["plots"] = flags["plots"] or inputs.dvc.images
-        flags["gone"] = inputs.dvc.gone
+        flags["dvc"] = inputs.dvc
     # The other flags are named as the options' fields: they become the options as they are.
     opts = ReportOptions(
         metrics=inputs.paths,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from cmlreport.errors import GitError, InputError
-from cmlreport.files import MAX_MARKUP_BYTES, read_text
+from cmlreport.files import MAX_MARKUP_BYTES, decode_text, read_text
 from cmlreport.metrics.dvcyaml import Declared, declared_outputs
 from cmlreport.metrics.formats import decode_yaml
 from cmlreport.report.build import IMAGE_SUFFIXES
@@ -26,6 +26,7 @@ MAX_DVC_YAMLS = 200
 class DvcProject:
     """What dvc.yaml declares, as paths from the current folder."""
 
+    root: Path  # the repository's real root
     sources: tuple[str, ...]  # the dvc.yaml files read
     metrics: tuple[str, ...]  # declared metrics files that exist here
     gone: tuple[str, ...] = ()  # declared but not here: read at the base revision only
@@ -41,6 +42,19 @@ class DvcProject:
                 f"declared in dvc.yaml but not found (run `dvc repro`?): {', '.join(self.gone)}"
             )
         return lines
+
+    def files_at_base(self, sha: str, cwd: Path) -> tuple[list[str], list[str]]:
+        """What to read at ``sha``, as dvc does, from what dvc.yaml declared there: the files
+        here it declared (itself or by a folder), and the ones it declared that are not here
+        (renamed or dropped since: shown as removed)."""
+        declared = [_shown(self.root / p, cwd) for p in _base_declared(self, sha, cwd)]
+        folders = tuple(f"{d}/" for d in declared)
+        kept = [f for f in self.metrics if f in declared or f.startswith(folders)]
+        here = set(self.metrics)
+        others = [
+            d for d in declared if d not in here and not any(f.startswith(f"{d}/") for f in here)
+        ]
+        return kept, list(dict.fromkeys(others))
 
 
 def discover_dvc(cwd: Path) -> DvcProject | None:
@@ -77,11 +91,41 @@ def discover_dvc(cwd: Path) -> DvcProject | None:
             "first or pass the files with -m"
         )
     return DvcProject(
+        root=real_root,
         sources=tuple(sources),
         metrics=tuple(_shown(real_root / p, cwd) for p in present),
         gone=tuple(_shown(real_root / p, cwd) for p in gone),
         images=tuple(_shown(real_root / p, cwd) for p in images),
     )
+
+
+def _base_declared(project: DvcProject, sha: str, cwd: Path) -> Iterator[str]:
+    """The metrics files the same dvc.yaml files declared at ``sha``, from the root."""
+    for source in project.sources:
+        name = _from_root(project.root, cwd, source)
+        folder = str(PurePosixPath(name).parent)
+        try:
+            text = _text_at(sha, source, cwd)
+            if text is None:
+                continue
+            params_at = str(PurePosixPath(source).parent / "params.yaml")
+            params_text = _text_at(sha, params_at, cwd) if "${" in text else None
+            params = decode_yaml(params_at, params_text) if params_text else None
+            declared = declared_outputs(text, f"{name} at {sha[:7]}", folder.strip("."), params)
+        except InputError:
+            continue  # a base that main broke must not block the pull request that fixes it
+        yield from declared.metrics
+
+
+def _text_at(sha: str, path: str, cwd: Path) -> str | None:
+    from cmlreport import baseline
+
+    blob = baseline.read_file_at(sha, path, cwd, limit=MAX_MARKUP_BYTES)
+    return None if blob is None else decode_text(blob, f"{path} at {sha[:7]}")
+
+
+def _from_root(root: Path, cwd: Path, shown: str) -> str:
+    return Path(os.path.relpath(Path(os.path.realpath(cwd)) / shown, root)).as_posix()
 
 
 def _root(cwd: Path) -> tuple[Path, list[str]]:

@@ -167,6 +167,10 @@ def flat_names(dvc: dict[str, dict[str, Any]]) -> dict[str, Any]:
         ("example-dvc-experiments", "HEAD~1"),
         ("gauteng-qol", "HEAD~1"),  # a metrics file's keys change: dvc's nulls, both ways
         ("gauteng-qol", "main~2"),  # the dvc.yaml changes too
+        # The fold files stay committed, but dvc.yaml stops declaring them, then again does.
+        ("gauteng-qol-folds", "HEAD~1"),  # declared at head only: new, even though in git
+        ("gauteng-qol-folds", "HEAD~2"),
+        ("gauteng-qol-folds", "main~3"),  # declared at both
     ],
 )
 def test_diff_in_a_dvc_project_takes_what_dvc_yaml_declares(
@@ -300,6 +304,36 @@ def test_every_dvc_yaml_git_tracks_is_read_as_dvc_reads_them(tmp_path: Path) -> 
             "diff",
             "--base",
             "HEAD~2",
+            "--format",
+            "json",
+            "--all",
+        ],
+        repo.path,
+    )
+    expected = flat_names(dvc)
+    assert set(ours) == set(expected)
+    for key, theirs in expected.items():
+        assert same(ours[key].get("old"), theirs["old"]), key
+        assert same(ours[key].get("new"), theirs["new"]), key
+
+
+def test_files_dvc_yaml_declared_at_base_only_are_shown_removed(tmp_path: Path) -> None:
+    """gauteng-qol's second version no longer declares the fold files its first one did."""
+    from tests.dvchistory import build_history
+
+    repo = GitRepo.init(tmp_path / "folds")
+    dvc_init(repo.path)
+    build_history("gauteng-qol-folds", repo.path, upto=2)
+    dvc = run_json([dvc_executable(), "metrics", "diff", "HEAD~1", "--json", "--all"], repo.path)
+    assert "dvclive/fold_0/metrics.json" in dvc
+    ours = run_json(
+        [
+            sys.executable,
+            "-m",
+            "cmlreport",
+            "diff",
+            "--base",
+            "HEAD~1",
             "--format",
             "json",
             "--all",
