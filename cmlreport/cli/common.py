@@ -6,9 +6,12 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from cmlreport.report.discover import DvcProject
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,6 +55,7 @@ class MetricInputs:
     higher: tuple[str, ...]
     lower: tuple[str, ...]
     label_column: str | None = None
+    dvc: DvcProject | None = None  # where the paths came from when no file was named
 
 
 _LABEL_COLUMN = click.option(
@@ -60,6 +64,44 @@ _LABEL_COLUMN = click.option(
     help="The column naming each row of a per-class table (default: label, class, name, "
     "model... in any case, else the first text column).",
 )
+
+
+_METRICS_OPTIONS = [
+    # Plain text, not click.Path: the file checks (folders, FIFOs, devices) are
+    # cmlreport.files's, with one line naming the file.
+    click.argument("files", nargs=-1, metavar="[FILES]..."),
+    click.option(
+        "-m",
+        "--metrics",
+        multiple=True,
+        metavar="FILE",
+        help="Metrics file (JSON, YAML, TOML, CSV, TSV). Repeat, or list more files after it "
+        "(default in a DVC project: the metrics dvc.yaml declares).",
+    ),
+    click.option(
+        "--base",
+        metavar="REV",
+        help="Compare with this revision (default: the PR/MR target branch, else the "
+        "remote's default branch; the merge base with HEAD is used).",
+    ),
+    click.option("--no-base", is_flag=True, help="Do not compare: show every metric as new."),
+    click.option(
+        "--higher-is-better",
+        "higher",
+        multiple=True,
+        metavar="PATTERN",
+        help="Metrics (name or glob) where higher is better. Repeatable.",
+    ),
+    click.option(
+        "--lower-is-better",
+        "lower",
+        multiple=True,
+        metavar="PATTERN",
+        help="Metrics (name or glob) where lower is better (default for loss, error, mae, "
+        "rmse, latency, *_time ...). Repeatable.",
+    ),
+    _LABEL_COLUMN,
+]
 
 
 def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -78,49 +120,31 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
         **flags: Any,
     ) -> None:
         paths = tuple(dict.fromkeys(metrics + files))
-        if not paths:
-            raise click.UsageError("give at least one metrics file: --metrics FILE")
-        func(inputs=MetricInputs(paths, base, no_base, higher, lower, label_column), **flags)
+        dvc = None if paths else _from_dvc_yaml()
+        if dvc is not None:
+            paths = dvc.metrics
+        inputs = MetricInputs(paths, base, no_base, higher, lower, label_column, dvc)
+        func(inputs=inputs, **flags)
 
-    decorators = [
-        # Plain text, not click.Path: the file checks (folders, FIFOs, devices) are
-        # cmlreport.files's, with one line naming the file.
-        click.argument("files", nargs=-1, metavar="[FILES]..."),
-        click.option(
-            "-m",
-            "--metrics",
-            multiple=True,
-            metavar="FILE",
-            help="Metrics file (JSON, YAML, TOML, CSV, TSV). Repeat, or list more files after it.",
-        ),
-        click.option(
-            "--base",
-            metavar="REV",
-            help="Compare with this revision (default: the PR/MR target branch, else the "
-            "remote's default branch; the merge base with HEAD is used).",
-        ),
-        click.option("--no-base", is_flag=True, help="Do not compare: show every metric as new."),
-        click.option(
-            "--higher-is-better",
-            "higher",
-            multiple=True,
-            metavar="PATTERN",
-            help="Metrics (name or glob) where higher is better. Repeatable.",
-        ),
-        click.option(
-            "--lower-is-better",
-            "lower",
-            multiple=True,
-            metavar="PATTERN",
-            help="Metrics (name or glob) where lower is better (default for loss, error, mae, "
-            "rmse, latency, *_time ...). Repeatable.",
-        ),
-        _LABEL_COLUMN,
-    ]
     wrapped: Callable[..., None] = command
-    for decorator in reversed(decorators):
+    for decorator in reversed(_METRICS_OPTIONS):
         wrapped = decorator(wrapped)
     return wrapped
+
+
+def _from_dvc_yaml() -> DvcProject:
+    """No file named: inside a DVC project, the metrics its dvc.yaml declares."""
+    from cmlreport.report.discover import discover_dvc
+
+    dvc = discover_dvc(Path.cwd())
+    if dvc is None:
+        raise click.UsageError(
+            "give at least one metrics file: --metrics FILE (or run in a DVC project, "
+            "where dvc.yaml declares them)"
+        )
+    for line in dvc.notes():
+        click.echo(f"cmlreport: {line}", err=True)
+    return dvc
 
 
 def project_root(cwd: Path) -> Path:

@@ -34,6 +34,7 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
     Examples:
       cmlreport diff metrics.json
       cmlreport diff -m metrics.json --base main --format json
+      cmlreport diff          # in a DVC project: the metrics dvc.yaml declares
     """
     from cmlreport.ci import detect_ci
     from cmlreport.metrics.diff import diff_metrics
@@ -49,7 +50,9 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
         Directions.from_patterns(settings.higher_is_better, settings.lower_is_better)
     )
     env = detect_ci(environment())
-    runs = load_runs(inputs.paths, inputs.base, inputs.no_base, env, cwd, warn, inputs.label_column)
+    runs = load_runs(
+        inputs.paths, inputs.base, inputs.no_base, env, cwd, warn, inputs.label_column, inputs.dvc
+    )
     for note in runs.notes:
         warn(note)
     base_scalars = runs.base.scalars if runs.base is not None else {}

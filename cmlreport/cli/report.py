@@ -101,6 +101,7 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
       cmlreport report --metrics metrics.json --plot plots/ -o report.md
       cmlreport report -m metrics.json -m per_class.csv --fail-if "eval.f1 < 0.9"
       cmlreport report -m metrics.json --fail-on-regression "eval.*@1%" --base origin/main
+      cmlreport report        # in a DVC project: the metrics and plots dvc.yaml declares
 
     Exits 1 when a gate fails, after the report is written.
     """
@@ -110,6 +111,9 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
     from cmlreport.settings import load_settings
 
     cwd = Path.cwd()
+    if inputs.dvc is not None:  # no -m: dvc.yaml's metrics, and its plots unless --plot
+        flags["plots"] = flags["plots"] or inputs.dvc.images
+        flags["dvc"] = inputs.dvc
     # The other flags are named as the options' fields: they become the options as they are.
     opts = ReportOptions(
         metrics=inputs.paths,

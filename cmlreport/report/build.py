@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cmlreport.ci import CiContext
 from cmlreport.errors import InputError
@@ -24,6 +25,9 @@ from cmlreport.report.charts import Image, draw_charts, relative_link
 from cmlreport.report.markdown import ReportData, choose_headline, render_report
 from cmlreport.report.runs import Runs, Warn, load_runs
 from cmlreport.settings import Settings
+
+if TYPE_CHECKING:
+    from cmlreport.report.discover import DvcProject
 
 IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
 
@@ -48,6 +52,7 @@ class ReportOptions:
     precision: int = 4
     budget: int = GITHUB_COMMENT_LIMIT
     charts: str = "png"  # png | mermaid | none
+    dvc: DvcProject | None = None  # where the metrics came from when no file was named
 
     def with_settings(self, s: Settings) -> ReportOptions:
         """Flags win; settings fill in what the flags left at their defaults."""
@@ -95,7 +100,9 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     """Read the runs, build the report and write it: the report file, the uncut copy when the
     report was cut, and the CI's job summary when there is one."""
     parse_gates(opts.fail_if, opts.fail_on_regression)  # bad gate text fails before any git work
-    runs = load_runs(opts.metrics, opts.base, opts.no_base, ci, cwd, warn, opts.label_column)
+    runs = load_runs(
+        opts.metrics, opts.base, opts.no_base, ci, cwd, warn, opts.label_column, opts.dvc
+    )
     output = opts.output
     full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
     hint = full_path.name

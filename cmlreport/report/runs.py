@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cmlreport.ci import CiContext
 from cmlreport.errors import GitError, InputError
@@ -19,6 +20,9 @@ from cmlreport.metrics.load import (
 )
 from cmlreport.metrics.model import MetricSet
 from cmlreport.report.markdown import Revisions
+
+if TYPE_CHECKING:
+    from cmlreport.report.discover import DvcProject
 
 Warn = Callable[[str], None]
 
@@ -41,8 +45,11 @@ def load_runs(
     cwd: Path,
     warn: Warn,
     label_column: str | None = None,
+    dvc: DvcProject | None = None,
 ) -> Runs:
-    """The metrics files at head and at the base revision (``base``, else the CI's target)."""
+    """The metrics files at head and at the base revision (``base``, else the CI's target);
+    with ``dvc`` (no file named, dvc.yaml declares them), also the files dvc.yaml declares at
+    either revision that are not here: read at base only and shown as removed, as dvc does."""
     from cmlreport import baseline
 
     head_sets = read_metric_files(paths, label_column=label_column)
@@ -62,11 +69,13 @@ def load_runs(
             raise
         warn(f"no base revision, every metric is shown as new: {exc.message}")
         return Runs(head, None, alone, (f"No base revision to compare with: {exc.message}",))
-    sets, notes = _read_at(base_rev.sha, [path for path, _ in head_sets], cwd, label_column)
+    sets, removed, notes = _base_sets(base_rev.sha, head_sets, dvc, cwd, label_column)
     base_set: MetricSet | None = None
     if sets:
         # A key that clashes at one revision only must still get the same name at both.
         both = clashing_keys(head_sets) | clashing_keys(sets)
+        # A removed file's key that a file here holds is two metrics, as dvc shows them.
+        both |= clashing_keys([*head_sets, *removed])
         base_set = merge_metric_sets(sets, prefix_keys=both)
         head = merge_metric_sets(head_sets, prefix_keys=both)
     revisions = Revisions(
@@ -87,6 +96,32 @@ def _check_label_column(wanted: str | None, head: MetricSet) -> None:
             f"--label-column {wanted!r}: no per-class table has that column"
             + (f" (labelled: {found})" if found else " (no metrics file holds a table)")
         )
+
+
+def _base_sets(
+    sha: str,
+    head_sets: Sequence[tuple[str, MetricSet]],
+    dvc: DvcProject | None,
+    cwd: Path,
+    label_column: str | None,
+) -> tuple[list[tuple[str, MetricSet]], list[tuple[str, MetricSet]], list[str]]:
+    """The files at base (the same paths; in a DVC project, what dvc.yaml declared there, as
+    dvc reads it), the ones of them gone at head, and notes."""
+    paths = [path for path, _ in head_sets]
+    gone: list[str] = []
+    if dvc is not None:
+        paths, gone = dvc.files_at_base(sha, cwd)
+    sets, notes = _read_at(sha, paths, cwd, label_column)
+    notes += [
+        f"{path} is not declared by dvc.yaml at base {sha[:7]}: its metrics are new."
+        for path, _ in head_sets
+        if path not in paths
+    ]
+    removed, _ = _read_at(sha, gone, cwd, label_column)  # not at base either: nothing to say
+    notes += [
+        f"{path} is gone at head: its metrics at base are shown as removed." for path, _ in removed
+    ]
+    return sets + removed, removed, notes
 
 
 def _read_at(

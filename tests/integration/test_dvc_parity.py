@@ -138,3 +138,210 @@ def test_dvc_is_really_installed() -> None:
         env={**os.environ, "DVC_NO_ANALYTICS": "1"},
     )
     assert out.stdout.strip()[0].isdigit()
+
+
+def dvc_init(path: Path) -> None:
+    env = clean_env(DVC_NO_ANALYTICS="1", DVC_NO_UPDATER="1")
+    subprocess.run([dvc_executable(), "init", "-q"], cwd=path, env=env, check=True)
+
+
+def flat_names(dvc: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """dvc's per-file entries under cmlreport's names: the key alone, or ``path:key`` where
+    two files hold it."""
+    counts: dict[str, int] = {}
+    for per_file in dvc.values():
+        for key in per_file:
+            counts[key] = counts.get(key, 0) + 1
+    return {
+        (f"{path}:{key}" if counts[key] > 1 else key): entry
+        for path, per_file in dvc.items()
+        for key, entry in per_file.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("project", "base"),
+    [
+        ("example-get-started", "HEAD~1"),
+        ("example-get-started", "main~2"),
+        ("example-dvc-experiments", "HEAD~1"),
+        ("gauteng-qol", "HEAD~1"),  # a metrics file's keys change: dvc's nulls, both ways
+        ("gauteng-qol", "main~2"),  # the dvc.yaml changes too
+        # The fold files stay committed, but dvc.yaml stops declaring them, then again does.
+        ("gauteng-qol-folds", "HEAD~1"),  # declared at head only: new, even though in git
+        ("gauteng-qol-folds", "HEAD~2"),
+        ("gauteng-qol-folds", "main~3"),  # declared at both
+    ],
+)
+def test_diff_in_a_dvc_project_takes_what_dvc_yaml_declares(
+    tmp_path: Path, project: str, base: str
+) -> None:
+    """No -m: both tools read the metrics dvc.yaml declares, on a real project's history."""
+    from tests.dvchistory import build_history
+
+    repo = GitRepo.init(tmp_path / project)
+    dvc_init(repo.path)
+    build_history(project, repo.path)
+    dvc = run_json([dvc_executable(), "metrics", "diff", base, "--json", "--all"], repo.path)
+    ours = run_json(
+        [sys.executable, "-m", "cmlreport", "diff", "--base", base, "--format", "json", "--all"],
+        repo.path,
+    )
+    expected = flat_names(dvc)
+    assert len(expected) >= 2
+    if project == "gauteng-qol" and base == "HEAD~1":
+        sides = [(e["old"], e["new"]) for e in expected.values()]
+        assert any(new is None for _, new in sides) and any(old is None for old, _ in sides)
+    assert set(ours) == set(expected)
+    for key, theirs in expected.items():
+        mine = ours[key]
+        for field in ("old", "new", "diff"):
+            if field in theirs:
+                assert same(mine.get(field), theirs[field]), (key, field, mine, theirs)
+            else:
+                assert field not in mine, (key, field, mine, theirs)
+
+
+# Written for this test in the forms dvc's documentation gives for templated stages
+# (dvc.org, user-guide/project-structure/dvcyaml-files.md: foreach over a list, over a
+# mapping with ${key}, over a params.yaml value, and matrix); the metrics inside are the real
+# example-get-started files from tests/data/dvc.
+TEMPLATED = """\
+vars:
+  - out: results
+stages:
+  cleanups:
+    foreach:
+      - raw1
+      - labels1
+    do:
+      cmd: echo "${item}"
+      metrics:
+        - ${out}/${item}.json:
+            cache: false
+  build:
+    foreach:
+      uk:
+        epochs: 3
+      us:
+        epochs: 10
+    do:
+      cmd: echo '${key}' ${item.epochs}
+      metrics:
+        - ${out}/model-${key}-${item.epochs}.json
+  mystages:
+    foreach: ${myobject}
+    do:
+      cmd: echo ${key}
+      metrics:
+        - ${item.prop2}
+  train:
+    matrix:
+      model: [cnn, xgb]
+      feature: [a, b]
+    cmd: echo ${item.model} ${item.feature}
+    metrics:
+      - ${out}/${item.model}-${item.feature}.json
+"""
+TEMPLATED_PARAMS = "myobject:\n  first:\n    prop2: eval/first.json\n"
+TEMPLATED_FILES = [
+    "results/raw1.json",
+    "results/labels1.json",
+    "results/model-uk-3.json",
+    "results/model-us-10.json",
+    "eval/first.json",
+    "results/cnn-a.json",
+    "results/cnn-b.json",
+    "results/xgb-a.json",
+    "results/xgb-b.json",
+]
+
+
+def test_templated_stages_expand_as_dvc_expands_them(tmp_path: Path) -> None:
+    from tests.dvchistory import HISTORIES
+
+    repo = GitRepo.init(tmp_path / "templated")
+    dvc_init(repo.path)
+    repo.write("dvc.yaml", TEMPLATED)
+    repo.write("params.yaml", TEMPLATED_PARAMS)
+    real = [HISTORIES / "example-get-started" / n / "eval/live/metrics.json" for n in "12"]
+    for path in TEMPLATED_FILES:
+        repo.write(path, real[0].read_text())
+    repo.commit("base")
+    for path in TEMPLATED_FILES[::2]:
+        repo.write(path, real[1].read_text())
+    dvc = run_json([dvc_executable(), "metrics", "diff", "HEAD", "--json", "--all"], repo.path)
+    assert set(dvc) == set(TEMPLATED_FILES)
+    ours = run_json(
+        [sys.executable, "-m", "cmlreport", "diff", "--base", "HEAD", "--format", "json", "--all"],
+        repo.path,
+    )
+    expected = flat_names(dvc)
+    assert set(ours) == set(expected)
+    for key, theirs in expected.items():
+        assert same(ours[key].get("new"), theirs["new"]), key
+        assert same(ours[key].get("diff", 0), theirs.get("diff", 0)), key
+
+
+def test_every_dvc_yaml_git_tracks_is_read_as_dvc_reads_them(tmp_path: Path) -> None:
+    """A monorepo: example-get-started at the root, gauteng-qol's real files under qol/."""
+    from tests.dvchistory import commits_of
+
+    repo = GitRepo.init(tmp_path / "mono")
+    dvc_init(repo.path)
+    pairs = zip(commits_of("example-get-started"), commits_of("gauteng-qol"), strict=True)
+    for root_files, sub_files in pairs:
+        shutil.copytree(root_files, repo.path, dirs_exist_ok=True)
+        shutil.copytree(sub_files, repo.path / "qol", dirs_exist_ok=True)
+        repo.commit("both pipelines")
+    dvc = run_json([dvc_executable(), "metrics", "diff", "HEAD~2", "--json", "--all"], repo.path)
+    assert {"eval/live/metrics.json", "qol/outputs/eval/metrics.json"} <= set(dvc)
+    ours = run_json(
+        [
+            sys.executable,
+            "-m",
+            "cmlreport",
+            "diff",
+            "--base",
+            "HEAD~2",
+            "--format",
+            "json",
+            "--all",
+        ],
+        repo.path,
+    )
+    expected = flat_names(dvc)
+    assert set(ours) == set(expected)
+    for key, theirs in expected.items():
+        assert same(ours[key].get("old"), theirs["old"]), key
+        assert same(ours[key].get("new"), theirs["new"]), key
+
+
+def test_files_dvc_yaml_declared_at_base_only_are_shown_removed(tmp_path: Path) -> None:
+    """gauteng-qol's second version no longer declares the fold files its first one did."""
+    from tests.dvchistory import build_history
+
+    repo = GitRepo.init(tmp_path / "folds")
+    dvc_init(repo.path)
+    build_history("gauteng-qol-folds", repo.path, upto=2)
+    dvc = run_json([dvc_executable(), "metrics", "diff", "HEAD~1", "--json", "--all"], repo.path)
+    assert "dvclive/fold_0/metrics.json" in dvc
+    ours = run_json(
+        [
+            sys.executable,
+            "-m",
+            "cmlreport",
+            "diff",
+            "--base",
+            "HEAD~1",
+            "--format",
+            "json",
+            "--all",
+        ],
+        repo.path,
+    )
+    expected = flat_names(dvc)
+    assert set(ours) == set(expected)
+    for key, theirs in expected.items():
+        assert same(ours[key].get("old"), theirs["old"]), key
+        assert same(ours[key].get("new"), theirs["new"]), key
