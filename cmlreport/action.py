@@ -116,11 +116,9 @@ class ActionInputs:
         if command not in COMMANDS:
             raise InputError(f"input 'command' is {_shown(command)}: use {_choices(COMMANDS)}")
         flags = {name: _boolean(name, get(name)) for name in BOOLEANS}
+        # Empty is allowed: in a DVC project `cmlreport report` takes what dvc.yaml declares,
+        # and elsewhere it says in one line that it needs a metrics file.
         metrics = split_list(get("metrics"))
-        if command == "report" and not metrics:
-            raise InputError(
-                "input 'metrics' is empty: list the metrics files command=report compares"
-            )
         report = get("report")
         # A line break would let the path write other step outputs through GITHUB_OUTPUT.
         if not report or "\n" in report or "\r" in report:

@@ -321,3 +321,14 @@ def test_the_simulation_refuses_what_it_does_not_implement(tmp_path: Path) -> No
     )
     assert proc.returncode == 99
     assert "github.event is not simulated" in proc.stderr
+
+
+def test_no_metrics_input_outside_a_dvc_project_is_one_error_and_no_comment(
+    job: PullRequestJob,
+) -> None:
+    result = job.uses()  # metrics left empty: only a dvc.yaml could say which files
+    assert result.code == 2, result.log
+    errors = [line for line in result.log.splitlines() if "give at least one metrics file" in line]
+    assert len(errors) == 1, result.log
+    assert "Traceback" not in result.log
+    assert not (job.project.path / "report.md").exists() and not comments_on_7(job.server)

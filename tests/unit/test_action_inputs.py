@@ -107,10 +107,9 @@ def test_booleans_read_both_ways() -> None:
 
 
 @pytest.mark.parametrize("metrics", ["", " ", "\n\t \n"])
-def test_report_needs_metrics(metrics: str) -> None:
-    assert refused(metrics=metrics) == (
-        "input 'metrics' is empty: list the metrics files command=report compares"
-    )
+def test_report_without_metrics_leaves_the_choice_to_dvc_yaml(metrics: str) -> None:
+    # cmlreport report itself takes dvc.yaml's metrics, or refuses in one line.
+    assert inputs(metrics=metrics).metrics == ()
 
 
 @pytest.mark.parametrize("command", ["send-comment", "check", "runner-launch", "runner-stop"])
