@@ -58,11 +58,13 @@ def test_mermaid_curves_carry_mains_values_read_from_git(training_repo: Path, ru
     result = run("plot", "curves", "logs/train.csv", "--y", "loss", "--mermaid", cwd=training_repo)
     assert result.code == 0, result.stderr
     assert result.stdout.startswith("```mermaid\nxychart-beta\n")
-    assert 'title "loss (lines in order: head, base)"' in result.stdout
+    assert re.findall(r'title "(.*)"', result.stdout) == ["loss (head)", "loss (base)"]
     head, base = re.findall(r"line \[(.*)\]", result.stdout)
     assert head == "1.9, 1.1, 0.8, 0.6, 0.5"
-    # main logged steps 0-3 only; mermaid cannot draw a gap, so its last value is held.
-    assert base == "2, 1.5, 1.2, 1, 1"
+    # main logged steps 0-3 only; mermaid cannot draw a gap, so main's run gets its own chart
+    # with the 4 points it logged (before issue 11 its last value was held: "2, 1.5, 1.2, 1, 1").
+    assert base == "2, 1.5, 1.2, 1"
+    assert re.findall(r"x-axis (.*)", result.stdout) == ['"step" 0 --> 4', '"step" 0 --> 3']
 
 
 def test_outside_git_only_this_run_is_drawn_with_a_note(tmp_path: Path, run: Run) -> None:
