@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -14,6 +15,9 @@ from decimal import Decimal
 from cmlreport.textsafe import one_line
 
 MAX_POINTS = 100
+# A numeric x axis only while no point is drawn further than this share of the range from its
+# step (a pixel or two at mermaid's width); past that the steps are named one by one.
+MISPLACED = 0.01
 
 
 def line_chart(
@@ -65,12 +69,7 @@ def _lines(
     y_label: str | None,
 ) -> list[str]:
     """The axes and ``line`` statements of one chart: its points, thinned to MAX_POINTS."""
-    n = len(steps)
-    keep = (
-        sorted({round(i * (n - 1) / (MAX_POINTS - 1)) for i in range(MAX_POINTS)})
-        if n > MAX_POINTS
-        else range(n)
-    )
+    keep = _thin(steps)
     xs = [steps[i] for i in keep]
     axis = f"    x-axis {mermaid_label(x_label)} "
     if _evenly_spaced(xs):
@@ -86,12 +85,31 @@ def _lines(
     return out
 
 
+def _thin(steps: Sequence[float]) -> list[int]:
+    """At most MAX_POINTS of the logged points: for each even x position, the nearest one."""
+    n = len(steps)
+    if n <= MAX_POINTS:
+        return list(range(n))
+    lo, hi = steps[0], steps[-1]
+    if hi == lo:
+        return [round(k * (n - 1) / (MAX_POINTS - 1)) for k in range(MAX_POINTS)]
+    keep = set()
+    for k in range(MAX_POINTS):
+        target = lo + (hi - lo) * k / (MAX_POINTS - 1)
+        i = bisect.bisect_left(steps, target)
+        if i == n or (i > 0 and target - steps[i - 1] <= steps[i] - target):
+            i -= 1
+        keep.add(i)
+    return sorted(keep)
+
+
 def _evenly_spaced(xs: Sequence[float]) -> bool:
-    """Whether every x sits within a quarter of a spacing of where mermaid will draw it."""
+    """Whether mermaid, spacing the points evenly, draws each within MISPLACED of its x."""
     if len(xs) < 3:
         return True
     step = (xs[-1] - xs[0]) / (len(xs) - 1)
-    return all(abs(v - (xs[0] + i * step)) <= step / 4 for i, v in enumerate(xs))
+    tolerance = (xs[-1] - xs[0]) * MISPLACED
+    return all(abs(v - (xs[0] + i * step)) <= tolerance for i, v in enumerate(xs))
 
 
 def bar_chart(

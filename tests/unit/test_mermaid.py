@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from cmlreport.plots.curves import Run, mermaid_curves
 from cmlreport.plots.mermaid import MAX_POINTS, bar_chart, line_chart
+from cmlreport.plots.plotdata import parse_log
 
 # The tokens of mermaid's xychart grammar (xychart.jison) that these charts use.
 NUMBER = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"
@@ -201,3 +204,27 @@ def test_bars_that_are_not_numbers_are_left_out_and_counted() -> None:
 def test_charts_without_data_are_a_programming_error(call: Callable[[], object]) -> None:
     with pytest.raises(ValueError):
         call()
+
+
+LIGHTNING = Path(__file__).resolve().parents[1] / "data" / "lightning" / "metrics.csv"
+
+
+def test_a_sparse_lightning_log_charts_each_column_on_the_steps_it_was_logged() -> None:
+    # A real CSVLogger file: train_loss every 50 steps, val_* once an epoch, test_loss once.
+    log = parse_log(str(LIGHTNING), LIGHTNING.read_text())
+    run = [Run("", log)]
+    logged = {c: [v for v in log.column(c) if v is not None] for c in log.columns}
+
+    (val,) = charts(mermaid_curves(run, "val_loss", None))
+    assert lines_of(val) == [[float(f"{v:.4g}") for v in logged["val_loss"]]]  # 6, not 178
+    assert val[1] == 'x-axis "step" ["1718", "3437", "5156", "6875", "8594", "8595"]'
+
+    (test,) = charts(mermaid_curves(run, "test_loss", None))
+    assert lines_of(test) == [[0.03222]]
+
+    (train,) = charts(mermaid_curves(run, "train_loss", None))
+    (values,) = lines_of(train)
+    assert len(values) == MAX_POINTS < len(logged["train_loss"])
+    shown = {float(f"{v:.4g}") for v in logged["train_loss"]}
+    assert set(values) <= shown  # thinned, never interpolated
+    assert values[0] == 0.635 and values[-1] == float(f"{logged['train_loss'][-1]:.4g}")
