@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cmlreport.metrics.model import Scalar
-from cmlreport.report.format import fixed_point, fmt_delta, fmt_value, needed_decimals
+from cmlreport.report.format import fixed_text, fmt_delta, fmt_value, text_decimals
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,12 @@ def column(values: Iterable[Scalar], precision: int) -> Column:
     Integers stay whole (they are counts: support, epoch); floats too big or too small for
     fixed-point are written in e-notation and do not widen the others.
     """
-    decimals = max(
-        (
-            needed_decimals(v, precision)
-            for v in values
-            if isinstance(v, float) and math.isfinite(v) and fixed_point(v, precision)
-        ),
-        default=0,
-    )
+    decimals = 0
+    for v in values:
+        if isinstance(v, float) and math.isfinite(v):
+            text = fixed_text(v, precision)
+            if text is not None:
+                decimals = max(decimals, text_decimals(text))
+                if decimals == precision:
+                    break  # no cell can need more
     return Column(precision, decimals)

@@ -17,13 +17,14 @@ _SHA = re.compile(r"[0-9a-fA-F]{4,64}")
 # of precision asked for past 4 allows one more digit: --precision 7 writes 228828186264109056.
 FULL_DIGITS = 15
 DEFAULT_PRECISION = 4
+SIGNIFICANT = 15  # decimal digits every float64 holds exactly
 
 
 def fmt_value(value: Scalar, precision: int = 4, decimals: int | None = None) -> str:
     """One value: ``precision`` decimals at most, trailing zeros dropped.
 
-    ``decimals`` (from ``columns.column_format``) pads fixed-point numbers to that many decimals
-    so every cell of a column reads alike.
+    ``decimals`` (from ``columns.column``) pads fixed-point numbers to that many decimals so
+    every cell of a column reads alike.
     """
     if value is None:
         return "null"
@@ -32,46 +33,43 @@ def fmt_value(value: Scalar, precision: int = 4, decimals: int | None = None) ->
     if isinstance(value, int):
         return str(value) if not _too_long(value, precision) else _scientific(value, precision)
     if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "∞" if value > 0 else "-∞"
-        if _too_long(value, precision):
+        if not math.isfinite(value):
+            return "NaN" if math.isnan(value) else ("∞" if value > 0 else "-∞")
+        text = fixed_text(value, precision)
+        if text is None:
             return _scientific(value, precision)
-        if not fixed_point(value, precision):
-            # Too small for the decimals shown: scientific, rather than a misleading 0. A value
-            # that rounds to 0.0001 (float noise in 0.7135 - 0.7136) stays fixed-point.
-            mantissa, exponent = f"{value:.{max(precision - 1, 1)}e}".split("e")
-            return f"{_trim(mantissa)}e{exponent}"  # mantissa has a point
-        shown = needed_decimals(value, precision)
-        text = f"{value:.{shown}f}"
+        shown = text_decimals(text)
         if decimals is not None and decimals > shown:
             # Padded with zeros, not printed with more decimals: those would be float noise.
             text += ("" if shown else ".") + "0" * (decimals - shown)
-        return text.lstrip("-") if not text.strip("-0.") else text
+        return text
     return str(value)
 
 
-def fixed_point(value: float, precision: int) -> bool:
-    """Whether a finite float is written with decimals (not too big, nor rounded away to 0)."""
-    return not _too_long(value, precision) and (
-        value == 0 or f"{value:.{precision}f}".strip("-0.") != ""
-    )
+def fixed_text(value: float, precision: int) -> str | None:
+    """A finite float in fixed point with the decimals it needs, or None when e-notation is due.
+
+    At most ``precision`` decimals and none past its shortest repr (28624.551, not
+    28624.5510); None when it is too long (2.29e17) or would round away to a misleading 0.
+    """
+    if _too_long(value, precision):
+        return None
+    text = f"{value:.{precision}f}"
+    if text.find(".") + precision > SIGNIFICANT:
+        # Past the digits a float holds, the text would print its binary noise (28624.550999...).
+        shortest = repr(value)
+        if "e" not in shortest and len(shortest) - shortest.index(".") - 1 < precision:
+            text = shortest
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if value != 0 and not text.strip("-0"):
+        return None
+    return "0" if text == "-0" else text
 
 
-def needed_decimals(value: float, precision: int) -> int:
-    """Decimals ``value`` needs: at most ``precision``, none past its shortest repr (28624.551)."""
-    rounded = f"{value:.{precision}f}".rstrip("0")
-    at_precision = len(rounded) - rounded.index(".") - 1 if "." in rounded else 0
-    return min(at_precision, _repr_decimals(value))
-
-
-def _repr_decimals(value: float) -> int:
-    # The decimals of the shortest text that reads back as the same float: 28624.551 has 3.
-    mantissa, _, exponent = repr(value).partition("e")
-    point = mantissa.find(".")
-    decimals = len(mantissa) - point - 1 if point >= 0 else 0
-    return max(0, decimals - int(exponent or 0))
+def text_decimals(text: str) -> int:
+    point = text.find(".")
+    return 0 if point < 0 else len(text) - point - 1
 
 
 def _too_long(value: float, precision: int) -> bool:
@@ -79,6 +77,11 @@ def _too_long(value: float, precision: int) -> bool:
 
 
 def _scientific(value: float, precision: int) -> str:
+    if abs(value) < 1:
+        # Too small for the decimals shown: scientific, rather than a misleading 0. A value
+        # that rounds to 0.0001 (float noise in 0.7135 - 0.7136) stays fixed-point.
+        mantissa, exponent = f"{value:.{max(precision - 1, 1)}e}".split("e")
+        return f"{_trim(mantissa)}e{exponent}"
     # Three significant digits at the default precision of 4 (2.29e17), one more per extra decimal.
     mantissa, exponent = f"{value:.{max(precision - 2, 1)}e}".split("e")
     return f"{_trim(mantissa)}e{int(exponent)}"

@@ -213,7 +213,6 @@ def test_headline_changes_label_each_bar_with_its_percentage() -> None:
 
 
 def test_unknown_columns_and_formats_are_input_errors() -> None:
-
     with pytest.raises(InputError, match=r"train\.csv has no column 'f1'"):
         figures.training_curves(HEAD, ["f1"])
     with pytest.raises(InputError, match="unknown plot format 'jpg'"):
