@@ -72,7 +72,7 @@ def _lines(
     keep = _thin(steps)
     xs = [steps[i] for i in keep]
     axis = f"    x-axis {mermaid_label(x_label)} "
-    if _evenly_spaced(xs):
+    if len(xs) > 1 and _evenly_spaced(xs):
         lo, hi = xs[0], xs[-1]
         axis += f"{_number(lo)} --> {_number(hi if hi > lo else lo + 1)}"
     else:
@@ -81,7 +81,9 @@ def _lines(
     out = [axis]
     if y_label is not None:
         out.append(f"    y-axis {mermaid_label(y_label)}")
-    out += [f"    line [{', '.join(_number(v[i]) for i in keep)}]" for v in lines.values()]
+    # A line through one point draws nothing: a value logged once (test_loss) is a bar.
+    kind = "bar" if len(xs) == 1 and len(lines) == 1 else "line"
+    out += [f"    {kind} [{', '.join(_number(v[i]) for i in keep)}]" for v in lines.values()]
     return out
 
 
