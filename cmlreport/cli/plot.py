@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -9,10 +10,10 @@ import click
 from cmlreport.errors import CmlReportError, InputError
 from cmlreport.files import decode_text, read_text
 from cmlreport.plots import figures
-from cmlreport.plots.curves import mermaid_curve
+from cmlreport.plots.curves import Run, check_columns, mermaid_curves, panel_key
 from cmlreport.plots.plotdata import (
     LogTable,
-    default_x,
+    is_index,
     parse_confusion,
     parse_log,
     parse_scores,
@@ -20,6 +21,8 @@ from cmlreport.plots.plotdata import (
 
 # Without --y every numeric column gets a subplot; past this many the image is a wall.
 DEFAULT_CURVES_MAX = 12
+# Wall-clock columns (dvclive's timestamp) are logged beside the metrics, not metrics themselves.
+CLOCK_COLUMNS = ("timestamp", "time", "wall_time", "walltime")
 _OUTPUT_HELP = (
     "File to write: .png or .svg (the extension picks the format; send-comment does not "
     "publish SVG)."
@@ -32,16 +35,16 @@ def plot() -> None:
 
 
 @plot.command()
-@click.argument("log")
+@click.argument("logs", metavar="LOG...", nargs=-1, required=True)
 @click.option("--x", "x_col", metavar="COL", help="x axis column (default: step/epoch/iteration).")
 @click.option("--y", "y_cols", metavar="COL", multiple=True, help="Column to plot; repeatable.")
-@click.option("--base", "base_rev", metavar="REV", help="Overlay LOG as it is at REV.")
+@click.option("--base", "base_rev", metavar="REV", help="Overlay each LOG as it is at REV.")
 @click.option("--no-base", is_flag=True, help="Draw this run only, with no base overlay.")
 @click.option("--title", help="Title above the plots.")
 @click.option("--mermaid", "as_mermaid", is_flag=True, help="Write mermaid charts instead.")
 @click.option("-o", "--output", metavar="OUT", help=f"{_OUTPUT_HELP} With --mermaid: .md.")
 def curves(
-    log: str,
+    logs: tuple[str, ...],
     x_col: str | None,
     y_cols: tuple[str, ...],
     base_rev: str | None,
@@ -50,26 +53,32 @@ def curves(
     as_mermaid: bool,
     output: str | None,
 ) -> None:
-    """Training curves of a log, this run against the base branch's.
+    """Training curves of one or more logs, this run against the base branch's.
 
-    LOG is CSV, TSV, JSON lines or a JSON list of objects. Without --base the base is the
-    pull/merge request's target (or main); outside a git repository, or when it cannot be
-    found, only this run is drawn.
+    LOG is CSV, TSV, JSON lines or a JSON list of objects. Several logs (dvclive's
+    train/loss.tsv and eval/loss.tsv) are overlaid, one panel per metric, each line named
+    after its file. Without --base the base is the pull/merge request's target (or main);
+    outside a git repository, or when it cannot be found, only this run is drawn.
     """
     if base_rev is not None and no_base:
         raise InputError("--base and --no-base contradict each other; pass only one of them")
     fmt = _output_format(output, as_mermaid=as_mermaid)
-    head = parse_log(log, read_text(log))
-    x = x_col if x_col is not None else default_x(head)
-    if x is not None:
-        head.column(x)  # an unknown --x fails here, naming the file and its columns
-    ys = _columns_to_plot(head, x, y_cols)
-    base = None if no_base else _base_log(log, base_rev, head)
+    heads = [parse_log(log, read_text(log)) for log in logs]
+    names = [""] if len(logs) == 1 else distinct_names(logs)
+    runs = [Run(name, head, None, x_col) for name, head in zip(names, heads, strict=True)]
+    check_columns(runs, [])  # an unknown --x fails here, naming the file and its columns
+    panels = _panels_to_plot(runs, y_cols)
+    if not no_base:
+        runs = [
+            replace(run, base=_base_log(path, base_rev, run.log))
+            for path, run in zip(logs, runs, strict=True)
+        ]
     if not as_mermaid:
         assert output is not None
-        _write(output, figures.training_curves(head, ys, x=x, base=base, title=title, fmt=fmt))
+        _write(output, figures.overlaid_curves(runs, panels, title=title, fmt=fmt))
         return
-    charts = "\n".join(mermaid_curve(head, base, x, y, title) for y in ys)
+    check_columns(runs, panels)
+    charts = "\n".join(mermaid_curves(runs, panel, title) for panel in panels)
     if output is None:
         click.echo(charts, nl=False)
     else:
@@ -142,20 +151,39 @@ def _output_format(output: str | None, *, as_mermaid: bool = False) -> str:
     return suffix[1:]
 
 
-def _columns_to_plot(head: LogTable, x: str | None, wanted: tuple[str, ...]) -> list[str]:
+def _panels_to_plot(runs: list[Run], wanted: tuple[str, ...]) -> list[str]:
     if wanted:
-        for name in wanted:
-            head.column(name)
-        return list(dict.fromkeys(wanted))
-    ys = [c for c in head.numeric_columns() if c != x]
-    if not ys:
-        raise InputError(f"{head.source} has no numeric column besides {x}; nothing to plot")
-    if len(ys) > DEFAULT_CURVES_MAX:
+        panels = list(dict.fromkeys(wanted))
+        check_columns(runs, panels)
+        return panels
+    panels = list(
+        dict.fromkeys(
+            panel_key(c, runs)
+            for r in runs
+            for c in r.log.numeric_columns()
+            if c != r.x_column and not is_index(c) and c.strip().lower() not in CLOCK_COLUMNS
+        )
+    )
+    sources = ", ".join(r.log.source for r in runs)
+    if not panels:
+        x = ", ".join(dict.fromkeys(str(r.x_column) for r in runs))
+        raise InputError(f"{sources} has no numeric column besides {x}; nothing to plot")
+    if len(panels) > DEFAULT_CURVES_MAX:
         _note(
-            f"{head.source} has {len(ys)} numeric columns; drawing the first "
+            f"{sources} has {len(panels)} numeric columns; drawing the first "
             f"{DEFAULT_CURVES_MAX} (pick others with --y)"
         )
-    return ys[:DEFAULT_CURVES_MAX]
+    return panels[:DEFAULT_CURVES_MAX]
+
+
+def distinct_names(paths: tuple[str, ...]) -> list[str]:
+    """The shortest trailing parts of the paths that tell them apart: train/loss.tsv, eval/..."""
+    parts = [Path(p).parts for p in paths]
+    for n in range(1, max(len(p) for p in parts) + 1):
+        names = ["/".join(p[-n:]) for p in parts]
+        if len(set(names)) == len(names):
+            return names
+    return list(paths)  # the same file twice: nothing tells the copies apart
 
 
 def _base_log(path: str, explicit: str | None, head: LogTable) -> LogTable | None:

@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from cmlreport.plots.curves import overlaid_curves as overlaid_curves
 from cmlreport.plots.curves import training_curves as training_curves
 from cmlreport.plots.plotdata import ConfusionMatrix
 from cmlreport.plots.render import BASE_COLOR as BASE_COLOR

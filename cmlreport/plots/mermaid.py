@@ -2,7 +2,7 @@
 
 # Pure text in, text out. The syntax follows mermaid's xychart grammar (``xychart.jison``): quoted
 # strings end at the next ``"`` with no escape, numbers are ``[+-]?digits[.digits]`` (no exponent,
-# no NaN), and every series is spread evenly over the x axis, so the data are resampled here.
+# no NaN), and every series is spread evenly over the whole x axis.
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from decimal import Decimal
 from cmlreport.textsafe import one_line
 
 MAX_POINTS = 100
+# A numeric x axis only while no point is drawn further than this share of the range from its
+# step (a pixel or two at mermaid's width); past that the steps are named one by one.
+MISPLACED = 0.01
 
 
 def line_chart(
@@ -24,18 +27,18 @@ def line_chart(
     x_label: str = "step",
     y_label: str | None = None,
 ) -> str:
-    """A fenced mermaid line chart; series names go in the title since xychart has no legend.
+    """Fenced mermaid line charts of the logged points only; series names go in the title.
 
-    Missing values (``None``, NaN) are bridged linearly; a series shorter than the x range holds
-    its first/last value, because mermaid cannot draw gaps.
+    Mermaid cannot draw a gap and spreads every line over the whole x axis, so a point that was
+    not logged could only be invented. Series logged on the same steps share a chart; a series
+    logged on other steps (validation every epoch, a run that stopped earlier) gets its own.
+    Missing values (``None``, NaN) are left out.
     """
     for name, values in series.items():
         if len(values) != len(x):
             raise ValueError(f"series {name!r} has {len(values)} values for {len(x)} x values")
-    grid = _grid([v for v in x if _finite(v)])
-    drawn: list[str] = []
+    groups: dict[tuple[float, ...], dict[str, list[float]]] = {}
     empty: list[str] = []
-    body: list[str] = []
     for name, values in series.items():
         points = sorted(
             (float(xv), float(yv))
@@ -45,22 +48,70 @@ def line_chart(
         if not points:
             empty.append(name)
             continue
-        drawn.append(name)
-        body.append(f"    line [{', '.join(_number(v) for v in _resample(points, grid))}]")
-    if not body:
+        steps = tuple(p[0] for p in points)
+        groups.setdefault(steps, {})[name] = [p[1] for p in points]
+    if not groups:
         raise ValueError("line_chart needs at least one series with a finite value")
-    names = f"lines in order: {', '.join(drawn)}" if len(drawn) > 1 else drawn[0]
     suffix = f"; no data: {', '.join(empty)}" if empty else ""
-    lo, hi = grid[0], grid[-1]
-    x_range = f"{_number(lo)} --> {_number(hi if hi > lo else lo + 1)}"
-    head = [
-        "xychart-beta",
-        f"    title {mermaid_label(f'{title} ({names}{suffix})')}",
-        f"    x-axis {mermaid_label(x_label)} {x_range}",
-    ]
+    charts = []
+    for steps, lines in groups.items():
+        names = f"lines in order: {', '.join(lines)}" if len(lines) > 1 else next(iter(lines))
+        head = ["xychart-beta", f"    title {mermaid_label(f'{title} ({names}{suffix})')}"]
+        charts.append(_fence(head + _lines(steps, lines, x_label, y_label)))
+        suffix = ""
+    return "\n".join(charts)
+
+
+def _lines(
+    steps: Sequence[float],
+    lines: Mapping[str, Sequence[float]],
+    x_label: str,
+    y_label: str | None,
+) -> list[str]:
+    """The axes and ``line`` statements of one chart: its points, thinned to MAX_POINTS."""
+    keep = _thin(steps)
+    xs = [steps[i] for i in keep]
+    axis = f"    x-axis {mermaid_label(x_label)} "
+    if len(xs) > 1 and _evenly_spaced(xs):
+        lo, hi = xs[0], xs[-1]
+        axis += f"{_number(lo)} --> {_number(hi if hi > lo else lo + 1)}"
+    else:
+        # Mermaid places points evenly: uneven steps are named one by one so none is misplaced.
+        axis += f"[{', '.join(mermaid_label(_number(v)) for v in xs)}]"
+    out = [axis]
     if y_label is not None:
-        head.append(f"    y-axis {mermaid_label(y_label)}")
-    return _fence([*head, *body])
+        out.append(f"    y-axis {mermaid_label(y_label)}")
+    # A line through one point draws nothing: a value logged once (test_loss) is a bar.
+    kind = "bar" if len(xs) == 1 and len(lines) == 1 else "line"
+    out += [f"    {kind} [{', '.join(_number(v[i]) for i in keep)}]" for v in lines.values()]
+    return out
+
+
+def _thin(steps: Sequence[float]) -> list[int]:
+    """At most MAX_POINTS of the logged points: for each even x position, the nearest one."""
+    n = len(steps)
+    if n <= MAX_POINTS:
+        return list(range(n))
+    lo, hi = steps[0], steps[-1]
+    if hi == lo:
+        return [round(k * (n - 1) / (MAX_POINTS - 1)) for k in range(MAX_POINTS)]
+    keep = set()
+    for k in range(MAX_POINTS):
+        target = lo + (hi - lo) * k / (MAX_POINTS - 1)
+        i = bisect.bisect_left(steps, target)
+        if i == n or (i > 0 and target - steps[i - 1] <= steps[i] - target):
+            i -= 1
+        keep.add(i)
+    return sorted(keep)
+
+
+def _evenly_spaced(xs: Sequence[float]) -> bool:
+    """Whether mermaid, spacing the points evenly, draws each within MISPLACED of its x."""
+    if len(xs) < 3:
+        return True
+    step = (xs[-1] - xs[0]) / (len(xs) - 1)
+    tolerance = (xs[-1] - xs[0]) * MISPLACED
+    return all(abs(v - (xs[0] + i * step)) <= tolerance for i, v in enumerate(xs))
 
 
 def bar_chart(
@@ -92,33 +143,6 @@ def bar_chart(
             f"    bar [{', '.join(_number(v) for v in numbers)}]",
         ]
     )
-
-
-def _grid(xs: Sequence[float]) -> list[float]:
-    """Evenly spaced x positions over the data's range, at most MAX_POINTS of them."""
-    if not xs:
-        raise ValueError("line_chart needs at least one finite x value")
-    lo, hi = float(min(xs)), float(max(xs))
-    n = max(2, min(len(xs), MAX_POINTS))
-    if hi == lo:
-        return [lo] * n
-    return [lo + (hi - lo) * i / (n - 1) for i in range(n)]
-
-
-def _resample(points: Sequence[tuple[float, float]], grid: Sequence[float]) -> list[float]:
-    """The series' values at the grid: linear between neighbours, held flat past its ends."""
-    xs = [p[0] for p in points]
-    out = []
-    for x in grid:
-        i = bisect.bisect_left(xs, x)
-        if i == 0:
-            out.append(points[0][1])
-        elif i == len(points):
-            out.append(points[-1][1])
-        else:
-            (x0, y0), (x1, y1) = points[i - 1], points[i]
-            out.append(y1 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0))
-    return out
 
 
 def _number(value: float) -> str:

@@ -37,12 +37,21 @@ class LogTable:
 
 
 # Columns a training log is indexed by, in order of preference, when the user names none.
-X_COLUMNS = ("step", "epoch", "iteration")
+X_COLUMNS = ("step", "global_step", "epoch", "iteration", "iter")
 
 
 def default_x(log: LogTable) -> str | None:
     """The log's step/epoch/iteration column, or None to plot against the row number."""
-    return next((c for want in X_COLUMNS for c in log.columns if c.lower() == want), None)
+    return next((c for want in X_COLUMNS for c in log.columns if is_index(c, want)), None)
+
+
+def is_index(column: str, index: str | None = None) -> bool:
+    """Whether a column counts steps (``index`` or any of X_COLUMNS), not a metric to plot.
+
+    Ultralytics pads its header names with spaces (``"      epoch"``).
+    """
+    name = column.strip().lower()
+    return name == index if index is not None else name in X_COLUMNS
 
 
 @dataclass(frozen=True)

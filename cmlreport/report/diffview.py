@@ -10,8 +10,9 @@ from typing import Any
 from cmlreport.metrics.diff import MetricDiff, Status
 from cmlreport.metrics.model import Scalar
 from cmlreport.metrics.table_diff import TableDiff
+from cmlreport.report.columns import column
 from cmlreport.report.escape import md_text
-from cmlreport.report.format import fmt_delta, fmt_percent, fmt_value, mark
+from cmlreport.report.format import fmt_percent, mark
 from cmlreport.report.markdown import metrics_table
 from cmlreport.report.slices import table_change
 
@@ -77,12 +78,14 @@ def to_table(diffs: Sequence[MetricDiff], precision: int, tables: Sequence[Table
 def _terminal_table(diffs: Sequence[MetricDiff], precision: int) -> str:
     from tabulate import tabulate
 
+    values = column([v for d in diffs for v in (d.old, d.new)], precision)
+    deltas = column([d.delta for d in diffs], precision)
     rows = [
         [
             d.key,
-            fmt_value(d.old, precision) if d.has_old else "-",
-            fmt_value(d.new, precision) if d.has_new else "-",
-            fmt_delta(d.delta, precision),
+            values.value(d.old) if d.has_old else "-",
+            values.value(d.new) if d.has_new else "-",
+            deltas.delta(d.delta),
             fmt_percent(d.rel_delta),
             mark(d),
         ]

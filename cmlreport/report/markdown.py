@@ -15,12 +15,11 @@ from cmlreport.metrics.slices import SliceSummary
 from cmlreport.metrics.table_diff import TableDiff
 from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, Section, fit
 from cmlreport.report.charts import Chart, Image, chart_markdown, image_markdown
+from cmlreport.report.columns import Column, column
 from cmlreport.report.escape import html_attr, http_url, md_code, md_text
 from cmlreport.report.format import (
     direction_hint,
-    fmt_delta,
     fmt_percent,
-    fmt_value,
     mark,
     plural,
     short_sha,
@@ -83,20 +82,22 @@ def metrics_table(diffs: Sequence[MetricDiff], precision: int) -> str:
         "| metric | base | head | Δ | Δ % | |",
         "|:--|--:|--:|--:|--:|:--|",
     ]
-    lines += [_metric_row(d, precision) for d in diffs]
+    values = column([v for d in diffs for v in (d.old, d.new)], precision)
+    deltas = column([d.delta for d in diffs], precision)
+    lines += [_metric_row(d, values, deltas) for d in diffs]
     return "\n".join(lines)
 
 
-def _metric_row(d: MetricDiff, precision: int) -> str:
-    base = md_text(fmt_value(d.old, precision)) if d.has_old else "—"
-    head = md_text(fmt_value(d.new, precision)) if d.has_new else "—"
+def _metric_row(d: MetricDiff, values: Column, deltas: Column) -> str:
+    base = md_text(values.value(d.old)) if d.has_old else "—"
+    head = md_text(values.value(d.new)) if d.has_new else "—"
     name = md_text(d.key)
     if d.numeric:
         # Hovering the name tells which way is better; text values have no direction.
         name = f'<span title="{html_attr(direction_hint(d.direction))}">{name}</span>'
     return (
         f"| {name} | {base} | {head} | "
-        f"{fmt_delta(d.delta, precision)} | {fmt_percent(d.rel_delta)} | {mark(d)} |"
+        f"{deltas.delta(d.delta)} | {fmt_percent(d.rel_delta)} | {mark(d)} |"
     )
 
 

@@ -8,6 +8,7 @@ from cmlreport.metrics.slices import Histogram, SliceDelta, SliceSummary
 from cmlreport.metrics.table_diff import TableDiff
 from cmlreport.report.budget import Section
 from cmlreport.report.charts import Chart, chart_markdown
+from cmlreport.report.columns import column
 from cmlreport.report.escape import md_text
 from cmlreport.report.format import direction_hint, fmt_delta, fmt_value, plural
 
@@ -62,14 +63,16 @@ def _slice_rows(rows: Sequence[SliceDelta], precision: int, has_support: bool) -
     head = "| label | support | base | head | Δ |" if has_support else "| label | base | head | Δ |"
     sep = "|:--|--:|--:|--:|--:|" if has_support else "|:--|--:|--:|--:|"
     out = [head, sep]
+    values = column([v for r in rows for v in (r.old, r.new)], precision)
+    deltas = column([r.delta for r in rows], precision)
     for r in rows:
         cells = [md_text(r.label)]
         if has_support:
             cells.append(fmt_value(r.support, 0) if r.support is not None else "")
         cells += [
-            fmt_value(r.old, precision) if r.old is not None else "—",
-            fmt_value(r.new, precision),
-            fmt_delta(r.delta, precision),
+            values.value(r.old) if r.old is not None else "—",
+            values.value(r.new),
+            deltas.delta(r.delta),
         ]
         out.append("| " + " | ".join(cells) + " |")
     return out

@@ -58,11 +58,13 @@ def test_mermaid_curves_carry_mains_values_read_from_git(training_repo: Path, ru
     result = run("plot", "curves", "logs/train.csv", "--y", "loss", "--mermaid", cwd=training_repo)
     assert result.code == 0, result.stderr
     assert result.stdout.startswith("```mermaid\nxychart-beta\n")
-    assert 'title "loss (lines in order: head, base)"' in result.stdout
+    assert re.findall(r'title "(.*)"', result.stdout) == ["loss (head)", "loss (base)"]
     head, base = re.findall(r"line \[(.*)\]", result.stdout)
     assert head == "1.9, 1.1, 0.8, 0.6, 0.5"
-    # main logged steps 0-3 only; mermaid cannot draw a gap, so its last value is held.
-    assert base == "2, 1.5, 1.2, 1, 1"
+    # main logged steps 0-3 only; mermaid cannot draw a gap, so main's run gets its own chart
+    # with the 4 points it logged (before issue 11 its last value was held: "2, 1.5, 1.2, 1, 1").
+    assert base == "2, 1.5, 1.2, 1"
+    assert re.findall(r"x-axis (.*)", result.stdout) == ['"step" 0 --> 4', '"step" 0 --> 3']
 
 
 def test_outside_git_only_this_run_is_drawn_with_a_note(tmp_path: Path, run: Run) -> None:
@@ -111,3 +113,68 @@ def test_user_errors_exit_2_with_one_line(
     assert len(lines) == 1 and lines[0].startswith("cmlreport: error: ")
     assert named in lines[0]
     assert not (training_repo / "c.png").exists()
+
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture
+def dvclive_run(tmp_path: Path) -> Path:
+    """A real dvclive run of the Hugging Face callback: train loss on even steps, eval on odd."""
+    target = tmp_path / "dvclive" / "plots" / "metrics"
+    (target / "eval").mkdir(parents=True)
+    source = DATA / "dvclive-hf" / "plots" / "metrics"
+    for name in ("loss.tsv", "eval/loss.tsv"):
+        (target / name).write_bytes((source / name).read_bytes())
+    return tmp_path
+
+
+def test_several_logs_are_overlaid_and_named_after_their_files(dvclive_run: Path, run: Run) -> None:
+    logs = ["dvclive/plots/metrics/loss.tsv", "dvclive/plots/metrics/eval/loss.tsv"]
+    result = run("plot", "curves", *logs, "--no-base", "-o", "plots/loss.png", cwd=dvclive_run)
+    assert result.code == 0, result.stderr
+    png = (dvclive_run / "plots" / "loss.png").read_bytes()
+    assert png.startswith(PNG_MAGIC) and len(png) > 10_000
+
+    result = run("plot", "curves", *logs, "--no-base", "-o", "loss.svg", cwd=dvclive_run)
+    assert result.code == 0, result.stderr
+    texts = svg_texts(dvclive_run / "loss.svg")
+    assert texts.count("loss") >= 2  # one panel (title and y label), both files in it
+    assert "metrics/loss.tsv" in texts and "eval/loss.tsv" in texts
+
+
+def test_mermaid_overlay_keeps_each_files_own_steps(dvclive_run: Path, run: Run) -> None:
+    logs = ["dvclive/plots/metrics/loss.tsv", "dvclive/plots/metrics/eval/loss.tsv"]
+    result = run("plot", "curves", *logs, "--mermaid", "-o", "loss.md", cwd=dvclive_run)
+    assert result.code == 0, result.stderr
+    # Not in git: one note per log that there is no base to overlay.
+    assert result.stderr.count("no base overlay") == 2
+    text = (dvclive_run / "loss.md").read_text()
+    assert text.count("```mermaid") == 2  # even and odd steps: no shared axis without inventing
+    assert re.findall(r'title "(.*)"', text) == ["loss (metrics/loss.tsv)", "loss (eval/loss.tsv)"]
+    assert re.findall(r"x-axis (.*)", text) == ['"step" 0 --> 82', '"step" 1 --> 83']
+    train, evaluation = (line.split(", ") for line in re.findall(r"line \[(.*)\]", text))
+    assert len(train) == 42 and len(evaluation) == 42
+    assert train[:2] == ["1.32", "1.571"] and evaluation[-1] == "0.7604"
+
+
+def test_a_column_in_none_of_the_logs_is_one_line_naming_them(dvclive_run: Path, run: Run) -> None:
+    logs = ["dvclive/plots/metrics/loss.tsv", "dvclive/plots/metrics/eval/loss.tsv"]
+    result = run("plot", "curves", *logs, "--y", "f1", "-o", "c.png", cwd=dvclive_run)
+    assert result.code == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()[-1:]
+    assert "'f1'" in line and "eval/loss.tsv" in line
+    assert not (dvclive_run / "c.png").exists()
+
+
+def test_each_log_is_drawn_over_its_own_base(training_repo: Path, run: Run) -> None:
+    (training_repo / "logs" / "eval.csv").write_text("step,loss\n1,1.4\n3,0.9\n")
+    git(training_repo, "add", ".")
+    git(training_repo, "commit", "--quiet", "-m", "eval log, new on this branch")
+    logs = ["logs/train.csv", "logs/eval.csv"]
+    result = run("plot", "curves", *logs, "--y", "loss", "-o", "c.svg", cwd=training_repo)
+    assert result.code == 0, result.stderr
+    assert "logs/eval.csv does not exist at the base" in result.stderr
+    texts = svg_texts(training_repo / "c.svg")
+    assert {"train.csv", "train.csv (base)", "eval.csv"} <= set(texts)
+    assert "eval.csv (base)" not in texts

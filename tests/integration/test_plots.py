@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from cmlreport.errors import InputError
 from cmlreport.plots import figures
-from cmlreport.plots.plotdata import ConfusionMatrix, LogTable
+from cmlreport.plots.curves import Run, panel_lines
+from cmlreport.plots.plotdata import ConfusionMatrix, LogTable, parse_log
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -211,8 +213,6 @@ def test_headline_changes_label_each_bar_with_its_percentage() -> None:
 
 
 def test_unknown_columns_and_formats_are_input_errors() -> None:
-    from cmlreport.errors import InputError
-
     with pytest.raises(InputError, match=r"train\.csv has no column 'f1'"):
         figures.training_curves(HEAD, ["f1"])
     with pytest.raises(InputError, match="unknown plot format 'jpg'"):
@@ -221,3 +221,35 @@ def test_unknown_columns_and_formats_are_input_errors() -> None:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+DVCLIVE = ROOT / "tests" / "data" / "dvclive-hf" / "plots" / "metrics"
+
+
+def test_overlaid_logs_share_a_panel_per_metric_each_line_named_by_its_file() -> None:
+    # Real dvclive files of one run: train loss on even steps, eval loss on odd ones.
+    runs = [
+        Run(name, parse_log(name, (DVCLIVE / name).read_text()))
+        for name in ("loss.tsv", "eval/loss.tsv")
+    ]
+    texts = svg_texts(figures.overlaid_curves(runs, ["loss"], fmt="svg"))
+    assert texts.count("loss.tsv") == 1 and texts.count("eval/loss.tsv") == 1
+    assert "step" in texts and "head" not in texts
+    png = figures.overlaid_curves(runs, ["loss"], title="HF run", fmt="png")
+    assert png.startswith(PNG_MAGIC) and png_size(png) == (700, 400)
+
+
+def test_dvclive_columns_named_after_their_file_overlay_by_their_last_part() -> None:
+    train = LogTable(("step", "train/loss"), ((0.0, 1.0), (1.0, 0.8)), source="train/loss.tsv")
+    val = LogTable(("step", "eval/loss"), ((0.0, 1.1), (1.0, 0.9)), source="eval/loss.tsv")
+    base = LogTable(("step", "eval/loss"), ((0.0, 1.2), (1.0, 1.0)))
+    runs = [Run("train/loss.tsv", train), Run("eval/loss.tsv", val, base=base)]
+    assert [line.label for line in panel_lines(runs, "loss")] == [
+        "train/loss.tsv: train/loss",
+        "eval/loss.tsv: eval/loss",
+        "eval/loss.tsv: eval/loss (base)",
+    ]
+    texts = svg_texts(figures.overlaid_curves(runs, ["loss"], fmt="svg"))
+    assert "eval/loss.tsv: eval/loss (base)" in texts
+    with pytest.raises(InputError, match=r"no column 'f1' in any of train/loss.tsv, eval/loss"):
+        figures.overlaid_curves(runs, ["f1"])

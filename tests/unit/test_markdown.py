@@ -21,7 +21,7 @@ def test_headline_table_shows_base_head_delta_and_marks():
     md = render_report(ReportData("Report", diffs, revisions=Revisions("a" * 40, "main")))
     assert "| metric | base | head | Δ | Δ % | |" in md
     acc = next(r for r in table_rows(md) if ">acc<" in r)
-    assert "0.8 | 0.84 | +0.04 | +5.0% | 🟢 ▲" in acc
+    assert "0.80 | 0.84 | +0.04 | +5.0% | 🟢 ▲" in acc  # one precision per column (issue 11)
     loss = next(r for r in table_rows(md) if ">loss<" in r)
     assert "🔴 ▲" in loss  # loss went up: bad
     assert "`aaaaaaa`" in md  # base sha in the summary line

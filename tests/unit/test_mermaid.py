@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from cmlreport.plots.curves import Run, mermaid_curves
 from cmlreport.plots.mermaid import MAX_POINTS, bar_chart, line_chart
+from cmlreport.plots.plotdata import parse_log
 
 # The tokens of mermaid's xychart grammar (xychart.jison) that these charts use.
 NUMBER = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"
@@ -17,7 +20,7 @@ NUMBERS = rf"\[{NUMBER}(?:, {NUMBER})*\]"
 STATEMENTS = [
     rf"title {STRING}",
     rf"x-axis {STRING} {NUMBER} --> {NUMBER}",
-    rf"x-axis \[{STRING}(?:, {STRING})*\]",
+    rf"x-axis (?:{STRING} )?\[{STRING}(?:, {STRING})*\]",
     rf"y-axis {STRING}(?: {NUMBER} --> {NUMBER})?",
     rf"line {NUMBERS}",
     rf"bar {NUMBERS}",
@@ -36,6 +39,16 @@ def statements(block: str) -> list[str]:
         # '%%' starts a comment wherever the lexer meets it, even inside a quoted string.
         assert "%%" not in line, line
     return body
+
+
+def charts(blocks: str) -> list[list[str]]:
+    """Each fenced chart of a text holding several, checked like ``statements``."""
+    parts = [b for b in blocks.split("```\n") if b.strip()]
+    return [statements(part.lstrip("\n") + "```\n") for part in parts]
+
+
+def lines_of(body: list[str]) -> list[list[float]]:
+    return [numbers(s) for s in body if s.startswith("line")]
 
 
 def numbers(statement: str) -> list[float]:
@@ -84,24 +97,45 @@ def test_long_runs_are_cut_to_a_hundred_points_keeping_both_ends() -> None:
     assert line_chart("loss", x, {"head": loss}) == chart
 
 
-def test_unevenly_logged_steps_are_placed_where_they_belong() -> None:
-    # Mermaid spaces points evenly, so x = 0, 1, 2, 100 must be resampled, not listed.
-    chart = line_chart("y", [0, 1, 2, 100], {"run": [0.0, 2.0, 4.0, 200.0]})
-    (line,) = [s for s in statements(chart) if s.startswith("line")]
-    values = numbers(line)
-    grid = [100 * i / (len(values) - 1) for i in range(len(values))]
-    assert values == pytest.approx([2 * g for g in grid], rel=1e-3)
+def test_unevenly_logged_steps_are_named_on_the_axis_not_resampled() -> None:
+    # Mermaid spaces points evenly: x = 0, 1, 2, 100 become four named categories, four points.
+    body = statements(line_chart("y", [0, 1, 2, 100], {"run": [0.0, 2.0, 4.0, 200.0]}))
+    assert body[1] == 'x-axis "step" ["0", "1", "2", "100"]'
+    assert lines_of(body) == [[0.0, 2.0, 4.0, 200.0]]
 
 
-def test_gaps_are_bridged_and_runs_of_different_length_share_the_axis() -> None:
-    chart = line_chart(
+def test_series_logged_on_other_steps_get_their_own_chart_with_only_their_points() -> None:
+    # Issue 11: mermaid cannot draw a gap, so sharing an axis would invent points.
+    blocks = line_chart(
         "val_loss",
         [0, 1, 2, 3, 4],
         {"head": [None, 4.0, None, 2.0, 1.0], "base": [3.0, 2.0, float("nan"), None, None]},
     )
-    head, base = [numbers(s) for s in statements(chart) if s.startswith("line")]
-    assert head == [4.0, 4.0, 3.0, 2.0, 1.0]
-    assert base == [3.0, 2.0, 2.0, 2.0, 2.0]
+    head, base = charts(blocks)
+    assert quoted(head[0]) == "val_loss (head)" and quoted(base[0]) == "val_loss (base)"
+    assert head[1] == 'x-axis "step" ["1", "3", "4"]' and lines_of(head) == [[4.0, 2.0, 1.0]]
+    assert base[1] == 'x-axis "step" 0 --> 1' and lines_of(base) == [[3.0, 2.0]]
+
+
+def test_a_column_logged_on_3_of_100_steps_shows_3_points() -> None:
+    steps = list(range(100))
+    val = [None] * 100
+    for step, value in ((32, 0.5), (65, 0.4), (98, 0.35)):
+        val[step] = value
+    train, sparse = charts(
+        line_chart("loss", steps, {"train": [1.0 / (1 + s) for s in steps], "val": val})
+    )
+    assert len(lines_of(train)[0]) == 100 and train[1] == 'x-axis "step" 0 --> 99'
+    assert lines_of(sparse) == [[0.5, 0.4, 0.35]]
+    assert sparse[1] == 'x-axis "step" 32 --> 98'  # evenly logged: a numeric axis is exact
+
+
+def test_runs_logged_on_the_same_steps_share_one_chart() -> None:
+    chart = line_chart("f1", [1, 2, 3], {"head": [0.5, 0.6, 0.7], "base": [0.4, None, 0.6]})
+    head, base = charts(chart)  # base missed step 2: its own chart, with its two points
+    assert quoted(head[0]) == "f1 (head)" and lines_of(base) == [[0.4, 0.6]]
+    both = charts(line_chart("f1", [1, 2, 3], {"head": [0.5, 0.6, 0.7], "base": [0.4, 0.5, 0.6]}))
+    assert len(both) == 1 and lines_of(both[0]) == [[0.5, 0.6, 0.7], [0.4, 0.5, 0.6]]
 
 
 def test_a_series_without_values_is_reported_in_the_title_not_drawn() -> None:
@@ -170,3 +204,27 @@ def test_bars_that_are_not_numbers_are_left_out_and_counted() -> None:
 def test_charts_without_data_are_a_programming_error(call: Callable[[], object]) -> None:
     with pytest.raises(ValueError):
         call()
+
+
+LIGHTNING = Path(__file__).resolve().parents[1] / "data" / "lightning" / "metrics.csv"
+
+
+def test_a_sparse_lightning_log_charts_each_column_on_the_steps_it_was_logged() -> None:
+    # A real CSVLogger file: train_loss every 50 steps, val_* once an epoch, test_loss once.
+    log = parse_log(str(LIGHTNING), LIGHTNING.read_text())
+    run = [Run("", log)]
+    logged = {c: [v for v in log.column(c) if v is not None] for c in log.columns}
+
+    (val,) = charts(mermaid_curves(run, "val_loss", None))
+    assert lines_of(val) == [[float(f"{v:.4g}") for v in logged["val_loss"]]]  # 6, not 178
+    assert val[1] == 'x-axis "step" ["1718", "3437", "5156", "6875", "8594", "8595"]'
+
+    (test,) = charts(mermaid_curves(run, "test_loss", None))
+    assert test[1:] == ['x-axis "step" ["8595"]', 'y-axis "test_loss"', "bar [0.03222]"]
+
+    (train,) = charts(mermaid_curves(run, "train_loss", None))
+    (values,) = lines_of(train)
+    assert len(values) == MAX_POINTS < len(logged["train_loss"])
+    shown = {float(f"{v:.4g}") for v in logged["train_loss"]}
+    assert set(values) <= shown  # thinned, never interpolated
+    assert values[0] == 0.635 and values[-1] == float(f"{logged['train_loss'][-1]:.4g}")

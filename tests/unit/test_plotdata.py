@@ -106,6 +106,11 @@ def test_the_x_axis_defaults_to_step_epoch_or_iteration() -> None:
     assert default_x(LogTable(("loss", "Epoch"), ((1.0, 1.0),))) == "Epoch"
     assert default_x(LogTable(("iteration", "step"), ((1.0, 1.0),))) == "step"
     assert default_x(LogTable(("loss",), ((1.0,),))) is None
+    # Ultralytics pads its header names; Hugging Face logs global_step.
+    assert default_x(LogTable(("         epoch", "  train/box_loss"), ((1.0, 1.0),))) == (
+        "         epoch"
+    )
+    assert default_x(LogTable(("loss", "global_step"), ((1.0, 1.0),))) == "global_step"
 
 
 # --- confusion matrices -------------------------------------------------------------------
