@@ -51,11 +51,21 @@ class MetricInputs:
     no_base: bool
     higher: tuple[str, ...]
     lower: tuple[str, ...]
+    log_values: tuple[str, ...] = ()
+
+
+_LOG_VALUE = click.option(
+    "--log-value",
+    "log_values",
+    multiple=True,
+    metavar="[PATTERN=]last|best|min|max",
+    help="Which value of a training log's column is its metric (default: the last logged); "
+    "best follows the metric's direction. PATTERN is a column or glob: 'val_*=best'. Repeatable.",
+)
 
 
 def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
-    """--metrics, --base, --no-base and the direction flags, given to the command as one
-    ``inputs: MetricInputs``: how `report` and `diff` pick what they compare."""
+    """--metrics, --base, --no-base, direction and log flags as one ``inputs: MetricInputs``."""
 
     @functools.wraps(func)
     def command(
@@ -65,12 +75,13 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
         no_base: bool,
         higher: tuple[str, ...],
         lower: tuple[str, ...],
+        log_values: tuple[str, ...],
         **flags: Any,
     ) -> None:
         paths = tuple(dict.fromkeys(metrics + files))
         if not paths:
             raise click.UsageError("give at least one metrics file: --metrics FILE")
-        func(inputs=MetricInputs(paths, base, no_base, higher, lower), **flags)
+        func(inputs=MetricInputs(paths, base, no_base, higher, lower, log_values), **flags)
 
     decorators = [
         # Plain text, not click.Path: the file checks (folders, FIFOs, devices) are
@@ -81,7 +92,9 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
             "--metrics",
             multiple=True,
             metavar="FILE",
-            help="Metrics file (JSON, YAML, TOML, CSV, TSV). Repeat, or list more files after it.",
+            help="Metrics file (JSON, YAML, TOML, CSV, TSV, JSON lines; a training log such as "
+            "results.csv or Keras' training.log; an MLflow run folder). Repeat, or list more "
+            "files after it.",
         ),
         click.option(
             "--base",
@@ -105,6 +118,7 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
             help="Metrics (name or glob) where lower is better (default for loss, error, mae, "
             "rmse, latency, *_time ...). Repeatable.",
         ),
+        _LOG_VALUE,
     ]
     wrapped: Callable[..., None] = command
     for decorator in reversed(decorators):

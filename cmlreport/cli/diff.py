@@ -38,6 +38,7 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
     from cmlreport.ci import detect_ci
     from cmlreport.metrics.diff import diff_metrics
     from cmlreport.metrics.direction import Directions
+    from cmlreport.metrics.logs import LogValues
     from cmlreport.report import diffview
     from cmlreport.report.runs import load_runs
     from cmlreport.settings import load_settings
@@ -48,7 +49,8 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
         Directions.from_patterns(settings.higher_is_better, settings.lower_is_better)
     )
     env = detect_ci(environment())
-    runs = load_runs(inputs.paths, inputs.base, inputs.no_base, env, cwd, warn)
+    values = LogValues.parse(inputs.log_values, directions)
+    runs = load_runs(inputs.paths, inputs.base, inputs.no_base, env, cwd, warn, values)
     for note in runs.notes:
         warn(note)
     base_scalars = runs.base.scalars if runs.base is not None else {}

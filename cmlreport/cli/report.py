@@ -113,6 +113,7 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
         base=inputs.base,
         no_base=inputs.no_base,
         directions=Directions.from_patterns(inputs.higher, inputs.lower),
+        log_values=inputs.log_values,
         budget=max_chars,
         **flags,
     ).with_settings(load_settings(project_root(cwd)))

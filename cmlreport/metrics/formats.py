@@ -32,7 +32,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-FORMATS = ("json", "yaml", "toml", "csv", "tsv")
+FORMATS = ("json", "yaml", "toml", "csv", "tsv", "jsonl", "log")  # log: CSV or TSV (Keras)
 
 
 def json_value(text: str) -> Any:

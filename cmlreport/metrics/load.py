@@ -1,4 +1,4 @@
-"""Metrics files (JSON, YAML, TOML, CSV, TSV) into one ``MetricSet``, keys named as dvc does."""
+"""Metrics files, training logs and MLflow runs into one ``MetricSet``, keys named as dvc does."""
 
 # Flattening follows ``dvc metrics show/diff`` so that both tools name and read keys alike:
 #
@@ -10,8 +10,8 @@
 #   mapping per class) becomes a per-class ``SliceTable`` named by its dotted key path, or by the
 #   file's stem when the whole file is such a list.
 #
-# A CSV/TSV file with one data row holds scalars (column -> value); with more rows it is a table
-# named by the file's stem.
+# CSV/TSV/JSON-lines rows are scalars, a table or a training log (``tabular``); ``.log`` is CSV or
+# TSV (Keras); trainer_state.json adds its log_history (``huggingface``); a folder is an MLflow run.
 #
 # Across several files, a key (scalar key or table name) found in more than one file is written
 # ``<path>:<key>`` in every file it appears in, with the path as given and ``/`` separators
@@ -27,6 +27,7 @@ from typing import Any
 
 from cmlreport.errors import InputError
 from cmlreport.files import MAX_INPUT_BYTES, MAX_MARKUP_BYTES, read_text
+from cmlreport.metrics import huggingface, mlflow
 from cmlreport.metrics.formats import (
     FORMATS,
     decode_delimited,
@@ -35,7 +36,8 @@ from cmlreport.metrics.formats import (
     decode_yaml,
 )
 from cmlreport.metrics.limits import ValueCount, check_number, shown_key
-from cmlreport.metrics.model import MetricSet, Scalar, SliceTable
+from cmlreport.metrics.logs import LogValues
+from cmlreport.metrics.model import MetricSet, Scalar, SliceTable, TrainingLog
 from cmlreport.metrics.records import (
     build_table,
     find_label_column,
@@ -43,6 +45,7 @@ from cmlreport.metrics.records import (
     is_scalar,
     key_text,
 )
+from cmlreport.metrics.tabular import from_rows, is_log, json_lines_rows
 
 _EXTENSIONS = {
     ".json": "json",
@@ -51,8 +54,11 @@ _EXTENSIONS = {
     ".toml": "toml",
     ".csv": "csv",
     ".tsv": "tsv",
+    ".log": "log",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
 }
-_SUPPORTED = ".json, .yaml/.yml, .toml, .csv or .tsv"
+_SUPPORTED = ".json, .yaml/.yml, .toml, .csv, .tsv, .log, .jsonl file or an MLflow run folder"
 _DECODERS = {"json": decode_json, "yaml": decode_yaml, "toml": decode_toml}
 
 
@@ -70,17 +76,32 @@ def size_limit(fmt: str) -> int:
     return MAX_MARKUP_BYTES if fmt in ("yaml", "toml") else MAX_INPUT_BYTES
 
 
-def parse_metrics(path: str, text: str, fmt: str | None = None) -> MetricSet:
-    """One file's text as a MetricSet; ``path`` names the file in messages and table names."""
+def parse_metrics(
+    path: str, text: str, fmt: str | None = None, *, log_values: LogValues | None = None
+) -> MetricSet:
+    """One file's text as a MetricSet; ``path`` names the file in messages and table names.
+
+    ``log_values`` says which value of a training log's column is its metric (default: last).
+    """
+    values = log_values or LogValues()
     if fmt is None:
         fmt = detect_format(path)
     elif fmt not in FORMATS:
         raise InputError(f"{path}: unknown metrics format '{fmt}'; use one of {', '.join(FORMATS)}")
     if not text.strip():
         raise InputError(f"{path}: file is empty; write the metrics before running cmlreport")
-    if fmt in ("csv", "tsv"):
-        return _from_delimited(path, text, "\t" if fmt == "tsv" else ",")
-    return _from_document(path, _DECODERS[fmt](path, text))
+    if fmt == "jsonl":
+        return from_rows(path, *json_lines_rows(path, text, ValueCount(path)), values)
+    if fmt in ("csv", "tsv", "log"):
+        return _from_delimited(path, text, _delimiter(fmt, text), values)
+    return _from_document(path, _DECODERS[fmt](path, text), values)
+
+
+def _delimiter(fmt: str, text: str) -> str:
+    if fmt == "log":  # Keras' CSVLogger writes commas unless told otherwise (separator="\t")
+        header = text.lstrip().partition("\n")[0]
+        return "\t" if "\t" in header and "," not in header else ","
+    return "\t" if fmt == "tsv" else ","
 
 
 def clashing_keys(sets: Sequence[tuple[str, MetricSet]]) -> frozenset[str]:
@@ -102,6 +123,7 @@ def merge_metric_sets(
     scalars: dict[str, Scalar] = {}
     tables: dict[str, SliceTable] = {}
     sources: dict[str, str] = {}
+    logs: dict[str, TrainingLog] = {}
 
     def claim(path: str, key: str) -> str:
         name = f"{path}:{key}" if key in prefixed else key
@@ -116,7 +138,8 @@ def merge_metric_sets(
         for key, table in metrics.tables.items():
             name = claim(path, key)
             tables[name] = table if name == table.name else replace(table, name=name)
-    return MetricSet(scalars=scalars, tables=tables, sources=sources)
+        logs.update(metrics.logs)
+    return MetricSet(scalars=scalars, tables=tables, sources=sources, logs=logs)
 
 
 def metrics_file_name(path: str | Path) -> str:
@@ -124,7 +147,9 @@ def metrics_file_name(path: str | Path) -> str:
     return PurePath(path).as_posix()
 
 
-def read_metric_files(paths: Sequence[str | Path]) -> list[tuple[str, MetricSet]]:
+def read_metric_files(
+    paths: Sequence[str | Path], log_values: LogValues | None = None
+) -> list[tuple[str, MetricSet]]:
     """Read and parse each file (the I/O edge); a path given twice is read once.
 
     Keeps the files apart so a caller can merge base and head with the same ``prefix_keys``.
@@ -138,10 +163,28 @@ def read_metric_files(paths: Sequence[str | Path]) -> list[tuple[str, MetricSet]
             continue
         seen.add(identity)
         name = metrics_file_name(path)
+        if path.is_dir() and mlflow.is_run_folder({p.name for p in path.iterdir()}):
+            files = {
+                rel: read_text(path / rel, f"{name}/{rel}", limit=MAX_INPUT_BYTES)
+                for rel in run_folder_files(path)
+            }
+            sets.append((name, mlflow.parse_run(name, files, log_values or LogValues())))
+            continue
         fmt = detect_format(name)  # before reading: a wrong extension is the clearer message
         text = read_text(path, name, inside="metrics files", limit=size_limit(fmt))
-        sets.append((name, parse_metrics(name, text, fmt)))
+        sets.append((name, parse_metrics(name, text, fmt, log_values=log_values)))
     return sets
+
+
+def run_folder_files(folder: Path) -> list[str]:
+    """The files of an MLflow run that hold metrics, params and tags, relative to the run."""
+    return sorted(
+        f.relative_to(folder).as_posix()
+        for sub in mlflow.FOLDERS
+        if (folder / sub).is_dir()
+        for f in (folder / sub).rglob("*")
+        if f.is_file()
+    )
 
 
 def _reject_repeated_paths(sets: Sequence[tuple[str, MetricSet]]) -> None:
@@ -150,35 +193,26 @@ def _reject_repeated_paths(sets: Sequence[tuple[str, MetricSet]]) -> None:
         raise InputError(f"{repeated[0]}: given more than once; pass each metrics file once")
 
 
-def _from_delimited(path: str, text: str, delimiter: str) -> MetricSet:
+def _from_delimited(path: str, text: str, delimiter: str, values: LogValues) -> MetricSet:
     table = decode_delimited(path, text, delimiter)
-    if not table.rows:
-        raise InputError(f"{path}: no data rows; add a row of values under the header")
-    if len(table.rows) == 1:
-        scalars = table.rows[0]
-        return MetricSet(scalars=scalars, sources=dict.fromkeys(scalars, path))
-    label = find_label_column(table.rows)
-    if label is None:
-        raise InputError(
-            f"{path}: {len(table.rows)} data rows but no label column; add a column such as "
-            "'label' or 'class' naming each row (or keep a single row of metrics)"
-        )
-    name = PurePath(path).stem
-    slices = build_table(
-        path=path,
-        name=name,
-        rows=table.rows,
-        row_refs=[f"line {line}" for line in table.lines],
-        label_column=label,
-    )
-    return MetricSet(tables={name: slices}, sources={name: path})
+    return from_rows(path, table.rows, [f"line {line}" for line in table.lines], values)
 
 
-def _from_document(path: str, document: Any) -> MetricSet:
+def _from_document(path: str, document: Any, values: LogValues) -> MetricSet:
     found = _Found(path)
     if isinstance(document, Mapping):
         found.walk(document)
+        if huggingface.is_trainer_state(document):
+            return huggingface.with_trainer_log(
+                path, document, MetricSet(found.scalars, found.tables), found.count, values
+            )
     elif _is_records(document):
+        rows = [
+            flatten_record(record, count=found.count, where=f"row {n}")
+            for n, record in enumerate(document, start=1)
+        ]
+        if is_log(rows):
+            return from_rows(path, rows, [f"row {n}" for n in range(1, len(rows) + 1)], values)
         found.table(PurePath(path).stem, document, top_level=True)
     else:
         raise InputError(
@@ -233,7 +267,7 @@ class _Found:
             if top_level:
                 raise InputError(
                     f"{self.path}: the records have no label column; add a field such as "
-                    "'label' or 'class' naming each row"
+                    "'label' or 'class' naming each row, or 'epoch' or 'step' for a training log"
                 )
             # A list of unlabelled records inside a mapping is a series (say, per-epoch
             # history), not a per-class table; dvc skips every list, so do we.

@@ -15,8 +15,11 @@ from cmlreport.metrics.load import (
     merge_metric_sets,
     parse_metrics,
     read_metric_files,
+    run_folder_files,
     size_limit,
 )
+from cmlreport.metrics.logs import LogValues, describe
+from cmlreport.metrics.mlflow import parse_run
 from cmlreport.metrics.model import MetricSet
 from cmlreport.report.markdown import Revisions
 
@@ -34,13 +37,38 @@ class Runs:
 
 
 def load_runs(
-    paths: Sequence[str], base: str | None, no_base: bool, ci: CiContext, cwd: Path, warn: Warn
+    paths: Sequence[str],
+    base: str | None,
+    no_base: bool,
+    ci: CiContext,
+    cwd: Path,
+    warn: Warn,
+    log_values: LogValues | None = None,
 ) -> Runs:
-    """The metrics files at head and at the base revision (``base``, else the CI's target)."""
+    """The metrics files at head and at the base revision (``base``, else the CI's target).
+
+    ``log_values`` says which value of a training log's column is its metric (default: last).
+    """
+    values = log_values or LogValues()
+    head_sets = read_metric_files(paths, values)
+    head = merge_metric_sets(head_sets)
+    logs = tuple(describe(log, values) for log in head.logs.values())
+    runs = _with_base(head_sets, head, base, no_base, ci, cwd, warn, values)
+    return Runs(runs.head, runs.base, runs.revisions, logs + runs.notes)
+
+
+def _with_base(
+    head_sets: list[tuple[str, MetricSet]],
+    head: MetricSet,
+    base: str | None,
+    no_base: bool,
+    ci: CiContext,
+    cwd: Path,
+    warn: Warn,
+    values: LogValues,
+) -> Runs:
     from cmlreport import baseline
 
-    head_sets = read_metric_files(paths)
-    head = merge_metric_sets(head_sets)
     try:
         head_sha: str | None = baseline.head_sha(cwd)
     except GitError:
@@ -55,7 +83,7 @@ def load_runs(
             raise
         warn(f"no base revision, every metric is shown as new: {exc.message}")
         return Runs(head, None, alone, (f"No base revision to compare with: {exc.message}",))
-    sets, notes = _read_at(base_rev.sha, [path for path, _ in head_sets], cwd)
+    sets, notes = _read_at(base_rev.sha, [path for path, _ in head_sets], cwd, values)
     base_set: MetricSet | None = None
     if sets:
         # A key that clashes at one revision only must still get the same name at both.
@@ -73,7 +101,7 @@ def load_runs(
 
 
 def _read_at(
-    sha: str, paths: Sequence[str], cwd: Path
+    sha: str, paths: Sequence[str], cwd: Path, values: LogValues
 ) -> tuple[list[tuple[str, MetricSet]], list[str]]:
     """The metrics files at ``sha``, under the names they have at head, and a note for each
     one missing or unreadable there."""
@@ -83,13 +111,33 @@ def _read_at(
     notes: list[str] = []
     for path in paths:
         try:
+            if (cwd / path).is_dir():
+                found = _run_folder_at(sha, path, cwd, values)
+                if found is None:
+                    notes.append(f"{path} does not exist at base {sha[:7]}: its metrics are new.")
+                else:
+                    sets.append((path, found))
+                continue
             blob = baseline.read_file_at(sha, path, cwd, limit=size_limit(detect_format(path)))
             if blob is None:
                 notes.append(f"{path} does not exist at base {sha[:7]}: its metrics are new.")
                 continue
-            sets.append((path, parse_metrics(path, decode_text(blob, path))))
+            sets.append((path, parse_metrics(path, decode_text(blob, path), log_values=values)))
         except InputError as exc:
             # A base that main broke must not block the pull request that fixes it.
             reason = exc.message.removeprefix(f"{path}: ")
             notes.append(f"{path} at base {sha[:7]} cannot be read ({reason}): treated as missing.")
     return sets, notes
+
+
+def _run_folder_at(sha: str, path: str, cwd: Path, values: LogValues) -> MetricSet | None:
+    """An MLflow run folder at ``sha``: the files it has at head, those that exist there."""
+    from cmlreport import baseline
+    from cmlreport.files import MAX_INPUT_BYTES
+
+    files: dict[str, str] = {}
+    for rel in run_folder_files(cwd / path):
+        blob = baseline.read_file_at(sha, f"{path}/{rel}", cwd, limit=MAX_INPUT_BYTES)
+        if blob is not None:
+            files[rel] = decode_text(blob, f"{path}/{rel}")
+    return parse_run(path, files, values) if files else None
