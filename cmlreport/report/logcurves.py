@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from cmlreport.metrics.logs import number_of
+from cmlreport.metrics.logs import number_of, step_column
 from cmlreport.metrics.model import MetricSet, TrainingLog
 from cmlreport.plots.plotdata import LogTable
 from cmlreport.report.charts import Chart, Image, relative_link
@@ -45,7 +45,7 @@ def draw_log_curves(
     plot_dir = report_path.parent / f"{report_path.stem}-plots"
     for number, log in enumerate(logs, start=1):
         table = as_table(log)
-        ys = list(table.columns[1:])
+        ys = [c for c in table.columns[1:] if step_column([c]) is None]  # epoch is no curve
         if not ys:
             continue
         base_log = base.logs.get(log.name) if base is not None else None
