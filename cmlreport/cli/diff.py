@@ -49,7 +49,7 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
         Directions.from_patterns(settings.higher_is_better, settings.lower_is_better)
     )
     env = detect_ci(environment())
-    values = LogValues.parse(inputs.log_values, directions)
+    values = LogValues.parse(inputs.log_values + settings.log_value, directions)
     runs = load_runs(inputs.paths, inputs.base, inputs.no_base, env, cwd, warn, values)
     for note in runs.notes:
         warn(note)

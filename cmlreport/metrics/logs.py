@@ -60,14 +60,17 @@ class LogValues:
     directions: Directions = field(default_factory=Directions)
 
     @classmethod
-    def parse(cls, texts: Sequence[str], directions: Directions | None = None) -> LogValues:
+    def parse(
+        cls, texts: Sequence[str], directions: Directions | None = None, where: str = ""
+    ) -> LogValues:
+        """Rules from the flag's texts (``where`` names a settings key instead of the flag)."""
         rules: list[tuple[str, str]] = []
         for text in texts:
             pattern, _, mode = text.rpartition("=")
             mode = mode.strip().lower()
             if mode not in LOG_VALUES or (text.count("=") and not pattern.strip()):
                 raise InputError(
-                    f"--log-value {text!r}: expected {'|'.join(LOG_VALUES)} or "
+                    f"{where or '--log-value'} {text!r}: expected {'|'.join(LOG_VALUES)} or "
                     "PATTERN=MODE (e.g. 'val_*=best')"
                 )
             rules.append((pattern.strip() or "*", mode))

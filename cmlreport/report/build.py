@@ -62,6 +62,7 @@ class ReportOptions:
                 Directions.from_patterns(s.higher_is_better, s.lower_is_better)
             ),
             headline=self.headline or s.headline,
+            log_values=self.log_values + s.log_value,  # rules in order: flags first
             slice_metric=self.slice_metric or s.slice_metric,
             min_support=_pick(self.min_support, d.min_support, s.min_support),
             slice_threshold=_pick(self.slice_threshold, d.slice_threshold, s.slice_threshold),

@@ -182,3 +182,22 @@ def test_dvclive_outputs_metrics_and_plots_tsv(tmp_path: Path, run: Run) -> None
     assert data["loss"]["new"] == 0.05616318807005882  # the log's last step, the same value
     assert data["dvclive/metrics.json:step"]["new"] == 999
     assert data["dvclive/plots/metrics/train/loss.tsv:step"]["new"] == 999
+
+
+def test_log_value_per_key_from_the_project_settings(tmp_path: Path, run: Run) -> None:
+    repo = one_run(tmp_path, {"training.log": "keras/speaker10_training.log"})
+    (repo.path / ".cmlreport.yaml").write_text("log-value: ['val_loss=min', 'acc=max']\n")
+    args = ("diff", "training.log", "--no-base", "--format", "json")
+    with (DATA / "keras/speaker10_training.log").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    data = json.loads(run(*args, cwd=repo.path).stdout)
+    assert data["val_loss"]["new"] == min(float(r["val_loss"]) for r in rows)
+    assert data["acc"]["new"] == max(float(r["acc"]) for r in rows)
+    assert data["val_acc"]["new"] == float(rows[-1]["val_acc"])
+    # The flag comes first: its rule wins over the settings' one for the same column.
+    flagged = json.loads(run(*args, "--log-value", "val_loss=last", cwd=repo.path).stdout)
+    assert flagged["val_loss"]["new"] == float(rows[-1]["val_loss"])
+    (repo.path / ".cmlreport.yaml").write_text("log-value: ['val_loss=lowest']\n")
+    bad = run("report", "-m", "training.log", "--no-base", cwd=repo.path)
+    assert bad.code == 2 and bad.stderr.count("\n") == 1
+    assert ".cmlreport.yaml: key 'log-value'" in bad.stderr and "'val_loss=lowest'" in bad.stderr
