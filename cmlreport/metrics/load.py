@@ -45,7 +45,7 @@ from cmlreport.metrics.records import (
     is_scalar,
     key_text,
 )
-from cmlreport.metrics.tabular import from_rows, is_log, json_lines_rows
+from cmlreport.metrics.tabular import from_rows, json_lines_rows, log_step
 
 _EXTENSIONS = {
     ".json": "json",
@@ -211,7 +211,7 @@ def _from_document(path: str, document: Any, values: LogValues) -> MetricSet:
             flatten_record(record, count=found.count, where=f"row {n}")
             for n, record in enumerate(document, start=1)
         ]
-        if is_log(rows):
+        if log_step(rows) is not None:
             return from_rows(path, rows, [f"row {n}" for n in range(1, len(rows) + 1)], values)
         found.table(PurePath(path).stem, document, top_level=True)
     else:

@@ -8,12 +8,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 
 from cmlreport.errors import InputError
-from cmlreport.metrics.formats import json_value, too_deep
+from cmlreport.metrics.formats import decode_json
 from cmlreport.metrics.limits import ValueCount
 from cmlreport.metrics.logs import LogValues, build_log, log_metrics, step_column
 from cmlreport.metrics.model import MetricSet, Scalar
@@ -29,8 +28,8 @@ def from_rows(
     if len(rows) == 1:
         scalars = dict(rows[0])
         return MetricSet(scalars=scalars, sources=dict.fromkeys(scalars, path))
-    step = step_column(list(dict.fromkeys(column for row in rows for column in row)))
-    if step is not None and is_log(rows):
+    step = log_step(rows)
+    if step is not None:
         log = build_log(path, path, rows, step)
         scalars = log_metrics(log, values)
         return MetricSet(scalars=scalars, sources=dict.fromkeys(scalars, path), logs={path: log})
@@ -46,13 +45,13 @@ def from_rows(
     return MetricSet(tables={name: table}, sources={name: path})
 
 
-def is_log(rows: Sequence[Mapping[str, Scalar]]) -> bool:
-    """Rows with a step-like column and no column of a usual label name."""
+def log_step(rows: Sequence[Mapping[str, Scalar]]) -> str | None:
+    """The step column of rows that are a training log: a step-like column and no column of a
+    usual label name (names only: no cell is looked at); None when the rows are no log."""
     columns = list(dict.fromkeys(column for row in rows for column in row))
-    if step_column(columns) is None:
-        return False
-    label = find_label_column(rows)
-    return label is None or label.strip().lower() not in LABEL_COLUMNS
+    if any(column.strip().lower() in LABEL_COLUMNS for column in columns):
+        return None
+    return step_column(columns)
 
 
 def json_lines_rows(
@@ -64,14 +63,7 @@ def json_lines_rows(
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            record = json_value(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{path}: line {number} is not valid JSON at column {exc.colno}: {exc.msg}"
-            ) from None
-        except RecursionError:
-            raise too_deep(path, "JSON") from None
+        record = decode_json(path, line, first_line=number)
         if not isinstance(record, Mapping):
             raise InputError(
                 f"{path}: line {number} is not a JSON object; a JSON-lines log has one "
