@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cmlreport.metrics.logs import number_of, step_column
 from cmlreport.metrics.model import MetricSet, TrainingLog
+from cmlreport.output import write_text
 from cmlreport.plots.plotdata import LogTable
 from cmlreport.report.charts import Chart, Image, relative_link
 
@@ -50,25 +51,22 @@ def draw_log_curves(
             continue
         base_log = base.logs.get(log.name) if base is not None else None
         base_table = as_table(base_log) if base_log is not None else None
+        blocks = [
+            curves.mermaid_curve(table, base_table, log.step, y, log.name)
+            for y in ys[: MAX_MERMAID if kind == "mermaid" else 1]
+        ]
         if kind == "mermaid":
-            charts += [
-                Chart(
-                    log.name, mermaid=curves.mermaid_curve(table, base_table, log.step, y, log.name)
-                )
-                for y in ys[:MAX_MERMAID]
-            ]
+            charts += [Chart(log.name, mermaid=block) for block in blocks]
             continue
         plot_dir.mkdir(parents=True, exist_ok=True)
         path = plot_dir / f"curves-{number}.png"
-        path.write_bytes(
-            curves.training_curves(
-                table, ys[:MAX_PANELS], x=log.step, base=base_table, title=log.name
-            )
-        )
-        files.append(path)
-        images.append(
-            Image(f"Training curves: {log.name}", relative_link(path, report_path.parent))
-        )
+        figure = curves.training_curves(table, ys[:MAX_PANELS], log.step, base_table, log.name)
+        path.write_bytes(figure)
+        # X.mmd next to X.png: `send-comment --images mermaid` shows it instead of the picture.
+        write_text(path.with_suffix(".mmd"), blocks[0].rstrip() + "\n")
+        files += [path, path.with_suffix(".mmd")]
+        link = relative_link(path, report_path.parent)
+        images.append(Image(f"Training curves: {log.name}", link))
     return images, charts, files
 
 

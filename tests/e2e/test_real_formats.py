@@ -84,6 +84,11 @@ def test_report_on_yolov5_results_and_hyp_yaml_notes_the_log_and_draws_curves(
     assert "last logged value" in md
     assert "![Training curves: runs/train/exp/results.csv](report-plots/curves-1.png)" in md
     assert (repo.path / "report-plots/curves-1.png").read_bytes().startswith(b"\x89PNG")
+    sidecar = (repo.path / "report-plots/curves-1.mmd").read_text()
+    assert "xychart-beta" in sidecar and "(lines in order: head, base)" in sidecar
+    assert "wrote report-plots/curves-1.png" in result.stdout.replace("\\", "/")
+    plain = run("report", *args, "--base", "main", "--charts", "none", "-o", "r.md", cwd=repo.path)
+    assert plain.code == 0 and "Training curves" not in (repo.path / "r.md").read_text()
     assert ">metrics/mAP\\_0.5:0.95<" in md and "0.4888" in md
     assert ">lr0<" in md  # hyp.yaml's settings are shown next to the log's metrics
 
