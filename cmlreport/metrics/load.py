@@ -45,7 +45,7 @@ from cmlreport.metrics.records import (
     is_scalar,
     key_text,
 )
-from cmlreport.metrics.tabular import from_rows, json_lines_rows, log_step
+from cmlreport.metrics.tabular import from_rows, is_json_lines, json_lines_rows, log_step
 
 _EXTENSIONS = {
     ".json": "json",
@@ -58,7 +58,7 @@ _EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
-_SUPPORTED = ".json, .yaml/.yml, .toml, .csv, .tsv, .log, .jsonl file or an MLflow run folder"
+_SUPPORTED = ".json, .yaml/.yml, .toml, .csv, .tsv, .log or .jsonl file, or an MLflow run folder"
 _DECODERS = {"json": decode_json, "yaml": decode_yaml, "toml": decode_toml}
 
 
@@ -68,7 +68,7 @@ def detect_format(path: str) -> str:
     if suffix in _EXTENSIONS:
         return _EXTENSIONS[suffix]
     what = f"extension '{suffix}'" if suffix else "no extension"
-    raise InputError(f"{path}: {what} is not a metrics format; give a {_SUPPORTED} file")
+    raise InputError(f"{path}: {what} is not a metrics format; give a {_SUPPORTED}")
 
 
 def size_limit(fmt: str) -> int:
@@ -90,7 +90,7 @@ def parse_metrics(
         raise InputError(f"{path}: unknown metrics format '{fmt}'; use one of {', '.join(FORMATS)}")
     if not text.strip():
         raise InputError(f"{path}: file is empty; write the metrics before running cmlreport")
-    if fmt == "jsonl":
+    if fmt == "jsonl" or (fmt == "json" and is_json_lines(text)):  # detectron2's metrics.json
         return from_rows(path, *json_lines_rows(path, text, ValueCount(path)), values)
     if fmt in ("csv", "tsv", "log"):
         return _from_delimited(path, text, _delimiter(fmt, text), values)

@@ -54,6 +54,12 @@ def log_step(rows: Sequence[Mapping[str, Scalar]]) -> str | None:
     return step_column(columns)
 
 
+def is_json_lines(text: str) -> bool:
+    """Whether a ``.json`` file is JSON lines: an object on each of its first two lines."""
+    lines = [line.strip() for line in text.lstrip().split("\n", 2)[:2]]
+    return len(lines) == 2 and all(line.startswith("{") and line.endswith("}") for line in lines)
+
+
 def json_lines_rows(
     path: str, text: str, count: ValueCount
 ) -> tuple[list[dict[str, Scalar]], list[str]]:

@@ -139,3 +139,11 @@ def test_a_json_list_of_epoch_records_is_a_log_and_nan_is_kept() -> None:
     metrics = parse_metrics("history.json", '[{"epoch": 0, "loss": NaN}, {"epoch": 1}]')
     assert metrics.scalars["epoch"] == 1
     assert math.isnan(metrics.scalars["loss"])  # type: ignore[arg-type]
+
+
+def test_a_json_file_holding_json_lines_is_read_as_a_log() -> None:
+    # detectron2 names its JSON-lines log metrics.json; the lines are written here.
+    text = '{"iteration": 19, "total_loss": 1.5}\n{"iteration": 39, "total_loss": 1.1}\n'
+    metrics = parse_metrics("output/metrics.json", text)
+    assert metrics.scalars == {"iteration": 39, "total_loss": 1.1}
+    assert parse_metrics("m.json", '{"a": 1}\n').scalars == {"a": 1}  # one object: plain JSON
