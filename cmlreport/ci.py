@@ -151,7 +151,8 @@ def _read_event(path: str) -> Mapping[str, Any]:
             f"GITHUB_EVENT_PATH points to {path}, which does not exist; "
             "unset GITHUB_EVENT_PATH or point it to the event payload JSON file"
         ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    # ValueError: also json's refusal of an integer over 4,300 digits (not a JSONDecodeError).
+    except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise InputError(
             f"GITHUB_EVENT_PATH file {path} is not a readable JSON event payload ({reason}); "

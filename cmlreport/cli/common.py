@@ -51,9 +51,25 @@ class MetricInputs:
     no_base: bool
     higher: tuple[str, ...]
     lower: tuple[str, ...]
+    label_column: str | None = None
     log_values: tuple[str, ...] = ()
 
 
+_LABEL_COLUMN = click.option(
+    "--label-column",
+    metavar="COLUMN",
+    help="The column naming each row of a per-class table (default: label, class, name, "
+    "model... in any case, else the first text column).",
+)
+_METRICS = click.option(
+    "-m",
+    "--metrics",
+    multiple=True,
+    metavar="FILE",
+    help="Metrics file (JSON, YAML, TOML, CSV, TSV, JSON lines; a training log such as "
+    "results.csv or Keras' training.log; an MLflow run folder). Repeat, or list more "
+    "files after it.",
+)
 _LOG_VALUE = click.option(
     "--log-value",
     "log_values",
@@ -75,27 +91,21 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
         no_base: bool,
         higher: tuple[str, ...],
         lower: tuple[str, ...],
+        label_column: str | None,
         log_values: tuple[str, ...],
         **flags: Any,
     ) -> None:
         paths = tuple(dict.fromkeys(metrics + files))
         if not paths:
             raise click.UsageError("give at least one metrics file: --metrics FILE")
-        func(inputs=MetricInputs(paths, base, no_base, higher, lower, log_values), **flags)
+        inputs = MetricInputs(paths, base, no_base, higher, lower, label_column, log_values)
+        func(inputs=inputs, **flags)
 
     decorators = [
         # Plain text, not click.Path: the file checks (folders, FIFOs, devices) are
         # cmlreport.files's, with one line naming the file.
         click.argument("files", nargs=-1, metavar="[FILES]..."),
-        click.option(
-            "-m",
-            "--metrics",
-            multiple=True,
-            metavar="FILE",
-            help="Metrics file (JSON, YAML, TOML, CSV, TSV, JSON lines; a training log such as "
-            "results.csv or Keras' training.log; an MLflow run folder). Repeat, or list more "
-            "files after it.",
-        ),
+        _METRICS,
         click.option(
             "--base",
             metavar="REV",
@@ -118,6 +128,7 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
             help="Metrics (name or glob) where lower is better (default for loss, error, mae, "
             "rmse, latency, *_time ...). Repeatable.",
         ),
+        _LABEL_COLUMN,
         _LOG_VALUE,
     ]
     wrapped: Callable[..., None] = command

@@ -39,6 +39,7 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
     from cmlreport.metrics.diff import diff_metrics
     from cmlreport.metrics.direction import Directions
     from cmlreport.metrics.logs import LogValues
+    from cmlreport.metrics.table_diff import diff_tables
     from cmlreport.report import diffview
     from cmlreport.report.runs import load_runs
     from cmlreport.settings import load_settings
@@ -50,16 +51,26 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
     )
     env = detect_ci(environment())
     values = LogValues.parse(inputs.log_values + settings.log_value, directions)
-    runs = load_runs(inputs.paths, inputs.base, inputs.no_base, env, cwd, warn, values)
+    runs = load_runs(
+        inputs.paths,
+        inputs.base,
+        inputs.no_base,
+        env,
+        cwd,
+        warn,
+        label_column=inputs.label_column,
+        log_values=values,
+    )
     for note in runs.notes:
         warn(note)
     base_scalars = runs.base.scalars if runs.base is not None else {}
     shown = diffview.visible(diff_metrics(base_scalars, runs.head.scalars, directions), show_all)
+    tables = diff_tables(runs.base.tables, runs.head.tables) if runs.base is not None else []
     if fmt == "json":
         from cmlreport.textsafe import json_safe
 
         click.echo(json_safe(diffview.to_json(shown)))
     elif fmt == "md":
-        click.echo(diffview.to_markdown(shown, precision))
+        click.echo(diffview.to_markdown(shown, precision, tables))
     else:
-        click.echo(diffview.to_table(shown, precision))
+        click.echo(diffview.to_table(shown, precision, tables))

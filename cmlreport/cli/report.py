@@ -49,9 +49,12 @@ from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT
 @click.option(
     "--fail-on-regression",
     multiple=True,
-    metavar="KEY[:DROP]",
+    metavar="KEY[@DROP]",
     help="Gate: fail when worse than base by more than DROP (absolute, or '2%' of base); "
-    "KEY may be a glob ('eval.*'). Repeatable.",
+    "KEY may be a glob ('eval.*'). A key two files hold is 'path:key', e.g. "
+    "'results/train/metrics.json:dice_multi@0.01'; 'KEY:DROP' still works. Counts and "
+    "indices (support, epoch, n_*) have no direction: name one with --higher-is-better. "
+    "Repeatable.",
 )
 @click.option(
     "--headline",
@@ -97,7 +100,7 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
     Examples:
       cmlreport report --metrics metrics.json --plot plots/ -o report.md
       cmlreport report -m metrics.json -m per_class.csv --fail-if "eval.f1 < 0.9"
-      cmlreport report -m metrics.json --fail-on-regression "eval.*:1%" --base origin/main
+      cmlreport report -m metrics.json --fail-on-regression "eval.*@1%" --base origin/main
 
     Exits 1 when a gate fails, after the report is written.
     """
@@ -112,6 +115,7 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
         metrics=inputs.paths,
         base=inputs.base,
         no_base=inputs.no_base,
+        label_column=inputs.label_column,
         directions=Directions.from_patterns(inputs.higher, inputs.lower),
         log_values=inputs.log_values,
         budget=max_chars,

@@ -70,7 +70,8 @@ def parse_target(spec: str) -> TargetSpec:
         if kind is TargetKind.ISSUE:
             raise InputError(f"--target {spec!r}: name the issue, e.g. issue/12")
         return TargetSpec(kind)
-    if not (arg.isascii() and arg.isdigit()) or int(arg) < 1:
+    # 18 digits at most: int() refuses over 4,300, and no pull request has a number that long.
+    if not (arg.isascii() and arg.isdigit()) or len(arg) > 18 or int(arg) < 1:
         raise InputError(f"--target {spec!r}: {arg!r} is not a {kind.value} number")
     return TargetSpec(kind, number=int(arg))
 

@@ -47,7 +47,7 @@ def is_number(value: Scalar) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _same(old: Scalar, new: Scalar) -> bool:
+def same_value(old: Scalar, new: Scalar) -> bool:
     if is_number(old) and is_number(new):
         assert isinstance(old, (int, float)) and isinstance(new, (int, float))
         # NaN == NaN for reporting purposes: an unchanged NaN is not news.
@@ -66,7 +66,7 @@ def diff_one(
     elif not has_new:
         status = Status.REMOVED
     else:
-        status = Status.UNCHANGED if _same(old, new) else Status.CHANGED
+        status = Status.UNCHANGED if same_value(old, new) else Status.CHANGED
     if has_old and has_new and is_number(old) and is_number(new):
         assert isinstance(old, (int, float)) and isinstance(new, (int, float))
         if status is Status.UNCHANGED:
@@ -78,7 +78,8 @@ def diff_one(
             delta = None if math.isnan(raw) else raw
             if old != 0 and delta is not None and math.isfinite(old):
                 rel = delta / abs(old)
-            if not with_nan and delta is not None:
+            # A counter moving (more support, a later epoch) is neither better nor worse.
+            if not with_nan and delta is not None and direction is not Direction.COUNTER:
                 if delta == 0:
                     verdict = Verdict.SAME
                 else:

@@ -39,13 +39,19 @@ class ThresholdGate:
 
 @dataclass(frozen=True)
 class RegressionGate:
-    """``--fail-on-regression "eval.f1:0.01"``: fail when head is worse than base by more than
-    ``tolerance`` (absolute, or a fraction of |base| when ``relative``). ``key`` may be a glob."""
+    """``--fail-on-regression "eval.f1@0.01"``: fail when head is worse than base by more than
+    ``tolerance`` (absolute, or a fraction of |base| when ``relative``). ``key`` may be a glob.
+
+    ``readings`` are the other ways to read the text, tried in order when ``key`` names no
+    metric: the whole text as a key (``ndcg@10``, ``results/train/metrics.json:step``), then
+    ``KEY@DROP``, then the older ``KEY:DROP``. ``key`` is the reading messages speak of.
+    """
 
     key: str
     tolerance: float
     relative: bool
     text: str
+    readings: tuple[tuple[str, float, bool], ...] = ()
 
 
 Gate = ThresholdGate | RegressionGate
@@ -89,21 +95,33 @@ def parse_threshold(expr: str) -> ThresholdGate:
 
 
 def parse_regression(expr: str) -> RegressionGate:
-    key, sep, tol_text = expr.strip().rpartition(":")
-    if not sep:
-        key, tol_text = expr.strip(), "0"
-    key, tol_text = key.strip(), tol_text.strip()
-    if not key:
+    text = expr.strip()
+    if not text or text[0] in "@:":
         raise InputError(
-            f"--fail-on-regression {expr!r}: expected 'KEY[:ALLOWED_DROP]' "
-            "(e.g. 'eval.f1:0.01' or 'eval.f1:2%')"
+            f"--fail-on-regression {expr!r}: expected 'KEY[@ALLOWED_DROP]' "
+            "(e.g. 'eval.f1@0.01' or 'eval.f1@2%')"
         )
-    relative = tol_text.endswith("%")
-    number = tol_text[:-1].strip() if relative else tol_text
+    readings = [(text, 0.0, False)]
+    for sep in "@:":
+        key, found, drop = text.rpartition(sep)
+        reading = _drop_reading(key.strip(), drop.strip(), expr) if found else None
+        if reading is not None:
+            readings.append(reading)
+    # Messages speak of the split reading when there is one: 'eval.f1@0.01' is about eval.f1.
+    key, tolerance, relative = readings[1] if len(readings) > 1 else readings[0]
+    return RegressionGate(key, tolerance, relative, text, tuple(readings))
+
+
+def _drop_reading(key: str, drop: str, expr: str) -> tuple[str, float, bool] | None:
+    """``KEY`` and ``DROP`` as a reading, or None when ``DROP`` is no number (part of a key)."""
+    relative = drop.endswith("%")
+    number = drop[:-1].strip() if relative else drop
+    if not key or not _NUMBER.match(number):
+        return None
     tol = _parse_number(number, "--fail-on-regression", expr)
     if tol < 0:
         raise InputError(f"--fail-on-regression {expr!r}: the allowed drop must not be negative")
-    return RegressionGate(key, tol / 100 if relative else tol, relative, expr.strip())
+    return key, tol / 100 if relative else tol, relative
 
 
 def parse_gates(fail_if: Sequence[str], fail_on_regression: Sequence[str]) -> list[Gate]:
@@ -117,9 +135,26 @@ def _fmt(value: float) -> str:
 
 
 def _unknown_key(flag: str, key: str, known: Sequence[str]) -> InputError:
-    close = difflib.get_close_matches(key, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return InputError(f"{flag}: metric {key!r} is not in the head metrics{hint}")
+    return InputError(f"{flag}: metric {key!r} is not in the head metrics{suggest(key, known)}")
+
+
+def suggest(key: str, known: Sequence[str]) -> str:
+    """ "; did you mean …?" naming the key as written in the report: a key held by two files is
+    ``path:key``, so ``dice_multi`` suggests ``results/train/metrics.json:dice_multi``."""
+    by_tail: dict[str, list[str]] = {}
+    for name in known:
+        by_tail.setdefault(name, []).append(name)
+        for at, ch in enumerate(name):
+            if ch == ":":
+                by_tail.setdefault(name[at + 1 :], []).append(name)
+    close = difflib.get_close_matches(key, list(by_tail), n=1)
+    if not close:
+        return ""
+    names = list(dict.fromkeys(by_tail[close[0]]))
+    if len(names) == 1:
+        return f"; did you mean {names[0]!r}?"
+    shown = " or ".join(repr(n) for n in names[:3])
+    return f"; {len(names)} files hold {close[0]!r}: name one, e.g. {shown}"
 
 
 def _check_threshold(gate: ThresholdGate, d: MetricDiff) -> GateResult:
@@ -141,6 +176,11 @@ def _check_threshold(gate: ThresholdGate, d: MetricDiff) -> GateResult:
 
 
 def _check_regression(gate: RegressionGate, d: MetricDiff) -> GateResult:
+    if d.direction is Direction.COUNTER:
+        raise InputError(
+            f"--fail-on-regression {gate.text!r}: {d.key!r} is a count or an index, neither "
+            "better nor worse; give its direction with --higher-is-better or --lower-is-better"
+        )
     if not d.has_new:
         return GateResult(gate, d.key, False, f"{d.key} is missing at head (was {d.old!r})")
     if not d.has_old or not is_number(d.old):
@@ -189,17 +229,40 @@ def evaluate_gates(gates: Sequence[Gate], diffs: Sequence[MetricDiff]) -> list[G
                 raise _unknown_key("--fail-if", gate.key, known)
             results.append(_check_threshold(gate, by_key[gate.key]))
             continue
-        if any(ch in gate.key for ch in "*?["):
-            keys = [k for k in by_key if fnmatch.fnmatchcase(k, gate.key)]
-            # A ratchet over a glob only concerns numeric metrics: strings are not "worse".
-            keys = [k for k in keys if is_number(by_key[k].new) or is_number(by_key[k].old)]
-            if not keys:
-                raise InputError(
-                    f"--fail-on-regression {gate.text!r}: no numeric metric matches {gate.key!r}"
-                )
-        elif gate.key in by_key:
-            keys = [gate.key]
-        else:
-            raise _unknown_key("--fail-on-regression", gate.key, known)
+        gate, keys = _resolve(gate, by_key, known)
         results.extend(_check_regression(gate, by_key[k]) for k in keys)
     return results
+
+
+def _resolve(
+    gate: RegressionGate, by_key: Mapping[str, MetricDiff], known: Sequence[str]
+) -> tuple[RegressionGate, list[str]]:
+    """The first reading of the gate's text that names metrics, and the keys it names."""
+    for key, tolerance, relative in gate.readings or ((gate.key, gate.tolerance, gate.relative),):
+        if key in by_key:
+            keys = [key]
+        elif any(ch in key for ch in "*?["):
+            # A ratchet over a glob only concerns metrics with a direction: text and counts
+            # (support, epoch) are never "worse".
+            keys = [k for k in by_key if fnmatch.fnmatchcase(k, key) and _ranked(by_key[k])]
+        else:
+            continue
+        if keys:
+            return RegressionGate(key, tolerance, relative, gate.text), keys
+    if any(ch in gate.key for ch in "*?["):
+        raise InputError(
+            f"--fail-on-regression {gate.text!r}: no numeric metric with a better and a worse "
+            f"direction matches {gate.key!r}"
+        )
+    if gate.key == gate.text and any(sep in gate.text for sep in "@:"):
+        hint = " (write KEY@DROP with DROP a number or a percentage, e.g. 'eval.f1@0.01')"
+        raise InputError(
+            f"--fail-on-regression {gate.text!r}: no metric is named {gate.key!r}, and the part "
+            f"after the last '@' or ':' is not a number{hint}{suggest(gate.key, known)}"
+        )
+    raise _unknown_key("--fail-on-regression", gate.key, known)
+
+
+def _ranked(d: MetricDiff) -> bool:
+    numeric = is_number(d.new) or is_number(d.old)
+    return numeric and d.direction is not Direction.COUNTER

@@ -1,14 +1,8 @@
 """Metrics files, training logs and MLflow runs into one ``MetricSet``, keys named as dvc does."""
 
-# Flattening follows ``dvc metrics show/diff`` so that both tools name and read keys alike:
-#
-# - nested mappings join their keys with ``.`` (``{"eval": {"f1": 0.9}}`` -> ``eval.f1``); keys
-#   that already contain dots are kept as they are;
-# - int, float (NaN and inf included), str and bool are metrics; lists of scalars (``history``),
-#   dates and other values are skipped, as dvc drops them;
-# - unlike dvc, ``null`` is kept (as None) so the report can show it, and a list of records (one
-#   mapping per class) becomes a per-class ``SliceTable`` named by its dotted key path, or by the
-#   file's stem when the whole file is such a list.
+# Flattening follows ``dvc metrics show/diff`` so that both tools name and read keys alike
+# (``documents``: ``{"eval": {"f1": 0.9}}`` is ``eval.f1``; lists of scalars are skipped as dvc
+# drops them; unlike dvc, ``null`` is kept so the report can show it).
 #
 # CSV/TSV/JSON-lines rows are scalars, a table or a training log (``tabular``); ``.log`` is CSV or
 # TSV (Keras); trainer_state.json adds its log_history (``huggingface``); a folder is an MLflow run.
@@ -20,14 +14,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePath
-from typing import Any
 
 from cmlreport.errors import InputError
 from cmlreport.files import MAX_INPUT_BYTES, MAX_MARKUP_BYTES, read_text
-from cmlreport.metrics import huggingface, mlflow
+from cmlreport.metrics import mlflow
+from cmlreport.metrics.documents import from_document
 from cmlreport.metrics.formats import (
     FORMATS,
     decode_delimited,
@@ -35,17 +29,10 @@ from cmlreport.metrics.formats import (
     decode_toml,
     decode_yaml,
 )
-from cmlreport.metrics.limits import ValueCount, check_number, shown_key
+from cmlreport.metrics.limits import ValueCount
 from cmlreport.metrics.logs import LogValues
 from cmlreport.metrics.model import MetricSet, Scalar, SliceTable, TrainingLog
-from cmlreport.metrics.records import (
-    build_table,
-    find_label_column,
-    flatten_record,
-    is_scalar,
-    key_text,
-)
-from cmlreport.metrics.tabular import from_rows, is_json_lines, json_lines_rows, log_step
+from cmlreport.metrics.tabular import from_rows, is_json_lines, json_lines_rows
 
 _EXTENSIONS = {
     ".json": "json",
@@ -77,10 +64,15 @@ def size_limit(fmt: str) -> int:
 
 
 def parse_metrics(
-    path: str, text: str, fmt: str | None = None, *, log_values: LogValues | None = None
+    path: str,
+    text: str,
+    fmt: str | None = None,
+    *,
+    label_column: str | None = None,
+    log_values: LogValues | None = None,
 ) -> MetricSet:
-    """One file's text as a MetricSet; ``path`` names the file in messages and table names.
-
+    """One file's text as a MetricSet; ``path`` names the file in messages and table names;
+    ``label_column`` (``--label-column``) names the label column of per-class tables;
     ``log_values`` says which value of a training log's column is its metric (default: last).
     """
     values = log_values or LogValues()
@@ -91,10 +83,11 @@ def parse_metrics(
     if not text.strip():
         raise InputError(f"{path}: file is empty; write the metrics before running cmlreport")
     if fmt == "jsonl" or (fmt == "json" and is_json_lines(text)):  # detectron2's metrics.json
-        return from_rows(path, *json_lines_rows(path, text, ValueCount(path)), values)
+        rows, refs = json_lines_rows(path, text, ValueCount(path))
+        return from_rows(path, rows, refs, values, label_column)
     if fmt in ("csv", "tsv", "log"):
-        return _from_delimited(path, text, _delimiter(fmt, text), values)
-    return _from_document(path, _DECODERS[fmt](path, text), values)
+        return _from_delimited(path, text, _delimiter(fmt, text), label_column, values)
+    return from_document(path, _DECODERS[fmt](path, text), label_column, values)
 
 
 def _delimiter(fmt: str, text: str) -> str:
@@ -148,7 +141,10 @@ def metrics_file_name(path: str | Path) -> str:
 
 
 def read_metric_files(
-    paths: Sequence[str | Path], log_values: LogValues | None = None
+    paths: Sequence[str | Path],
+    *,
+    label_column: str | None = None,
+    log_values: LogValues | None = None,
 ) -> list[tuple[str, MetricSet]]:
     """Read and parse each file (the I/O edge); a path given twice is read once.
 
@@ -172,7 +168,8 @@ def read_metric_files(
             continue
         fmt = detect_format(name)  # before reading: a wrong extension is the clearer message
         text = read_text(path, name, inside="metrics files", limit=size_limit(fmt))
-        sets.append((name, parse_metrics(name, text, fmt, log_values=log_values)))
+        parsed = parse_metrics(name, text, fmt, label_column=label_column, log_values=log_values)
+        sets.append((name, parsed))
     return sets
 
 
@@ -193,107 +190,8 @@ def _reject_repeated_paths(sets: Sequence[tuple[str, MetricSet]]) -> None:
         raise InputError(f"{repeated[0]}: given more than once; pass each metrics file once")
 
 
-def _from_delimited(path: str, text: str, delimiter: str, values: LogValues) -> MetricSet:
+def _from_delimited(
+    path: str, text: str, delimiter: str, wanted: str | None, values: LogValues
+) -> MetricSet:
     table = decode_delimited(path, text, delimiter)
-    return from_rows(path, table.rows, [f"line {line}" for line in table.lines], values)
-
-
-def _from_document(path: str, document: Any, values: LogValues) -> MetricSet:
-    found = _Found(path)
-    if isinstance(document, Mapping):
-        found.walk(document)
-        if huggingface.is_trainer_state(document):
-            return huggingface.with_trainer_log(
-                path, document, MetricSet(found.scalars, found.tables), found.count, values
-            )
-    elif _is_records(document):
-        rows = [
-            flatten_record(record, count=found.count, where=f"row {n}")
-            for n, record in enumerate(document, start=1)
-        ]
-        if log_step(rows) is not None:
-            return from_rows(path, rows, [f"row {n}" for n in range(1, len(rows) + 1)], values)
-        found.table(PurePath(path).stem, document, top_level=True)
-    else:
-        raise InputError(
-            f"{path}: no metrics found; the top level is {_describe(document)}, "
-            "expected a mapping of metric names to values (or a list of per-class records)"
-        )
-    return MetricSet(scalars=found.scalars, tables=found.tables, sources=found.sources)
-
-
-class _Found:
-    """Scalars and tables found while walking one decoded JSON/YAML/TOML document."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.scalars: dict[str, Scalar] = {}
-        self.tables: dict[str, SliceTable] = {}
-        self.sources: dict[str, str] = {}
-        # Shared by the whole walk: aliases to one YAML node expand wherever they are used.
-        self.count = ValueCount(path)
-
-    def walk(self, document: Mapping[Any, Any]) -> None:
-        # Depth-first with an explicit stack, in document order: depth is bounded by MAX_DEPTH,
-        # not by Python's recursion limit, and every value visited is counted.
-        stack: list[tuple[Iterator[tuple[Any, Any]], str]] = [(iter(document.items()), "")]
-        while stack:
-            items, prefix = stack[-1]
-            for raw_key, value in items:
-                self.count.add()
-                key = f"{prefix}{key_text(raw_key)}"
-                if isinstance(value, Mapping):
-                    self.count.enter(len(stack), key)
-                    stack.append((iter(value.items()), f"{key}."))
-                    break
-                if _is_records(value):
-                    self.table(key, value, top_level=False)
-                    continue
-                check_number(self.path, f"key '{shown_key(key)}'", value)
-                if is_scalar(value):
-                    self._claim(key)
-                    self.scalars[key] = value
-                # Anything else (lists of numbers, dates) is a series or a label, not a metric.
-            else:
-                stack.pop()
-
-    def table(self, name: str, records: Sequence[Mapping[Any, Any]], *, top_level: bool) -> None:
-        rows = [
-            flatten_record(record, count=self.count, where=f"table '{shown_key(name)}' row {n}")
-            for n, record in enumerate(records, start=1)
-        ]
-        label = find_label_column(rows)
-        if label is None:
-            if top_level:
-                raise InputError(
-                    f"{self.path}: the records have no label column; add a field such as "
-                    "'label' or 'class' naming each row, or 'epoch' or 'step' for a training log"
-                )
-            # A list of unlabelled records inside a mapping is a series (say, per-epoch
-            # history), not a per-class table; dvc skips every list, so do we.
-            return
-        self._claim(name)
-        refs = [f"row {number}" for number in range(1, len(rows) + 1)]
-        self.tables[name] = build_table(
-            path=self.path, name=name, rows=rows, row_refs=refs, label_column=label
-        )
-
-    def _claim(self, key: str) -> None:
-        if key in self.sources:
-            raise InputError(
-                f"{self.path}: key '{key}' appears twice once nested keys are joined with '.'; "
-                "rename one of them"
-            )
-        self.sources[key] = self.path
-
-
-def _is_records(value: object) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
-
-
-def _describe(document: object) -> str:
-    if document is None:
-        return "empty"
-    if isinstance(document, list):
-        return "a list of values" if document else "an empty list"
-    return f"a single {type(document).__name__} value"
+    return from_rows(path, table.rows, [f"line {line}" for line in table.lines], values, wanted)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cmlreport.errors import InputError
@@ -13,7 +14,23 @@ from cmlreport.metrics.formats import looks_like_number
 from cmlreport.metrics.limits import OversizedInt, ValueCount, check_number, shown_key
 from cmlreport.metrics.model import Scalar, SliceTable
 
-LABEL_COLUMNS = ("label", "class", "class_name", "name", "category", "slice", "id", "key")
+# Matched case-insensitively: Ultralytics writes "Class", others "Label" or "Name".
+LABEL_COLUMNS = (
+    "label",
+    "class",
+    "class_name",
+    "class name",
+    "classname",
+    "name",
+    "category",
+    "slice",
+    "model",
+    "model_name",
+    "id",
+    "key",
+)
+# The label column of a table made from a mapping of per-class mappings (sklearn's report).
+REPORT_LABEL = "label"
 
 
 def is_scalar(value: object) -> bool:
@@ -60,11 +77,18 @@ def flatten_record(
     return flat
 
 
-def find_label_column(rows: Sequence[Mapping[str, Scalar]]) -> str | None:
+def find_label_column(
+    rows: Sequence[Mapping[str, Scalar]], wanted: str | None = None
+) -> str | None:
+    """``wanted`` (``--label-column``) when the rows have it, else a usual name, else the first
+    column of text only; names are compared case-insensitively."""
     columns = _columns(rows)
-    for candidate in LABEL_COLUMNS:
-        if candidate in columns:
-            return candidate
+    lowered = {column.lower(): column for column in reversed(columns)}
+    for candidate in (wanted.lower(),) if wanted else LABEL_COLUMNS:
+        if candidate in lowered:
+            return lowered[candidate]
+    if wanted:
+        return find_label_column(rows)
     for column in columns:
         values = [row[column] for row in rows if row.get(column) is not None]
         if values and all(isinstance(v, str) and not looks_like_number(v) for v in values):
@@ -114,3 +138,46 @@ def _label_text(value: Scalar) -> str | None:
     if isinstance(value, str):
         return value
     return key_text(value)
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    """scikit-learn's ``classification_report(output_dict=True)``: one row per class, and the
+    summary entries (``accuracy``, ``macro avg``, ``weighted avg``) that stay scalars."""
+
+    rows: list[dict[str, Any]]  # each with the class under REPORT_LABEL
+    summary: dict[Any, Any]
+
+
+def class_report(mapping: Mapping[Any, Any]) -> ClassReport | None:
+    """The mapping as a ClassReport when it is shaped like one, else None.
+
+    The shape, not the names of the classes: an ``… avg`` entry holding precision, recall or
+    f1-score, and every other entry either ``accuracy`` or a mapping of the same columns.
+    """
+    # sklearn always writes "macro avg": a dict lookup keeps a walk over 1M keys at its pace.
+    if not any(name in mapping for name in _AVERAGES):
+        return None
+    summary = {k: v for k, v in mapping.items() if _is_summary(k)}
+    averages = [v for k, v in summary.items() if key_text(k).lower().endswith(" avg")]
+    if not any(isinstance(v, Mapping) and _SCORES.intersection(v) for v in averages):
+        return None
+    classes = {k: v for k, v in mapping.items() if k not in summary}
+    if not classes or not all(isinstance(v, Mapping) for v in classes.values()):
+        return None
+    shapes = {frozenset(v) for v in classes.values()}
+    if len(shapes) != 1 or not _SCORES.intersection(next(iter(shapes))):
+        return None
+    if any(isinstance(cell, Mapping) for v in classes.values() for cell in v.values()):
+        return None
+    rows = [{REPORT_LABEL: key_text(k), **v} for k, v in classes.items()]
+    return ClassReport(rows, summary)
+
+
+_SCORES = frozenset({"precision", "recall", "f1-score", "f1"})
+_AVERAGES = ("macro avg", "weighted avg", "micro avg", "samples avg")
+
+
+def _is_summary(key: object) -> bool:
+    text = key_text(key).lower()
+    return text == "accuracy" or text.endswith(" avg")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from cmlreport.errors import InputError
 from cmlreport.metrics.diff import is_number
-from cmlreport.metrics.direction import Direction
+from cmlreport.metrics.direction import Direction, guess_direction
 from cmlreport.metrics.model import Scalar, SliceTable
 
 # Preferred metric columns, in order, when the user does not name one.
@@ -27,8 +27,22 @@ _METRIC_PREFERENCE = (
     "auc",
     "roc_auc",
     "score",
+    "map50-95",  # detection (Ultralytics): per-class mAP, with Images/Instances as counts
+    "map50",
+    "map",
+    "dice",
+    "iou",
 )
-_SUPPORT_NAMES = ("support", "count", "n", "n_samples", "samples", "num_samples", "size")
+_SUPPORT_NAMES = (
+    "support",
+    "count",
+    "n",
+    "n_samples",
+    "samples",
+    "num_samples",
+    "size",
+    "instances",
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +97,12 @@ def pick_metric_column(table: SliceTable, wanted: str | None = None) -> str:
     for name in _METRIC_PREFERENCE:
         if name in lowered:
             return lowered[name]
-    candidates = [c for c in numeric if c.lower() not in _SUPPORT_NAMES]
+    # Counts and indices (support, Images, epoch) are never the metric a class is judged by.
+    candidates = [
+        c
+        for c in numeric
+        if c.lower() not in _SUPPORT_NAMES and guess_direction(c) is not Direction.COUNTER
+    ]
     if not candidates:
         raise InputError(
             f"table {table.name!r} ({table.source}) has no numeric metric column to compare"
@@ -153,7 +172,7 @@ def summarize_slices(
             continue
         raw = new - old
         compared.append(SliceDelta(label, old, new, None if math.isnan(raw) else raw, support))
-    sign = 1.0 if direction is Direction.HIGHER else -1.0
+    sign = {Direction.HIGHER: 1.0, Direction.LOWER: -1.0}.get(direction, 0.0)  # counts: no rank
     scored = [d for d in compared if d.delta is not None]
     # Ties are broken by support (bigger classes matter more) then label, so output is stable.
     worst = sorted(scored, key=lambda d: (sign * (d.delta or 0.0), -(d.support or 0.0), d.label))

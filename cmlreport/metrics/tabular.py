@@ -20,20 +20,25 @@ from cmlreport.metrics.records import LABEL_COLUMNS, build_table, find_label_col
 
 
 def from_rows(
-    path: str, rows: Sequence[Mapping[str, Scalar]], refs: Sequence[str], values: LogValues
+    path: str,
+    rows: Sequence[Mapping[str, Scalar]],
+    refs: Sequence[str],
+    values: LogValues,
+    wanted: str | None = None,
 ) -> MetricSet:
-    """``refs`` say where each row is ("line 4") for error messages."""
+    """``refs`` say where each row is ("line 4") for error messages; ``wanted`` is the
+    ``--label-column``."""
     if not rows:
         raise InputError(f"{path}: no data rows; add a row of values under the header")
     if len(rows) == 1:
         scalars = dict(rows[0])
         return MetricSet(scalars=scalars, sources=dict.fromkeys(scalars, path))
-    step = log_step(rows)
+    step = log_step(rows, wanted)
     if step is not None:
         log = build_log(path, path, rows, step)
         scalars = log_metrics(log, values)
         return MetricSet(scalars=scalars, sources=dict.fromkeys(scalars, path), logs={path: log})
-    label = find_label_column(rows)
+    label = find_label_column(rows, wanted)
     if label is None:
         raise InputError(
             f"{path}: {len(rows)} data rows but no label column; add a column such as "
@@ -45,11 +50,13 @@ def from_rows(
     return MetricSet(tables={name: table}, sources={name: path})
 
 
-def log_step(rows: Sequence[Mapping[str, Scalar]]) -> str | None:
+def log_step(rows: Sequence[Mapping[str, Scalar]], wanted: str | None = None) -> str | None:
     """The step column of rows that are a training log: a step-like column and no column of a
-    usual label name (names only: no cell is looked at); None when the rows are no log."""
+    usual label name nor the ``--label-column`` (names only: no cell is looked at); None when
+    the rows are no log."""
     columns = list(dict.fromkeys(column for row in rows for column in row))
-    if any(column.strip().lower() in LABEL_COLUMNS for column in columns):
+    labels = {*LABEL_COLUMNS, *((wanted.lower(),) if wanted else ())}
+    if any(column.strip().lower() in labels for column in columns):
         return None
     return step_column(columns)
 

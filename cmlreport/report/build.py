@@ -13,6 +13,7 @@ from cmlreport.metrics.direction import Directions
 from cmlreport.metrics.gates import GateResult, evaluate_gates, parse_gates
 from cmlreport.metrics.logs import LogValues
 from cmlreport.metrics.slices import SliceSummary, pick_metric_column, summarize_slices
+from cmlreport.metrics.table_diff import diff_tables
 from cmlreport.output import append_text, write_text
 from cmlreport.report.budget import (
     GITHUB_COMMENT_LIMIT,
@@ -35,6 +36,7 @@ class ReportOptions:
     plots: tuple[str, ...] = ()
     base: str | None = None
     no_base: bool = False
+    label_column: str | None = None
     output: Path = Path("report.md")
     title: str = "Metrics report"
     fail_if: tuple[str, ...] = ()
@@ -98,7 +100,16 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     report was cut, and the CI's job summary when there is one."""
     parse_gates(opts.fail_if, opts.fail_on_regression)  # bad gate text fails before any git work
     values = LogValues.parse(opts.log_values, opts.directions)
-    runs = load_runs(opts.metrics, opts.base, opts.no_base, ci, cwd, warn, values)
+    runs = load_runs(
+        opts.metrics,
+        opts.base,
+        opts.no_base,
+        ci,
+        cwd,
+        warn,
+        label_column=opts.label_column,
+        log_values=values,
+    )
     output = opts.output
     full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
     hint = full_path.name
@@ -195,6 +206,7 @@ def build_report(
         headline=opts.headline,
         gates=results,
         slices=slices,
+        tables=diff_tables(runs.base.tables, runs.head.tables) if runs.base is not None else (),
         slice_charts=slice_charts,
         charts=charts + curve_charts,
         images=curve_images + images,

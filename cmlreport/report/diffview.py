@@ -9,8 +9,11 @@ from typing import Any
 
 from cmlreport.metrics.diff import MetricDiff, Status
 from cmlreport.metrics.model import Scalar
+from cmlreport.metrics.table_diff import TableDiff
+from cmlreport.report.escape import md_text
 from cmlreport.report.format import fmt_delta, fmt_percent, fmt_value, mark
 from cmlreport.report.markdown import metrics_table
+from cmlreport.report.slices import table_change
 
 
 def visible(diffs: Sequence[MetricDiff], show_all: bool) -> list[MetricDiff]:
@@ -43,17 +46,37 @@ def to_json(diffs: Sequence[MetricDiff]) -> str:
     return json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False)
 
 
-def to_markdown(diffs: Sequence[MetricDiff], precision: int) -> str:
+def _with_tables(text: str, tables: Sequence[TableDiff], markdown: bool) -> str:
+    """The per-class tables that moved, below the metrics: a changed cell is a change too."""
+    moved = [t for t in tables if t.changed]
+    if not moved:
+        return text
+    if markdown:
+        lines = [f"- {md_text(t.name)}: {md_text(table_change(t))}" for t in moved]
+    else:
+        lines = [f"  {t.name}: {table_change(t)}" for t in moved]
+    return "\n".join([text, "", "Per-class tables:", *lines])
+
+
+def to_markdown(
+    diffs: Sequence[MetricDiff], precision: int, tables: Sequence[TableDiff] = ()
+) -> str:
     if not diffs:
-        return "_No metric changed._"
-    return metrics_table(diffs, precision)
+        nothing = "_No scalar metric changed._" if any(t.changed for t in tables) else None
+        return _with_tables(nothing or "_No metric changed._", tables, markdown=True)
+    return _with_tables(metrics_table(diffs, precision), tables, markdown=True)
 
 
-def to_table(diffs: Sequence[MetricDiff], precision: int) -> str:
+def to_table(diffs: Sequence[MetricDiff], precision: int, tables: Sequence[TableDiff] = ()) -> str:
+    if not diffs:
+        nothing = "No scalar metric changed." if any(t.changed for t in tables) else None
+        return _with_tables(nothing or "No metric changed.", tables, markdown=False)
+    return _with_tables(_terminal_table(diffs, precision), tables, markdown=False)
+
+
+def _terminal_table(diffs: Sequence[MetricDiff], precision: int) -> str:
     from tabulate import tabulate
 
-    if not diffs:
-        return "No metric changed."
     rows = [
         [
             d.key,

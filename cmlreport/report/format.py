@@ -65,6 +65,8 @@ def mark(diff: MetricDiff) -> str:
         return "➖ removed"
     if diff.verdict is Verdict.SAME or diff.status is Status.UNCHANGED:
         return "⚪ ="
+    if diff.direction is Direction.COUNTER and diff.delta:
+        return "▲" if diff.delta > 0 else "▼"  # a count moved: no colour, no verdict
     if diff.verdict is Verdict.UNKNOWN or diff.delta is None:
         return "🔄 changed" if not is_number(diff.new) else "❔"
     arrow = "▲" if diff.delta > 0 else "▼"
@@ -72,6 +74,8 @@ def mark(diff: MetricDiff) -> str:
 
 
 def direction_hint(direction: Direction) -> str:
+    if direction is Direction.COUNTER:
+        return "a count or index: neither better nor worse"
     return "higher is better" if direction is Direction.HIGHER else "lower is better"
 
 

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 from cmlreport import __version__
 from cmlreport.metrics.diff import MetricDiff, Status, Verdict
+from cmlreport.metrics.direction import Direction
 from cmlreport.metrics.gates import GateResult
 from cmlreport.metrics.slices import SliceSummary
+from cmlreport.metrics.table_diff import TableDiff
 from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, Section, fit
 from cmlreport.report.charts import Chart, Image, chart_markdown, image_markdown
 from cmlreport.report.escape import html_attr, http_url, md_code, md_text
@@ -23,7 +25,7 @@ from cmlreport.report.format import (
     plural,
     short_sha,
 )
-from cmlreport.report.slices import slice_section
+from cmlreport.report.slices import slice_section, tables_fact
 
 HEADLINE_LIMIT = 15
 
@@ -44,6 +46,7 @@ class ReportData:
     headline: Sequence[str] = ()  # patterns picking headline keys; empty = automatic
     gates: Sequence[GateResult] = ()
     slices: Sequence[SliceSummary] = ()
+    tables: Sequence[TableDiff] = ()  # what moved inside each per-class table
     slice_charts: dict[str, Chart] = field(default_factory=dict)  # table name -> histogram
     charts: Sequence[Chart] = ()  # headline chart(s)
     images: Sequence[Image] = ()  # --plot files
@@ -66,9 +69,12 @@ def choose_headline(
     gate_set = set(gate_keys)
     chosen = [d for d in diffs if d.key in gate_set]
     others = [d for d in diffs if d.key not in gate_set]
-    moved = [d for d in others if d.status is not Status.UNCHANGED]
+    # A counter that moved (more samples, a later epoch) is not news: it waits with the rest.
+    counter = Direction.COUNTER
+    moved = [d for d in others if d.status is not Status.UNCHANGED and d.direction is not counter]
     moved.sort(key=lambda d: -abs(d.rel_delta if d.rel_delta is not None else (d.delta or 0.0)))
-    rest = [d for d in others if d.status is Status.UNCHANGED]
+    picked = {id(d) for d in moved}
+    rest = [d for d in others if id(d) not in picked]
     return (chosen + moved + rest)[: max(HEADLINE_LIMIT, len(chosen))]
 
 
@@ -110,6 +116,8 @@ def _summary_line(data: ReportData) -> str:
     parts.append(f"{plural(changed, 'metric')} changed ({better} better, {worse} worse)")
     if added:
         parts.append(f"{added} new")
+    if fact := tables_fact(data.tables):
+        parts.append(fact)
     rev = data.revisions
     if rev.base_sha:
         ref = f" {md_text(rev.base_ref)}" if rev.base_ref else ""
@@ -191,7 +199,10 @@ def _footer(data: ReportData) -> str:
 
 
 # A line of its own, as written: text quoted mid-line (in a hand-edited report) never counts.
-_GATES_MARKER = re.compile(r"^<!-- cmlreport-gates: passed=(\d+) failed=(\d+) -->$", re.MULTILINE)
+# ASCII digits, at most 9: int() refuses over 4,300 digits; a longer count is no marker of ours.
+_GATES_MARKER = re.compile(
+    r"^<!-- cmlreport-gates: passed=([0-9]{1,9}) failed=([0-9]{1,9}) -->$", re.MULTILINE
+)
 
 
 def gates_marker(gates: Sequence[GateResult]) -> str:
@@ -218,7 +229,8 @@ def build_sections(data: ReportData) -> list[Section]:
         sections.append(_gates_section(data.gates))
     sections.append(_headline_section(data))
     for s in data.slices:
-        sections.append(slice_section(s, data.slice_charts.get(s.table), data.precision))
+        changes = next((t for t in data.tables if t.name == s.table), None)
+        sections.append(slice_section(s, data.slice_charts.get(s.table), data.precision, changes))
     if data.images:
         sections.append(_images_section(data.images))
     sections += _all_metrics_sections(data)

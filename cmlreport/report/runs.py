@@ -43,18 +43,30 @@ def load_runs(
     ci: CiContext,
     cwd: Path,
     warn: Warn,
+    label_column: str | None = None,
     log_values: LogValues | None = None,
 ) -> Runs:
     """The metrics files at head and at the base revision (``base``, else the CI's target).
 
+    ``label_column`` names the label column of per-class tables (``--label-column``);
     ``log_values`` says which value of a training log's column is its metric (default: last).
     """
     values = log_values or LogValues()
-    head_sets = read_metric_files(paths, values)
+    head_sets = read_metric_files(paths, label_column=label_column, log_values=values)
     head = merge_metric_sets(head_sets)
+    _check_label_column(label_column, head)
     logs = tuple(describe(log, values) for log in head.logs.values())
-    runs = _with_base(head_sets, head, base, no_base, ci, cwd, warn, values)
+    reading = _Reading(label_column, values)
+    runs = _with_base(head_sets, head, base, no_base, ci, cwd, warn, reading)
     return Runs(runs.head, runs.base, runs.revisions, logs + runs.notes)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How the files are read at both revisions."""
+
+    label_column: str | None
+    values: LogValues
 
 
 def _with_base(
@@ -65,7 +77,7 @@ def _with_base(
     ci: CiContext,
     cwd: Path,
     warn: Warn,
-    values: LogValues,
+    reading: _Reading,
 ) -> Runs:
     from cmlreport import baseline
 
@@ -83,7 +95,7 @@ def _with_base(
             raise
         warn(f"no base revision, every metric is shown as new: {exc.message}")
         return Runs(head, None, alone, (f"No base revision to compare with: {exc.message}",))
-    sets, notes = _read_at(base_rev.sha, [path for path, _ in head_sets], cwd, values)
+    sets, notes = _read_at(base_rev.sha, [path for path, _ in head_sets], cwd, reading)
     base_set: MetricSet | None = None
     if sets:
         # A key that clashes at one revision only must still get the same name at both.
@@ -100,8 +112,18 @@ def _with_base(
     return Runs(head, base_set, revisions, tuple(notes))
 
 
+def _check_label_column(wanted: str | None, head: MetricSet) -> None:
+    used = {table.label_column.lower() for table in head.tables.values()}
+    if wanted and wanted.lower() not in used:
+        found = ", ".join(f"{t.name!r} by {t.label_column!r}" for t in head.tables.values())
+        raise InputError(
+            f"--label-column {wanted!r}: no per-class table has that column"
+            + (f" (labelled: {found})" if found else " (no metrics file holds a table)")
+        )
+
+
 def _read_at(
-    sha: str, paths: Sequence[str], cwd: Path, values: LogValues
+    sha: str, paths: Sequence[str], cwd: Path, reading: _Reading
 ) -> tuple[list[tuple[str, MetricSet]], list[str]]:
     """The metrics files at ``sha``, under the names they have at head, and a note for each
     one missing or unreadable there."""
@@ -112,7 +134,7 @@ def _read_at(
     for path in paths:
         try:
             if (cwd / path).is_dir():
-                found = _run_folder_at(sha, path, cwd, values)
+                found = _run_folder_at(sha, path, cwd, reading.values)
                 if found is None:
                     notes.append(f"{path} does not exist at base {sha[:7]}: its metrics are new.")
                 else:
@@ -122,7 +144,11 @@ def _read_at(
             if blob is None:
                 notes.append(f"{path} does not exist at base {sha[:7]}: its metrics are new.")
                 continue
-            sets.append((path, parse_metrics(path, decode_text(blob, path), log_values=values)))
+            text = decode_text(blob, path)
+            parsed = parse_metrics(
+                path, text, label_column=reading.label_column, log_values=reading.values
+            )
+            sets.append((path, parsed))
         except InputError as exc:
             # A base that main broke must not block the pull request that fixes it.
             reason = exc.message.removeprefix(f"{path}: ")

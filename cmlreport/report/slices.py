@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cmlreport.metrics.slices import Histogram, SliceDelta, SliceSummary
+from cmlreport.metrics.table_diff import TableDiff
 from cmlreport.report.budget import Section
 from cmlreport.report.charts import Chart, chart_markdown
 from cmlreport.report.escape import md_text
@@ -24,6 +25,39 @@ def sparkline_histogram(hist: Histogram, precision: int) -> str:
     return f"Δ histogram: `{lo} {bars} {hi}` (peak {peak:,} labels per bin)"
 
 
+def table_change(t: TableDiff) -> str:
+    """What moved in a per-class table, in words: "24 values changed in 12 of 80 labels"."""
+    if not t.n_labels:
+        return f"removed ({plural(t.labels_removed, 'label')} at base)"
+    parts = [f"{plural(t.cells_changed, 'value')} changed in {t.labels_changed:,} of "]
+    parts[0] += plural(t.n_labels, "label")
+    if t.labels_added or t.labels_removed:
+        parts.append(f"{t.labels_added:,} new, {t.labels_removed:,} removed labels")
+    if t.columns_added:
+        parts.append(f"new columns: {', '.join(t.columns_added)}")
+    if t.columns_removed:
+        parts.append(f"removed columns: {', '.join(t.columns_removed)}")
+    return "; ".join(parts)
+
+
+def tables_fact(tables: Sequence[TableDiff]) -> str | None:
+    """The per-class part of the report's summary line, or None when no table moved."""
+    moved = [t for t in tables if t.changed]
+    if not moved:
+        return None
+    cells = sum(t.cells_changed for t in moved)
+    added = sum(t.labels_added for t in moved)
+    removed = sum(t.labels_removed for t in moved)
+    bits = []
+    if cells:
+        labels = sum(t.labels_changed for t in moved)
+        bits.append(f"{plural(cells, 'per-class value')} changed in {plural(labels, 'label')}")
+    if added or removed:
+        bits.append(f"{added:,} new and {removed:,} removed per-class labels")
+    where = f" ({plural(len(moved), 'table')})" if len(moved) > 1 else ""
+    return (", ".join(bits) or "per-class columns changed") + where
+
+
 def _slice_rows(rows: Sequence[SliceDelta], precision: int, has_support: bool) -> list[str]:
     head = "| label | support | base | head | Δ |" if has_support else "| label | base | head | Δ |"
     sep = "|:--|--:|--:|--:|--:|" if has_support else "|:--|--:|--:|--:|"
@@ -41,7 +75,10 @@ def _slice_rows(rows: Sequence[SliceDelta], precision: int, has_support: bool) -
     return out
 
 
-def slice_section(s: SliceSummary, chart: Chart | None, precision: int) -> Section:
+def slice_section(
+    s: SliceSummary, chart: Chart | None, precision: int, changes: TableDiff | None = None
+) -> Section:
+    """``changes`` counts every column's moves, where the rankings follow one column."""
     title = f"### Slices: {md_text(s.table)} · {md_text(s.metric)}"
     lines = [title, ""]
     if not s.has_base:
@@ -63,6 +100,8 @@ def slice_section(s: SliceSummary, chart: Chart | None, precision: int) -> Secti
             f"mean Δ {fmt_delta(s.mean_delta, precision)}, "
             f"median Δ {fmt_delta(s.median_delta, precision)}"
         )
+    if changes is not None and changes.cells_changed:
+        facts.append(f"{plural(changes.cells_changed, 'value')} changed across all columns")
     if s.n_new or s.n_removed:
         facts.append(f"{s.n_new:,} new, {s.n_removed:,} removed labels")
     lines.append(" · ".join(facts))

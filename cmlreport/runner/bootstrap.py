@@ -144,7 +144,7 @@ def _check_secret(spec: RunnerSpec, secret: str) -> str:
         )
     if not secret:
         raise ValueError(missing)
-    if not _SECRET.match(secret):
+    if not _SECRET.fullmatch(secret):
         raise ValueError(f"{missing}, made of base64 or token characters on one line")
     if spec.repo.forge == "gitlab" and not secret.startswith("glrt-"):
         raise ValueError("the GitLab runner token is not a runner authentication token (glrt-)")

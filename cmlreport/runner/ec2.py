@@ -179,7 +179,7 @@ class Ec2:
         """
         ids = list(dict.fromkeys(instance_ids))
         for instance_id in ids:
-            if not _INSTANCE_ID.match(instance_id):
+            if not _INSTANCE_ID.fullmatch(instance_id):
                 raise InputError(f"{instance_id!r} is not an EC2 instance id (i-0123456789abcdef0)")
         if not ids:
             return []

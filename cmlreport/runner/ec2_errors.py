@@ -152,6 +152,21 @@ def explain(code: str, message: str, attempt: Attempt) -> CmlReportError:
     return RemoteError(f"{what}: {_brief(message)}")
 
 
+def check_token_file(path: str) -> None:
+    """botocore opens the OIDC token file itself, blocking and unbounded, when it first needs
+    credentials (after the runner is registered): a FIFO or a device there would hang the
+    launch, so only a regular file (or none, which botocore's own error covers) goes on."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):
+        raise unreadable_token_file(path, "not a regular file")
+
+
 def unreadable_token_file(path: str, reason: str) -> InputError:
     return InputError(
         f"{TOKEN_FILE_VARIABLE}={path!r} cannot be read ({reason}): write the CI's OIDC ID "
@@ -185,6 +200,22 @@ def translated(attempt: Attempt, *, passthrough: str = "") -> Iterator[None]:
         if not token_file or exc.filename != token_file:
             raise
         raise unreadable_token_file(token_file, exc.strerror or type(exc).__name__) from exc
+    except UnicodeDecodeError as exc:
+        # botocore reads the token file as text: bytes that are not UTF-8 fail there too.
+        if not attempt.token_file or not _not_utf8(attempt.token_file):
+            raise
+        raise unreadable_token_file(attempt.token_file, "not UTF-8 text") from exc
+
+
+def _not_utf8(path: str) -> bool:
+    """Whether the file at ``path`` (botocore just read it) holds bytes that are not UTF-8."""
+    from cmlreport.files import MIB, read_bytes
+
+    try:
+        read_bytes(path, limit=MIB).decode("utf-8")
+    except (InputError, UnicodeDecodeError):
+        return True
+    return False
 
 
 def translate(exc: Exception, attempt: Attempt) -> CmlReportError:

@@ -17,6 +17,7 @@ from cmlreport.runner.presets import (
 NAME_PREFIX = "cmlreport-"
 FORGES = ("github", "gitlab")
 
+# Checked with fullmatch: match() lets "$" match before a final newline ("gpu-1\n").
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*/?$")
@@ -56,14 +57,14 @@ class RunnerSetup:
     version: str = "2.319.1"  # the actions/runner release a GitHub machine downloads
 
     def __post_init__(self) -> None:
-        if not _NAME.match(self.name):
+        if not _NAME.fullmatch(self.name):
             raise InputError(
                 f"runner name {self.name!r}: use up to 64 letters, digits, '.', '_' or '-' (--name)"
             )
         if not self.labels:
             raise InputError("the runner needs at least one label for jobs to select it (--labels)")
         for label in self.labels:
-            if not _LABEL.match(label):
+            if not _LABEL.fullmatch(label):
                 raise InputError(
                     f"runner label {label!r}: use letters, digits, '.', '_' or '-' (--labels)"
                 )
@@ -71,7 +72,7 @@ class RunnerSetup:
             raise InputError(f"--idle-timeout must be longer than zero, not {self.idle_timeout}s")
         if self.max_lifetime <= 0:
             raise InputError(f"--max-lifetime must be longer than zero, not {self.max_lifetime}s")
-        if not _VERSION.match(self.version):
+        if not _VERSION.fullmatch(self.version):
             raise InputError(f"runner version {self.version!r}: give one like 2.319.1")
 
 
@@ -88,7 +89,7 @@ class ForgeRepo:
             raise InputError(f"forge {self.forge!r}: runners can register with github or gitlab")
         github = self.forge == "github"
         url = self.url
-        if not url or not _URL.match(url) or (github and url.rstrip("/").count("/") < 4):
+        if not url or not _URL.fullmatch(url) or (github and url.rstrip("/").count("/") < 4):
             what = "the repository URL" if github else "the GitLab URL"
             example = "https://github.com/owner/repo" if github else "https://gitlab.example.com"
             raise InputError(f"{what} {url!r} is not a plain http(s) URL like {example}")

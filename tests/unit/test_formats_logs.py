@@ -19,7 +19,7 @@ DATA = Path(__file__).parents[1] / "data"
 
 
 def load(rel: str, values: LogValues | None = None) -> MetricSet:
-    [(_, metrics)] = read_metric_files([DATA / rel], values)
+    [(_, metrics)] = read_metric_files([DATA / rel], log_values=values)
     return metrics
 
 

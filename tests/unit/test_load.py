@@ -128,7 +128,8 @@ def test_toml_tables_flatten_and_nan_loads() -> None:
     assert "released" not in scalars
 
 
-def test_sklearn_classification_report_flattens_to_scalars_not_a_table() -> None:
+def test_sklearn_classification_report_is_a_per_class_table() -> None:
+    # Issue 11 changed this: the classes are a table, accuracy and the averages stay scalars.
     report = {
         "cat": {"precision": 0.9, "recall": 0.8, "f1-score": 0.85, "support": 40},
         "dog": {"precision": 0.7, "recall": 0.75, "f1-score": 0.72, "support": 35},
@@ -136,8 +137,8 @@ def test_sklearn_classification_report_flattens_to_scalars_not_a_table() -> None
         "macro avg": {"precision": 0.8, "recall": 0.78, "f1-score": 0.79, "support": 75},
     }
     metrics = parse_metrics("report.json", json.dumps(report))
-    assert metrics.tables == {}
-    assert metrics.scalars["cat.f1-score"] == 0.85
+    assert metrics.tables["report"].rows["cat"]["f1-score"] == 0.85
+    assert "cat.f1-score" not in metrics.scalars
     assert metrics.scalars["macro avg.support"] == 75
     assert metrics.scalars["accuracy"] == 0.8
 

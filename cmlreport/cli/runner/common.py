@@ -35,10 +35,13 @@ def aws_region(env: Mapping[str, str], flag: str | None) -> str:
 def open_ec2(flag: str | None) -> Ec2:
     """EC2 in the region --region (or the environment) names."""
     from cmlreport.runner.ec2 import Ec2
-    from cmlreport.runner.ec2_errors import TOKEN_FILE_VARIABLE
+    from cmlreport.runner.ec2_errors import TOKEN_FILE_VARIABLE, check_token_file
 
     env = environment()
-    return Ec2(aws_region(env, flag), token_file=env.get(TOKEN_FILE_VARIABLE, ""))
+    token_file = env.get(TOKEN_FILE_VARIABLE, "")
+    if token_file:
+        check_token_file(token_file)
+    return Ec2(aws_region(env, flag), token_file=token_file)
 
 
 def forge_of(repo: str | None, token_env: str | None, forge: str) -> ForgeContext:

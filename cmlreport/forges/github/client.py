@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cmlreport import __version__
@@ -28,7 +28,7 @@ class GitHubSettings(HttpLimits):
     """Everything the GitHub forge needs, parsed once at the edge (CLI flags, env, git)."""
 
     repository: str  # "owner/name"
-    token: str
+    token: str = field(repr=False)  # never in a repr (a --debug traceback shows locals)
     api_url: str = "https://api.github.com"  # GitHub Enterprise Server: https://HOST/api/v3
     server_url: str = "https://github.com"
     ci: CiContext = LOCAL

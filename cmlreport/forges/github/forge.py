@@ -8,17 +8,16 @@ PATCH.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
 from cmlreport.forges.base import CheckResult, Comment, Target, TargetKind, full_report_hint
 from cmlreport.forges.github.client import GitHubSettings, make_client
 from cmlreport.forges.github.errors import Attempt, github_errors
+from cmlreport.forges.github.pages import newest_first
 from cmlreport.forges.shared import ForgeBase
 from cmlreport.forges.sticky import opens_with
 from cmlreport.publishable.image import LocalImage
@@ -29,8 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["GitHubForge", "GitHubSettings", "NoWriteAccess"]
 
-PAGE = 100  # GitHub's largest page
-_LAST = re.compile(r'<([^>]+)>;\s*rel="last"')
 # Answered for every kind of token: a user's login, or an app's "slug[bot]" for an installation
 # token (the Actions GITHUB_TOKEN is github-actions[bot]), which GET /user refuses with 403.
 VIEWER_QUERY = "query { viewer { login } }"
@@ -149,17 +146,7 @@ class GitHubForge(ForgeBase[GitHubSettings]):
         return f"/repos/{repository}/issues/{target.number}/comments"
 
     def _comments_newest_first(self, target: Target) -> Iterator[dict[str, Any]]:
-        """The comment list is oldest-first with no sort parameter: page 1 tells how many
-        pages there are; the last page down to page 2 follow, then page 1 from memory.
-        (PyGithub's ``reversed`` fetches page 1 twice: one GET more with 101-200 comments.)"""
-        path = self._comments_path(target)
-        requester = self._github().requester
-        headers, first = requester.requestJsonAndCheck("GET", path, parameters={"per_page": PAGE})
-        for page in range(_last_page(headers), 1, -1):
-            params = {"per_page": PAGE, "page": page}
-            _, data = requester.requestJsonAndCheck("GET", path, parameters=params)
-            yield from reversed(data or [])
-        yield from reversed(first or [])
+        return newest_first(self._github().requester, self._comments_path(target))
 
     def _whoami(self) -> str:
         if self._login is None:
@@ -267,14 +254,6 @@ def _comment(raw: Mapping[str, Any]) -> Comment:
         str(user.get("login") or ""),
         str(raw["html_url"]),
     )
-
-
-def _last_page(headers: Mapping[str, Any]) -> int:
-    match = _LAST.search(str(headers.get("link") or ""))
-    if not match:
-        return 1
-    pages = parse_qs(urlsplit(match[1]).query).get("page") or ["1"]
-    return int(pages[0]) if pages[0].isascii() and pages[0].isdigit() else 1
 
 
 def _write(doing: str, target: Target, *, post: bool = False) -> Attempt:

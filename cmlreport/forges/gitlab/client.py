@@ -9,7 +9,7 @@ a 429 it does not wait out is raised before python-gitlab sees it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cmlreport import __version__
@@ -30,7 +30,7 @@ class GitLabSettings(HttpLimits):
     """Everything the GitLab forge needs, parsed once at the edge (CLI flags, env, git)."""
 
     project: str  # "group/sub/project" path, or a numeric id as a string
-    token: str
+    token: str = field(repr=False)  # never in a repr (a --debug traceback shows locals)
     token_kind: str = "private"  # "private" (personal/project/group token) | "job" (CI_JOB_TOKEN)
     server_url: str = "https://gitlab.com"  # may have a sub-path: https://host/gitlab
     api_url: str | None = None  # CI_API_V4_URL when known
