@@ -25,6 +25,7 @@ class Settings:
     fail_if: tuple[str, ...] = ()
     fail_on_regression: tuple[str, ...] = ()
     headline: tuple[str, ...] = ()
+    log_value: tuple[str, ...] = ()  # "[PATTERN=]last|best|min|max", as --log-value
     slice_metric: str | None = None
     min_support: float | None = None
     slice_threshold: float | None = None
@@ -34,7 +35,14 @@ class Settings:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_LISTS = ("higher_is_better", "lower_is_better", "fail_if", "fail_on_regression", "headline")
+_LISTS = (
+    "higher_is_better",
+    "lower_is_better",
+    "fail_if",
+    "fail_on_regression",
+    "headline",
+    "log_value",
+)
 _NUMBERS: dict[str, type] = {
     "min_support": float,
     "slice_threshold": float,
@@ -63,6 +71,10 @@ def parse_settings(data: Mapping[str, Any], source: str) -> Settings:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise InputError(f"{where} must be a list of strings")
             values[key] = tuple(value)
+            if key == "log_value":
+                from cmlreport.metrics.logs import LogValues
+
+                LogValues.parse(value, where=where)  # a bad rule fails here, naming the file
         elif key in _NUMBERS:
             kind = _NUMBERS[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -55,6 +55,7 @@ class MetricInputs:
     higher: tuple[str, ...]
     lower: tuple[str, ...]
     label_column: str | None = None
+    log_values: tuple[str, ...] = ()
     dvc: DvcProject | None = None  # where the paths came from when no file was named
 
 
@@ -64,20 +65,30 @@ _LABEL_COLUMN = click.option(
     help="The column naming each row of a per-class table (default: label, class, name, "
     "model... in any case, else the first text column).",
 )
+_METRICS = click.option(
+    "-m",
+    "--metrics",
+    multiple=True,
+    metavar="FILE",
+    help="Metrics file (JSON, YAML, TOML, CSV, TSV, JSON lines; a training log such as "
+    "results.csv or Keras' training.log; an MLflow run folder). Repeat, or list more "
+    "files after it (default in a DVC project: the metrics dvc.yaml declares).",
+)
+_LOG_VALUE = click.option(
+    "--log-value",
+    "log_values",
+    multiple=True,
+    metavar="[PATTERN=]last|best|min|max",
+    help="Which value of a training log's column is its metric (default: the last logged); "
+    "best follows the metric's direction. PATTERN is a column or glob: 'val_*=best'. Repeatable.",
+)
 
 
 _METRICS_OPTIONS = [
     # Plain text, not click.Path: the file checks (folders, FIFOs, devices) are
     # cmlreport.files's, with one line naming the file.
     click.argument("files", nargs=-1, metavar="[FILES]..."),
-    click.option(
-        "-m",
-        "--metrics",
-        multiple=True,
-        metavar="FILE",
-        help="Metrics file (JSON, YAML, TOML, CSV, TSV). Repeat, or list more files after it "
-        "(default in a DVC project: the metrics dvc.yaml declares).",
-    ),
+    _METRICS,
     click.option(
         "--base",
         metavar="REV",
@@ -101,12 +112,12 @@ _METRICS_OPTIONS = [
         "rmse, latency, *_time ...). Repeatable.",
     ),
     _LABEL_COLUMN,
+    _LOG_VALUE,
 ]
 
 
 def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
-    """--metrics, --base, --no-base and the direction flags, given to the command as one
-    ``inputs: MetricInputs``: how `report` and `diff` pick what they compare."""
+    """--metrics, --base, --no-base, direction and log flags as one ``inputs: MetricInputs``."""
 
     @functools.wraps(func)
     def command(
@@ -117,13 +128,14 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
         higher: tuple[str, ...],
         lower: tuple[str, ...],
         label_column: str | None,
+        log_values: tuple[str, ...],
         **flags: Any,
     ) -> None:
         paths = tuple(dict.fromkeys(metrics + files))
         dvc = None if paths else _from_dvc_yaml()
         if dvc is not None:
             paths = dvc.metrics
-        inputs = MetricInputs(paths, base, no_base, higher, lower, label_column, dvc)
+        inputs = MetricInputs(paths, base, no_base, higher, lower, label_column, log_values, dvc)
         func(inputs=inputs, **flags)
 
     wrapped: Callable[..., None] = command

@@ -39,6 +39,7 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
     from cmlreport.ci import detect_ci
     from cmlreport.metrics.diff import diff_metrics
     from cmlreport.metrics.direction import Directions
+    from cmlreport.metrics.logs import LogValues
     from cmlreport.metrics.table_diff import diff_tables
     from cmlreport.report import diffview
     from cmlreport.report.runs import load_runs
@@ -50,8 +51,17 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
         Directions.from_patterns(settings.higher_is_better, settings.lower_is_better)
     )
     env = detect_ci(environment())
+    values = LogValues.parse(inputs.log_values + settings.log_value, directions)
     runs = load_runs(
-        inputs.paths, inputs.base, inputs.no_base, env, cwd, warn, inputs.label_column, inputs.dvc
+        inputs.paths,
+        inputs.base,
+        inputs.no_base,
+        env,
+        cwd,
+        warn,
+        label_column=inputs.label_column,
+        log_values=values,
+        dvc=inputs.dvc,
     )
     for note in runs.notes:
         warn(note)

@@ -121,6 +121,7 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
         no_base=inputs.no_base,
         label_column=inputs.label_column,
         directions=Directions.from_patterns(inputs.higher, inputs.lower),
+        log_values=inputs.log_values,
         budget=max_chars,
         **flags,
     ).with_settings(load_settings(project_root(cwd)))

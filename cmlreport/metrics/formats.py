@@ -32,7 +32,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-FORMATS = ("json", "yaml", "toml", "csv", "tsv")
+FORMATS = ("json", "yaml", "toml", "csv", "tsv", "jsonl", "log")  # log: CSV or TSV (Keras)
 
 
 def json_value(text: str) -> Any:
@@ -44,12 +44,14 @@ def json_value(text: str) -> Any:
     return json.loads(text, parse_int=int_from_text)
 
 
-def decode_json(path: str, text: str) -> Any:
+def decode_json(path: str, text: str, first_line: int = 1) -> Any:
+    """``first_line``: where ``text`` starts in the file (one line of a JSON-lines log)."""
     try:
         return json_value(text)
     except json.JSONDecodeError as exc:
+        line = exc.lineno + first_line - 1
         raise InputError(
-            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            f"{path}: not valid JSON at line {line}, column {exc.colno}: {exc.msg}"
         ) from None
     except RecursionError:
         raise too_deep(path, "JSON") from None

@@ -1,17 +1,11 @@
-"""Metrics files (JSON, YAML, TOML, CSV, TSV) into one ``MetricSet``, keys named as dvc does."""
+"""Metrics files, training logs and MLflow runs into one ``MetricSet``, keys named as dvc does."""
 
-# Flattening follows ``dvc metrics show/diff`` so that both tools name and read keys alike:
+# Flattening follows ``dvc metrics show/diff`` so that both tools name and read keys alike
+# (``documents``: ``{"eval": {"f1": 0.9}}`` is ``eval.f1``; lists of scalars are skipped as dvc
+# drops them; unlike dvc, ``null`` is kept so the report can show it).
 #
-# - nested mappings join their keys with ``.`` (``{"eval": {"f1": 0.9}}`` -> ``eval.f1``); keys
-#   that already contain dots are kept as they are;
-# - int, float (NaN and inf included), str and bool are metrics; lists of scalars (``history``),
-#   dates and other values are skipped, as dvc drops them;
-# - unlike dvc, ``null`` is kept (as None) so the report can show it, and a list of records (one
-#   mapping per class) becomes a per-class ``SliceTable`` named by its dotted key path, or by the
-#   file's stem when the whole file is such a list.
-#
-# A CSV/TSV file with one data row holds scalars (column -> value); with more rows it is a table
-# named by the file's stem.
+# CSV/TSV/JSON-lines rows are scalars, a table or a training log (``tabular``); ``.log`` is CSV or
+# TSV (Keras); trainer_state.json adds its log_history (``huggingface``); a folder is an MLflow run.
 #
 # Across several files, a key (scalar key or table name) found in more than one file is written
 # ``<path>:<key>`` in every file it appears in, with the path as given and ``/`` separators
@@ -20,13 +14,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePath
-from typing import Any
 
 from cmlreport.errors import InputError
 from cmlreport.files import MAX_INPUT_BYTES, MAX_MARKUP_BYTES, read_text
+from cmlreport.metrics import mlflow
+from cmlreport.metrics.documents import from_document
 from cmlreport.metrics.formats import (
     FORMATS,
     decode_delimited,
@@ -34,16 +29,10 @@ from cmlreport.metrics.formats import (
     decode_toml,
     decode_yaml,
 )
-from cmlreport.metrics.limits import ValueCount, check_number, shown_key
-from cmlreport.metrics.model import MetricSet, Scalar, SliceTable
-from cmlreport.metrics.records import (
-    build_table,
-    class_report,
-    find_label_column,
-    flatten_record,
-    is_scalar,
-    key_text,
-)
+from cmlreport.metrics.limits import ValueCount
+from cmlreport.metrics.logs import LogValues
+from cmlreport.metrics.model import MetricSet, Scalar, SliceTable, TrainingLog
+from cmlreport.metrics.tabular import from_rows, is_json_lines, json_lines_rows
 
 _EXTENSIONS = {
     ".json": "json",
@@ -52,8 +41,11 @@ _EXTENSIONS = {
     ".toml": "toml",
     ".csv": "csv",
     ".tsv": "tsv",
+    ".log": "log",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
 }
-_SUPPORTED = ".json, .yaml/.yml, .toml, .csv or .tsv"
+_SUPPORTED = ".json, .yaml/.yml, .toml, .csv, .tsv, .log or .jsonl file, or an MLflow run folder"
 _DECODERS = {"json": decode_json, "yaml": decode_yaml, "toml": decode_toml}
 
 
@@ -63,7 +55,7 @@ def detect_format(path: str) -> str:
     if suffix in _EXTENSIONS:
         return _EXTENSIONS[suffix]
     what = f"extension '{suffix}'" if suffix else "no extension"
-    raise InputError(f"{path}: {what} is not a metrics format; give a {_SUPPORTED} file")
+    raise InputError(f"{path}: {what} is not a metrics format; give a {_SUPPORTED}")
 
 
 def size_limit(fmt: str) -> int:
@@ -72,19 +64,37 @@ def size_limit(fmt: str) -> int:
 
 
 def parse_metrics(
-    path: str, text: str, fmt: str | None = None, *, label_column: str | None = None
+    path: str,
+    text: str,
+    fmt: str | None = None,
+    *,
+    label_column: str | None = None,
+    log_values: LogValues | None = None,
 ) -> MetricSet:
     """One file's text as a MetricSet; ``path`` names the file in messages and table names;
-    ``label_column`` (``--label-column``) names the label column of per-class tables."""
+    ``label_column`` (``--label-column``) names the label column of per-class tables;
+    ``log_values`` says which value of a training log's column is its metric (default: last).
+    """
+    values = log_values or LogValues()
     if fmt is None:
         fmt = detect_format(path)
     elif fmt not in FORMATS:
         raise InputError(f"{path}: unknown metrics format '{fmt}'; use one of {', '.join(FORMATS)}")
     if not text.strip():
         raise InputError(f"{path}: file is empty; write the metrics before running cmlreport")
-    if fmt in ("csv", "tsv"):
-        return _from_delimited(path, text, "\t" if fmt == "tsv" else ",", label_column)
-    return _from_document(path, _DECODERS[fmt](path, text), label_column)
+    if fmt == "jsonl" or (fmt == "json" and is_json_lines(text)):  # detectron2's metrics.json
+        rows, refs = json_lines_rows(path, text, ValueCount(path))
+        return from_rows(path, rows, refs, values, label_column)
+    if fmt in ("csv", "tsv", "log"):
+        return _from_delimited(path, text, _delimiter(fmt, text), label_column, values)
+    return from_document(path, _DECODERS[fmt](path, text), label_column, values)
+
+
+def _delimiter(fmt: str, text: str) -> str:
+    if fmt == "log":  # Keras' CSVLogger writes commas unless told otherwise (separator="\t")
+        header = text.lstrip().partition("\n")[0]
+        return "\t" if "\t" in header and "," not in header else ","
+    return "\t" if fmt == "tsv" else ","
 
 
 def clashing_keys(sets: Sequence[tuple[str, MetricSet]]) -> frozenset[str]:
@@ -106,6 +116,7 @@ def merge_metric_sets(
     scalars: dict[str, Scalar] = {}
     tables: dict[str, SliceTable] = {}
     sources: dict[str, str] = {}
+    logs: dict[str, TrainingLog] = {}
 
     def claim(path: str, key: str) -> str:
         name = f"{path}:{key}" if key in prefixed else key
@@ -120,7 +131,8 @@ def merge_metric_sets(
         for key, table in metrics.tables.items():
             name = claim(path, key)
             tables[name] = table if name == table.name else replace(table, name=name)
-    return MetricSet(scalars=scalars, tables=tables, sources=sources)
+        logs.update(metrics.logs)
+    return MetricSet(scalars=scalars, tables=tables, sources=sources, logs=logs)
 
 
 def metrics_file_name(path: str | Path) -> str:
@@ -129,7 +141,10 @@ def metrics_file_name(path: str | Path) -> str:
 
 
 def read_metric_files(
-    paths: Sequence[str | Path], *, label_column: str | None = None
+    paths: Sequence[str | Path],
+    *,
+    label_column: str | None = None,
+    log_values: LogValues | None = None,
 ) -> list[tuple[str, MetricSet]]:
     """Read and parse each file (the I/O edge); a path given twice is read once.
 
@@ -144,10 +159,29 @@ def read_metric_files(
             continue
         seen.add(identity)
         name = metrics_file_name(path)
+        if path.is_dir() and mlflow.is_run_folder({p.name for p in path.iterdir()}):
+            files = {
+                rel: read_text(path / rel, f"{name}/{rel}", limit=MAX_INPUT_BYTES)
+                for rel in run_folder_files(path)
+            }
+            sets.append((name, mlflow.parse_run(name, files, log_values or LogValues())))
+            continue
         fmt = detect_format(name)  # before reading: a wrong extension is the clearer message
         text = read_text(path, name, inside="metrics files", limit=size_limit(fmt))
-        sets.append((name, parse_metrics(name, text, fmt, label_column=label_column)))
+        parsed = parse_metrics(name, text, fmt, label_column=label_column, log_values=log_values)
+        sets.append((name, parsed))
     return sets
+
+
+def run_folder_files(folder: Path) -> list[str]:
+    """The files of an MLflow run that hold metrics, params and tags, relative to the run."""
+    return sorted(
+        f.relative_to(folder).as_posix()
+        for sub in mlflow.FOLDERS
+        if (folder / sub).is_dir()
+        for f in (folder / sub).rglob("*")
+        if f.is_file()
+    )
 
 
 def _reject_repeated_paths(sets: Sequence[tuple[str, MetricSet]]) -> None:
@@ -156,127 +190,8 @@ def _reject_repeated_paths(sets: Sequence[tuple[str, MetricSet]]) -> None:
         raise InputError(f"{repeated[0]}: given more than once; pass each metrics file once")
 
 
-def _from_delimited(path: str, text: str, delimiter: str, wanted: str | None) -> MetricSet:
+def _from_delimited(
+    path: str, text: str, delimiter: str, wanted: str | None, values: LogValues
+) -> MetricSet:
     table = decode_delimited(path, text, delimiter)
-    if not table.rows:
-        raise InputError(f"{path}: no data rows; add a row of values under the header")
-    if len(table.rows) == 1:
-        scalars = table.rows[0]
-        return MetricSet(scalars=scalars, sources=dict.fromkeys(scalars, path))
-    label = find_label_column(table.rows, wanted)
-    if label is None:
-        raise InputError(
-            f"{path}: {len(table.rows)} data rows but no label column; add a column such as "
-            "'label' or 'class' naming each row (or keep a single row of metrics)"
-        )
-    name = PurePath(path).stem
-    slices = build_table(
-        path=path,
-        name=name,
-        rows=table.rows,
-        row_refs=[f"line {line}" for line in table.lines],
-        label_column=label,
-    )
-    return MetricSet(tables={name: slices}, sources={name: path})
-
-
-def _from_document(path: str, document: Any, wanted: str | None) -> MetricSet:
-    found = _Found(path, wanted)
-    if isinstance(document, Mapping):
-        found.walk(document)
-    elif _is_records(document):
-        found.table(PurePath(path).stem, document, top_level=True)
-    else:
-        raise InputError(
-            f"{path}: no metrics found; the top level is {_describe(document)}, "
-            "expected a mapping of metric names to values (or a list of per-class records)"
-        )
-    return MetricSet(scalars=found.scalars, tables=found.tables, sources=found.sources)
-
-
-class _Found:
-    """Scalars and tables found while walking one decoded JSON/YAML/TOML document."""
-
-    def __init__(self, path: str, label_column: str | None = None) -> None:
-        self.path = path
-        self.label_column = label_column
-        self.scalars: dict[str, Scalar] = {}
-        self.tables: dict[str, SliceTable] = {}
-        self.sources: dict[str, str] = {}
-        # Shared by the whole walk: aliases to one YAML node expand wherever they are used.
-        self.count = ValueCount(path)
-
-    def walk(self, document: Mapping[Any, Any]) -> None:
-        # Depth-first with an explicit stack, in document order: depth is bounded by MAX_DEPTH,
-        # not by Python's recursion limit, and every value visited is counted.
-        document = self._class_report(PurePath(self.path).stem, document)
-        stack: list[tuple[Iterator[tuple[Any, Any]], str]] = [(iter(document.items()), "")]
-        while stack:
-            items, prefix = stack[-1]
-            for raw_key, value in items:
-                self.count.add()
-                key = f"{prefix}{key_text(raw_key)}"
-                if isinstance(value, Mapping):
-                    self.count.enter(len(stack), key)
-                    stack.append((iter(self._class_report(key, value).items()), f"{key}."))
-                    break
-                if _is_records(value):
-                    self.table(key, value, top_level=False)
-                    continue
-                check_number(self.path, f"key '{shown_key(key)}'", value)
-                if is_scalar(value):
-                    self._claim(key)
-                    self.scalars[key] = value
-                # Anything else (lists of numbers, dates) is a series or a label, not a metric.
-            else:
-                stack.pop()
-
-    def table(self, name: str, records: Sequence[Mapping[Any, Any]], *, top_level: bool) -> None:
-        rows = [
-            flatten_record(record, count=self.count, where=f"table '{shown_key(name)}' row {n}")
-            for n, record in enumerate(records, start=1)
-        ]
-        label = find_label_column(rows, self.label_column)
-        if label is None:
-            if top_level:
-                raise InputError(
-                    f"{self.path}: the records have no label column; add a field such as "
-                    "'label' or 'class' naming each row"
-                )
-            # A list of unlabelled records inside a mapping is a series (say, per-epoch
-            # history), not a per-class table; dvc skips every list, so do we.
-            return
-        self._claim(name)
-        refs = [f"row {number}" for number in range(1, len(rows) + 1)]
-        self.tables[name] = build_table(
-            path=self.path, name=name, rows=rows, row_refs=refs, label_column=label
-        )
-
-    def _class_report(self, name: str, mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
-        """A classification report's classes become the table ``name``; what is left to walk
-        is its summary (accuracy, macro avg), the mapping itself when it is no report."""
-        report = class_report(mapping)
-        if report is None:
-            return mapping
-        self.table(name, report.rows, top_level=True)
-        return report.summary
-
-    def _claim(self, key: str) -> None:
-        if key in self.sources:
-            raise InputError(
-                f"{self.path}: key '{key}' appears twice once nested keys are joined with '.'; "
-                "rename one of them"
-            )
-        self.sources[key] = self.path
-
-
-def _is_records(value: object) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
-
-
-def _describe(document: object) -> str:
-    if document is None:
-        return "empty"
-    if isinstance(document, list):
-        return "a list of values" if document else "an empty list"
-    return f"a single {type(document).__name__} value"
+    return from_rows(path, table.rows, [f"line {line}" for line in table.lines], values, wanted)

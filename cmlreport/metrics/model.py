@@ -26,13 +26,29 @@ class SliceTable:
 
 
 @dataclass(frozen=True)
+class TrainingLog:
+    """A training log's columns as (step, value) points, each column only where it was logged.
+
+    ``name`` is how the report names the log (the file, or ``file:key`` for a log inside a
+    document); ``step`` is the column the points are indexed by.
+    """
+
+    name: str
+    source: str
+    step: str
+    columns: Mapping[str, tuple[tuple[float, Scalar], ...]]
+
+
+@dataclass(frozen=True)
 class MetricSet:
     """Everything loaded from one run's metrics files.
 
     ``scalars`` maps a flat dotted key (``eval.f1``) to its value; ``tables`` maps a table name
-    to its SliceTable; ``sources`` maps each scalar key and table name to the file it came from.
+    to its SliceTable; ``sources`` maps each scalar key and table name to the file it came from;
+    ``logs`` holds the training logs some scalars were taken from (the report draws them).
     """
 
     scalars: Mapping[str, Scalar] = field(default_factory=dict)
     tables: Mapping[str, SliceTable] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)
+    logs: Mapping[str, TrainingLog] = field(default_factory=dict)  # by name: where curves come from

@@ -12,6 +12,7 @@ from cmlreport.errors import InputError
 from cmlreport.metrics.diff import MetricDiff, diff_metrics
 from cmlreport.metrics.direction import Directions
 from cmlreport.metrics.gates import GateResult, evaluate_gates, parse_gates
+from cmlreport.metrics.logs import LogValues
 from cmlreport.metrics.slices import SliceSummary, pick_metric_column, summarize_slices
 from cmlreport.metrics.table_diff import diff_tables
 from cmlreport.output import append_text, write_text
@@ -22,6 +23,7 @@ from cmlreport.report.budget import (
     cut_markdown,
 )
 from cmlreport.report.charts import Image, draw_charts, relative_link
+from cmlreport.report.logcurves import draw_log_curves
 from cmlreport.report.markdown import ReportData, choose_headline, render_report
 from cmlreport.report.runs import Runs, Warn, load_runs
 from cmlreport.settings import Settings
@@ -52,6 +54,7 @@ class ReportOptions:
     precision: int = 4
     budget: int = GITHUB_COMMENT_LIMIT
     charts: str = "png"  # png | mermaid | none
+    log_values: tuple[str, ...] = ()  # --log-value: which value of a logged column is its metric
     dvc: DvcProject | None = None  # where the metrics came from when no file was named
 
     def with_settings(self, s: Settings) -> ReportOptions:
@@ -66,6 +69,7 @@ class ReportOptions:
                 Directions.from_patterns(s.higher_is_better, s.lower_is_better)
             ),
             headline=self.headline or s.headline,
+            log_values=self.log_values + s.log_value,  # rules in order: flags first
             slice_metric=self.slice_metric or s.slice_metric,
             min_support=_pick(self.min_support, d.min_support, s.min_support),
             slice_threshold=_pick(self.slice_threshold, d.slice_threshold, s.slice_threshold),
@@ -100,8 +104,17 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     """Read the runs, build the report and write it: the report file, the uncut copy when the
     report was cut, and the CI's job summary when there is one."""
     parse_gates(opts.fail_if, opts.fail_on_regression)  # bad gate text fails before any git work
+    values = LogValues.parse(opts.log_values, opts.directions)
     runs = load_runs(
-        opts.metrics, opts.base, opts.no_base, ci, cwd, warn, opts.label_column, opts.dvc
+        opts.metrics,
+        opts.base,
+        opts.no_base,
+        ci,
+        cwd,
+        warn,
+        label_column=opts.label_column,
+        log_values=values,
+        dvc=opts.dvc,
     )
     output = opts.output
     full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
@@ -190,6 +203,9 @@ def build_report(
     ]
     headline = choose_headline(diffs, opts.headline, [r.key for r in results])
     charts, slice_charts, files = draw_charts(headline, slices, opts.charts, opts.output)
+    curve_images, curve_charts, curve_files = draw_log_curves(
+        runs.head, runs.base, opts.charts, opts.output
+    )
     data = ReportData(
         title=opts.title,
         diffs=diffs,
@@ -198,8 +214,8 @@ def build_report(
         slices=slices,
         tables=diff_tables(runs.base.tables, runs.head.tables) if runs.base is not None else (),
         slice_charts=slice_charts,
-        charts=charts,
-        images=images,
+        charts=charts + curve_charts,
+        images=curve_images + images,
         revisions=runs.revisions,
         notes=runs.notes,
         precision=opts.precision,
@@ -207,4 +223,4 @@ def build_report(
     )
     markdown = render_report(data, opts.budget)
     full = render_report(data, max(opts.budget, GITLAB_NOTE_LIMIT))
-    return BuiltReport(markdown, full, diffs, results, files)
+    return BuiltReport(markdown, full, diffs, results, files + curve_files)

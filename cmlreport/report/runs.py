@@ -16,8 +16,11 @@ from cmlreport.metrics.load import (
     merge_metric_sets,
     parse_metrics,
     read_metric_files,
+    run_folder_files,
     size_limit,
 )
+from cmlreport.metrics.logs import LogValues, describe
+from cmlreport.metrics.mlflow import parse_run
 from cmlreport.metrics.model import MetricSet
 from cmlreport.report.markdown import Revisions
 
@@ -45,16 +48,47 @@ def load_runs(
     cwd: Path,
     warn: Warn,
     label_column: str | None = None,
+    log_values: LogValues | None = None,
     dvc: DvcProject | None = None,
 ) -> Runs:
-    """The metrics files at head and at the base revision (``base``, else the CI's target);
-    with ``dvc`` (no file named, dvc.yaml declares them), also the files dvc.yaml declares at
-    either revision that are not here: read at base only and shown as removed, as dvc does."""
-    from cmlreport import baseline
+    """The metrics files at head and at the base revision (``base``, else the CI's target).
 
-    head_sets = read_metric_files(paths, label_column=label_column)
+    ``label_column`` names the label column of per-class tables (``--label-column``);
+    ``log_values`` says which value of a training log's column is its metric (default: last);
+    with ``dvc`` (no file named, dvc.yaml declares them), also the files dvc.yaml declares at
+    either revision that are not here: read at base only and shown as removed, as dvc does.
+    """
+    values = log_values or LogValues()
+    head_sets = read_metric_files(paths, label_column=label_column, log_values=values)
     head = merge_metric_sets(head_sets)
     _check_label_column(label_column, head)
+    logs = tuple(describe(log, values) for log in head.logs.values())
+    reading = _Reading(label_column, values, dvc)
+    runs = _with_base(head_sets, head, base, no_base, ci, cwd, warn, reading)
+    return Runs(runs.head, runs.base, runs.revisions, logs + runs.notes)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How the files are read at both revisions."""
+
+    label_column: str | None
+    values: LogValues
+    dvc: DvcProject | None = None
+
+
+def _with_base(
+    head_sets: list[tuple[str, MetricSet]],
+    head: MetricSet,
+    base: str | None,
+    no_base: bool,
+    ci: CiContext,
+    cwd: Path,
+    warn: Warn,
+    reading: _Reading,
+) -> Runs:
+    from cmlreport import baseline
+
     try:
         head_sha: str | None = baseline.head_sha(cwd)
     except GitError:
@@ -69,7 +103,7 @@ def load_runs(
             raise
         warn(f"no base revision, every metric is shown as new: {exc.message}")
         return Runs(head, None, alone, (f"No base revision to compare with: {exc.message}",))
-    sets, removed, notes = _base_sets(base_rev.sha, head_sets, dvc, cwd, label_column)
+    sets, removed, notes = _base_sets(base_rev.sha, head_sets, cwd, reading)
     base_set: MetricSet | None = None
     if sets:
         # A key that clashes at one revision only must still get the same name at both.
@@ -101,23 +135,22 @@ def _check_label_column(wanted: str | None, head: MetricSet) -> None:
 def _base_sets(
     sha: str,
     head_sets: Sequence[tuple[str, MetricSet]],
-    dvc: DvcProject | None,
     cwd: Path,
-    label_column: str | None,
+    reading: _Reading,
 ) -> tuple[list[tuple[str, MetricSet]], list[tuple[str, MetricSet]], list[str]]:
     """The files at base (the same paths; in a DVC project, what dvc.yaml declared there, as
     dvc reads it), the ones of them gone at head, and notes."""
     paths = [path for path, _ in head_sets]
     gone: list[str] = []
-    if dvc is not None:
-        paths, gone = dvc.files_at_base(sha, cwd)
-    sets, notes = _read_at(sha, paths, cwd, label_column)
+    if reading.dvc is not None:
+        paths, gone = reading.dvc.files_at_base(sha, cwd)
+    sets, notes = _read_at(sha, paths, cwd, reading)
     notes += [
         f"{path} is not declared by dvc.yaml at base {sha[:7]}: its metrics are new."
         for path, _ in head_sets
         if path not in paths
     ]
-    removed, _ = _read_at(sha, gone, cwd, label_column)  # not at base either: nothing to say
+    removed, _ = _read_at(sha, gone, cwd, reading)  # not at base either: nothing to say
     notes += [
         f"{path} is gone at head: its metrics at base are shown as removed." for path, _ in removed
     ]
@@ -125,7 +158,7 @@ def _base_sets(
 
 
 def _read_at(
-    sha: str, paths: Sequence[str], cwd: Path, label_column: str | None
+    sha: str, paths: Sequence[str], cwd: Path, reading: _Reading
 ) -> tuple[list[tuple[str, MetricSet]], list[str]]:
     """The metrics files at ``sha``, under the names they have at head, and a note for each
     one missing or unreadable there."""
@@ -135,14 +168,37 @@ def _read_at(
     notes: list[str] = []
     for path in paths:
         try:
+            if (cwd / path).is_dir():
+                found = _run_folder_at(sha, path, cwd, reading.values)
+                if found is None:
+                    notes.append(f"{path} does not exist at base {sha[:7]}: its metrics are new.")
+                else:
+                    sets.append((path, found))
+                continue
             blob = baseline.read_file_at(sha, path, cwd, limit=size_limit(detect_format(path)))
             if blob is None:
                 notes.append(f"{path} does not exist at base {sha[:7]}: its metrics are new.")
                 continue
             text = decode_text(blob, path)
-            sets.append((path, parse_metrics(path, text, label_column=label_column)))
+            parsed = parse_metrics(
+                path, text, label_column=reading.label_column, log_values=reading.values
+            )
+            sets.append((path, parsed))
         except InputError as exc:
             # A base that main broke must not block the pull request that fixes it.
             reason = exc.message.removeprefix(f"{path}: ")
             notes.append(f"{path} at base {sha[:7]} cannot be read ({reason}): treated as missing.")
     return sets, notes
+
+
+def _run_folder_at(sha: str, path: str, cwd: Path, values: LogValues) -> MetricSet | None:
+    """An MLflow run folder at ``sha``: the files it has at head, those that exist there."""
+    from cmlreport import baseline
+    from cmlreport.files import MAX_INPUT_BYTES
+
+    files: dict[str, str] = {}
+    for rel in run_folder_files(cwd / path):
+        blob = baseline.read_file_at(sha, f"{path}/{rel}", cwd, limit=MAX_INPUT_BYTES)
+        if blob is not None:
+            files[rel] = decode_text(blob, f"{path}/{rel}")
+    return parse_run(path, files, values) if files else None

@@ -45,7 +45,7 @@ def test_the_extension_names_the_format(path: str, fmt: str) -> None:
     assert detect_format(path) == fmt
 
 
-@pytest.mark.parametrize("path", ["logs/train.jsonl", "metrics.txt", "metrics"])
+@pytest.mark.parametrize("path", ["logs/train.parquet", "metrics.txt", "metrics"])
 def test_an_unknown_extension_names_the_file_and_the_supported_ones(path: str) -> None:
     with pytest.raises(InputError) as excinfo:
         detect_format(path)
@@ -300,7 +300,7 @@ def test_an_empty_file_is_an_error(path: str) -> None:
     [
         ("label,f1\ncat,0.9\ndog,0.8,0.1\n", ["line 3", "3 fields", "header has 2"]),
         ("label,f1\n", ["no data rows"]),
-        ("epoch,loss\n1,0.5\n2,0.3\n", ["label column", "'label'", "'class'"]),
+        ("loss,acc\n0.5,0.9\n0.3,0.95\n", ["label column", "'label'", "'class'", "'epoch'"]),
         ("label,f1\ncat,0.9\ndog,0.8\ncat,0.7\n", ["table 'per_class'", "line 4", "'cat'"]),
         ("label,f1\ncat,0.9\n,0.8\n", ["table 'per_class'", "line 3", "label"]),
         ("label,,f1\ncat,1,0.9\n", ["column 2 has no name"]),
@@ -329,9 +329,10 @@ def test_table_rows_need_a_unique_label(records: list[dict[str, Any]], expected:
 
 
 def test_a_top_level_list_of_unlabelled_records_is_an_error() -> None:
+    # With an epoch or step column it would be a training log (tests/unit/test_formats_logs.py).
     with pytest.raises(InputError) as excinfo:
-        parse_metrics("history.json", json.dumps([{"epoch": 1, "loss": 0.5}]))
-    one_line_error(excinfo, "history.json", "label")
+        parse_metrics("history.json", json.dumps([{"loss": 0.5, "acc": 0.9}]))
+    one_line_error(excinfo, "history.json", "label", "'epoch'")
 
 
 def test_two_keys_that_flatten_to_the_same_name_are_an_error() -> None:

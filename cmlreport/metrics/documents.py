@@ -1,0 +1,141 @@
+"""A decoded JSON, YAML or TOML document as metrics: dotted scalars, per-class tables, logs."""
+
+# Pure. Flattening follows ``dvc metrics show/diff`` (see ``load``): nested mappings join their
+# keys with ``.``; int, float, str and bool are metrics; lists of scalars and dates are skipped;
+# ``null`` is kept (as None); a list of records becomes a per-class ``SliceTable`` named by its
+# dotted key path, or by the file's stem when the whole file is such a list (a training log when
+# it has a step column and no label, ``tabular``); trainer_state.json adds its log_history.
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import PurePath
+from typing import Any
+
+from cmlreport.errors import InputError
+from cmlreport.metrics import huggingface
+from cmlreport.metrics.limits import ValueCount, check_number, shown_key
+from cmlreport.metrics.logs import LogValues
+from cmlreport.metrics.model import MetricSet, Scalar, SliceTable
+from cmlreport.metrics.records import (
+    build_table,
+    class_report,
+    find_label_column,
+    flatten_record,
+    is_scalar,
+    key_text,
+)
+from cmlreport.metrics.tabular import from_rows, log_step
+
+
+def from_document(path: str, document: Any, wanted: str | None, values: LogValues) -> MetricSet:
+    """``wanted`` is the ``--label-column``; ``values`` picks a training log's metrics."""
+    found = _Found(path, wanted)
+    if isinstance(document, Mapping):
+        found.walk(document)
+        if huggingface.is_trainer_state(document):
+            return huggingface.with_trainer_log(
+                path, document, MetricSet(found.scalars, found.tables), found.count, values
+            )
+    elif _is_records(document):
+        rows = [
+            flatten_record(record, count=found.count, where=f"row {n}")
+            for n, record in enumerate(document, start=1)
+        ]
+        if log_step(rows, wanted) is not None:
+            return from_rows(path, rows, [f"row {n}" for n in range(1, len(rows) + 1)], values)
+        found.table(PurePath(path).stem, document, top_level=True)
+    else:
+        raise InputError(
+            f"{path}: no metrics found; the top level is {_describe(document)}, "
+            "expected a mapping of metric names to values (or a list of per-class records)"
+        )
+    return MetricSet(scalars=found.scalars, tables=found.tables, sources=found.sources)
+
+
+class _Found:
+    """Scalars and tables found while walking one decoded JSON/YAML/TOML document."""
+
+    def __init__(self, path: str, label_column: str | None = None) -> None:
+        self.path = path
+        self.label_column = label_column
+        self.scalars: dict[str, Scalar] = {}
+        self.tables: dict[str, SliceTable] = {}
+        self.sources: dict[str, str] = {}
+        # Shared by the whole walk: aliases to one YAML node expand wherever they are used.
+        self.count = ValueCount(path)
+
+    def walk(self, document: Mapping[Any, Any]) -> None:
+        # Depth-first with an explicit stack, in document order: depth is bounded by MAX_DEPTH,
+        # not by Python's recursion limit, and every value visited is counted.
+        document = self._class_report(PurePath(self.path).stem, document)
+        stack: list[tuple[Iterator[tuple[Any, Any]], str]] = [(iter(document.items()), "")]
+        while stack:
+            items, prefix = stack[-1]
+            for raw_key, value in items:
+                self.count.add()
+                key = f"{prefix}{key_text(raw_key)}"
+                if isinstance(value, Mapping):
+                    self.count.enter(len(stack), key)
+                    stack.append((iter(self._class_report(key, value).items()), f"{key}."))
+                    break
+                if _is_records(value):
+                    self.table(key, value, top_level=False)
+                    continue
+                check_number(self.path, f"key '{shown_key(key)}'", value)
+                if is_scalar(value):
+                    self._claim(key)
+                    self.scalars[key] = value
+                # Anything else (lists of numbers, dates) is a series or a label, not a metric.
+            else:
+                stack.pop()
+
+    def table(self, name: str, records: Sequence[Mapping[Any, Any]], *, top_level: bool) -> None:
+        rows = [
+            flatten_record(record, count=self.count, where=f"table '{shown_key(name)}' row {n}")
+            for n, record in enumerate(records, start=1)
+        ]
+        label = find_label_column(rows, self.label_column)
+        if label is None:
+            if top_level:
+                raise InputError(
+                    f"{self.path}: the records have no label column; add a field such as "
+                    "'label' or 'class' naming each row, or 'epoch' or 'step' for a training log"
+                )
+            # A list of unlabelled records inside a mapping is a series (say, per-epoch
+            # history), not a per-class table; dvc skips every list, so do we.
+            return
+        self._claim(name)
+        refs = [f"row {number}" for number in range(1, len(rows) + 1)]
+        self.tables[name] = build_table(
+            path=self.path, name=name, rows=rows, row_refs=refs, label_column=label
+        )
+
+    def _class_report(self, name: str, mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
+        """A classification report's classes become the table ``name``; what is left to walk
+        is its summary (accuracy, macro avg), the mapping itself when it is no report."""
+        report = class_report(mapping)
+        if report is None:
+            return mapping
+        self.table(name, report.rows, top_level=True)
+        return report.summary
+
+    def _claim(self, key: str) -> None:
+        if key in self.sources:
+            raise InputError(
+                f"{self.path}: key '{key}' appears twice once nested keys are joined with '.'; "
+                "rename one of them"
+            )
+        self.sources[key] = self.path
+
+
+def _is_records(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
+
+
+def _describe(document: object) -> str:
+    if document is None:
+        return "empty"
+    if isinstance(document, list):
+        return "a list of values" if document else "an empty list"
+    return f"a single {type(document).__name__} value"
