@@ -163,11 +163,19 @@ def _images_section(images: Sequence[Image]) -> Section:
     return Section("plots", "\n".join(lines).rstrip())
 
 
-def _all_metrics_sections(data: ReportData) -> list[Section]:
+# The shortest a metrics table row can be (every cell empty) plus its newline: a table of n rows
+# holds at least n times this, so one that cannot fit the budget need not be formatted.
+_MIN_ROW_CHARS = len("|  |  |  |  |  |  |\n")
+
+
+def _all_metrics_sections(data: ReportData, budget: int) -> list[Section]:
     moved = [d for d in data.diffs if d.status is not Status.UNCHANGED]
     total = len(data.diffs)
 
     def details(rows: Sequence[MetricDiff], label: str) -> str:
+        if len(rows) * _MIN_ROW_CHARS > budget:
+            # Too long whatever the values: the cut only compares its length with the budget.
+            return "x" * (budget + 1)
         body = metrics_table(rows, data.precision)
         return f"<details><summary>{label}</summary>\n\n{body}\n\n</details>"
 
@@ -218,7 +226,7 @@ def read_gates_marker(md: str) -> tuple[int, int] | None:
     return (int(m[1]), int(m[2])) if m else None
 
 
-def build_sections(data: ReportData) -> list[Section]:
+def build_sections(data: ReportData, budget: int = GITHUB_COMMENT_LIMIT) -> list[Section]:
     title = f"## {md_text(data.title)}\n\n{_summary_line(data)}"
     if data.gates:
         title = f"{gates_marker(data.gates)}\n{title}"
@@ -234,9 +242,9 @@ def build_sections(data: ReportData) -> list[Section]:
         sections.append(slice_section(s, data.slice_charts.get(s.table), data.precision, changes))
     if data.images:
         sections.append(_images_section(data.images))
-    sections += _all_metrics_sections(data)
+    sections += _all_metrics_sections(data, budget)
     return sections
 
 
 def render_report(data: ReportData, budget: int = GITHUB_COMMENT_LIMIT) -> str:
-    return fit(build_sections(data), _footer(data), budget, data.full_report_hint)
+    return fit(build_sections(data, budget), _footer(data), budget, data.full_report_hint)

@@ -143,3 +143,19 @@ def test_gates_marker_round_trips_through_the_report():
     md = render_report(ReportData("T", diffs, gates=results))
     assert read_gates_marker(md) == (1, 1)
     assert read_gates_marker(render_report(ReportData("T", diffs))) is None
+
+
+def test_tables_that_cannot_fit_the_budget_are_not_formatted(monkeypatch):
+    # 100k metrics in a 65k comment: formatting every row (twice) made `report` take 9 s.
+    import cmlreport.report.markdown as markdown
+
+    sizes = []
+    real = markdown.metrics_table
+    monkeypatch.setattr(
+        markdown, "metrics_table", lambda rows, p: sizes.append(len(rows)) or real(rows, p)
+    )
+    base = {f"metric.number_{i}": float(i) for i in range(20_000)}
+    head = {k: v + 1 for k, v in base.items()}
+    md = render_report(ReportData("T", diff_metrics(base, head)), budget=65_536)
+    assert "(from all metrics)" in md and len(md) <= 65_536
+    assert max(sizes) * len("|  |  |  |  |  |  |\n") <= 65_536
