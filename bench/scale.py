@@ -43,7 +43,10 @@ def measure(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int
     return wall, peak_kib // 1024
 
 
-def metrics(n: int, rng: random.Random, changed: float) -> tuple[dict, dict]:
+Groups = dict[str, dict[str, float]]  # metrics.json: group -> metric -> value
+
+
+def metrics(n: int, rng: random.Random, changed: float) -> tuple[Groups, Groups]:
     groups = max(1, n // 100)
     base = {
         f"g{g:05d}": {f"m{m:03d}": round(rng.random(), 6) for m in range(100)}
@@ -54,6 +57,12 @@ def metrics(n: int, rng: random.Random, changed: float) -> tuple[dict, dict]:
         for g, ms in base.items()
     }
     return base, head
+
+
+def measure_report(metrics: str, repo: Path, env: dict[str, str]) -> tuple[float, int]:
+    """`cmlreport report` on one metrics file against main, no charts: time and peak RSS."""
+    args = ["report", "-m", metrics, "--base", "main", "--charts", "none", "-o", "r.md"]
+    return measure([*cmlreport_command(), *args], repo, env)
 
 
 def diff_row(n: int, tmp: Path, env: dict[str, str]) -> list[str]:
@@ -78,22 +87,7 @@ def diff_row(n: int, tmp: Path, env: dict[str, str]) -> list[str]:
         if dvc
         else (float("nan"), 0)
     )
-    rep = measure(
-        [
-            *cmlreport_command(),
-            "report",
-            "-m",
-            "metrics.json",
-            "--base",
-            "main",
-            "--charts",
-            "none",
-            "-o",
-            "r.md",
-        ],
-        repo,
-        env,
-    )
+    rep = measure_report("metrics.json", repo, env)
     figures = [f"{ours[0]:.2f} s", f"{ours[1]} MiB", f"{theirs[0]:.2f} s", f"{theirs[1]} MiB"]
     return [f"{n:,}", *figures, f"{theirs[0] / ours[0]:.2f}x", f"{rep[0]:.2f} s", f"{rep[1]} MiB"]
 
@@ -117,22 +111,7 @@ def slices_row(labels: int, tmp: Path, env: dict[str, str]) -> list[str]:
     git(repo, "switch", "-q", "-c", "head")
     write(0.05)
     commit_all(repo, "head")
-    rep = measure(
-        [
-            *cmlreport_command(),
-            "report",
-            "-m",
-            "per_class.csv",
-            "--base",
-            "main",
-            "--charts",
-            "none",
-            "-o",
-            "r.md",
-        ],
-        repo,
-        env,
-    )
+    rep = measure_report("per_class.csv", repo, env)
     return [f"{labels:,} labels", f"{rep[0]:.2f} s", f"{rep[1]} MiB"]
 
 
