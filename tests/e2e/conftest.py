@@ -1,9 +1,7 @@
-"""Run the CLI as a user does: a subprocess in a throwaway git repository."""
+"""Run the CLI as a user does: its own process (``tests.launch``) in a throwaway git repository."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.gitrepo import GitRepo, git_env
+from tests.launch import run_cmlreport
 
 # A plugin that test modules also import helpers from: rewrite its asserts before that import.
 pytest.register_assert_rewrite("tests.e2e.example_project")
@@ -38,17 +37,8 @@ Run = Callable[..., Result]
 @pytest.fixture
 def run() -> Run:
     def _run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Result:
-        proc = subprocess.run(
-            [sys.executable, "-m", "cmlreport", *args],
-            cwd=cwd,
-            env=env if env is not None else clean_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-        return Result(proc.returncode, proc.stdout, proc.stderr)
+        done = run_cmlreport(*args, cwd=cwd, env=env if env is not None else clean_env())
+        return Result(done.code, done.stdout, done.stderr)
 
     return _run
 

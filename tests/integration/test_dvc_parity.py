@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 
 from tests.e2e.conftest import clean_env
 from tests.gitrepo import GitRepo
+from tests.launch import run_cmlreport
 
 BASE = {
     "m.json": json.dumps(
@@ -79,10 +81,18 @@ def repo(tmp_path: Path) -> GitRepo:
 
 
 def run_json(args: list[str], cwd: Path) -> Any:
+    """dvc's answer (its JSON on stdout)."""
     env = clean_env(DVC_NO_ANALYTICS="1", DVC_NO_UPDATER="1")
     proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+def ours_json(*args: str, cwd: Path) -> Any:
+    """``cmlreport diff ARGS --format json`` in its own process."""
+    done = run_cmlreport("diff", *args, "--format", "json", cwd=cwd, env=clean_env())
+    assert done.code == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 def same(a: Any, b: Any) -> bool:
@@ -99,21 +109,7 @@ def test_diff_matches_dvc(repo: GitRepo, show_all: bool) -> None:
         [dvc_executable(), "metrics", "diff", "main", "--json", *all_flag, "--targets", *files],
         repo.path,
     )
-    ours = run_json(
-        [
-            sys.executable,
-            "-m",
-            "cmlreport",
-            "diff",
-            *files,
-            "--base",
-            "main",
-            "--format",
-            "json",
-            *all_flag,
-        ],
-        repo.path,
-    )
+    ours = ours_json(*files, "--base", "main", *all_flag, cwd=repo.path)
     dvc_flat = {key: entry for per_file in dvc.values() for key, entry in per_file.items()}
     assert len(dvc_flat) >= 10  # the fixture really exercises nesting, removal and addition
     assert set(ours) == set(dvc_flat)
@@ -159,6 +155,25 @@ def flat_names(dvc: dict[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+@pytest.fixture(scope="module")
+def histories(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """Each real project's history as a dvc-initialised git repository, built once for the
+    module: the diffs below only read it."""
+    from tests.dvchistory import build_history
+
+    built: dict[str, Path] = {}
+
+    def history(project: str) -> Path:
+        if project not in built:
+            repo = GitRepo.init(tmp_path_factory.mktemp("history") / project)
+            dvc_init(repo.path)
+            build_history(project, repo.path)
+            built[project] = repo.path
+        return built[project]
+
+    return history
+
+
 @pytest.mark.parametrize(
     ("project", "base"),
     [
@@ -174,19 +189,12 @@ def flat_names(dvc: dict[str, dict[str, Any]]) -> dict[str, Any]:
     ],
 )
 def test_diff_in_a_dvc_project_takes_what_dvc_yaml_declares(
-    tmp_path: Path, project: str, base: str
+    histories: Callable[[str], Path], project: str, base: str
 ) -> None:
     """No -m: both tools read the metrics dvc.yaml declares, on a real project's history."""
-    from tests.dvchistory import build_history
-
-    repo = GitRepo.init(tmp_path / project)
-    dvc_init(repo.path)
-    build_history(project, repo.path)
-    dvc = run_json([dvc_executable(), "metrics", "diff", base, "--json", "--all"], repo.path)
-    ours = run_json(
-        [sys.executable, "-m", "cmlreport", "diff", "--base", base, "--format", "json", "--all"],
-        repo.path,
-    )
+    path = histories(project)
+    dvc = run_json([dvc_executable(), "metrics", "diff", base, "--json", "--all"], path)
+    ours = ours_json("--base", base, "--all", cwd=path)
     expected = flat_names(dvc)
     assert len(expected) >= 2
     if project == "gauteng-qol" and base == "HEAD~1":
@@ -272,10 +280,7 @@ def test_templated_stages_expand_as_dvc_expands_them(tmp_path: Path) -> None:
         repo.write(path, real[1].read_text())
     dvc = run_json([dvc_executable(), "metrics", "diff", "HEAD", "--json", "--all"], repo.path)
     assert set(dvc) == set(TEMPLATED_FILES)
-    ours = run_json(
-        [sys.executable, "-m", "cmlreport", "diff", "--base", "HEAD", "--format", "json", "--all"],
-        repo.path,
-    )
+    ours = ours_json("--base", "HEAD", "--all", cwd=repo.path)
     expected = flat_names(dvc)
     assert set(ours) == set(expected)
     for key, theirs in expected.items():
@@ -296,20 +301,7 @@ def test_every_dvc_yaml_git_tracks_is_read_as_dvc_reads_them(tmp_path: Path) -> 
         repo.commit("both pipelines")
     dvc = run_json([dvc_executable(), "metrics", "diff", "HEAD~2", "--json", "--all"], repo.path)
     assert {"eval/live/metrics.json", "qol/outputs/eval/metrics.json"} <= set(dvc)
-    ours = run_json(
-        [
-            sys.executable,
-            "-m",
-            "cmlreport",
-            "diff",
-            "--base",
-            "HEAD~2",
-            "--format",
-            "json",
-            "--all",
-        ],
-        repo.path,
-    )
+    ours = ours_json("--base", "HEAD~2", "--all", cwd=repo.path)
     expected = flat_names(dvc)
     assert set(ours) == set(expected)
     for key, theirs in expected.items():
@@ -326,20 +318,7 @@ def test_files_dvc_yaml_declared_at_base_only_are_shown_removed(tmp_path: Path) 
     build_history("gauteng-qol-folds", repo.path, upto=2)
     dvc = run_json([dvc_executable(), "metrics", "diff", "HEAD~1", "--json", "--all"], repo.path)
     assert "dvclive/fold_0/metrics.json" in dvc
-    ours = run_json(
-        [
-            sys.executable,
-            "-m",
-            "cmlreport",
-            "diff",
-            "--base",
-            "HEAD~1",
-            "--format",
-            "json",
-            "--all",
-        ],
-        repo.path,
-    )
+    ours = ours_json("--base", "HEAD~1", "--all", cwd=repo.path)
     expected = flat_names(dvc)
     assert set(ours) == set(expected)
     for key, theirs in expected.items():

@@ -1,18 +1,16 @@
 """Hostile files as metrics, logs and settings: one line naming the file, exit 2, bounded.
 
-Each test plants a hostile input in a throwaway git repository and runs the real CLI in a
-subprocess. The subprocess timeout is the hang detector; the peak RSS of the children
-(``RUSAGE_CHILDREN``, the largest of any child so far) is the memory bound. Small seeds live in
-``corpus/files``; the deep, long and special files (FIFOs, devices, sockets) are made here.
+Each test plants a hostile input in a throwaway git repository and runs the real CLI in its own
+process (``tests.launch``): its timeout is the hang detector, its peak RSS the memory bound. Small
+seeds live in ``corpus/files``; the deep, long and special files (FIFOs, devices, sockets) are
+made here.
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import socket
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.gitrepo import GitRepo, git_env
+from tests.launch import run_cmlreport
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "files"
 HANG_GUARD = 60  # seconds; every case here finishes in about one
@@ -38,22 +37,11 @@ def run_cli(*args: str, cwd: Path) -> Result:
     env = {k: v for k, v in git_env().items() if not k.startswith(("GITHUB_", "GITLAB_", "CI"))}
     env["MPLBACKEND"] = "Agg"
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "cmlreport", *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=HANG_GUARD,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
+        done = run_cmlreport(*args, cwd=cwd, env=env, timeout=HANG_GUARD)
     except subprocess.TimeoutExpired:
         pytest.fail(f"cmlreport {' '.join(args)[:200]} hung for {HANG_GUARD} s")
-    # ru_maxrss is in KiB on Linux.
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    assert peak < PEAK_RSS_BOUND, f"a child reached {peak / 2**20:,.0f} MiB"
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+    assert done.peak_rss < PEAK_RSS_BOUND, f"the run reached {done.peak_rss / 2**20:,.0f} MiB"
+    return Result(done.code, done.stdout, done.stderr)
 
 
 def assert_one_line_error(result: Result, *words: str) -> str:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -34,6 +32,7 @@ from tests.e2e.test_send_comment_gitlab import start as start_pipeline
 from tests.fakes.github import ACTIONS_PERMISSIONS, FakeGitHub
 from tests.fakes.gitlab.server import FakeGitLab
 from tests.gitrepo import GitRepo
+from tests.launch import run_cmlreport
 
 pytest_plugins = ["tests.fakes.github.pytest_plugin", "tests.fakes.gitlab.pytest_plugin"]
 
@@ -201,17 +200,8 @@ def hostile(tmp_path: Path) -> GitRepo:
 
 
 def cli(*args: str, cwd: Path, **env: str) -> Result:
-    proc = subprocess.run(
-        [sys.executable, "-m", "cmlreport", *args],
-        cwd=cwd,
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+    done = run_cmlreport(*args, cwd=cwd, env=clean_env(**env))
+    return Result(done.code, done.stdout, done.stderr)
 
 
 def actions_env(root: Path) -> dict[str, str]:

@@ -10,10 +10,9 @@ the first left out and counting the rest. The timeout is a hang guard only; the 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 from tests.e2e.test_send_comment import Job, comments_on_7, job  # noqa: F401 (job: a fixture)
+from tests.launch import run_cmlreport
 
 pytest_plugins = ["tests.fakes.github.pytest_plugin"]
 
@@ -29,17 +28,8 @@ def test_a_report_of_20000_headings_keeps_what_fits(job: Job) -> None:  # noqa: 
     report = big_report()
     assert 500_000 < len(report) < 530_000
     (job.root / "report.md").write_text(report)
-    proc = subprocess.run(
-        [sys.executable, "-m", "cmlreport", "send-comment", "report.md"],
-        cwd=job.root,
-        env=job.env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    done = run_cmlreport("send-comment", "report.md", cwd=job.root, env=job.env(), timeout=60)
+    assert done.code == 0, done.stderr
     (comment,) = comments_on_7(job.server)
     body: str = comment.body
     assert len(body) <= 65_536
@@ -58,17 +48,8 @@ def test_a_report_of_20000_headings_keeps_what_fits(job: Job) -> None:  # noqa: 
 def test_a_heading_of_60000_characters_is_named_short(job: Job) -> None:  # noqa: F811
     report = "## Report\n\nsummary\n\n### " + "x" * 70_000 + "\n\nbody\n\n### Small\n\nok\n"
     (job.root / "report.md").write_text(report)
-    proc = subprocess.run(
-        [sys.executable, "-m", "cmlreport", "send-comment", "report.md"],
-        cwd=job.root,
-        env=job.env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    done = run_cmlreport("send-comment", "report.md", cwd=job.root, env=job.env(), timeout=60)
+    assert done.code == 0, done.stderr
     (comment,) = comments_on_7(job.server)
     assert len(comment.body) <= 65_536
     # Sections are dropped from the end first, as before; the huge name is shortened.
