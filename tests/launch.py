@@ -22,6 +22,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 SERVER = Path(__file__).with_name("launch_server.py")
 
@@ -68,6 +69,45 @@ def _the_server() -> _Server:
     return _server
 
 
+class Started:
+    """A running command: its pid, and how to wait for it."""
+
+    def __init__(self, args: tuple[str, ...], conn: socket.socket) -> None:
+        self.args, self.conn = args, conn
+        self.stream = conn.makefile("rb")
+        self.pid: int = json.loads(self.stream.readline())["pid"]
+
+    def wait(self, timeout: float) -> tuple[int, int]:
+        """Its exit code and peak RSS in bytes; ``subprocess.TimeoutExpired`` (after killing
+        it) when it outlives ``timeout``."""
+        self.conn.settimeout(timeout)
+        try:
+            answer = json.loads(self.stream.readline())
+        except TimeoutError:
+            os.kill(self.pid, signal.SIGKILL)
+            raise subprocess.TimeoutExpired(["cmlreport", *self.args], timeout) from None
+        finally:
+            self.stream.close()
+            self.conn.close()
+        return os.waitstatus_to_exitcode(answer["status"]), answer["maxrss_kib"] * 1024
+
+
+def start_cmlreport(
+    *args: str, cwd: Path, env: dict[str, str], stdin: int, stdout: int, stderr: int
+) -> Started:
+    """``python -m cmlreport ARGS`` in ``cwd`` with exactly ``env``, on these three file
+    descriptors (a file, a pipe, a terminal: the command sees what it was given)."""
+    request = json.dumps({"argv": list(args), "cwd": str(cwd), "env": env}).encode() + b"\n"
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(_the_server().socket)
+        socket.send_fds(conn, [request], [stdin, stdout, stderr])
+        return Started(args, conn)
+    except BaseException:
+        conn.close()
+        raise
+
+
 def run_cmlreport(
     *args: str,
     cwd: Path,
@@ -75,40 +115,22 @@ def run_cmlreport(
     timeout: float = 120,
     input: str | None = None,
 ) -> Launched:
-    """``python -m cmlreport ARGS`` in ``cwd`` with exactly ``env``; raises
-    ``subprocess.TimeoutExpired`` (after killing it) when it outlives ``timeout``."""
-    server = _the_server()
-    with tempfile.TemporaryDirectory(prefix="run-", dir=server.dir) as work:
-        stdin = None
-        if input is not None:
-            stdin = os.path.join(work, "in")
-            Path(stdin).write_text(input, encoding="utf-8")
-        out, err = os.path.join(work, "out"), os.path.join(work, "err")
-        request: dict[str, object] = {"argv": list(args), "cwd": str(cwd), "env": env}
-        request |= {"stdin": stdin, "stdout": out, "stderr": err}
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.connect(server.socket)
-            stream = conn.makefile("rwb")
-            stream.write(json.dumps(request).encode() + b"\n")
-            stream.flush()
-            pid = json.loads(stream.readline())["pid"]
-            conn.settimeout(timeout)
-            try:
-                answer = json.loads(stream.readline())
-            except TimeoutError:
-                os.kill(pid, signal.SIGKILL)
-                raise subprocess.TimeoutExpired(["cmlreport", *args], timeout) from None
-        status = answer["status"]
-        code = os.waitstatus_to_exitcode(status)
-        return Launched(
-            code=code,
-            stdout=_read(out),
-            stderr=_read(err),
-            peak_rss=answer["maxrss_kib"] * 1024,
-        )
+    """Run it to the end, as ``subprocess.run(capture_output=True, text=True)`` would; its
+    stdout and stderr are files."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        with tempfile.TemporaryFile() as given:
+            given.write((input or "").encode())
+            given.seek(0)
+            started = start_cmlreport(
+                *args, cwd=cwd, env=env, stdin=given.fileno(), stdout=out.fileno(),
+                stderr=err.fileno(),
+            )  # fmt: skip
+        code, peak = started.wait(timeout)
+        return Launched(code, _read(out), _read(err), peak)
 
 
-def _read(path: str) -> str:
+def _read(file: IO[bytes]) -> str:
     # As `subprocess.run(text=True)` reads it: UTF-8 (the suite's locale), universal newlines.
-    text = Path(path).read_bytes().decode("utf-8")
+    file.seek(0)
+    text = file.read().decode("utf-8")
     return text.replace("\r\n", "\n").replace("\r", "\n")
