@@ -12,6 +12,7 @@ fork cannot show (interpreter start-up, ``--help`` start time, hash seeds, signa
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -59,6 +60,7 @@ class _Server:
 
 
 _server: _Server | None = None
+cpu_seconds = 0.0  # what every command run so far has used, user and system (for profiling)
 
 
 def _the_server() -> _Server:
@@ -70,26 +72,59 @@ def _the_server() -> _Server:
 
 
 class Started:
-    """A running command: its pid, and how to wait for it."""
+    """A running command: its pid, whether it ended, and how to wait for it."""
 
     def __init__(self, args: tuple[str, ...], conn: socket.socket) -> None:
         self.args, self.conn = args, conn
-        self.stream = conn.makefile("rb")
-        self.pid: int = json.loads(self.stream.readline())["pid"]
+        self._buffer = b""
+        self._ended: tuple[int, int] | None = None
+        self.pid: int = json.loads(self._line(timeout=None))["pid"]
+
+    def _line(self, timeout: float | None) -> bytes:
+        self.conn.settimeout(timeout)
+        while b"\n" not in self._buffer:
+            chunk = self.conn.recv(1 << 12)
+            if not chunk:
+                raise RuntimeError("the cmlreport fork server went away")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
+    def _end(self, line: bytes) -> tuple[int, int]:
+        answer = json.loads(line)
+        self.conn.close()
+        global cpu_seconds
+        cpu_seconds += answer["cpu"]
+        self._ended = os.waitstatus_to_exitcode(answer["status"]), answer["maxrss_kib"] * 1024
+        return self._ended
+
+    def poll(self) -> int | None:
+        """Its exit code if it has ended, else None (as ``Popen.poll``)."""
+        if self._ended is None:
+            try:
+                self._end(self._line(timeout=0.0))
+            except (BlockingIOError, TimeoutError):
+                return None
+        assert self._ended is not None
+        return self._ended[0]
 
     def wait(self, timeout: float) -> tuple[int, int]:
         """Its exit code and peak RSS in bytes; ``subprocess.TimeoutExpired`` (after killing
         it) when it outlives ``timeout``."""
-        self.conn.settimeout(timeout)
+        if self._ended is not None:
+            return self._ended
         try:
-            answer = json.loads(self.stream.readline())
+            return self._end(self._line(timeout=timeout))
         except TimeoutError:
-            os.kill(self.pid, signal.SIGKILL)
+            self.kill()
             raise subprocess.TimeoutExpired(["cmlreport", *self.args], timeout) from None
-        finally:
-            self.stream.close()
-            self.conn.close()
-        return os.waitstatus_to_exitcode(answer["status"]), answer["maxrss_kib"] * 1024
+
+    def kill(self) -> None:
+        """SIGKILL, and wait until it is gone (as ``Popen.kill`` then ``wait``)."""
+        if self._ended is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._end(self._line(timeout=30))
 
 
 def start_cmlreport(

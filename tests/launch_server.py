@@ -101,6 +101,7 @@ def _handle(conn: socket.socket) -> None:
         conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
         _, status, usage = os.wait4(pid, 0)
         answer = {"status": status, "maxrss_kib": usage.ru_maxrss}
+        answer["cpu"] = usage.ru_utime + usage.ru_stime
         conn.sendall(json.dumps(answer).encode() + b"\n")
 
 
