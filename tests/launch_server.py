@@ -100,8 +100,8 @@ def _handle(conn: socket.socket) -> None:
             os.close(fd)
         conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
         _, status, usage = os.wait4(pid, 0)
-        answer = {"status": status, "maxrss_kib": usage.ru_maxrss}
-        answer["cpu"] = usage.ru_utime + usage.ru_stime
+        cpu = usage.ru_utime + usage.ru_stime
+        answer = {"status": status, "maxrss_kib": usage.ru_maxrss, "cpu": cpu}
         conn.sendall(json.dumps(answer).encode() + b"\n")
 
 
