@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePath
 
@@ -99,8 +99,25 @@ def _delimiter(fmt: str, text: str) -> str:
 
 def clashing_keys(sets: Sequence[tuple[str, MetricSet]]) -> frozenset[str]:
     """Keys (scalar keys or table names) that more than one of the files holds."""
+    if len(sets) < 2:
+        return frozenset()
     counts = Counter(key for _, metrics in sets for key in {*metrics.scalars, *metrics.tables})
     return frozenset(key for key, count in counts.items() if count > 1)
+
+
+def _names(metrics: MetricSet) -> Iterator[str]:
+    yield from metrics.scalars
+    yield from metrics.tables
+
+
+def _alone(path: str, metrics: MetricSet) -> MetricSet:
+    """One file's MetricSet as ``merge_metric_sets`` would make it, without copying a million
+    keys one by one: every name is the file's own."""
+    sources = dict.fromkeys(_names(metrics), path)
+    if len(sources) < len(metrics.scalars) + len(metrics.tables):
+        name = next(key for key in metrics.tables if key in metrics.scalars)
+        raise InputError(f"{path}: key '{name}' is also in {path}; rename one of them")
+    return MetricSet(metrics.scalars, metrics.tables, sources, metrics.logs)
 
 
 def merge_metric_sets(
@@ -113,6 +130,8 @@ def merge_metric_sets(
     """
     _reject_repeated_paths(sets)
     prefixed = clashing_keys(sets) | frozenset(prefix_keys)
+    if len(sets) == 1 and not prefixed.intersection(_names(sets[0][1])):
+        return _alone(*sets[0])
     scalars: dict[str, Scalar] = {}
     tables: dict[str, SliceTable] = {}
     sources: dict[str, str] = {}
