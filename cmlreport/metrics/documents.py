@@ -14,7 +14,7 @@ from typing import Any
 
 from cmlreport.errors import InputError
 from cmlreport.metrics import huggingface
-from cmlreport.metrics.limits import ValueCount, check_number, shown_key
+from cmlreport.metrics.limits import MAX_VALUES, ValueCount, check_number, shown_key
 from cmlreport.metrics.logs import LogValues
 from cmlreport.metrics.model import MetricSet, Scalar, SliceTable
 from cmlreport.metrics.records import (
@@ -28,9 +28,12 @@ from cmlreport.metrics.records import (
 from cmlreport.metrics.tabular import from_rows, log_step
 
 
-def from_document(path: str, document: Any, wanted: str | None, values: LogValues) -> MetricSet:
-    """``wanted`` is the ``--label-column``; ``values`` picks a training log's metrics."""
-    found = _Found(path, wanted)
+def from_document(
+    path: str, document: Any, wanted: str | None, values: LogValues, limit: int = MAX_VALUES
+) -> MetricSet:
+    """``wanted`` is the ``--label-column``; ``values`` picks a training log's metrics;
+    ``limit`` bounds the values the walk visits (YAML aliases expanded)."""
+    found = _Found(path, wanted, limit)
     if isinstance(document, Mapping):
         found.walk(document)
         if huggingface.is_trainer_state(document):
@@ -56,14 +59,14 @@ def from_document(path: str, document: Any, wanted: str | None, values: LogValue
 class _Found:
     """Scalars and tables found while walking one decoded JSON/YAML/TOML document."""
 
-    def __init__(self, path: str, label_column: str | None = None) -> None:
+    def __init__(self, path: str, label_column: str | None, limit: int) -> None:
         self.path = path
         self.label_column = label_column
         self.scalars: dict[str, Scalar] = {}
         self.tables: dict[str, SliceTable] = {}
         self.sources: dict[str, str] = {}
         # Shared by the whole walk: aliases to one YAML node expand wherever they are used.
-        self.count = ValueCount(path)
+        self.count = ValueCount(path, limit)
 
     def walk(self, document: Mapping[Any, Any]) -> None:
         # Depth-first with an explicit stack, in document order: depth is bounded by MAX_DEPTH,

@@ -29,7 +29,7 @@ from cmlreport.metrics.formats import (
     decode_toml,
     decode_yaml,
 )
-from cmlreport.metrics.limits import ValueCount
+from cmlreport.metrics.limits import MAX_MARKUP_VALUES, MAX_VALUES, ValueCount
 from cmlreport.metrics.logs import LogValues
 from cmlreport.metrics.model import MetricSet, Scalar, SliceTable, TrainingLog
 from cmlreport.metrics.tabular import from_rows, is_json_lines, json_lines_rows
@@ -87,7 +87,8 @@ def parse_metrics(
         return from_rows(path, rows, refs, values, label_column)
     if fmt in ("csv", "tsv", "log"):
         return _from_delimited(path, text, _delimiter(fmt, text), label_column, values)
-    return from_document(path, _DECODERS[fmt](path, text), label_column, values)
+    limit = MAX_MARKUP_VALUES if fmt in ("yaml", "toml") else MAX_VALUES
+    return from_document(path, _DECODERS[fmt](path, text), label_column, values, limit)
 
 
 def _delimiter(fmt: str, text: str) -> str:
