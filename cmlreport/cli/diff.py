@@ -71,7 +71,9 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
     if fmt == "json":
         from cmlreport.textsafe import json_safe
 
-        click.echo(json_safe(diffview.to_json(shown)))
+        for chunk in diffview.json_chunks(shown):  # a million keys: printed as they come
+            click.echo(json_safe(chunk), nl=False)
+        click.echo()
     elif fmt == "md":
         click.echo(diffview.to_markdown(shown, precision, tables))
     else:

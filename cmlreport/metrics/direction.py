@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -98,7 +98,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 def guess_direction(key: str) -> Direction:
     """Heuristic on the last dotted segment: ``val_loss``, ``inference_time`` are lower;
     ``support``, ``epoch``, ``n_samples``, ``total_flos`` are counters."""
-    return _guess_leaf(key.rsplit(".", 1)[-1].rsplit(":", 1)[-1])
+    return _guess_leaf(key.rpartition(".")[2].rpartition(":")[2])
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -144,6 +144,11 @@ class Directions:
     def then(self, fallback: Directions) -> Directions:
         """Rules of ``self`` take precedence (flags before config)."""
         return Directions(self.rules + fallback.rules)
+
+    @property
+    def lookup(self) -> Callable[[str], Direction]:
+        """``of``, as the cheapest callable: the guess alone when there is no rule."""
+        return self.of if self.rules else guess_direction
 
     def of(self, key: str) -> Direction:
         for rule in self.rules:

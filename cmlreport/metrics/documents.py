@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
@@ -16,7 +17,7 @@ from cmlreport.errors import InputError
 from cmlreport.metrics import huggingface
 from cmlreport.metrics.limits import MAX_VALUES, ValueCount, check_number, shown_key
 from cmlreport.metrics.logs import LogValues
-from cmlreport.metrics.model import MetricSet, Scalar, SliceTable
+from cmlreport.metrics.model import MetricSet, OneSource, Scalar, SliceTable
 from cmlreport.metrics.records import (
     build_table,
     class_report,
@@ -53,7 +54,8 @@ def from_document(
             f"{path}: no metrics found; the top level is {_describe(document)}, "
             "expected a mapping of metric names to values (or a list of per-class records)"
         )
-    return MetricSet(scalars=found.scalars, tables=found.tables, sources=found.sources)
+    sources = OneSource(path, found.scalars, found.tables)
+    return MetricSet(scalars=found.scalars, tables=found.tables, sources=sources)
 
 
 class _Found:
@@ -64,7 +66,6 @@ class _Found:
         self.label_column = label_column
         self.scalars: dict[str, Scalar] = {}
         self.tables: dict[str, SliceTable] = {}
-        self.sources: dict[str, str] = {}
         # Shared by the whole walk: aliases to one YAML node expand wherever they are used.
         self.count = ValueCount(path, limit)
 
@@ -74,7 +75,9 @@ class _Found:
         # first: a million-key file is almost all str keys and float values, and this loop is
         # most of the time `diff` spends on it.
         document = self._class_report(PurePath(self.path).stem, document)
-        count, scalars, sources, path = self.count, self.scalars, self.sources, self.path
+        if self._leaves("", document):
+            return
+        count, scalars, tables, path = self.count, self.scalars, self.tables, self.path
         stack: list[tuple[Iterator[tuple[Any, Any]], str]] = [(iter(document.items()), "")]
         while stack:
             items, prefix = stack[-1]
@@ -85,14 +88,16 @@ class _Found:
                 key = prefix + (raw_key if type(raw_key) is str else key_text(raw_key))
                 kind = type(value)
                 if kind is float or kind is str or kind is bool or value is None:
-                    if key in sources:
+                    if key in scalars or key in tables:
                         self._claim(key)  # raises, naming the key
-                    sources[key] = path
                     scalars[key] = value
                     continue
                 if isinstance(value, Mapping):
                     count.enter(len(stack), key)
-                    stack.append((iter(self._class_report(key, value).items()), f"{key}."))
+                    inner = self._class_report(key, value)
+                    if self._leaves(f"{key}.", inner):
+                        continue
+                    stack.append((iter(inner.items()), f"{key}."))
                     break
                 if _is_records(value):
                     self.table(key, value, top_level=False)
@@ -104,6 +109,28 @@ class _Found:
                 # Anything else (lists of numbers, dates) is a series or a label, not a metric.
             else:
                 stack.pop()
+
+    def _leaves(self, prefix: str, mapping: Mapping[Any, Any]) -> bool:
+        """A mapping of text keys to plain values (the innermost level of nearly every
+        metrics file) taken whole, as the walk would take it key by key; False, and nothing
+        taken, for anything else, and where the walk would stop with an error."""
+        if not all(type(k) is str for k in mapping):
+            return False
+        if not all(type(v) in _LEAF_TYPES for v in mapping.values()):
+            return False
+        if self.count.count + len(mapping) > self.count.limit:
+            return False
+        keys = [prefix + k for k in mapping]
+        if self.tables and not self.tables.keys().isdisjoint(keys):
+            return False
+        known = len(self.scalars)
+        self.scalars.update(zip(keys, mapping.values(), strict=True))
+        if len(self.scalars) < known + len(keys):
+            # A key taken before: the first one, in the walk's order, is the error.
+            before = set(itertools.islice(self.scalars, known))
+            self._claim(next(k for k in keys if k in before))
+        self.count.count += len(mapping)
+        return True
 
     def table(self, name: str, records: Sequence[Mapping[Any, Any]], *, top_level: bool) -> None:
         rows = [
@@ -136,12 +163,14 @@ class _Found:
         return report.summary
 
     def _claim(self, key: str) -> None:
-        if key in self.sources:
+        if key in self.scalars or key in self.tables:
             raise InputError(
                 f"{self.path}: key '{key}' appears twice once nested keys are joined with '.'; "
                 "rename one of them"
             )
-        self.sources[key] = self.path
+
+
+_LEAF_TYPES = frozenset({float, str, bool, type(None)})
 
 
 def _is_records(value: object) -> bool:

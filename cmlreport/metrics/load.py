@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePath
 
@@ -31,7 +31,7 @@ from cmlreport.metrics.formats import (
 )
 from cmlreport.metrics.limits import MAX_MARKUP_VALUES, MAX_VALUES, ValueCount
 from cmlreport.metrics.logs import LogValues
-from cmlreport.metrics.model import MetricSet, Scalar, SliceTable, TrainingLog
+from cmlreport.metrics.model import MetricSet, OneSource, Scalar, SliceTable, TrainingLog
 from cmlreport.metrics.tabular import from_rows, is_json_lines, json_lines_rows
 
 _EXTENSIONS = {
@@ -106,18 +106,13 @@ def clashing_keys(sets: Sequence[tuple[str, MetricSet]]) -> frozenset[str]:
     return frozenset(key for key, count in counts.items() if count > 1)
 
 
-def _names(metrics: MetricSet) -> Iterator[str]:
-    yield from metrics.scalars
-    yield from metrics.tables
-
-
 def _alone(path: str, metrics: MetricSet) -> MetricSet:
     """One file's MetricSet as ``merge_metric_sets`` would make it, without copying a million
     keys one by one: every name is the file's own."""
-    sources = dict.fromkeys(_names(metrics), path)
-    if len(sources) < len(metrics.scalars) + len(metrics.tables):
-        name = next(key for key in metrics.tables if key in metrics.scalars)
-        raise InputError(f"{path}: key '{name}' is also in {path}; rename one of them")
+    clash = next((key for key in metrics.tables if key in metrics.scalars), None)
+    if clash is not None:
+        raise InputError(f"{path}: key '{clash}' is also in {path}; rename one of them")
+    sources = OneSource(path, metrics.scalars, metrics.tables)
     return MetricSet(metrics.scalars, metrics.tables, sources, metrics.logs)
 
 
@@ -131,8 +126,10 @@ def merge_metric_sets(
     """
     _reject_repeated_paths(sets)
     prefixed = clashing_keys(sets) | frozenset(prefix_keys)
-    if len(sets) == 1 and not prefixed.intersection(_names(sets[0][1])):
-        return _alone(*sets[0])
+    if len(sets) == 1:
+        alone = sets[0][1]
+        if not any(key in alone.scalars or key in alone.tables for key in prefixed):
+            return _alone(*sets[0])
     scalars: dict[str, Scalar] = {}
     tables: dict[str, SliceTable] = {}
     sources: dict[str, str] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 # What a single metric can hold once loaded. Lists and nested mappings never reach here:
@@ -37,6 +37,26 @@ class TrainingLog:
     source: str
     step: str
     columns: Mapping[str, tuple[tuple[float, Scalar], ...]]
+
+
+class OneSource(Mapping[str, str]):
+    """``sources`` of a MetricSet whose every name comes from one file: a view, not a dict of
+    a million entries that all say the same path."""
+
+    def __init__(self, path: str, *names: Mapping[str, object]) -> None:
+        self.path, self.names = path, names
+
+    def __getitem__(self, name: str) -> str:
+        if any(name in names for names in self.names):
+            return self.path
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        for names in self.names:
+            yield from names
+
+    def __len__(self) -> int:
+        return sum(map(len, self.names))
 
 
 @dataclass(frozen=True)

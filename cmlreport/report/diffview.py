@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
 
-from cmlreport.metrics.diff import MetricDiff, Status
+from cmlreport.metrics.diff import MetricDiff, Status, Verdict
+from cmlreport.metrics.direction import Direction
 from cmlreport.metrics.model import Scalar
 from cmlreport.metrics.table_diff import TableDiff
 from cmlreport.report.columns import column
@@ -22,46 +22,73 @@ def visible(diffs: Sequence[MetricDiff], show_all: bool) -> list[MetricDiff]:
     return [d for d in diffs if show_all or d.status is not Status.UNCHANGED]
 
 
-def _json_number(value: Scalar | float) -> Scalar | str:
-    # JSON has no NaN/Infinity; strings keep the information and the document valid.
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    return value
-
-
 def to_json(diffs: Sequence[MetricDiff]) -> str:
-    out: dict[str, dict[str, Any]] = {}
-    for d in diffs:
-        entry: dict[str, Any] = {"status": d.status.value}
-        if d.has_old:
-            entry["old"] = _json_number(d.old)
-        if d.has_new:
-            entry["new"] = _json_number(d.new)
-        if d.delta is not None:
-            entry["diff"] = _json_number(d.delta)
-        if d.rel_delta is not None:
-            entry["rel_diff"] = _json_number(d.rel_delta)
-        entry["direction"] = d.direction.value
-        entry["verdict"] = d.verdict.value
-        out[d.key] = entry
-    return _indented(out)
+    return "".join(json_chunks(diffs))
 
 
-def _indented(out: dict[str, dict[str, Any]]) -> str:
-    """``json.dumps(out, indent=2)``, byte for byte, at the C encoder's speed: ``indent``
-    selects the pure-Python encoder, 1 s for 100k keys. The entries hold scalars only, so
-    the separators are the indentation."""
-    if not out:
-        return "{}"
-    entry = json.JSONEncoder(
-        ensure_ascii=False, allow_nan=False, separators=(",\n    ", ": ")
-    ).encode
-    key = json.JSONEncoder(ensure_ascii=False).encode
-    lines = ",\n".join(
-        f"  {key(k)}: {{\n    {entry(v)[1:-1]}\n  }}" if v else f"  {key(k)}: {{}}"
-        for k, v in out.items()
-    )
-    return "{\n" + lines + "\n}"
+def json_chunks(diffs: Sequence[MetricDiff], size: int = 10_000) -> Iterator[str]:
+    """``to_json`` in pieces of ``size`` keys, to print as they come: a million keys are 64 MB
+    of text, not to be held twice. The text is ``json.dumps(entries, indent=2)``'s, byte for
+    byte (a test holds it to that), written directly: ``indent`` selects the pure-Python
+    encoder, and a dict per key costs more memory than the key itself."""
+    if not diffs:
+        yield "{}"
+        return
+    for start in range(0, len(diffs), size):
+        lead = "{\n" if start == 0 else ",\n"
+        yield lead + ",\n".join(map(_entry, diffs[start : start + size]))
+    yield "\n}"
+
+
+def _entry(d: MetricDiff) -> str:
+    old, new, delta, rel = d.old, d.new, d.delta, d.rel_delta
+    if (
+        type(old) is float
+        and type(new) is float
+        and type(delta) is float
+        and type(rel) is float
+        and _finite(old + new + delta + rel)
+    ):  # a changed number, most keys of a large diff: float repr is what json writes
+        text = f'  {_string(d.key)}: {{\n    "status": "changed",\n    "old": {old!r},\n    '
+        text += f'"new": {new!r},\n    "diff": {delta!r},\n    "rel_diff": {rel!r},\n    '
+        text += f'"direction": {_DIRECTION[d.direction]},\n    '
+        return f'{text}"verdict": {_VERDICT[d.verdict]}\n  }}'
+    text = f'  {_string(d.key)}: {{\n    "status": {_STATUS[d.status]}'
+    if d.has_old:
+        text += f',\n    "old": {_value(d.old)}'
+    if d.has_new:
+        text += f',\n    "new": {_value(d.new)}'
+    if d.delta is not None:
+        text += f',\n    "diff": {_value(d.delta)}'
+    if d.rel_delta is not None:
+        text += f',\n    "rel_diff": {_value(d.rel_delta)}'
+    text += f',\n    "direction": {_DIRECTION[d.direction]}'
+    return f'{text},\n    "verdict": {_VERDICT[d.verdict]}\n  }}'
+
+
+_finite = math.isfinite
+_string = json.JSONEncoder(ensure_ascii=False).encode
+_STATUS = {s: _string(s.value) for s in Status}
+_DIRECTION = {d: _string(d.value) for d in Direction}
+_VERDICT = {v: _string(v.value) for v in Verdict}
+
+
+def _value(value: Scalar | float) -> str:
+    """One scalar as JSON; JSON has no NaN/Infinity, so those are strings (the information
+    kept, the document valid)."""
+    kind = type(value)
+    if kind is float:
+        assert isinstance(value, float)
+        if math.isfinite(value):
+            return float.__repr__(value)
+        return '"NaN"' if math.isnan(value) else ('"Infinity"' if value > 0 else '"-Infinity"')
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    return _string(value)
 
 
 def _with_tables(text: str, tables: Sequence[TableDiff], markdown: bool) -> str:
