@@ -86,6 +86,8 @@ _LINE_SPACE = " \t\n\r\f\v"
 def visible(text: str) -> str:
     """``text`` with every control or invisible character written out as ``\\uXXXX``
     (``\\xXX`` below U+0100), the way Python's ``repr`` shows them; blanks stay blanks."""
+    if text.isascii() and text.isprintable():
+        return text  # nothing invisible: the common case, without a loop per character
     return "".join(
         _escape_char(ch)
         if ch not in _LINE_SPACE
@@ -104,4 +106,6 @@ def _escape_char(ch: str) -> str:
 
 def one_line(text: str) -> str:
     """``visible`` text on one line: every run of blanks and line breaks is one space."""
+    if text.isascii() and text.isprintable() and "  " not in text:
+        return text.strip(" ")  # no line break, no tab, no run of spaces: nothing to join
     return re.sub(r"[ \t\n\r\f\v]+", " ", visible(text)).strip()

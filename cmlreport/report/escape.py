@@ -57,6 +57,7 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # owner/repo#1, owner/repo@sha; GitLab @user, #1, !1, ~label, ~"a label", %milestone,
 # %"a milestone", &epic, $snippet, ^alert.
 _SIGILS = frozenset("@#!~%&$^")
+_ESCAPES = str.maketrans({ch: _HTML.get(ch) or f"\\{ch}" for ch in _MD_PUNCT | set(_HTML)})
 _BLOCK_START = re.compile(r"[-=]+$|- |\d{1,9}\.(?: |$)")
 _URL = re.compile(r"https?://[^\s<>]+", re.IGNORECASE)
 _NAME_START = re.compile(r'[\w"]')
@@ -102,6 +103,12 @@ def md_prose(text: object) -> str:
 
 
 def _inline(s: str) -> str:
+    if _SIGILS.isdisjoint(s) and not _BREAKS.search(s):
+        return s.translate(_ESCAPES)  # what _inline_loop writes when no ZWSP goes in
+    return _inline_loop(s)
+
+
+def _inline_loop(s: str) -> str:
     breaks = {m.end() for m in _BREAKS.finditer(s)}
     out: list[str] = []
     for i, ch in enumerate(s):

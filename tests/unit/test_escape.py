@@ -7,6 +7,8 @@ import re
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cmlreport.plots.mermaid import mermaid_label
 from cmlreport.report.escape import (
@@ -153,3 +155,11 @@ def test_escaping_is_linear_in_the_length_of_a_name() -> None:
         md_text(run)
         mermaid_label(run)
         assert time.perf_counter() - start < 5
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab1._-/:@#!~%&$^\\`*{}[]()+|<>GH w"), max_size=30))
+def test_the_fast_escape_writes_what_the_character_loop_writes(text: str) -> None:
+    from cmlreport.report.escape import _inline, _inline_loop
+
+    assert _inline(text) == _inline_loop(text)
