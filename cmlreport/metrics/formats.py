@@ -211,17 +211,13 @@ class CsvTable:
     lines: tuple[int, ...]  # the file line each row ends on, for error messages
 
 
-_INT = re.compile(r"[-+]?[0-9]+")
-_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
-_SPECIAL_FLOAT = re.compile(r"[-+]?(?:nan|inf|infinity)", re.IGNORECASE)
-
-
 def parse_cell(cell: str) -> Scalar | OversizedInt:
     """A CSV cell as a value: int, float (nan/inf too), None when empty, else the text.
 
-    The numbers are those of ``_INT``, ``_FLOAT`` and ``_SPECIAL_FLOAT``; ``float()`` reads the
-    same ones once underscores and non-ASCII digits are kept from it, at C speed (a 400k-row
-    table has 1.6M cells; tests/unit hold this to the patterns)."""
+    Numbers are ``[-+]?[0-9]+`` (int), decimal floats with an optional exponent, and nan, inf,
+    infinity in any case: what ``float()`` reads once underscores and non-ASCII digits are kept
+    from it, at C speed (a 400k-row table has 1.6M cells). tests/unit/test_format_cells.py
+    holds this to those patterns."""
     text = cell.strip()
     if not text:
         return None
@@ -233,18 +229,6 @@ def parse_cell(cell: str) -> Scalar | OversizedInt:
         return float(text)
     except ValueError:
         return text
-
-
-def parse_cell_by_patterns(cell: str) -> Scalar | OversizedInt:
-    """``parse_cell`` as its definition reads (the tests compare the two)."""
-    text = cell.strip()
-    if not text:
-        return None
-    if _INT.fullmatch(text):
-        return int_from_text(text)
-    if _FLOAT.fullmatch(text) or _SPECIAL_FLOAT.fullmatch(text):
-        return float(text)
-    return text
 
 
 def looks_like_number(text: str) -> bool:

@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import math
+import re
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cmlreport.metrics.formats import parse_cell, parse_cell_by_patterns
+from cmlreport.metrics.formats import parse_cell
+from cmlreport.metrics.limits import OversizedInt, int_from_text
+from cmlreport.metrics.model import Scalar
+
+# What a number in a cell is, as the documentation of `parse_cell` says.
+INT = re.compile(r"[-+]?[0-9]+")
+FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+SPECIAL_FLOAT = re.compile(r"[-+]?(?:nan|inf|infinity)", re.IGNORECASE)
+
+
+def parse_cell_by_patterns(cell: str) -> Scalar | OversizedInt:
+    text = cell.strip()
+    if not text:
+        return None
+    if INT.fullmatch(text):
+        return int_from_text(text)
+    if FLOAT.fullmatch(text) or SPECIAL_FLOAT.fullmatch(text):
+        return float(text)
+    return text
+
 
 CELL_ALPHABET = st.sampled_from(list("0123456789+-.eE_ nNaAiIfFtTyYx٣²\t"))
 
