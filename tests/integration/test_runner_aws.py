@@ -89,7 +89,7 @@ def runner(
     """A launch as `runner launch` makes it; ``machine`` changes Machine's fields."""
     spec = RunnerSpec(
         machine=replace(
-            Machine(region=REGION, instance_type="g4dn.xlarge", image_id=image_id), **machine
+            Machine(region=REGION, instance_types=("g4dn.xlarge",), image_id=image_id), **machine
         ),
         runner=RunnerSetup(name=name, labels=labels, idle_timeout=600, max_lifetime=3600),
         repo=ForgeRepo("github", repo, f"https://github.com/{repo}"),
@@ -201,7 +201,7 @@ def test_no_spot_capacity_falls_back_to_on_demand_and_says_so(
 
     assert not instance.spot
     assert "InstanceLifecycle" not in described(aws, instance.id)
-    fallback = [line for line in progress.lines if "on demand" in line]
+    fallback = [line for line in progress.lines if "trying g4dn.xlarge on-demand" in line]
     assert len(fallback) == 1 and code in fallback[0]
     # Asked once for spot (no retries of a capacity error), then once on demand.
     assert [moto.is_spot(call) for call in moto.calls_to("RunInstances")] == [True, False]
@@ -406,7 +406,7 @@ def test_ec2_errors_are_one_line_with_the_code_and_the_fix(
     moto.fail("RunInstances", code, status=status, message=long_blob)
 
     with pytest.raises(RemoteError) as raised:
-        ec2.launch(runner(image_id, instance_type=instance_type), Progress())
+        ec2.launch(runner(image_id, instance_types=(instance_type,)), Progress())
 
     message = raised.value.message
     assert code in message and fix in message

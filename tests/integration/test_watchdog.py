@@ -48,7 +48,7 @@ STOP_RUNNER = (
 @pytest.fixture(scope="module")
 def watchdog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     spec = runner_spec.RunnerSpec(
-        machine=runner_spec.Machine(region="us-east-1", instance_type="g4dn.xlarge"),
+        machine=runner_spec.Machine(region="us-east-1", instance_types=("g4dn.xlarge",)),
         runner=runner_spec.RunnerSetup(
             name="cml-gpu-1", labels=("cml-gpu",), idle_timeout=600, max_lifetime=3600
         ),

@@ -62,7 +62,7 @@ GITLAB = dict(
 def case(v: dict[str, Any]) -> Case:
     """The spec and secret from flat names, so that a test changes just the one it is about."""
     spec = RunnerSpec(
-        machine=Machine(region="us-east-1", instance_type="g4dn.xlarge"),
+        machine=Machine(region="us-east-1", instance_types=("g4dn.xlarge",)),
         runner=RunnerSetup(
             name=v["runner_name"],
             labels=v["labels"],

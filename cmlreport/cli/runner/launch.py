@@ -42,9 +42,16 @@ DOTENV = Path("cmlreport-runner.env")
     default="t4",
     show_default=True,
     help="GPU preset: t4 g4dn.xlarge, a10g g5.xlarge, l4 g6.xlarge, v100 p3.2xlarge, "
-    "a100 p4d.24xlarge, h100 p5.48xlarge, none a general-purpose type.",
+    "a100 p4d.24xlarge, h100 p5.48xlarge, none a general-purpose type; each with larger "
+    "alternatives tried when EC2 has no capacity (docs/runners.md).",
 )
-@click.option("--instance-type", metavar="TYPE", help="Override the preset's instance type.")
+@click.option(
+    "--instance-type",
+    multiple=True,
+    metavar="TYPE[,TYPE]",
+    help="Instance types to try in order instead of the preset's; the next one when EC2 has "
+    "no capacity. Comma-separated and/or repeated.",
+)
 @region_option
 @click.option("--spot", is_flag=True, help="Ask for a one-time spot instance.")
 @on_by_default(
@@ -81,7 +88,13 @@ DOTENV = Path("cmlreport-runner.env")
 @click.option(
     "--max-lifetime", default="6h", show_default=True, help="Always shut down after this long."
 )
-@click.option("--subnet", metavar="ID", help="Subnet to launch in (default: the default VPC's).")
+@click.option(
+    "--subnet",
+    multiple=True,
+    metavar="ID[,ID]",
+    help="Subnets to try in order, one per availability zone (default: the default VPC's). "
+    "Comma-separated and/or repeated.",
+)
 @click.option(
     "--security-group",
     "security_groups",
@@ -133,14 +146,24 @@ def _announce(env: dict[str, str], spec: RunnerSpec, instance: Instance) -> None
     name = spec.runner.name
     click.echo(f"runner:   {name}")
     click.echo(f"labels:   {','.join(spec.runner.labels)}")
-    click.echo(f"instance: {instance.id} ({instance.instance_type})")
-    write_output(env, "runner-label", name)
-    write_output(env, "runner-name", name)
-    write_output(env, "instance-id", instance.id)
+    where = f", {instance.zone}" if instance.zone else ""
+    click.echo(f"instance: {instance.id} ({instance.instance_type}, {instance.market}{where})")
+    outputs = {
+        "runner-label": name,
+        "runner-name": name,
+        "instance-id": instance.id,
+        "instance-type": instance.instance_type,
+        "market": instance.market,
+        "availability-zone": instance.zone,
+    }
+    for key, value in outputs.items():
+        write_output(env, key, value)
     if spec.repo.forge == "gitlab":
         write_text(
             DOTENV,
             f"CMLREPORT_RUNNER_TAG={name}\nCMLREPORT_RUNNER_NAME={name}\n"
-            f"CMLREPORT_INSTANCE_ID={instance.id}\n",
+            f"CMLREPORT_INSTANCE_ID={instance.id}\n"
+            f"CMLREPORT_INSTANCE_TYPE={instance.instance_type}\n"
+            f"CMLREPORT_MARKET={instance.market}\n",
         )
         click.echo(f"wrote {DOTENV} (artifacts:reports:dotenv for later jobs' tags)")
