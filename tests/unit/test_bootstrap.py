@@ -14,11 +14,13 @@ import pytest
 
 from cmlreport.errors import InputError
 from cmlreport.runner.bootstrap import (
+    RUNNER_STATE_MARKER,
     SECRETS_FILE,
     SECRETS_MARKER,
     USER_DATA_LIMIT,
     WATCHDOG_MARKER,
     render_user_data,
+    runner_state_script,
     watchdog_script,
 )
 from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
@@ -314,3 +316,24 @@ def test_missing_or_malformed_secrets_are_bugs_and_are_never_echoed(spec):
     assert not isinstance(err.value, InputError)
     for secret in secrets_in(spec):
         assert secret not in str(err.value)
+
+
+def forge_setting(script: str, name: str) -> str:
+    """What the forge's part sets (the watchdog's own defaults come earlier in the script)."""
+    return re.findall(rf"^{name}=(.*)$", script, re.MULTILINE)[-1]
+
+
+def test_the_watchdog_reads_each_runners_own_state():
+    github = render(github_single())
+    # GitHub: the runner's output goes to the log its state script reads; no drain.
+    assert "StandardOutput=append:/var/log/cmlreport-runner.log" in github
+    assert heredoc(github, RUNNER_STATE_MARKER) + "\n" == runner_state_script()
+    assert forge_setting(github, "JOB_CHECK") == '"$RUNNER_STATE busy"'
+    assert forge_setting(github, "LAST_JOB_CMD") == '"$RUNNER_STATE last-job"'
+    assert 'CMLREPORT_DRAIN_RUNNER="$DRAIN_RUNNER"' in github
+    # GitLab: an idle runner is drained with SIGQUIT, never stopped under a job it just took.
+    for variant in (gitlab(), gitlab(single=True)):
+        script = render(variant)
+        assert RUNNER_STATE_MARKER not in script
+        drain = forge_setting(script, "DRAIN_RUNNER")
+        assert drain == '"systemctl kill --signal=SIGQUIT cmlreport-runner.service"'

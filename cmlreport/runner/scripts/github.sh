@@ -43,6 +43,7 @@ WorkingDirectory=$RUNNER_DIR
 EnvironmentFile=$SECRETS_FILE
 $CONFIGURE
 ExecStart=$RUNNER_DIR/run.sh
+StandardOutput=append:/var/log/cmlreport-runner.log
 KillSignal=SIGINT
 TimeoutStopSec=90
 Restart=no
@@ -53,7 +54,14 @@ cat >/usr/local/bin/cmlreport-stop-runner <<'STOP'
 systemctl stop cmlreport-runner.service
 STOP
 
-# The runner starts a Runner.Worker process for each job, and only then.
-JOB_CHECK="pgrep -f Runner.Worker"
+# The runner's output (its "Running job" and "completed with result" lines) goes to a log
+# that only root writes; the watchdog reads its state there and from its Worker processes.
+install -m 0600 /dev/null /var/log/cmlreport-runner.log
+chmod 0755 "$RUNNER_STATE"
+JOB_CHECK="$RUNNER_STATE busy"
+LAST_JOB_CMD="$RUNNER_STATE last-job"
+# The runner version downloaded here cannot be drained (stop taking jobs, finish the one it
+# has): the watchdog looks once more right before it stops an idle runner.
+DRAIN_RUNNER=""
 # An ephemeral runner exits after its one job by itself.
 ON_JOB_START=""

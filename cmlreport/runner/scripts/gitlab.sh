@@ -57,8 +57,12 @@ ps -u gitlab-runner -o comm= | grep -qvxE 'systemd|\(sd-pam\)'
 CHECK
 chmod 0755 /usr/local/bin/cmlreport-job-running
 JOB_CHECK=/usr/local/bin/cmlreport-job-running
+LAST_JOB_CMD=""
 # gitlab-runner has no "one job" switch: on SIGQUIT it finishes the running job, takes no
-# other and exits, and the watchdog then ends the machine.
+# other and exits (GitLab Runner's docs, "Signals": graceful shutdown), and the watchdog then
+# ends the machine. The same signal ends an idle runner: a job it picked up in the last second
+# of the idle window (before any process of it shows) runs to its end first.
+DRAIN_RUNNER="systemctl kill --signal=SIGQUIT cmlreport-runner.service"
 if ((SINGLE)); then
 	ON_JOB_START="systemctl kill --signal=SIGQUIT cmlreport-runner.service"
 else
