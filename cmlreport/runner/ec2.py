@@ -137,6 +137,25 @@ class Ec2:
             track=track,
         )
 
+    def console_output(self, instance_id: str) -> str:
+        """What the machine has written to its console so far ("" before the first output).
+
+        ``Latest`` (the live output) exists on Nitro machines only; older ones (p3) get the
+        output as of their last snapshot. Needs ``ec2:GetConsoleOutput``.
+        """
+        from botocore.exceptions import ClientError
+
+        attempt = self.attempt("GetConsoleOutput")
+        try:
+            with translated(attempt, passthrough="UnsupportedOperation"):
+                answer = self.client.get_console_output(InstanceId=instance_id, Latest=True)
+        except ClientError:
+            with translated(attempt):
+                answer = self.client.get_console_output(InstanceId=instance_id)
+        # At most 64 KiB, as EC2 keeps it: base64 on the wire, decoded by botocore itself
+        # (botocore.handlers.decode_console_output).
+        return str(answer.get("Output") or "")
+
     # -- find and end --------------------------------------------------------------------------
 
     def end_started(

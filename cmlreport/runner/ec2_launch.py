@@ -30,6 +30,13 @@ from cmlreport.runner.placement import (
     none_left,
     placements,
 )
+from cmlreport.runner.progress import (
+    PENDING,
+    REQUESTED,
+    RUNNING,
+    LaunchProgress,
+    as_launch_progress,
+)
 
 if TYPE_CHECKING:
     from cmlreport.runner.ec2 import Ec2
@@ -62,6 +69,7 @@ def launch(
 ) -> Instance:
     """An ``Interrupted`` passes through untouched: ``track`` tells its clean-up what to end."""
     track = track if track is not None else LaunchTrack()
+    phases = progress = as_launch_progress(progress)
     machine = launch.spec.machine
     if machine.cloud != "aws":
         raise ValueError(f"a machine on {machine.cloud} given to EC2")
@@ -85,9 +93,11 @@ def launch(
     instance_id = got.id
     track.instance_id, track.phase = instance_id, f"while waiting for {instance_id} to run"
     where = got.zone or ec2.region
-    progress(f"launched {instance_id} ({got.instance_type}, {got.market}) in {where}")
+    phases.reached(
+        REQUESTED, f"launched {instance_id} ({got.instance_type}, {got.market}) in {where}"
+    )
     try:
-        instance = _wait_running(ec2, instance_id, progress, timeout, poll_interval)
+        instance = _wait_running(ec2, instance_id, phases, timeout, poll_interval)
         if after_run is not None:
             after_run(instance)
     except Interrupted:
@@ -181,7 +191,7 @@ def _swept(ec2: Ec2, message: str, name: str) -> str:
 
 
 def _wait_running(
-    ec2: Ec2, instance_id: str, progress: Progress, timeout: float, poll_interval: float
+    ec2: Ec2, instance_id: str, phases: LaunchProgress, timeout: float, poll_interval: float
 ) -> Instance:
     start = time.monotonic()
     while True:
@@ -189,16 +199,19 @@ def _wait_running(
         description = _describe_one(ec2, instance_id)
         state = "pending" if description is None else instance_from(description).state
         if description is not None and state == "running":
+            phases.reached(RUNNING, f"{instance_id}; the machine boots")
             return instance_from(description)
         if state != "pending":
             reason = (description or {}).get("StateReason", {}).get("Message") or "no reason"
             raise RemoteError(f"instance {instance_id} went {state} while starting: {reason}")
+        phases.reached(PENDING, f"EC2 is starting {instance_id}")
         if elapsed >= timeout:
-            raise RemoteError(
-                f"instance {instance_id} was still {state} after {timeout:g} s "
-                "(raise the launch timeout, or try another instance type or region)"
+            raise phases.timed_out(
+                timeout,
+                f"{instance_id} to run (still pending)",
+                "raise --timeout, or try another instance type or region",
             )
-        progress(f"instance {instance_id} {state}, {elapsed:.0f} s")
+        phases.waiting(f"{instance_id} to run")
         time.sleep(max(0.0, min(poll_interval, timeout - elapsed)))
 
 

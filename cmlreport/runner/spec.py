@@ -152,6 +152,7 @@ def runner_spec(
     single: bool,
     wait: bool,
     cloud: str = "aws",
+    timeout: str = "15m",
 ) -> RunnerSpec:
     """The spec the `runner launch` flags describe (keyword names are the flags'; the
     repeatable ``--instance-type`` and ``--subnet`` each value comma-separated too)."""
@@ -178,4 +179,10 @@ def runner_spec(
         max_lifetime=parse_duration(max_lifetime, "--max-lifetime"),
         single=single,
     )
-    return RunnerSpec(machine=machine, runner=runner, repo=repo, wait_online=wait)
+    return RunnerSpec(
+        machine=machine,
+        runner=runner,
+        repo=repo,
+        wait_online=wait,
+        online_timeout=parse_duration(timeout, "--timeout"),
+    )

@@ -6,6 +6,7 @@ to the fake GitHub and GitLab servers.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -229,7 +230,11 @@ def test_wait_until_the_runner_is_online(run: Run, step: Step, image: str) -> No
     result = step.run(run, "launch", "--gpu", "none", "--image", image, "--wait")
     thread.join(timeout=30)
     assert result.code == 0, result.stderr
-    assert "is online at the forge" in result.stderr
+    # Not a terminal: plain lines, one per phase, each with the seconds since the start.
+    phases = re.findall(r"^cmlreport: \[ *\d+ s\] ([a-z ]+):", result.stderr, re.MULTILINE)
+    assert phases[0] == "runner registered" and phases[-1] == "online"
+    assert phases.index("requested") < phases.index("running") < phases.index("online")
+    assert "is online at the forge" in result.stderr and "\r" not in result.stderr
 
 
 def test_gitlab_launch_writes_a_dotenv_and_stop_deletes_the_runner(
@@ -285,7 +290,8 @@ def test_unreadable_oidc_token_file_is_one_line_and_exit_2(
         AWS_SHARED_CREDENTIALS_FILE=str(step.root / "no-aws-credentials"),
     )  # fmt: skip
     assert result.code == 2, result.stderr
-    (line,) = result.stderr.splitlines()
+    # The runner's registration (a phase line) comes first; the error is one line.
+    (line,) = [line for line in result.stderr.splitlines() if "error" in line]
     assert line.startswith("cmlreport: error: AWS_WEB_IDENTITY_TOKEN_FILE=")
     assert str(token_file) in line and "Traceback" not in result.stderr
     assert not live_instances(step.moto) and not step.server.runners

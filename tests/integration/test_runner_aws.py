@@ -21,6 +21,7 @@ import pytest
 from cmlreport.errors import InputError, RemoteError
 from cmlreport.runner.ec2 import Ec2, Instance, Launch
 from cmlreport.runner.presets import ImageQuery
+from cmlreport.runner.progress import LaunchProgress
 from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
 
 if TYPE_CHECKING:
@@ -264,15 +265,17 @@ def test_machine_stuck_pending_is_terminated_after_the_timeout(
 
     began = time.monotonic()
     with pytest.raises(RemoteError) as raised:
-        ec2.launch(runner(image_id), progress, timeout=0.3, poll_interval=0.1)
+        # On a terminal: a line every poll while waiting.
+        phases = LaunchProgress(progress, terminal=True)
+        ec2.launch(runner(image_id), phases, timeout=0.3, poll_interval=0.1)
 
     assert time.monotonic() - began < 3
     (instance_id,) = states(aws)
     assert states(aws)[instance_id] == "terminated"
-    assert "still pending after 0.3 s" in raised.value.message
-    waiting = [
-        line for line in progress.lines if line.startswith(f"instance {instance_id} pending")
-    ]
+    assert "timed out after 0.3 s in phase 'pending'" in raised.value.message
+    assert f"{instance_id} to run (still pending)" in raised.value.message
+    assert len([line for line in progress.lines if "] pending: " in line]) == 1
+    waiting = [line for line in progress.lines if f"pending, waiting for {instance_id}" in line]
     assert len(waiting) >= 2
 
 

@@ -337,3 +337,19 @@ def test_the_watchdog_reads_each_runners_own_state():
         assert RUNNER_STATE_MARKER not in script
         drain = forge_setting(script, "DRAIN_RUNNER")
         assert drain == '"systemctl kill --signal=SIGQUIT cmlreport-runner.service"'
+
+
+def test_the_bootstrap_announces_itself_as_the_launch_looks_for_it_in_the_console():
+    from cmlreport.runner.launch import BOOTSTRAP_MARKER
+
+    for make in ALL_SPECS.values():
+        script = render(make())
+        (line,) = [line for line in script.splitlines() if line.startswith('log "starting: ')]
+        # log() prefixes "cmlreport-bootstrap: "; cloud-init copies the output to the console.
+        assert "cmlreport-bootstrap: " + line[len('log "') :].split(":")[0] == BOOTSTRAP_MARKER
+
+
+def test_a_runner_baked_into_the_image_is_not_downloaded_again():
+    github = render(github_single())
+    assert "if [[ -x $RUNNER_DIR/run.sh ]]; then" in github
+    assert "if [[ -x /usr/local/bin/gitlab-runner ]]; then" in render(gitlab())

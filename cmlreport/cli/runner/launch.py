@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,10 +113,21 @@ DOTENV = Path("cmlreport-runner.env")
     "One job, then shut down (GitHub: an ephemeral just-in-time runner).",
 )
 @on_by_default("--wait/--no-wait", "Wait until the runner is online at the forge.")
+@click.option(
+    "--timeout",
+    default="15m",
+    show_default=True,
+    help="Fail (ending the machine) when the runner is not online this long after the "
+    "request; the error names the phase it was in.",
+)
 def launch(
     repo: str | None, token_env: str | None, forge: str, region: str | None, **flags: Any
 ) -> None:
     """Launch a GPU machine on EC2 and register it as a runner for this repository.
+
+    \b
+    One line per phase, with the time since the start: runner registered, requested,
+    pending, running, bootstrap started, online.
 
     \b
     SIGINT or SIGTERM at any point ends the machine and removes the registration (within
@@ -124,6 +136,7 @@ def launch(
     from cmlreport.forges.select import open_registry
     from cmlreport.runner.interrupts import trapped
     from cmlreport.runner.launch import launch_runner
+    from cmlreport.runner.progress import LaunchProgress
     from cmlreport.runner.spec import forge_repo, runner_spec
 
     # Before anything is created; undone when the command ends. From here on a signal unwinds
@@ -139,7 +152,9 @@ def launch(
     )
     ec2 = open_ec2(region)
     # Outputs are written inside the launch: a signal meanwhile still ends the machine.
-    launch_runner(spec, open_registry(ctx), ec2, progress, announce=partial(_announce, env, spec))
+    # On a terminal a line every poll while waiting; in a CI log one a minute (docs/runners.md).
+    phases = LaunchProgress(progress, terminal=sys.stderr.isatty())
+    launch_runner(spec, open_registry(ctx), ec2, phases, announce=partial(_announce, env, spec))
 
 
 def _announce(env: dict[str, str], spec: RunnerSpec, instance: Instance) -> None:

@@ -9,12 +9,17 @@ esac
 id runner >/dev/null 2>&1 || useradd --create-home --shell /bin/bash runner
 if getent group docker >/dev/null; then usermod -aG docker runner; fi
 
-log "downloading actions/runner $RUNNER_VERSION ($RUNNER_ARCH)"
-mkdir -p "$RUNNER_DIR"
-curl -fsSL --retry 5 --retry-delay 3 -o /tmp/actions-runner.tar.gz \
-	"https://github.com/actions/runner/releases/download/v${RUNNER_VERSION}/actions-runner-linux-${RUNNER_ARCH}-${RUNNER_VERSION}.tar.gz"
-tar -xzf /tmp/actions-runner.tar.gz -C "$RUNNER_DIR"
-rm -f /tmp/actions-runner.tar.gz
+# An image with the runner baked in (extracted to /opt/actions-runner) skips the download.
+if [[ -x $RUNNER_DIR/run.sh ]]; then
+	log "actions/runner found in the image at $RUNNER_DIR: no download"
+else
+	log "downloading actions/runner $RUNNER_VERSION ($RUNNER_ARCH)"
+	mkdir -p "$RUNNER_DIR"
+	curl -fsSL --retry 5 --retry-delay 3 -o /tmp/actions-runner.tar.gz \
+		"https://github.com/actions/runner/releases/download/v${RUNNER_VERSION}/actions-runner-linux-${RUNNER_ARCH}-${RUNNER_VERSION}.tar.gz"
+	tar -xzf /tmp/actions-runner.tar.gz -C "$RUNNER_DIR"
+	rm -f /tmp/actions-runner.tar.gz
+fi
 # The runner is a .NET program that needs ICU; deep learning images have it, slim ones not.
 # (grep reads everything: `grep -q` would end the pipe early and pipefail would say "missing".)
 if ! ldconfig -p | grep libicu >/dev/null; then

@@ -4,10 +4,15 @@ aarch64 | arm64) GITLAB_RUNNER_ARCH=arm64 ;;
 *) GITLAB_RUNNER_ARCH=amd64 ;;
 esac
 
-log "downloading gitlab-runner ($GITLAB_RUNNER_ARCH)"
-curl -fsSL --retry 5 --retry-delay 3 -o /usr/local/bin/gitlab-runner \
-	"https://gitlab-runner-downloads.s3.amazonaws.com/latest/binaries/gitlab-runner-linux-${GITLAB_RUNNER_ARCH}"
-chmod 0755 /usr/local/bin/gitlab-runner
+# An image with the binary baked in at /usr/local/bin/gitlab-runner skips the download.
+if [[ -x /usr/local/bin/gitlab-runner ]]; then
+	log "gitlab-runner found in the image: no download"
+else
+	log "downloading gitlab-runner ($GITLAB_RUNNER_ARCH)"
+	curl -fsSL --retry 5 --retry-delay 3 -o /usr/local/bin/gitlab-runner \
+		"https://gitlab-runner-downloads.s3.amazonaws.com/latest/binaries/gitlab-runner-linux-${GITLAB_RUNNER_ARCH}"
+	chmod 0755 /usr/local/bin/gitlab-runner
+fi
 
 # Jobs run as an unprivileged user: they cannot read the root-only secrets or config.toml.
 id gitlab-runner >/dev/null 2>&1 || useradd --create-home --shell /bin/bash gitlab-runner
