@@ -120,16 +120,16 @@ def _run(
     refused: list[tuple[Placement, str]] = []
     last_error: CmlReportError | None = None
     skip_spot = False
+    # A capacity refusal is HTTP 500, which botocore's standard mode would retry with
+    # backoff: a placement with another after it is asked once, the last one as usual.
+    once = ec2.once_client() if len(choices) > 1 else ec2.client
     for number, place in enumerate(choices):
         if place.spot and skip_spot:
             continue
         request = run_request(
             launch, place, image_id=image_id, root_device=root_device, attempt=number
         )
-        # A capacity refusal is HTTP 500, which botocore's standard mode would retry with
-        # backoff: a placement with another after it is asked once, the last one as usual.
-        last = number == len(choices) - 1
-        client = ec2.client if last else ec2.once_client()
+        client = ec2.client if number == len(choices) - 1 else once
         try:
             return _run_instances(ec2, client, request, launch, place)
         except ClientError as exc:
