@@ -51,9 +51,7 @@ def launch_runner(
     ``Interrupted``, then says in one line what was cleaned up and what may remain.
     """
     runner, forge = spec.runner, spec.repo.forge
-    phases = progress = (
-        progress if isinstance(progress, LaunchProgress) else LaunchProgress(progress, clock=clock)
-    )
+    phases = progress = _phases(progress, clock)
     track = Track(name=runner.name, forge=forge)
     try:
         # The runner first (its secret goes into the machine's user data), the machine second.
@@ -71,7 +69,6 @@ def launch_runner(
             expires_at=started + timedelta(seconds=runner.max_lifetime) + EXPIRY_GRACE,
             client_token=track.client_token,
         )
-
         online = _online_wait(spec, registry, ec2, phases, track, sleep, poll_interval)
         track.phase = "while launching the machine"
         instance = ec2.launch(
@@ -95,6 +92,12 @@ def launch_runner(
             raise
         raise error from exc
     return instance
+
+
+def _phases(progress: Progress, clock: Callable[[], float]) -> LaunchProgress:
+    if isinstance(progress, LaunchProgress):
+        return progress
+    return LaunchProgress(progress, clock=clock)
 
 
 def _online_wait(
