@@ -50,8 +50,9 @@ PLAIN = (
     "instance-id",
     "idle-timeout",
     "max-lifetime",
+    "launch-timeout",
 )
-FLAGS = {"runner-name": "--name"}
+FLAGS = {"runner-name": "--name", "launch-timeout": "--timeout"}
 # bash's default IFS: what separated the paths of `metrics`, `plots` and `security-groups`.
 _LIST_SEPARATOR = re.compile(r"[ \t\n]+")
 # bash's [[:space:]], trimmed from both ends of a gate line.
@@ -189,7 +190,7 @@ def runner_launch_argv(inputs: ActionInputs) -> list[str]:
         *inputs.options("gpu", "instance-type", "region", "image", "disk-size", "subnet"),
         *_repeated("--security-group", inputs.security_groups),
         *inputs.options("instance-profile", "labels", "runner-name"),
-        *inputs.options("idle-timeout", "max-lifetime"),
+        *inputs.options("idle-timeout", "max-lifetime", "launch-timeout"),
         *(["--spot"] if inputs.spot else []),
         # Both ways explicitly: the input's default, not the CLI's, is what the user read.
         "--single" if inputs.single else "--no-single",

@@ -22,6 +22,9 @@ WATCHDOG_PATH = "/usr/local/bin/cmlreport-watchdog"
 SECRETS_FILE = "/run/cmlreport/runner.env"  # tmpfs: gone when the machine stops
 SECRETS_MARKER = "CMLREPORT_SECRETS"
 WATCHDOG_MARKER = "CMLREPORT_WATCHDOG"
+# The GitHub runner's own state, read by the watchdog (scripts/github_state.sh).
+RUNNER_STATE_PATH = "/usr/local/bin/cmlreport-runner-state"
+RUNNER_STATE_MARKER = "CMLREPORT_RUNNER_STATE"
 
 # Base64 (JIT configs), registration tokens and glrt- tokens all fit; so does nothing that
 # could end a line of the secrets file or mean something to systemd or the shell.
@@ -40,6 +43,11 @@ def render_user_data(spec: RunnerSpec, secret: str) -> str:
             _template("bootstrap_head.sh"),
             _secrets_block(spec, secret),
             _file_block(WATCHDOG_PATH, watchdog_script(), WATCHDOG_MARKER),
+            *(
+                [_file_block(RUNNER_STATE_PATH, runner_state_script(), RUNNER_STATE_MARKER)]
+                if spec.repo.forge == "github"
+                else []
+            ),
             _template(f"{spec.repo.forge}.sh"),
             _template("bootstrap_tail.sh"),
         ]
@@ -56,6 +64,11 @@ def render_user_data(spec: RunnerSpec, secret: str) -> str:
 def watchdog_script() -> str:
     """The watchdog as installed at ``WATCHDOG_PATH`` on the machine (comment lines left out)."""
     return _template("watchdog.sh")
+
+
+def runner_state_script() -> str:
+    """The GitHub runner's state, as installed at ``RUNNER_STATE_PATH`` (comments left out)."""
+    return _template("github_state.sh")
 
 
 @cache
@@ -89,6 +102,7 @@ def _settings(spec: RunnerSpec) -> str:
     if forge == "github":
         values["REPO_URL"] = spec.repo.url.rstrip("/")
         values["RUNNER_VERSION"] = runner.version
+        values["RUNNER_STATE"] = RUNNER_STATE_PATH
     else:
         values["GITLAB_URL"] = spec.repo.url.rstrip("/")
     lines = [

@@ -21,6 +21,7 @@ from cmlreport.runner.ec2_requests import (
     instance_from,
     is_runner,
 )
+from cmlreport.runner.placement import Placement
 from cmlreport.runner.presets import ImageQuery, newest_image
 
 __all__ = ["Ec2", "ImageQuery", "Instance", "Launch"]
@@ -38,7 +39,7 @@ class Ec2:
     ``session``, a boto3 Session, shares credentials and the parsed API model between regions.
     ``max_attempts`` counts the first try. ``token_file``: AWS_WEB_IDENTITY_TOKEN_FILE as the
     caller read it, so that an unreadable one is one line, not botocore's OSError. ``client``,
-    ``spot_client()`` and ``attempt()`` serve ``ec2_launch``.
+    ``once_client()`` and ``attempt()`` serve ``ec2_launch``.
     """
 
     def __init__(
@@ -76,9 +77,9 @@ class Ec2:
             raise InputError(NO_REGION) from None
         except InvalidRegionError:
             raise InputError(f"--region {region!r} is not an AWS region name") from None
-        # A spot request that finds no capacity is answered with HTTP 500, which botocore
-        # would retry with backoff for nothing: one attempt, then the on-demand fallback.
-        self.spot_client: Callable[[], Any] = lambda: client(1)
+        # A request that finds no capacity is answered with HTTP 500, which botocore would
+        # retry with backoff for nothing: one attempt, then the next placement.
+        self.once_client: Callable[[], Any] = lambda: client(1)
         # The clean-up after an interrupted launch has seconds before the CI's SIGKILL: short
         # timeouts and few tries, so that it ends (and says what it could not do) in time.
         self.hurried_client: Callable[[], Any] = lambda: client(3, connect=2, read=3)
@@ -121,10 +122,10 @@ class Ec2:
         """Start the machine ``launch`` describes, wait until it runs, then call ``after_run``
         (the forge registration). ``progress`` gets one line per step and per poll.
 
-        Spot capacity or price errors fall back to on demand unless ``spot_fallback`` is
-        off. Any failure once the instance exists terminates it and raises ``RemoteError``;
-        an ``Interrupted`` (a signal) leaves that to the caller, which ``track`` tells how far
-        the launch got.
+        A refusal for want of capacity moves on to the next instance type or subnet, then
+        from spot to on demand unless ``spot_fallback`` is off (``placement``). Any failure
+        once the instance exists terminates it and raises ``RemoteError``; an ``Interrupted``
+        (a signal) leaves that to the caller, which ``track`` tells how far the launch got.
         """
         return ec2_launch.launch(
             self,
@@ -135,6 +136,25 @@ class Ec2:
             poll_interval=poll_interval,
             track=track,
         )
+
+    def console_output(self, instance_id: str) -> str:
+        """What the machine has written to its console so far ("" before the first output).
+
+        ``Latest`` (the live output) exists on Nitro machines only; older ones (p3) get the
+        output as of their last snapshot. Needs ``ec2:GetConsoleOutput``.
+        """
+        from botocore.exceptions import ClientError
+
+        attempt = self.attempt("GetConsoleOutput")
+        try:
+            with translated(attempt, passthrough="UnsupportedOperation"):
+                answer = self.client.get_console_output(InstanceId=instance_id, Latest=True)
+        except ClientError:
+            with translated(attempt):
+                answer = self.client.get_console_output(InstanceId=instance_id)
+        # At most 64 KiB, as EC2 keeps it: base64 on the wire, decoded by botocore itself
+        # (botocore.handlers.decode_console_output).
+        return str(answer.get("Output") or "")
 
     # -- find and end --------------------------------------------------------------------------
 
@@ -225,17 +245,17 @@ class Ec2:
             return [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
 
     def attempt(
-        self, operation: str, launch: Launch | None = None, *, spot: bool = False
+        self, operation: str, launch: Launch | None = None, placement: Placement | None = None
     ) -> Attempt:
         """What is being tried, for error messages (with the user data to keep out of them)."""
         if launch is None:
             return Attempt(operation, self.region, token_file=self.token_file)
-        instance_type = launch.spec.machine.instance_type
+        instance_type = placement.instance_type if placement else launch.spec.machine.instance_type
         return Attempt(
             operation,
             self.region,
             instance_type,
-            spot,
+            placement.spot if placement else False,
             secret=launch.user_data,
             token_file=self.token_file,
         )

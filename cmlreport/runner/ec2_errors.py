@@ -9,20 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cmlreport.errors import CmlReportError, InputError, RemoteError
+from cmlreport.runner.placement import SPOT_FALLBACK_CODES
 
 # Errors the user fixes by changing a flag or their credentials are InputError (exit 2); the
 # account's permissions and quotas and AWS's capacity are RemoteError (exit 3).
-# A spot request failing with one of these may well succeed on demand.
-SPOT_FALLBACK_CODES = frozenset(
-    {
-        "InsufficientInstanceCapacity",
-        "InsufficientCapacity",
-        "UnfulfillableCapacity",
-        "SpotMaxPriceTooLow",
-        "MaxSpotInstanceCountExceeded",
-    }
-)
-
 _CAPACITY_CODES = frozenset(
     {"InsufficientInstanceCapacity", "InsufficientCapacity", "UnfulfillableCapacity"}
 )

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from cmlreport.errors import CmlReportError, InputError, RemoteError
 from cmlreport.runner.ec2_errors import (
-    SPOT_FALLBACK_CODES,
     answer_lost,
     error_code,
     translate,
@@ -23,6 +22,21 @@ from cmlreport.runner.ec2_requests import (
     run_request,
 )
 from cmlreport.runner.interrupts import Interrupted
+from cmlreport.runner.placement import (
+    ON_DEMAND,
+    STOP,
+    Placement,
+    after_refusal,
+    none_left,
+    placements,
+)
+from cmlreport.runner.progress import (
+    PENDING,
+    REQUESTED,
+    RUNNING,
+    LaunchProgress,
+    as_launch_progress,
+)
 
 if TYPE_CHECKING:
     from cmlreport.runner.ec2 import Ec2
@@ -55,6 +69,7 @@ def launch(
 ) -> Instance:
     """An ``Interrupted`` passes through untouched: ``track`` tells its clean-up what to end."""
     track = track if track is not None else LaunchTrack()
+    phases = progress = as_launch_progress(progress)
     machine = launch.spec.machine
     if machine.cloud != "aws":
         raise ValueError(f"a machine on {machine.cloud} given to EC2")
@@ -74,12 +89,15 @@ def launch(
     except CmlReportError:
         track.ended = True  # refused, or the lost answer's machine was swept (or said not)
         raise
-    instance_id = str(started["InstanceId"])
+    got = instance_from(started)
+    instance_id = got.id
     track.instance_id, track.phase = instance_id, f"while waiting for {instance_id} to run"
-    market = "spot" if started.get("InstanceLifecycle") == "spot" else "on-demand"
-    progress(f"launched {instance_id} ({machine.instance_type}, {market}) in {ec2.region}")
+    where = got.zone or ec2.region
+    phases.reached(
+        REQUESTED, f"launched {instance_id} ({got.instance_type}, {got.market}) in {where}"
+    )
     try:
-        instance = _wait_running(ec2, instance_id, progress, timeout, poll_interval)
+        instance = _wait_running(ec2, instance_id, phases, timeout, poll_interval)
         if after_run is not None:
             after_run(instance)
     except Interrupted:
@@ -92,36 +110,54 @@ def launch(
 def _run(
     ec2: Ec2, launch: Launch, image: Mapping[str, Any], progress: Progress
 ) -> Mapping[str, Any]:
+    """RunInstances at each placement in turn until EC2 accepts one (``placement``)."""
     from botocore.exceptions import ClientError
 
     image_id = str(image["ImageId"])
     root_device = str(image.get("RootDeviceName") or "/dev/sda1")
     machine = launch.spec.machine
-    if machine.spot:
-        request = run_request(launch, image_id=image_id, root_device=root_device, spot=True)
+    choices = placements(machine)
+    refused: list[tuple[Placement, str]] = []
+    last_error: CmlReportError | None = None
+    skip_spot = False
+    # A capacity refusal is HTTP 500, which botocore's standard mode would retry with
+    # backoff: a placement with another after it is asked once, the last one as usual.
+    once = ec2.once_client() if len(choices) > 1 else ec2.client
+    for number, place in enumerate(choices):
+        if place.spot and skip_spot:
+            continue
+        request = run_request(
+            launch, place, image_id=image_id, root_device=root_device, attempt=number
+        )
+        client = ec2.client if number == len(choices) - 1 else once
         try:
-            return _run_instances(ec2, ec2.spot_client(), request, launch, spot=True)
+            return _run_instances(ec2, client, request, launch, place)
         except ClientError as exc:
-            refused = translate(exc, ec2.attempt("RunInstances", launch, spot=True))
             code = error_code(exc)
-            if code not in SPOT_FALLBACK_CODES:
-                raise refused from exc
-            if not machine.spot_fallback:
-                raise RemoteError(
-                    f"{refused.message}; or drop --no-spot-fallback to launch on demand"
-                ) from exc
-            progress(
-                f"no spot {machine.instance_type} in {ec2.region} ({code}): launching on demand"
-            )
-    request = run_request(launch, image_id=image_id, root_device=root_device, spot=False)
-    try:
-        return _run_instances(ec2, ec2.client, request, launch, spot=False)
-    except ClientError as exc:
-        raise translate(exc, ec2.attempt("RunInstances", launch)) from exc
+            last_error = translate(exc, ec2.attempt("RunInstances", launch, place))
+            action = after_refusal(code, place)
+            if action == STOP or (action == ON_DEMAND and not machine.spot_fallback):
+                raise _final(last_error, machine.spot and not machine.spot_fallback) from exc
+            refused.append((place, code))
+            skip_spot = skip_spot or action == ON_DEMAND
+            following = next((p for p in choices[number + 1 :] if not (p.spot and skip_spot)), None)
+            if following is not None:
+                progress(f"EC2 has no {place} ({code}): trying {following}")
+    assert last_error is not None
+    if len(refused) == 1:
+        raise _final(last_error, machine.spot and not machine.spot_fallback)
+    message = none_left(ec2.region, refused, spot_only=machine.spot and not machine.spot_fallback)
+    raise RemoteError(message.replace(launch.user_data, "***") if launch.user_data else message)
+
+
+def _final(error: CmlReportError, spot_only: bool) -> CmlReportError:
+    if spot_only and isinstance(error, RemoteError):
+        return RemoteError(f"{error.message}; or drop --no-spot-fallback to launch on demand")
+    return error
 
 
 def _run_instances(
-    ec2: Ec2, client: Any, request: Mapping[str, Any], launch: Launch, *, spot: bool
+    ec2: Ec2, client: Any, request: Mapping[str, Any], launch: Launch, place: Placement
 ) -> Mapping[str, Any]:
     """RunInstances; a definite ClientError passes through for the caller to read its code.
 
@@ -135,7 +171,7 @@ def _run_instances(
     except (ClientError, BotoCoreError) as exc:
         if isinstance(exc, ClientError) and not answer_lost(exc):
             raise
-        error = translate(exc, ec2.attempt("RunInstances", launch, spot=spot))
+        error = translate(exc, ec2.attempt("RunInstances", launch, place))
         if answer_lost(exc):
             raise RemoteError(
                 _swept(ec2, error.message, launch.spec.runner.name), transient=True
@@ -155,7 +191,7 @@ def _swept(ec2: Ec2, message: str, name: str) -> str:
 
 
 def _wait_running(
-    ec2: Ec2, instance_id: str, progress: Progress, timeout: float, poll_interval: float
+    ec2: Ec2, instance_id: str, phases: LaunchProgress, timeout: float, poll_interval: float
 ) -> Instance:
     start = time.monotonic()
     while True:
@@ -163,16 +199,19 @@ def _wait_running(
         description = _describe_one(ec2, instance_id)
         state = "pending" if description is None else instance_from(description).state
         if description is not None and state == "running":
+            phases.reached(RUNNING, f"{instance_id}; the machine boots")
             return instance_from(description)
         if state != "pending":
             reason = (description or {}).get("StateReason", {}).get("Message") or "no reason"
             raise RemoteError(f"instance {instance_id} went {state} while starting: {reason}")
+        phases.reached(PENDING, f"EC2 is starting {instance_id}")
         if elapsed >= timeout:
-            raise RemoteError(
-                f"instance {instance_id} was still {state} after {timeout:g} s "
-                "(raise the launch timeout, or try another instance type or region)"
+            raise phases.timed_out(
+                timeout,
+                f"{instance_id} to run (still pending)",
+                "raise --timeout, or try another instance type or region",
             )
-        progress(f"instance {instance_id} {state}, {elapsed:.0f} s")
+        phases.waiting(f"{instance_id} to run")
         time.sleep(max(0.0, min(poll_interval, timeout - elapsed)))
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cmlreport.errors import InputError
+from cmlreport.runner.placement import Placement
 from cmlreport.runner.presets import ImageQuery
 from cmlreport.runner.spec import RunnerSpec
 
@@ -60,6 +61,12 @@ class Instance:
     labels: tuple[str, ...]
     repo: str
     spot: bool
+    zone: str = ""  # the availability zone, once EC2 has placed it
+    subnet_id: str = ""
+
+    @property
+    def market(self) -> str:
+        return "spot" if self.spot else "on-demand"
 
 
 def format_expiry(moment: datetime) -> str:
@@ -101,13 +108,17 @@ def launch_tags(launch: Launch) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
-def run_request(launch: Launch, *, image_id: str, root_device: str, spot: bool) -> dict[str, Any]:
-    """The RunInstances parameters for ``launch`` (``spot`` off is the on-demand fallback)."""
+def run_request(
+    launch: Launch, placement: Placement, *, image_id: str, root_device: str, attempt: int = 0
+) -> dict[str, Any]:
+    """The RunInstances parameters for ``launch`` at ``placement``, the launch's ``attempt``-th
+    request (0 first): each placement has its own client token, as EC2 refuses one token with
+    other parameters (IdempotentParameterMismatch); every one carries the launch's tag."""
     machine = launch.spec.machine
     tags = launch_tags(launch)
     request: dict[str, Any] = {
         "ImageId": image_id,
-        "InstanceType": machine.instance_type,
+        "InstanceType": placement.instance_type,
         "MinCount": 1,
         "MaxCount": 1,
         "UserData": launch.user_data,
@@ -137,15 +148,15 @@ def run_request(launch: Launch, *, image_id: str, root_device: str, spot: bool) 
         ],
     }
     if launch.client_token:
-        request["ClientToken"] = launch.client_token
-    if machine.subnet_id:
-        request["SubnetId"] = machine.subnet_id
+        request["ClientToken"] = launch.client_token + (f"-{attempt}" if attempt else "")
+    if placement.subnet_id:
+        request["SubnetId"] = placement.subnet_id
     if machine.security_group_ids:
         request["SecurityGroupIds"] = list(machine.security_group_ids)
     if machine.instance_profile:
         key = "Arn" if machine.instance_profile.startswith("arn:") else "Name"
         request["IamInstanceProfile"] = {key: machine.instance_profile}
-    if spot:
+    if placement.spot:
         request["InstanceMarketOptions"] = {
             "MarketType": "spot",
             "SpotOptions": {
@@ -205,6 +216,8 @@ def instance_from(description: Mapping[str, Any]) -> Instance:
         labels=tuple(label for label in tags.get(TAG_LABELS, "").split(",") if label),
         repo=tags.get(TAG_REPO, ""),
         spot=description.get("InstanceLifecycle") == "spot",
+        zone=str(description.get("Placement", {}).get("AvailabilityZone", "")),
+        subnet_id=str(description.get("SubnetId", "")),
     )
 
 

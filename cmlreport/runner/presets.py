@@ -11,19 +11,27 @@ from typing import Any
 
 from cmlreport.errors import InputError
 
-# The smallest current-generation instance that carries one of each GPU; the big ones (a100,
-# h100) only come as 8-GPU machines on EC2.
-GPU_PRESETS: Mapping[str, str] = MappingProxyType(
+# The smallest current-generation instance that carries one of each GPU, then the
+# alternatives a launch tries when EC2 has no capacity for it (the same GPU, the next size up,
+# or the same machine in its newer variant); the big ones (a100, h100) only come as 8-GPU
+# machines on EC2.
+GPU_CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "t4": "g4dn.xlarge",
-        "a10g": "g5.xlarge",
-        "l4": "g6.xlarge",
-        "v100": "p3.2xlarge",
-        "a100": "p4d.24xlarge",
-        "h100": "p5.48xlarge",
-        "none": "m6i.large",
+        "t4": ("g4dn.xlarge", "g4dn.2xlarge"),
+        "a10g": ("g5.xlarge", "g5.2xlarge"),
+        "l4": ("g6.xlarge", "g6.2xlarge"),
+        "v100": ("p3.2xlarge",),  # the only single-V100 machine
+        "a100": ("p4d.24xlarge", "p4de.24xlarge"),
+        "h100": ("p5.48xlarge",),
+        "none": ("m6i.large", "m7i.large", "m5.large"),
     }
 )
+# The first choice of each GPU: what `--gpu` launches when EC2 has capacity for it.
+GPU_PRESETS: Mapping[str, str] = MappingProxyType(
+    {gpu: choices[0] for gpu, choices in GPU_CHOICES.items()}
+)
+# Each choice is a RunInstances call: a long list would keep a launch asking for minutes.
+MAX_CHOICES = 8
 
 # Amazon's Deep Learning Base AMI: NVIDIA driver, CUDA, Docker with the NVIDIA container
 # toolkit, no framework (jobs bring their own). Names end in a build date, e.g. "... 20240815".
@@ -32,7 +40,9 @@ DLAMI_NAME = "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) *"
 CANONICAL_OWNER = "099720109477"
 UBUNTU_NAME = "ubuntu/images/hvm-ssd*/ubuntu-jammy-22.04-amd64-server-*"
 
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
+# Checked with fullmatch: match() lets "$" match before a final newline.
+_INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]{0,15}\.[a-z0-9-]{1,20}")
+_SUBNET = re.compile(r"subnet-[0-9a-f]{8,17}")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -58,15 +68,46 @@ def _check_gpu(gpu: str) -> str:
 
 def instance_type_for(gpu: str, override: str | None) -> str:
     """The instance type to launch: ``override`` (``--instance-type``) if given, else the preset."""
+    return instance_types_for(gpu, (override,) if override else ())[0]
+
+
+def instance_types_for(gpu: str, overrides: Sequence[str]) -> tuple[str, ...]:
+    """The instance types to try, in order: ``--instance-type``'s (each value may hold several,
+    comma-separated) if any, else the preset's choices for ``gpu``."""
     key = _check_gpu(gpu)
-    if override is None or not override.strip():
-        return GPU_PRESETS[key]
-    chosen = override.strip()
-    if not _INSTANCE_TYPE.match(chosen):
-        raise InputError(
-            f"--instance-type {override!r} does not look like an EC2 instance type; "
-            "give one like g5.2xlarge"
-        )
+    chosen = split_choices(overrides)
+    if not chosen:
+        return GPU_CHOICES[key]
+    for instance_type in chosen:
+        if not _INSTANCE_TYPE.fullmatch(instance_type):
+            raise InputError(
+                f"--instance-type {instance_type[:40]!r} does not look like an EC2 instance "
+                "type; give one like g5.2xlarge (several: g5.xlarge,g5.2xlarge)"
+            )
+    return _at_most(chosen, "--instance-type")
+
+
+def subnets_from(values: Sequence[str]) -> tuple[str, ...]:
+    """``--subnet``'s subnet ids, in the order to try them (none: the default VPC's)."""
+    chosen = split_choices(values)
+    for subnet in chosen:
+        if not _SUBNET.fullmatch(subnet):
+            raise InputError(
+                f"--subnet {subnet[:40]!r} is not a subnet id; give one like "
+                "subnet-0123456789abcdef0 (several: subnet-a1b2c3d4,subnet-e5f6a7b8)"
+            )
+    return _at_most(chosen, "--subnet")
+
+
+def split_choices(values: Sequence[str]) -> tuple[str, ...]:
+    """Repeated and comma-separated values as one list, blanks and repeats dropped."""
+    parts = (part.strip() for value in values for part in value.split(","))
+    return tuple(dict.fromkeys(part for part in parts if part))
+
+
+def _at_most(chosen: tuple[str, ...], flag: str) -> tuple[str, ...]:
+    if len(chosen) > MAX_CHOICES:
+        raise InputError(f"{flag} lists {len(chosen)} choices; give at most {MAX_CHOICES}")
     return chosen
 
 

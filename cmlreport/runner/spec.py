@@ -10,8 +10,9 @@ from cmlreport.errors import InputError
 from cmlreport.runner.presets import (
     ImageQuery,
     default_image_query,
-    instance_type_for,
+    instance_types_for,
     parse_duration,
+    subnets_from,
 )
 
 NAME_PREFIX = "cmlreport-"
@@ -29,11 +30,13 @@ class Machine:
     """The cloud machine: where it runs, what it is and what it boots."""
 
     region: str
-    instance_type: str
+    # In the order to try them: the next one when EC2 has no capacity for the one before
+    # (``cmlreport.runner.placement``), each in every subnet, spot first when asked.
+    instance_types: tuple[str, ...]
     image_id: str | None = None  # None: the newest image matching ``image_query``
     image_query: ImageQuery | None = None
     disk_size_gb: int = 100
-    subnet_id: str | None = None
+    subnet_ids: tuple[str, ...] = ()  # () : the default VPC's subnet in a zone EC2 picks
     security_group_ids: tuple[str, ...] = ()
     instance_profile: str | None = None  # a name or an ARN
     spot: bool = False
@@ -41,8 +44,15 @@ class Machine:
     cloud: str = "aws"
 
     def __post_init__(self) -> None:
+        if not self.instance_types:
+            raise ValueError("a machine needs at least one instance type")
         if not 8 <= self.disk_size_gb <= 16384:
             raise InputError(f"--disk-size {self.disk_size_gb}: give a size in GiB from 8 to 16384")
+
+    @property
+    def instance_type(self) -> str:
+        """The first choice: the type a launch asks for before any fallback."""
+        return self.instance_types[0]
 
 
 @dataclass(frozen=True)
@@ -127,12 +137,12 @@ def runner_spec(
     region: str,
     run_id: str | None,
     gpu: str,
-    instance_type: str | None,
+    instance_type: tuple[str, ...],
     image: str | None,
     spot: bool,
     spot_fallback: bool,
     disk_size: int,
-    subnet: str | None,
+    subnet: tuple[str, ...],
     security_groups: tuple[str, ...],
     instance_profile: str | None,
     labels: str,
@@ -142,17 +152,19 @@ def runner_spec(
     single: bool,
     wait: bool,
     cloud: str = "aws",
+    timeout: str = "15m",
 ) -> RunnerSpec:
-    """The spec the `runner launch` flags describe (keyword names are the flags')."""
+    """The spec the `runner launch` flags describe (keyword names are the flags'; the
+    repeatable ``--instance-type`` and ``--subnet`` each value comma-separated too)."""
     runner_name = name or default_name(gpu, run_id)
     extra = (label.strip() for label in labels.split(","))
     machine = Machine(
         region=region,
-        instance_type=instance_type_for(gpu, instance_type),
+        instance_types=instance_types_for(gpu, instance_type),
         image_id=image,
         image_query=None if image else default_image_query(gpu),
         disk_size_gb=disk_size,
-        subnet_id=subnet,
+        subnet_ids=subnets_from(subnet),
         security_group_ids=security_groups,
         instance_profile=instance_profile,
         spot=spot,
@@ -167,4 +179,10 @@ def runner_spec(
         max_lifetime=parse_duration(max_lifetime, "--max-lifetime"),
         single=single,
     )
-    return RunnerSpec(machine=machine, runner=runner, repo=repo, wait_online=wait)
+    return RunnerSpec(
+        machine=machine,
+        runner=runner,
+        repo=repo,
+        wait_online=wait,
+        online_timeout=parse_duration(timeout, "--timeout"),
+    )

@@ -94,7 +94,7 @@ def test_the_installed_wheel_runs_the_demo_and_renders_a_runner_bootstrap(
     render = """
 from cmlreport.runner.bootstrap import render_user_data
 from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
-machine = Machine(region="us-east-1", instance_type="g4dn.xlarge")
+machine = Machine(region="us-east-1", instance_types=("g4dn.xlarge",))
 runner = RunnerSetup(name="r", labels=("gpu",), idle_timeout=600, max_lifetime=3600)
 github = RunnerSpec(machine, runner, ForgeRepo("github", "o/r", "https://github.com/o/r"))
 gitlab = RunnerSpec(machine, runner, ForgeRepo("gitlab", "o/r", "https://gitlab.com"))

@@ -6,6 +6,7 @@ to the fake GitHub and GitLab servers.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -16,6 +17,7 @@ import boto3
 import pytest
 
 from tests.e2e.conftest import Result, Run, clean_env
+from tests.fakes.ec2_capacity import Capacity
 from tests.fakes.github import ADMIN_PERMISSIONS, FakeGitHub
 from tests.fakes.gitlab.server import FakeGitLab
 
@@ -118,6 +120,49 @@ def test_launch_registers_tags_and_outputs_the_runner(run: Run, step: Step, imag
     assert f"launched {instance['InstanceId']} (g4dn.xlarge, on-demand)" in result.stderr
 
 
+def two_zones(moto: MotoServer) -> dict[str, str]:
+    client = aws(moto)
+    vpc = client.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    made = {}
+    for number, zone in enumerate(("us-east-1a", "us-east-1b")):
+        cidr = f"10.30.{number}.0/24"
+        subnet = client.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)
+        made[subnet["Subnet"]["SubnetId"]] = zone
+    return made
+
+
+def test_no_capacity_in_the_first_zone_launches_in_the_next_and_says_what_it_got(
+    run: Run, step: Step, image: str
+) -> None:
+    zones = two_zones(step.moto)
+    first, second = zones
+    Capacity(step.moto, zones=zones).refuse("g4dn.xlarge", zone="us-east-1a")
+    result = launch(
+        run, step, image, "--instance-type", "g4dn.xlarge,g4dn.2xlarge", "--subnet", first,
+        "--subnet", second,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    (instance,) = live_instances(step.moto)
+    assert (instance["InstanceType"], instance["SubnetId"]) == ("g4dn.xlarge", second)
+    assert f"trying g4dn.xlarge on-demand in {second}" in result.stderr
+    assert "(g4dn.xlarge, on-demand, us-east-1b)" in result.stdout
+    outputs = step.output.read_text().splitlines()
+    for line in ("instance-type=g4dn.xlarge", "market=on-demand", "availability-zone=us-east-1b"):
+        assert line in outputs
+
+
+def test_no_capacity_anywhere_leaves_nothing_registered_or_running(
+    run: Run, step: Step, image: str
+) -> None:
+    Capacity(step.moto).refuse()
+    result = launch(run, step, image, "--spot")  # t4: two types, spot then on demand
+    assert result.code == 3
+    error = result.stderr.splitlines()[-1]
+    assert "no capacity for g4dn.xlarge, g4dn.2xlarge (spot or on-demand)" in error
+    assert "removed at the forge" in error and "Traceback" not in result.stderr
+    assert not step.server.runners and not live_instances(step.moto)
+
+
 def test_stop_twice_and_list(run: Run, step: Step, image: str) -> None:
     assert launch(run, step, image, "--name", "cmlreport-exp1").code == 0
     listed = (
@@ -151,7 +196,7 @@ def test_cleanup_ends_expired_machines_and_orphaned_runners(
 
     past = datetime.now(timezone.utc) - timedelta(minutes=5)
     spec = RunnerSpec(
-        machine=Machine(region=REGION, instance_type="g4dn.xlarge", image_id=image),
+        machine=Machine(region=REGION, instance_types=("g4dn.xlarge",), image_id=image),
         runner=RunnerSetup("cmlreport-old", ("cmlreport-old",), idle_timeout=60, max_lifetime=60),
         repo=ForgeRepo("github", REPO, f"https://github.com/{REPO}"),
     )
@@ -185,7 +230,11 @@ def test_wait_until_the_runner_is_online(run: Run, step: Step, image: str) -> No
     result = step.run(run, "launch", "--gpu", "none", "--image", image, "--wait")
     thread.join(timeout=30)
     assert result.code == 0, result.stderr
-    assert "is online at the forge" in result.stderr
+    # Not a terminal: plain lines, one per phase, each with the seconds since the start.
+    phases = re.findall(r"^cmlreport: \[ *\d+ s\] ([a-z ]+):", result.stderr, re.MULTILINE)
+    assert phases[0] == "runner registered" and phases[-1] == "online"
+    assert phases.index("requested") < phases.index("running") < phases.index("online")
+    assert "is online at the forge" in result.stderr and "\r" not in result.stderr
 
 
 def test_gitlab_launch_writes_a_dotenv_and_stop_deletes_the_runner(
@@ -241,7 +290,8 @@ def test_unreadable_oidc_token_file_is_one_line_and_exit_2(
         AWS_SHARED_CREDENTIALS_FILE=str(step.root / "no-aws-credentials"),
     )  # fmt: skip
     assert result.code == 2, result.stderr
-    (line,) = result.stderr.splitlines()
+    # The runner's registration (a phase line) comes first; the error is one line.
+    (line,) = [line for line in result.stderr.splitlines() if "error" in line]
     assert line.startswith("cmlreport: error: AWS_WEB_IDENTITY_TOKEN_FILE=")
     assert str(token_file) in line and "Traceback" not in result.stderr
     assert not live_instances(step.moto) and not step.server.runners
@@ -253,6 +303,8 @@ def test_unreadable_oidc_token_file_is_one_line_and_exit_2(
         (("--name", "my runner"), "(--name)"),
         (("--labels", "gpu,$(reboot)"), "(--labels)"),
         (("--max-lifetime", "0"), "--max-lifetime"),
+        (("--instance-type", "g4dn.xlarge,g5 xlarge"), "--instance-type 'g5 xlarge'"),
+        (("--subnet", "subnet-0a1b2c3d", "--subnet", "subnet-x;reboot"), "--subnet"),
     ],
 )
 def test_bad_launch_flags_are_refused_before_anything_is_registered(

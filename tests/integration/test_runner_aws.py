@@ -21,6 +21,7 @@ import pytest
 from cmlreport.errors import InputError, RemoteError
 from cmlreport.runner.ec2 import Ec2, Instance, Launch
 from cmlreport.runner.presets import ImageQuery
+from cmlreport.runner.progress import LaunchProgress
 from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def runner(
     """A launch as `runner launch` makes it; ``machine`` changes Machine's fields."""
     spec = RunnerSpec(
         machine=replace(
-            Machine(region=REGION, instance_type="g4dn.xlarge", image_id=image_id), **machine
+            Machine(region=REGION, instance_types=("g4dn.xlarge",), image_id=image_id), **machine
         ),
         runner=RunnerSetup(name=name, labels=labels, idle_timeout=600, max_lifetime=3600),
         repo=ForgeRepo("github", repo, f"https://github.com/{repo}"),
@@ -201,7 +202,7 @@ def test_no_spot_capacity_falls_back_to_on_demand_and_says_so(
 
     assert not instance.spot
     assert "InstanceLifecycle" not in described(aws, instance.id)
-    fallback = [line for line in progress.lines if "on demand" in line]
+    fallback = [line for line in progress.lines if "trying g4dn.xlarge on-demand" in line]
     assert len(fallback) == 1 and code in fallback[0]
     # Asked once for spot (no retries of a capacity error), then once on demand.
     assert [moto.is_spot(call) for call in moto.calls_to("RunInstances")] == [True, False]
@@ -264,15 +265,17 @@ def test_machine_stuck_pending_is_terminated_after_the_timeout(
 
     began = time.monotonic()
     with pytest.raises(RemoteError) as raised:
-        ec2.launch(runner(image_id), progress, timeout=0.3, poll_interval=0.1)
+        # On a terminal: a line every poll while waiting.
+        phases = LaunchProgress(progress, terminal=True)
+        ec2.launch(runner(image_id), phases, timeout=0.3, poll_interval=0.1)
 
     assert time.monotonic() - began < 3
     (instance_id,) = states(aws)
     assert states(aws)[instance_id] == "terminated"
-    assert "still pending after 0.3 s" in raised.value.message
-    waiting = [
-        line for line in progress.lines if line.startswith(f"instance {instance_id} pending")
-    ]
+    assert "timed out after 0.3 s in phase 'pending'" in raised.value.message
+    assert f"{instance_id} to run (still pending)" in raised.value.message
+    assert len([line for line in progress.lines if "] pending: " in line]) == 1
+    waiting = [line for line in progress.lines if f"pending, waiting for {instance_id}" in line]
     assert len(waiting) >= 2
 
 
@@ -406,7 +409,7 @@ def test_ec2_errors_are_one_line_with_the_code_and_the_fix(
     moto.fail("RunInstances", code, status=status, message=long_blob)
 
     with pytest.raises(RemoteError) as raised:
-        ec2.launch(runner(image_id, instance_type=instance_type), Progress())
+        ec2.launch(runner(image_id, instance_types=(instance_type,)), Progress())
 
     message = raised.value.message
     assert code in message and fix in message

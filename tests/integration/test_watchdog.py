@@ -15,6 +15,7 @@ import signal
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from cmlreport.runner import spec as runner_spec
-from cmlreport.runner.bootstrap import WATCHDOG_MARKER, render_user_data
+from cmlreport.runner.bootstrap import RUNNER_STATE_MARKER, WATCHDOG_MARKER, render_user_data
 
 POLL = 0.05
 DEADLINE = 5.0  # seconds any single wait may take before the test fails
@@ -45,10 +46,10 @@ STOP_RUNNER = (
 )
 
 
-@pytest.fixture(scope="module")
-def watchdog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def installed(tmp_path_factory: pytest.TempPathFactory, marker: str, name: str) -> Path:
+    """A file the rendered user data installs on the machine, as it would be there."""
     spec = runner_spec.RunnerSpec(
-        machine=runner_spec.Machine(region="us-east-1", instance_type="g4dn.xlarge"),
+        machine=runner_spec.Machine(region="us-east-1", instance_types=("g4dn.xlarge",)),
         runner=runner_spec.RunnerSetup(
             name="cml-gpu-1", labels=("cml-gpu",), idle_timeout=600, max_lifetime=3600
         ),
@@ -57,11 +58,21 @@ def watchdog(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
     )
     script = render_user_data(spec, "eyJmYWtlIjoiaml0In0=")
-    match = re.search(rf"<<'{WATCHDOG_MARKER}'\n(.*?\n){WATCHDOG_MARKER}\n", script, re.DOTALL)
+    match = re.search(rf"<<'{marker}'\n(.*?\n){marker}\n", script, re.DOTALL)
     assert match
-    path = tmp_path_factory.mktemp("watchdog") / "cmlreport-watchdog"
+    path = tmp_path_factory.mktemp("installed") / name
     path.write_text(match.group(1))
     return path
+
+
+@pytest.fixture(scope="module")
+def runner_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return installed(tmp_path_factory, RUNNER_STATE_MARKER, "cmlreport-runner-state")
+
+
+@pytest.fixture(scope="module")
+def watchdog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return installed(tmp_path_factory, WATCHDOG_MARKER, "cmlreport-watchdog")
 
 
 class FakeMetadata(ThreadingHTTPServer):
@@ -204,7 +215,7 @@ class Machine:
         for process in self.processes:
             if process.poll() is not None:
                 continue
-            if process is self.proc:
+            if process is getattr(self, "proc", None):
                 os.killpg(process.pid, signal.SIGKILL)  # the watchdog and whatever it started
             else:
                 process.kill()
@@ -355,3 +366,167 @@ def test_the_watchdog_refuses_to_run_without_sound_limits(watchdog, tmp_path, se
     )
     assert result.returncode != 0
     assert message in result.stderr.decode()
+
+
+# -- a busy runner is never ended as idle --------------------------------------------------------
+# The GitHub runner's state as the machine reads it: the state script installed by the user data
+# over the runner's own output log (what actions/runner's Listener prints when it takes and
+# completes a job) and its Runner.Worker processes (a real process here, by a name of its own so
+# that parallel tests never see each other's).
+
+
+def stamp(seconds: int) -> str:
+    """The time as the Listener prints it ({DateTime.UtcNow:u})."""
+    return time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(seconds))
+
+
+@dataclass
+class GitHubRunner:
+    machine: Machine
+    state: Path
+    worker_name: str = field(default_factory=lambda: f"Runner.Worker-{uuid.uuid4().hex}")
+    worker: subprocess.Popen[bytes] | None = None
+
+    @property
+    def settings(self) -> dict[str, str]:
+        return {
+            "CMLREPORT_JOB_CHECK": f"bash {self.state} busy",
+            "CMLREPORT_LAST_JOB_CMD": f"bash {self.state} last-job",
+            "CMLREPORT_RUNNER_LOG": str(self.machine.dir / "runner.log"),
+            "CMLREPORT_WORKER_PATTERN": self.worker_name,
+        }
+
+    def prints(self, line: str) -> None:
+        with (self.machine.dir / "runner.log").open("a") as log:
+            log.write(line + "\n")
+
+    def takes_job(self, at: int, name: str = "train") -> None:
+        self.prints(f"{stamp(at)}: Running job: {name}")
+
+    def starts_worker(self) -> None:
+        self.worker = subprocess.Popen(["bash", "-c", f"exec -a {self.worker_name} sleep 60"])
+        self.machine.processes.append(self.worker)
+
+    def completes_job(self, at: int, name: str = "train") -> None:
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker.wait(timeout=DEADLINE)
+            self.worker = None
+        self.prints(f"{stamp(at)}: Job {name} completed with result: Succeeded")
+
+    def is_busy(self) -> bool:
+        env = {**os.environ, **self.settings}
+        return subprocess.run(["bash", str(self.state), "busy"], env=env).returncode == 0
+
+
+@pytest.fixture
+def github(machine: Machine, runner_state: Path) -> GitHubRunner:
+    runner = GitHubRunner(machine, runner_state)
+    runner.prints("Current runner version: '2.319.1'")
+    runner.prints(f"{stamp(1000)}: Listening for Jobs")
+    return runner
+
+
+def test_a_job_taken_in_the_last_second_of_the_idle_window_keeps_the_machine_up(machine, github):
+    machine.start_watchdog(**github.settings, CMLREPORT_MAX_LIFETIME=86400)
+    machine.set_clock(1599)
+    # The Listener has taken a job; its Worker process is not up yet.
+    github.takes_job(at=1599)
+    machine.set_clock(1600)  # the idle timeout, counted from 1000
+    machine.wait_rounds()
+    assert machine.running and machine.events == []
+
+    github.starts_worker()
+    machine.set_clock(5000)  # the job runs far past the idle timeout
+    machine.wait_rounds()
+    assert machine.running and machine.events == []
+
+    github.completes_job(at=5000)
+    machine.wait_rounds()
+    machine.set_clock(5599)
+    machine.wait_rounds()
+    assert machine.running and machine.events == []
+    machine.set_clock(5600)
+    assert machine.wait_for_exit() == 0
+    assert machine.events == ["runner stopped cleanly", "shutdown"]
+    assert "idle for 600s" in machine.log
+
+
+def test_a_job_shorter_than_one_poll_still_restarts_the_idle_window(machine, github):
+    machine.start_watchdog(**github.settings)
+    # Taken and completed between two rounds: the watchdog never sees it run.
+    github.takes_job(at=1500)
+    github.completes_job(at=1590)
+    machine.set_clock(1600)
+    machine.wait_rounds()
+    machine.set_clock(2189)
+    machine.wait_rounds()
+    assert machine.running and machine.events == []
+
+    machine.set_clock(2190)  # 600 s after the job ended, by the runner's own record
+    assert machine.wait_for_exit() == 0
+    assert "idle for 600s" in machine.log
+
+
+def test_the_last_look_before_ending_an_idle_runner_sees_a_job_just_taken(machine):
+    # The first check of the round finds no job; the runner takes one at that moment, so the
+    # look right before the end finds it.
+    # The round that reads 1600 arms it (job-next); its first check then takes the job.
+    clock = 'c=$(cat now); echo "$c"; echo >> clock-reads; '
+    clock += 'if [ "$c" -ge 1600 ] && [ -e job-soon ]; then mv job-soon job-next; fi'
+    check = "test -e job || { test -e job-next && mv job-next job && false; }"
+    machine.start_watchdog(
+        CMLREPORT_NOW_CMD=clock, CMLREPORT_JOB_CHECK=check, CMLREPORT_MAX_LIFETIME=86400
+    )
+    (machine.dir / "job-soon").touch()
+    machine.set_clock(1600)
+    machine.wait_rounds()
+    assert machine.running and machine.events == []
+    assert "a job started at the end of the idle window; staying up" in machine.log
+    assert "a job is running" in machine.log
+
+
+def test_a_drained_runner_finishes_the_job_it_took_before_the_machine_ends(machine):
+    # GitLab: the idle end is a SIGQUIT; the runner had picked up a job just before it.
+    machine.start_watchdog(
+        CMLREPORT_DRAIN_RUNNER="echo drained >> events; touch job", CMLREPORT_MAX_LIFETIME=86400
+    )
+    machine.set_clock(1600)
+    machine.wait_rounds()
+    machine.set_clock(9000)
+    machine.wait_rounds()
+    assert machine.running and machine.events == ["drained"]
+    assert "draining the runner" in machine.log
+
+    machine.finish_job()
+    machine.runner_finishes_its_job()  # gitlab-runner exits once its last job is done
+    assert machine.wait_for_exit() == 0
+    assert machine.events == ["drained", "runner exited after its job", "shutdown"]
+
+
+def test_the_max_lifetime_ends_a_machine_whose_drained_runner_is_still_busy(machine):
+    machine.start_watchdog(
+        CMLREPORT_DRAIN_RUNNER="echo drained >> events; touch job", CMLREPORT_MAX_LIFETIME=3600
+    )
+    machine.set_clock(1600)
+    machine.wait_rounds()
+    machine.set_clock(4600)  # started at 1000: the cap
+    assert machine.wait_for_exit() == 0
+    assert machine.events == ["drained", "runner stopped cleanly", "shutdown"]
+    assert "max lifetime of 3600s reached" in machine.log
+
+
+def test_the_runner_state_reads_the_listeners_lines_and_its_worker(machine, github):
+    assert not github.is_busy()  # listening, no job yet
+    github.takes_job(at=1500, name="Job x completed with result: Succeeded")
+    assert github.is_busy()  # a name that looks like a completion is still a start
+    github.starts_worker()
+    github.completes_job(at=1590, name="Job x completed with result: Succeeded")
+    assert not github.is_busy()
+    github.starts_worker()  # a Worker alone (the log rotated away) is a job too
+    assert github.is_busy()
+    env = {**os.environ, **github.settings}
+    last = subprocess.run(
+        ["bash", str(github.state), "last-job"], env=env, capture_output=True, text=True
+    )
+    assert last.stdout.strip() == "1590"

@@ -24,6 +24,7 @@ import yaml
 
 from cmlreport.runner.interrupts import Interrupted, deferred, received, trapped
 from tests.e2e.conftest import Result
+from tests.fakes.ec2_capacity import Capacity
 from tests.fakes.github import FakeGitHub
 from tests.fakes.gitlab.server import FakeGitLab
 from tests.security.runner_step import (
@@ -159,6 +160,32 @@ def test_a_signal_while_run_instances_is_in_flight_ends_the_machine_ec2_started(
     assert launched["ClientToken"] and launched["ClientToken"] in launched.values()
     tags = {v for k, v in launched.items() if k.startswith("TagSpecification")}
     assert "cmlreport:launch" in tags and launched["ClientToken"] in tags
+
+
+def test_a_signal_while_a_fallback_run_instances_is_in_flight_ends_the_machine_ec2_started(
+    step: RunnerStep, moto: MotoServer, github_server: FakeGitHub, image: str
+) -> None:
+    # No g4dn.xlarge: the launch asks for the preset's next type, and EC2 starts that one
+    # while its answer is still on the way.
+    Capacity(moto).refuse("g4dn.xlarge")
+    starting = moto.hold(
+        "RunInstances", when=lambda params: params.get("InstanceType") == "g4dn.2xlarge"
+    )
+    running = launch(step, image, "--no-wait")
+    starting.wait_reached()
+    (started,) = instances(moto.url)
+
+    running.signal(signal.SIGTERM)
+    result = running.finish()
+    starting.release()
+
+    line = the_line(result, signal.SIGTERM)
+    assert f"terminated {started} (found by its launch tag)" in line
+    assert "removed at the forge" in line
+    nothing_left(moto, github_server)
+    first, fallback = moto.calls_to("RunInstances")
+    # Its own idempotency token, the launch's tag: what the clean-up found it by.
+    assert fallback["ClientToken"] == first["ClientToken"] + "-1"
 
 
 @pytest.mark.parametrize("signum", SIGNALS)

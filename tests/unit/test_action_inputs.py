@@ -269,6 +269,7 @@ def test_runner_launch_with_every_input() -> None:
         runner_name="r1",
         idle_timeout="5m",
         max_lifetime="2h",
+        launch_timeout="20m",
         single="false",
         wait="false",
     )
@@ -276,7 +277,7 @@ def test_runner_launch_with_every_input() -> None:
         "runner launch --cloud aws --gpu a10g --instance-type g5.2xlarge --region eu-west-1"
         " --image ami-123 --disk-size 200 --subnet subnet-1"
         " --security-group sg-1 --security-group sg-2 --instance-profile runner-role"
-        " --labels gpu,big --name r1 --idle-timeout 5m --max-lifetime 2h"
+        " --labels gpu,big --name r1 --idle-timeout 5m --max-lifetime 2h --timeout 20m"
         " --spot --no-single --no-wait"
     )
     assert calls(got) == [expected.split()]

@@ -14,11 +14,13 @@ import pytest
 
 from cmlreport.errors import InputError
 from cmlreport.runner.bootstrap import (
+    RUNNER_STATE_MARKER,
     SECRETS_FILE,
     SECRETS_MARKER,
     USER_DATA_LIMIT,
     WATCHDOG_MARKER,
     render_user_data,
+    runner_state_script,
     watchdog_script,
 )
 from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
@@ -62,7 +64,7 @@ GITLAB = dict(
 def case(v: dict[str, Any]) -> Case:
     """The spec and secret from flat names, so that a test changes just the one it is about."""
     spec = RunnerSpec(
-        machine=Machine(region="us-east-1", instance_type="g4dn.xlarge"),
+        machine=Machine(region="us-east-1", instance_types=("g4dn.xlarge",)),
         runner=RunnerSetup(
             name=v["runner_name"],
             labels=v["labels"],
@@ -314,3 +316,40 @@ def test_missing_or_malformed_secrets_are_bugs_and_are_never_echoed(spec):
     assert not isinstance(err.value, InputError)
     for secret in secrets_in(spec):
         assert secret not in str(err.value)
+
+
+def forge_setting(script: str, name: str) -> str:
+    """What the forge's part sets (the watchdog's own defaults come earlier in the script)."""
+    return re.findall(rf"^{name}=(.*)$", script, re.MULTILINE)[-1]
+
+
+def test_the_watchdog_reads_each_runners_own_state():
+    github = render(github_single())
+    # GitHub: the runner's output goes to the log its state script reads; no drain.
+    assert "StandardOutput=append:/var/log/cmlreport-runner.log" in github
+    assert heredoc(github, RUNNER_STATE_MARKER) + "\n" == runner_state_script()
+    assert forge_setting(github, "JOB_CHECK") == '"$RUNNER_STATE busy"'
+    assert forge_setting(github, "LAST_JOB_CMD") == '"$RUNNER_STATE last-job"'
+    assert 'CMLREPORT_DRAIN_RUNNER="$DRAIN_RUNNER"' in github
+    # GitLab: an idle runner is drained with SIGQUIT, never stopped under a job it just took.
+    for variant in (gitlab(), gitlab(single=True)):
+        script = render(variant)
+        assert RUNNER_STATE_MARKER not in script
+        drain = forge_setting(script, "DRAIN_RUNNER")
+        assert drain == '"systemctl kill --signal=SIGQUIT cmlreport-runner.service"'
+
+
+def test_the_bootstrap_announces_itself_as_the_launch_looks_for_it_in_the_console():
+    from cmlreport.runner.launch import BOOTSTRAP_MARKER
+
+    for make in ALL_SPECS.values():
+        script = render(make())
+        (line,) = [line for line in script.splitlines() if line.startswith('log "starting: ')]
+        # log() prefixes "cmlreport-bootstrap: "; cloud-init copies the output to the console.
+        assert "cmlreport-bootstrap: " + line[len('log "') :].split(":")[0] == BOOTSTRAP_MARKER
+
+
+def test_a_runner_baked_into_the_image_is_not_downloaded_again():
+    github = render(github_single())
+    assert "if [[ -x $RUNNER_DIR/run.sh ]]; then" in github
+    assert "if [[ -x /usr/local/bin/gitlab-runner ]]; then" in render(gitlab())

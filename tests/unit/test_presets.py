@@ -9,11 +9,14 @@ import pytest
 from cmlreport.errors import InputError
 from cmlreport.runner.ec2_requests import image_request
 from cmlreport.runner.presets import (
+    GPU_CHOICES,
     GPU_PRESETS,
     default_image_query,
     instance_type_for,
+    instance_types_for,
     newest_image,
     parse_duration,
+    subnets_from,
 )
 
 
@@ -146,3 +149,41 @@ def test_bad_durations_name_the_flag_and_show_the_format(text):
 def test_a_zero_duration_is_refused(text):
     with pytest.raises(InputError, match=r"--idle-timeout .* longer than zero"):
         parse_duration(text, "--idle-timeout")
+
+
+def test_each_gpu_offers_alternatives_with_the_same_gpu_for_when_ec2_has_no_capacity():
+    assert GPU_CHOICES["t4"] == ("g4dn.xlarge", "g4dn.2xlarge")
+    assert GPU_CHOICES["a10g"] == ("g5.xlarge", "g5.2xlarge")
+    for gpu, choices in GPU_CHOICES.items():
+        assert choices[0] == GPU_PRESETS[gpu] and len(set(choices)) == len(choices)
+    assert instance_types_for("t4", ()) == ("g4dn.xlarge", "g4dn.2xlarge")
+
+
+def test_instance_types_may_be_comma_separated_and_repeated_and_replace_the_presets():
+    given = [" g5.xlarge, g5.2xlarge ,", "g5.xlarge", "g6.xlarge"]
+    assert instance_types_for("t4", given) == ("g5.xlarge", "g5.2xlarge", "g6.xlarge")
+
+
+@pytest.mark.parametrize("bad", ["g5.x\nlarge", "g5.xlarge;reboot", "g5", "G5.XLARGE"])
+def test_an_instance_type_that_is_not_one_names_the_flag(bad):
+    with pytest.raises(InputError, match="--instance-type") as err:
+        instance_types_for("t4", [f"g4dn.xlarge,{bad}"])
+    assert "\n" not in err.value.message
+
+
+def test_too_many_choices_are_refused():
+    with pytest.raises(InputError, match="at most 8"):
+        instance_types_for("t4", [",".join(f"g5.{n}xlarge" for n in range(2, 11))])
+    with pytest.raises(InputError, match="--subnet lists 9 choices"):
+        subnets_from([f"subnet-{n:08x}" for n in range(9)])
+
+
+def test_subnets_are_ids_in_the_order_given():
+    assert subnets_from(["subnet-0a1b2c3d,subnet-0123456789abcdef0", "subnet-0a1b2c3d"]) == (
+        "subnet-0a1b2c3d",
+        "subnet-0123456789abcdef0",
+    )
+    assert subnets_from([]) == ()
+    for bad in ("subnet-12", "sg-0a1b2c3d", "subnet-0a1b\n2c3d", "subnet-0A1B2C3D"):
+        with pytest.raises(InputError, match="--subnet"):
+            subnets_from([bad])

@@ -14,12 +14,12 @@ FLAGS: dict[str, Any] = dict(
     region="us-east-1",
     run_id="4242",
     gpu="a10g",
-    instance_type=None,
+    instance_type=(),
     image=None,
     spot=True,
     spot_fallback=False,
     disk_size=200,
-    subnet=None,
+    subnet=(),
     security_groups=("sg-0123",),
     instance_profile=None,
     labels="gpu, cml-gpu,,gpu",
@@ -52,7 +52,7 @@ def test_the_flags_become_the_machine_the_runner_and_the_repository() -> None:
 
 
 def test_an_image_id_replaces_the_image_search_and_a_gitlab_runner_joins_the_server() -> None:
-    made = spec(image="ami-0123456789abcdef0", instance_type="g5.2xlarge")
+    made = spec(image="ami-0123456789abcdef0", instance_type=("g5.2xlarge",))
     assert made.machine.image_query is None and made.machine.instance_type == "g5.2xlarge"
     gitlab = forge_repo("gitlab", "ml/model", "https://gitlab.example.com/")
     assert gitlab.url == "https://gitlab.example.com"
@@ -63,7 +63,7 @@ def test_an_image_id_replaces_the_image_search_and_a_gitlab_runner_joins_the_ser
     [
         ({"name": "my runner"}, "--name"),
         ({"labels": "gpu,a b"}, "--labels"),
-        ({"instance_type": "big one"}, "--instance-type"),
+        ({"instance_type": ("big one",)}, "--instance-type"),
         ({"idle_timeout": "soon"}, "--idle-timeout"),
         ({"max_lifetime": "0"}, "--max-lifetime"),
         ({"disk_size": 4}, "--disk-size"),

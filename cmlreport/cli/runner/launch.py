@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,9 +43,16 @@ DOTENV = Path("cmlreport-runner.env")
     default="t4",
     show_default=True,
     help="GPU preset: t4 g4dn.xlarge, a10g g5.xlarge, l4 g6.xlarge, v100 p3.2xlarge, "
-    "a100 p4d.24xlarge, h100 p5.48xlarge, none a general-purpose type.",
+    "a100 p4d.24xlarge, h100 p5.48xlarge, none a general-purpose type; each with larger "
+    "alternatives tried when EC2 has no capacity (docs/runners.md).",
 )
-@click.option("--instance-type", metavar="TYPE", help="Override the preset's instance type.")
+@click.option(
+    "--instance-type",
+    multiple=True,
+    metavar="TYPE[,TYPE]",
+    help="Instance types to try in order instead of the preset's; the next one when EC2 has "
+    "no capacity. Comma-separated and/or repeated.",
+)
 @region_option
 @click.option("--spot", is_flag=True, help="Ask for a one-time spot instance.")
 @on_by_default(
@@ -81,7 +89,13 @@ DOTENV = Path("cmlreport-runner.env")
 @click.option(
     "--max-lifetime", default="6h", show_default=True, help="Always shut down after this long."
 )
-@click.option("--subnet", metavar="ID", help="Subnet to launch in (default: the default VPC's).")
+@click.option(
+    "--subnet",
+    multiple=True,
+    metavar="ID[,ID]",
+    help="Subnets to try in order, one per availability zone (default: the default VPC's). "
+    "Comma-separated and/or repeated.",
+)
 @click.option(
     "--security-group",
     "security_groups",
@@ -99,10 +113,21 @@ DOTENV = Path("cmlreport-runner.env")
     "One job, then shut down (GitHub: an ephemeral just-in-time runner).",
 )
 @on_by_default("--wait/--no-wait", "Wait until the runner is online at the forge.")
+@click.option(
+    "--timeout",
+    default="15m",
+    show_default=True,
+    help="Fail (ending the machine) when the runner is not online this long after the "
+    "request; the error names the phase it was in.",
+)
 def launch(
     repo: str | None, token_env: str | None, forge: str, region: str | None, **flags: Any
 ) -> None:
     """Launch a GPU machine on EC2 and register it as a runner for this repository.
+
+    \b
+    One line per phase, with the time since the start: runner registered, requested,
+    pending, running, bootstrap started, online.
 
     \b
     SIGINT or SIGTERM at any point ends the machine and removes the registration (within
@@ -111,6 +136,7 @@ def launch(
     from cmlreport.forges.select import open_registry
     from cmlreport.runner.interrupts import trapped
     from cmlreport.runner.launch import launch_runner
+    from cmlreport.runner.progress import LaunchProgress
     from cmlreport.runner.spec import forge_repo, runner_spec
 
     # Before anything is created; undone when the command ends. From here on a signal unwinds
@@ -126,21 +152,33 @@ def launch(
     )
     ec2 = open_ec2(region)
     # Outputs are written inside the launch: a signal meanwhile still ends the machine.
-    launch_runner(spec, open_registry(ctx), ec2, progress, announce=partial(_announce, env, spec))
+    # On a terminal a line every poll while waiting; in a CI log one a minute (docs/runners.md).
+    phases = LaunchProgress(progress, terminal=sys.stderr.isatty())
+    launch_runner(spec, open_registry(ctx), ec2, phases, announce=partial(_announce, env, spec))
 
 
 def _announce(env: dict[str, str], spec: RunnerSpec, instance: Instance) -> None:
     name = spec.runner.name
     click.echo(f"runner:   {name}")
     click.echo(f"labels:   {','.join(spec.runner.labels)}")
-    click.echo(f"instance: {instance.id} ({instance.instance_type})")
-    write_output(env, "runner-label", name)
-    write_output(env, "runner-name", name)
-    write_output(env, "instance-id", instance.id)
+    where = f", {instance.zone}" if instance.zone else ""
+    click.echo(f"instance: {instance.id} ({instance.instance_type}, {instance.market}{where})")
+    outputs = {
+        "runner-label": name,
+        "runner-name": name,
+        "instance-id": instance.id,
+        "instance-type": instance.instance_type,
+        "market": instance.market,
+        "availability-zone": instance.zone,
+    }
+    for key, value in outputs.items():
+        write_output(env, key, value)
     if spec.repo.forge == "gitlab":
         write_text(
             DOTENV,
             f"CMLREPORT_RUNNER_TAG={name}\nCMLREPORT_RUNNER_NAME={name}\n"
-            f"CMLREPORT_INSTANCE_ID={instance.id}\n",
+            f"CMLREPORT_INSTANCE_ID={instance.id}\n"
+            f"CMLREPORT_INSTANCE_TYPE={instance.instance_type}\n"
+            f"CMLREPORT_MARKET={instance.market}\n",
         )
         click.echo(f"wrote {DOTENV} (artifacts:reports:dotenv for later jobs' tags)")

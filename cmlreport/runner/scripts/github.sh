@@ -9,12 +9,17 @@ esac
 id runner >/dev/null 2>&1 || useradd --create-home --shell /bin/bash runner
 if getent group docker >/dev/null; then usermod -aG docker runner; fi
 
-log "downloading actions/runner $RUNNER_VERSION ($RUNNER_ARCH)"
-mkdir -p "$RUNNER_DIR"
-curl -fsSL --retry 5 --retry-delay 3 -o /tmp/actions-runner.tar.gz \
-	"https://github.com/actions/runner/releases/download/v${RUNNER_VERSION}/actions-runner-linux-${RUNNER_ARCH}-${RUNNER_VERSION}.tar.gz"
-tar -xzf /tmp/actions-runner.tar.gz -C "$RUNNER_DIR"
-rm -f /tmp/actions-runner.tar.gz
+# An image with the runner baked in (extracted to /opt/actions-runner) skips the download.
+if [[ -x $RUNNER_DIR/run.sh ]]; then
+	log "actions/runner found in the image at $RUNNER_DIR: no download"
+else
+	log "downloading actions/runner $RUNNER_VERSION ($RUNNER_ARCH)"
+	mkdir -p "$RUNNER_DIR"
+	curl -fsSL --retry 5 --retry-delay 3 -o /tmp/actions-runner.tar.gz \
+		"https://github.com/actions/runner/releases/download/v${RUNNER_VERSION}/actions-runner-linux-${RUNNER_ARCH}-${RUNNER_VERSION}.tar.gz"
+	tar -xzf /tmp/actions-runner.tar.gz -C "$RUNNER_DIR"
+	rm -f /tmp/actions-runner.tar.gz
+fi
 # The runner is a .NET program that needs ICU; deep learning images have it, slim ones not.
 # (grep reads everything: `grep -q` would end the pipe early and pipefail would say "missing".)
 if ! ldconfig -p | grep libicu >/dev/null; then
@@ -43,6 +48,7 @@ WorkingDirectory=$RUNNER_DIR
 EnvironmentFile=$SECRETS_FILE
 $CONFIGURE
 ExecStart=$RUNNER_DIR/run.sh
+StandardOutput=append:/var/log/cmlreport-runner.log
 KillSignal=SIGINT
 TimeoutStopSec=90
 Restart=no
@@ -53,7 +59,14 @@ cat >/usr/local/bin/cmlreport-stop-runner <<'STOP'
 systemctl stop cmlreport-runner.service
 STOP
 
-# The runner starts a Runner.Worker process for each job, and only then.
-JOB_CHECK="pgrep -f Runner.Worker"
+# The runner's output (its "Running job" and "completed with result" lines) goes to a log
+# that only root writes; the watchdog reads its state there and from its Worker processes.
+install -m 0600 /dev/null /var/log/cmlreport-runner.log
+chmod 0755 "$RUNNER_STATE"
+JOB_CHECK="$RUNNER_STATE busy"
+LAST_JOB_CMD="$RUNNER_STATE last-job"
+# The runner version downloaded here cannot be drained (stop taking jobs, finish the one it
+# has): the watchdog looks once more right before it stops an idle runner.
+DRAIN_RUNNER=""
 # An ephemeral runner exits after its one job by itself.
 ON_JOB_START=""

@@ -4,10 +4,15 @@ aarch64 | arm64) GITLAB_RUNNER_ARCH=arm64 ;;
 *) GITLAB_RUNNER_ARCH=amd64 ;;
 esac
 
-log "downloading gitlab-runner ($GITLAB_RUNNER_ARCH)"
-curl -fsSL --retry 5 --retry-delay 3 -o /usr/local/bin/gitlab-runner \
-	"https://gitlab-runner-downloads.s3.amazonaws.com/latest/binaries/gitlab-runner-linux-${GITLAB_RUNNER_ARCH}"
-chmod 0755 /usr/local/bin/gitlab-runner
+# An image with the binary baked in at /usr/local/bin/gitlab-runner skips the download.
+if [[ -x /usr/local/bin/gitlab-runner ]]; then
+	log "gitlab-runner found in the image: no download"
+else
+	log "downloading gitlab-runner ($GITLAB_RUNNER_ARCH)"
+	curl -fsSL --retry 5 --retry-delay 3 -o /usr/local/bin/gitlab-runner \
+		"https://gitlab-runner-downloads.s3.amazonaws.com/latest/binaries/gitlab-runner-linux-${GITLAB_RUNNER_ARCH}"
+	chmod 0755 /usr/local/bin/gitlab-runner
+fi
 
 # Jobs run as an unprivileged user: they cannot read the root-only secrets or config.toml.
 id gitlab-runner >/dev/null 2>&1 || useradd --create-home --shell /bin/bash gitlab-runner
@@ -57,8 +62,12 @@ ps -u gitlab-runner -o comm= | grep -qvxE 'systemd|\(sd-pam\)'
 CHECK
 chmod 0755 /usr/local/bin/cmlreport-job-running
 JOB_CHECK=/usr/local/bin/cmlreport-job-running
+LAST_JOB_CMD=""
 # gitlab-runner has no "one job" switch: on SIGQUIT it finishes the running job, takes no
-# other and exits, and the watchdog then ends the machine.
+# other and exits (GitLab Runner's docs, "Signals": graceful shutdown), and the watchdog then
+# ends the machine. The same signal ends an idle runner: a job it picked up in the last second
+# of the idle window (before any process of it shows) runs to its end first.
+DRAIN_RUNNER="systemctl kill --signal=SIGQUIT cmlreport-runner.service"
 if ((SINGLE)); then
 	ON_JOB_START="systemctl kill --signal=SIGQUIT cmlreport-runner.service"
 else

@@ -4,11 +4,22 @@
 # down is what ends the bill; nothing outside the machine has to remember to do it.
 #
 # Every CMLREPORT_POLL seconds, in this order:
-#   1. past CMLREPORT_MAX_LIFETIME seconds since CMLREPORT_STARTED_AT -> end, even mid-job;
+#   1. past CMLREPORT_MAX_LIFETIME seconds since CMLREPORT_STARTED_AT -> end, even mid-job
+#      (the cap on the bill always wins, whatever the runner is doing);
 #   2. a spot interruption notice from the instance metadata (IMDSv2) -> end;
 #   3. CMLREPORT_RUNNER_CHECK set and failing: the runner has exited (a single-use runner
-#      after its job, or a crash) -> end;
-#   4. CMLREPORT_JOB_CHECK failing for CMLREPORT_IDLE_TIMEOUT seconds in a row -> end.
+#      after its job, a drained runner, or a crash) -> end;
+#   4. idle for CMLREPORT_IDLE_TIMEOUT seconds -> end, or drain first (below).
+# Busy or idle is the runner's own state, never a guess from the outside:
+#   CMLREPORT_JOB_CHECK succeeds while the runner has a job, from the moment it took it;
+#   CMLREPORT_LAST_JOB_CMD (optional) prints when, by the runner's own record (epoch seconds),
+#   a job last started or finished: a job shorter than one poll still restarts the idle window.
+# The idle window counts from the later of the last job the watchdog saw and the last one the
+# runner recorded. Right before ending an idle runner the watchdog looks once more: a job taken
+# in the last second of the window keeps the machine up. CMLREPORT_DRAIN_RUNNER, if set, is how
+# the runner is told to take no new job and exit once it has none (GitLab Runner: SIGQUIT):
+# then an idle end drains instead of stopping, and a job the runner took meanwhile runs to its
+# end before the machine goes (the max lifetime still ends it).
 # CMLREPORT_ON_JOB_START, if set, runs once when the first job is seen (a single-use runner
 # that cannot limit itself to one job is told there to finish this one and take no other).
 # "End" runs CMLREPORT_STOP_RUNNER (bounded by CMLREPORT_STOP_TIMEOUT) so the runner leaves
@@ -24,6 +35,8 @@ set -uo pipefail
 NOW_CMD=${CMLREPORT_NOW_CMD:-date +%s}
 JOB_CHECK=${CMLREPORT_JOB_CHECK:-pgrep -f Runner.Worker}
 RUNNER_CHECK=${CMLREPORT_RUNNER_CHECK:-}
+LAST_JOB_CMD=${CMLREPORT_LAST_JOB_CMD:-}
+DRAIN_RUNNER=${CMLREPORT_DRAIN_RUNNER:-}
 ON_JOB_START=${CMLREPORT_ON_JOB_START:-}
 STOP_RUNNER=${CMLREPORT_STOP_RUNNER:-}
 STOP_TIMEOUT=${CMLREPORT_STOP_TIMEOUT:-120}
@@ -53,6 +66,23 @@ spot_notice() {
 		curl -sf --max-time 2 -H @- "$METADATA_URL/latest/meta-data/spot/instance-action") ||
 		return 1
 	printf '%s\n' "${body//$'\n'/ }"
+}
+
+# eval, not bash -c: `pgrep -f` would otherwise find the check's own shell.
+busy_now() {
+	eval "$JOB_CHECK" >/dev/null 2>&1
+}
+
+# Moves idle_since to the runner's own record of its last job event, when that is later
+# (and not in the future: a clock the runner got wrong must not keep the machine up forever).
+note_last_job() {
+	local value
+	[[ -n $LAST_JOB_CMD ]] || return 0
+	value=$(eval "$LAST_JOB_CMD" 2>/dev/null) || return 0
+	[[ $value =~ ^[0-9]+$ ]] || return 0
+	if ((value > idle_since && value <= t)); then
+		idle_since=$value
+	fi
 }
 
 end_machine() {
@@ -87,6 +117,7 @@ done
 started=${CMLREPORT_STARTED_AT:-$first}
 idle_since=$first
 busy=0
+draining=0
 log "watching: idle timeout ${CMLREPORT_IDLE_TIMEOUT}s, max lifetime ${CMLREPORT_MAX_LIFETIME}s" \
 	"from $started, poll every ${POLL}s"
 
@@ -102,11 +133,10 @@ while true; do
 	if notice=$(spot_notice); then
 		end_machine "spot interruption notice: $notice"
 	fi
-	# eval, not bash -c: `pgrep -f` would otherwise find the check's own shell.
 	if [[ -n $RUNNER_CHECK ]] && ! eval "$RUNNER_CHECK" >/dev/null 2>&1; then
 		end_machine "the runner has exited"
 	fi
-	if eval "$JOB_CHECK" >/dev/null 2>&1; then
+	if busy_now; then
 		if ((!busy)); then
 			log "a job is running; idle timer paused"
 			if [[ -n $ON_JOB_START ]]; then
@@ -122,8 +152,19 @@ while true; do
 			busy=0
 			idle_since=$t
 		fi
-		if ((t - idle_since >= CMLREPORT_IDLE_TIMEOUT)); then
-			end_machine "idle for $((t - idle_since))s (idle timeout ${CMLREPORT_IDLE_TIMEOUT}s)"
+		note_last_job
+		if ((!draining && t - idle_since >= CMLREPORT_IDLE_TIMEOUT)); then
+			# The last look: a job taken since the check above keeps the machine up.
+			if busy_now; then
+				log "a job started at the end of the idle window; staying up"
+			elif [[ -n $DRAIN_RUNNER ]]; then
+				log "idle for $((t - idle_since))s (idle timeout ${CMLREPORT_IDLE_TIMEOUT}s):" \
+					"draining the runner; a job it takes meanwhile runs to its end"
+				eval "$DRAIN_RUNNER" || log "the drain command failed"
+				draining=1
+			else
+				end_machine "idle for $((t - idle_since))s (idle timeout ${CMLREPORT_IDLE_TIMEOUT}s)"
+			fi
 		fi
 	fi
 	sleep "$POLL"
