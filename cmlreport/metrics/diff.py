@@ -92,9 +92,14 @@ def diff_one(
 
 
 def diff_metrics(
-    base: Mapping[str, Scalar], head: Mapping[str, Scalar], directions: Directions | None = None
+    base: Mapping[str, Scalar],
+    head: Mapping[str, Scalar],
+    directions: Directions | None = None,
+    *,
+    unchanged: bool = True,
 ) -> list[MetricDiff]:
-    """Every key of either side, in head's order then base-only keys."""
+    """Every key of either side, in head's order then base-only keys; without ``unchanged``,
+    the keys that moved only (`diff` without --all: most keys of a large file stay put)."""
     of = (directions or Directions()).lookup
     out: list[MetricDiff] = []
     add = out.append
@@ -107,7 +112,11 @@ def diff_metrics(
         # Two finite floats, nearly every key of a large file: diff_one's answer, inline
         # (tests/unit/test_diff.py holds the two to the same answers).
         if type(old) is not float or type(new) is not float or not _finite(old + new):
-            add(diff_one(key, old, new, True, True, of(key)))
+            d = diff_one(key, old, new, True, True, of(key))
+            if unchanged or d.status is not _UNCHANGED:
+                add(d)
+            continue
+        if old == new and not unchanged:
             continue
         direction = of(key)
         row: tuple[object, ...]

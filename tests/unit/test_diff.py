@@ -116,3 +116,12 @@ def test_the_fast_path_for_two_floats_gives_what_the_general_one_does(
     general = diff_one(key, old, new, True, True, directions.of(key))
     assert fast == general or (math.isnan(old) or math.isnan(new))
     assert repr(fast) == repr(general)  # NaN != NaN: compare what is shown
+
+
+def test_without_unchanged_only_the_keys_that_moved_are_diffed() -> None:
+    base = {"a": 0.5, "b": 0.5, "c": 1, "d": "x", "gone": 0.1, "nan": float("nan")}
+    head = {"a": 0.5, "b": 0.6, "c": 1, "d": "y", "new": 2.0, "nan": float("nan")}
+    every = diff_metrics(base, head)
+    moved = diff_metrics(base, head, unchanged=False)
+    assert moved == [d for d in every if d.status is not Status.UNCHANGED]
+    assert [d.key for d in moved] == ["b", "d", "new", "gone"]
