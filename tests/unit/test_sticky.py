@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -26,10 +27,18 @@ class MemoryForge:
         return PR
 
     def find_comment(self, target: Target, marker: str) -> Comment | None:
-        return next(iter(self.find_comments(target, marker)[::-1]), None)
+        return next(iter(self.recent_comments(target, marker)[::-1]), None)
 
     def find_comments(self, target: Target, marker: str) -> list[Comment]:
         return [c for c in self.comments if opens_with(c.body, marker)]
+
+    def recent_comments(self, target: Target, marker: str) -> list[Comment]:
+        return [c for c in self.find_comments(target, marker) if not c.hidden]
+
+    def hide_comment(self, target: Target, comment: Comment) -> None:
+        self.writes += 1
+        hidden = replace(comment, hidden=True)
+        self.comments = [hidden if c.id == comment.id else c for c in self.comments]
 
     def delete_comment(self, target: Target, comment: Comment) -> None:
         self.writes += 1
