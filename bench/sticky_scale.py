@@ -49,14 +49,20 @@ def github_case(total: int, place: str) -> list[tuple[str, int, float]]:
     with FakeGitHub() as server:
         server.add_repo(REPO)
         server.add_pull(REPO, number=7)
-        server.add_token(GITHUB_TOKEN, permissions=ACTIONS_PERMISSIONS, user_endpoint_forbidden=True)
+        server.add_token(
+            GITHUB_TOKEN, permissions=ACTIONS_PERMISSIONS, user_endpoint_forbidden=True
+        )
         before, after = split(total, place)
         server.add_issue_comments(REPO, 7, [f"review {i}" for i in range(before)])
         server.add_issue_comments(REPO, 7, [with_marker("v1", KEY)], author=ACTIONS_BOT)
         server.add_issue_comments(REPO, 7, [f"later review {i}" for i in range(after)])
         ci = CiContext(provider="github", repository=REPO, pr_number=7, event_name="pull_request")
         settings = GitHubSettings(
-            repository=REPO, token=GITHUB_TOKEN, api_url=server.url, server_url=server.web_url, ci=ci
+            repository=REPO,
+            token=GITHUB_TOKEN,
+            api_url=server.url,
+            server_url=server.web_url,
+            ci=ci,
         )
         return runs(lambda: GitHubForge(settings), server.reset_log, lambda: len(server.requests))
 
@@ -118,7 +124,9 @@ def main() -> int:
     headers = ["forge", "comments", "ours", "unchanged: req", "time", "update: req", "time"]
     print_table(headers, table, "One sticky run on a busy pull/merge request (fakes on 127.0.0.1)")
     verdict = "meets" if not misses else f"MISSES ({misses} runs over)"
-    print(f"\nupdate <= {UPDATE_GOAL}, unchanged <= {UNCHANGED_GOAL} (ours oldest/newest): {verdict}")
+    print(
+        f"\nupdate <= {UPDATE_GOAL}, unchanged <= {UNCHANGED_GOAL} (ours oldest/newest): {verdict}"
+    )
     return 0 if not misses else 1
 
 

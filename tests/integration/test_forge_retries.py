@@ -207,7 +207,9 @@ def test_a_reset_time_in_the_rate_limit_headers_is_waited_until(story: Story) ->
     reset = str(int(time.time()))  # this second: waited out within about a second
     if story.name == "GitHub":
         headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
-        story.inject(story.read_method, story.reads, 403, headers=headers, body={"message": "API rate limit"})
+        story.inject(
+            story.read_method, story.reads, 403, headers=headers, body={"message": "API rate limit"}
+        )
     else:
         story.inject(story.read_method, story.reads, 429, headers={"RateLimit-Reset": reset})
     forge = story.open()
