@@ -143,11 +143,11 @@ class Forge(Protocol):
         """``auto`` and bare ``pr``/``commit`` from the CI context or the current branch."""
         ...
 
-    def find_comment(self, target: Target, marker: str) -> Comment | None:
+    def find_comment(self, target: Target, marker: str, *, newest: bool = False) -> Comment | None:
         """A comment on ``target`` that this token's user wrote, whose body opens with the
-        line(s) ``marker`` (``cmlreport.forges.sticky.opens_with``) and that is not hidden:
-        the most recently updated one where the forge can say, in a constant number of
-        requests when it is among the oldest or the most recently updated comments."""
+        line(s) ``marker`` (``cmlreport.forges.sticky.opens_with``) and that is not hidden,
+        in a constant number of requests when it is among the oldest or the most recently
+        updated comments. ``newest``: it is likely among the latest (``--mode recreate``)."""
         ...
 
     def find_comments(self, target: Target, marker: str) -> list[Comment]:

@@ -97,7 +97,7 @@ class ForgeBase(ABC, Generic[SettingsT]):
         ci = self._settings.ci
         return ci.pr_head_sha or ci.head_sha or self._settings.head_sha
 
-    def find_comment(self, target: Target, marker: str) -> Comment | None:
+    def find_comment(self, target: Target, marker: str, *, newest: bool = False) -> Comment | None:
         return next(self._ours(target, marker), None)
 
     def find_comments(self, target: Target, marker: str) -> list[Comment]:

@@ -125,7 +125,7 @@ def post_sticky(
         return _post_new(forge, target, body, key, hide_old=hide_old)
     mark = marker(key)
     full = with_marker(body, key)
-    existing = forge.find_comment(target, mark)
+    existing = forge.find_comment(target, mark, newest=mode == "recreate")
     if existing is None:
         return _converge(forge, target, mark, full, _create(forge, target, full, mark))
     if mode == "once":

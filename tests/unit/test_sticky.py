@@ -26,7 +26,7 @@ class MemoryForge:
     def resolve_target(self, spec: TargetSpec) -> Target:
         return PR
 
-    def find_comment(self, target: Target, marker: str) -> Comment | None:
+    def find_comment(self, target: Target, marker: str, *, newest: bool = False) -> Comment | None:
         return next(iter(self.recent_comments(target, marker)[::-1]), None)
 
     def find_comments(self, target: Target, marker: str) -> list[Comment]:

@@ -92,7 +92,8 @@ class GitHubForge(ForgeBase[GitHubSettings]):
 
     # -- comments --------------------------------------------------------------------------
 
-    def find_comment(self, target: Target, marker: str) -> Comment | None:
+    def find_comment(self, target: Target, marker: str, *, newest: bool = False) -> Comment | None:
+        # ``newest`` needs no care here: one query reads both ends of the thread.
         if target.kind is TargetKind.COMMIT:
             return super().find_comment(target, marker)
         return self._in_thread(target, lambda thread: thread.find(marker))
