@@ -9,14 +9,16 @@ can ask for several cuts at once, so the first request holds, with who the token
 - ``recent``: the ``WINDOW`` most recently updated (each changed report is an edit).
 
 Only when our comment is in neither (posted after ``WINDOW`` others, and ``WINDOW`` others
-written or edited since it last changed) are further pages of the update-time order read,
-``WINDOW`` comments a request, from where ``recent`` stopped.
+written or edited since it last changed) is more read: each further request goes on in both
+orders at once, ``WINDOW`` comments forwards by creation from where ``oldest`` stopped and
+``WINDOW`` backwards by update time from where ``recent`` stopped, until ours is met or the
+two fronts have covered every comment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cmlreport.errors import RemoteError
@@ -55,15 +57,23 @@ fragment PullEnds on PullRequest {{
   recent: {_RECENT} {{ ...Window }}
 }}
 {_WINDOW}"""
-# The update-time order read on from a cursor.
+# Both orders read on from where the ends stopped: creation forwards, update time backwards.
 PAGE_QUERY = f"""
-query({_VARIABLES}) {{
+query({_VARIABLES}, $forward: String) {{
   repository(owner: $owner, name: $name) {{
     issueOrPullRequest(number: $number) {{
-      ... on Issue {{ recent: {_RECENT} {{ ...Window }} }}
-      ... on PullRequest {{ recent: {_RECENT} {{ ...Window }} }}
+      ... on Issue {{ ...IssuePages }}
+      ... on PullRequest {{ ...PullPages }}
     }}
   }}
+}}
+fragment IssuePages on Issue {{
+  forward: comments(first: $window, after: $forward) {{ ...Window }}
+  recent: {_RECENT} {{ ...Window }}
+}}
+fragment PullPages on PullRequest {{
+  forward: comments(first: $window, after: $forward) {{ ...Window }}
+  recent: {_RECENT} {{ ...Window }}
 }}
 {_WINDOW}"""
 MINIMIZE = (
@@ -86,8 +96,13 @@ class Ends:
 
     oldest: list[Seen]
     recent: list[Seen]  # most recently updated first
-    complete: bool  # the two ends hold every comment
-    after: str | None  # the cursor to read on from, when not complete
+    total: int  # comments on the thread
+    forward: str | None  # where the creation order goes on; None: every comment was read
+    after: str | None  # where the update-time order goes on
+
+    @property
+    def complete(self) -> bool:
+        return self.forward is None or self.after is None
 
 
 class Thread:
@@ -113,22 +128,27 @@ class Thread:
         self.viewer = viewer
         thread = _thread(data)
         oldest, recent = _window(thread, "oldest"), _window(thread, "recent")
-        seen = {s.comment.id for s in [*self._seen(oldest), *self._seen(recent)]}
-        complete = len(seen) >= int(recent.get("totalCount") or 0)
-        after = None if complete else _end_cursor(recent)
-        return Ends(self._seen(oldest), self._seen(recent), complete, after)
+        ends = Ends(
+            self._seen(oldest),
+            self._seen(recent),
+            int(recent.get("totalCount") or 0),
+            _end_cursor(oldest),
+            _end_cursor(recent),
+        )
+        if len({s.comment.id for s in [*ends.oldest, *ends.recent]}) >= ends.total:
+            return replace(ends, forward=None, after=None)
+        return ends
 
     def find(self, marker: str) -> Comment | None:
         """Ours that opens with ``marker``, not hidden: the most recently updated in
-        ``recent``, else the newest in ``oldest``, else the first met reading on by update
-        time."""
+        ``recent``, else the newest in ``oldest``, else the first met reading on."""
         ends = self.ends()
         found = _matching(ends.recent, marker) or sorted(
             _matching(ends.oldest, marker), key=lambda c: -c.id
         )
         if found or ends.complete:
             return found[0] if found else None
-        for page in self._read_on(ends.after):
+        for page in self._read_on(ends):
             found = _matching(page, marker)
             if found:
                 return found[0]
@@ -140,7 +160,7 @@ class Thread:
         ends = self.ends()
         pages = [ends.oldest, ends.recent]
         if not ends.complete:
-            pages.extend(self._read_on(ends.after))
+            pages.extend(self._read_on(ends))
         unique = {c.id: c for page in pages for c in _matching(page, marker, hidden=True)}
         return sorted(unique.values(), key=lambda c: c.id)
 
@@ -149,15 +169,20 @@ class Thread:
         where a racing job's comment is too."""
         return _matching(self.ends().recent, marker)
 
-    def _read_on(self, after: str | None) -> Iterator[list[Seen]]:
+    def _read_on(self, ends: Ends) -> Iterator[list[Seen]]:
+        """Further pages, the update-time order first, until the two fronts have met."""
+        seen = {s.comment.id for s in [*ends.oldest, *ends.recent]}
+        forward, after = ends.forward, ends.after
         for _ in range(MAX_PAGES):
-            if after is None:
+            if forward is None or after is None or len(seen) >= ends.total:
                 return
-            window = _window(
-                _thread(self._run(PAGE_QUERY, {**self._variables, "after": after})), "recent"
-            )
-            yield self._seen(window)
-            after = _end_cursor(window)
+            variables = {**self._variables, "forward": forward, "after": after}
+            thread = _thread(self._run(PAGE_QUERY, variables))
+            recent, onward = _window(thread, "recent"), _window(thread, "forward")
+            page = [*self._seen(recent), *self._seen(onward)]
+            seen.update(s.comment.id for s in page)
+            yield page
+            forward, after = _end_cursor(onward), _end_cursor(recent)
 
     def _seen(self, window: Mapping[str, Any]) -> list[Seen]:
         nodes = [n for n in window.get("nodes") or [] if isinstance(n, Mapping)]
