@@ -113,14 +113,7 @@ def post_sticky(
     posts only when none of ours is there. ``hide_old`` (``new``, ``recreate``) minimises
     our earlier comments instead of leaving or deleting them."""
     mode = "new" if not sticky else mode
-    if mode not in MODES:
-        raise InputError(f"--mode {mode!r}: use one of {', '.join(MODES)}")
-    if hide_old and mode not in ("new", "recreate"):
-        raise InputError(
-            f"--hide-old goes with --mode new or recreate: --mode {mode} keeps one comment"
-        )
-    if hide_old and target.kind is TargetKind.COMMIT:
-        raise InputError("--hide-old: comments on a commit cannot be hidden; use --mode recreate")
+    check_mode(mode, target, hide_old=hide_old)
     if mode == "new":
         return _post_new(forge, target, body, key, hide_old=hide_old)
     mark = marker(key)
@@ -135,6 +128,19 @@ def post_sticky(
             return PostOutcome("unchanged", existing)
         return PostOutcome("updated", forge.update_comment(target, existing, full))
     return _recreate(forge, target, mark, full, existing, hide_old=hide_old)
+
+
+def check_mode(mode: str, target: Target, *, hide_old: bool) -> None:
+    """An InputError for a mode that cannot work here, before anything is sent."""
+    if mode not in MODES:
+        raise InputError(f"--mode {mode!r}: use one of {', '.join(MODES)}")
+    if hide_old and mode not in ("new", "recreate"):
+        raise InputError(
+            f"--hide-old goes with --mode new or recreate: --mode {mode} keeps one comment"
+        )
+    if hide_old and target.kind is TargetKind.COMMIT:
+        # A commit comment's REST listing does not say whether it is minimised.
+        raise InputError("--hide-old: comments on a commit cannot be hidden; use --mode recreate")
 
 
 def delete_sticky(forge: Forge, target: Target, key: str) -> list[Comment]:
