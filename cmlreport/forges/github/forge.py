@@ -157,7 +157,9 @@ class GitHubForge(ForgeBase[GitHubSettings]):
             author = str(made.user.login)
         # What this token just wrote says who it is: no need to ask later.
         self._login = self._login or author
-        return Comment(int(made.id), str(made.body), author, str(made.html_url))
+        return Comment(
+            int(made.id), str(made.body), author, str(made.html_url), node_id=str(made.node_id)
+        )
 
     def update_comment(self, target: Target, comment: Comment, body: str) -> Comment:
         attempt = _write(f"update comment {comment.id} on {target.describe()}", target)
@@ -168,9 +170,8 @@ class GitHubForge(ForgeBase[GitHubSettings]):
             else:
                 found = repo.get_issue(target.number).get_comment(comment.id)
             found.edit(body)
-            return Comment(
-                int(found.id), str(found.body), str(found.user.login), str(found.html_url)
-            )
+            login, url = str(found.user.login), str(found.html_url)
+            return Comment(int(found.id), str(found.body), login, url, node_id=str(found.node_id))
 
     def _delete(self, target: Target, comment: Comment) -> None:
         attempt = _write(f"delete comment {comment.id} on {target.describe()}", target)
