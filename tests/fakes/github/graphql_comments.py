@@ -14,6 +14,7 @@ import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tests.fakes.github.links import Links, iso, node_id
@@ -107,8 +108,8 @@ def comments(
     order = args.get("orderBy")
     descending = order is not None and order["direction"] == "DESC"
 
-    def key(comment: IssueComment) -> list[Any]:
-        return [iso(comment.updated_at), comment.id] if order else [comment.id]
+    def key(comment: IssueComment) -> tuple[Any, ...]:
+        return (comment.updated_at, comment.id) if order else (comment.id,)
 
     listed.sort(key=key, reverse=descending)
     keys = [key(c) for c in listed]
@@ -201,29 +202,32 @@ def _comment_by_node_id(state: GitHubState, ident: str) -> IssueComment | None:
     return state.issue_comments.get(int(digits))
 
 
-def _cursor(key: list[Any]) -> str:
-    return base64.b64encode(f"cursor:v2:{json.dumps(key)}".encode()).decode()
+def _cursor(key: tuple[Any, ...]) -> str:
+    parts = [key[0].isoformat(), key[1]] if len(key) == 2 else list(key)
+    return base64.b64encode(f"cursor:v2:{json.dumps(parts)}".encode()).decode()
 
 
-def _cursor_key(context: Context, cursor: str, ordered: bool) -> list[Any]:
+def _cursor_key(context: Context, cursor: str, ordered: bool) -> tuple[Any, ...]:
     """The place a cursor names; one from another order (or none of ours) is refused."""
     shape = [str, int] if ordered else [int]
     try:
         text = base64.b64decode(cursor, validate=True).decode()
-        key = json.loads(text.removeprefix("cursor:v2:")) if text.startswith("cursor:v2:") else None
+        parts = (
+            json.loads(text.removeprefix("cursor:v2:")) if text.startswith("cursor:v2:") else None
+        )
+        if isinstance(parts, list) and [type(part) for part in parts] == shape:
+            return (datetime.fromisoformat(parts[0]), parts[1]) if ordered else (parts[0],)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        key = None
-    if not isinstance(key, list) or [type(part) for part in key] != shape:
-        message = f"`{cursor}` does not appear to be a valid cursor."
-        raise refuse(context, message, "INVALID_CURSOR_ARGUMENTS")
-    return key
+        pass
+    message = f"`{cursor}` does not appear to be a valid cursor."
+    raise refuse(context, message, "INVALID_CURSOR_ARGUMENTS")
 
 
-def _beyond(key: list[Any], cursor: list[Any], descending: bool) -> bool:
+def _beyond(key: tuple[Any, ...], cursor: tuple[Any, ...], descending: bool) -> bool:
     """Whether ``key`` comes after ``cursor`` in the order."""
     return key < cursor if descending else key > cursor
 
 
-def _ahead(key: list[Any], cursor: list[Any], descending: bool) -> bool:
+def _ahead(key: tuple[Any, ...], cursor: tuple[Any, ...], descending: bool) -> bool:
     """Whether ``key`` comes before ``cursor`` in the order."""
     return key > cursor if descending else key < cursor
