@@ -8,7 +8,7 @@ forge); the fake's request log is the count.
 GitHub: one GraphQL query reads both ends of the thread with who the token is, so ours oldest
 or newest is found in that one request. GitLab: one request holds one order; the oldest 100 by
 creation are read first, then the most recently updated 100, and ``GET /user`` says who we are.
-In the middle, both read on, 100 comments a request (README, "How many requests").
+Elsewhere (the 151st, the middle) both read on from both ends (README, "How many requests").
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Busy:
 
 
 def place(total: int, where: str) -> int:
-    return {"oldest": 0, "middle": total // 2, "newest": total - 1}[where]
+    return {"oldest": 0, "151st": 150, "middle": total // 2, "newest": total - 1}[where]
 
 
 def busy_github(server: FakeGitHub, total: int, where: str) -> Busy:
@@ -165,15 +165,36 @@ def test_gitlab_ours_the_newest_of_5000_takes_the_second_order(
     assert gitlab_reads(gitlab_server) == [("created_at", "asc"), ("updated_at", "desc")]
 
 
-def test_gitlab_ours_in_the_middle_of_5000_reads_on_by_update_time(
+def test_gitlab_ours_in_the_middle_of_5000_reads_on_from_both_ends_in_turn(
     gitlab_server: FakeGitLab,
 ) -> None:
     busy = busy_gitlab(gitlab_server, 5_000, "middle")
 
     unchanged, update = costs(busy)
 
-    # The oldest 100, then 100 a request by update time down to ours: 2,499 updated after it.
-    reads = [p for m, p in unchanged if m == "GET" and p.endswith("/notes")]
-    assert len(reads) == 1 + 25
-    assert len(unchanged) == len(reads) + 1  # and GET /user
+    # 2,500 notes before ours, 2,499 after: a page of each order in turn, and ours is on the
+    # 25th page by update time (it would be the 26th by creation).
+    assert gitlab_reads(gitlab_server) == [("created_at", "asc"), ("updated_at", "desc")] * 25
+    assert len(unchanged) == 50 + 1  # and GET /user
     assert len(update) == len(unchanged) + 1
+
+
+def test_gitlab_ours_the_151st_of_5000_is_on_the_second_page_by_creation(
+    gitlab_server: FakeGitLab,
+) -> None:
+    # Posted after 150 notes, never edited since: 4,849 came after it.
+    unchanged, update = costs(busy_gitlab(gitlab_server, 5_000, "151st"))
+
+    assert len(unchanged) == 4 and len(update) == 5  # asc 1, desc 1, asc 2, GET /user
+    assert gitlab_reads(gitlab_server)[-3:] == [
+        ("created_at", "asc"),
+        ("updated_at", "desc"),
+        ("created_at", "asc"),
+    ]
+
+
+def test_github_ours_the_151st_of_5000_is_in_the_second_query(github_server: FakeGitHub) -> None:
+    unchanged, update = costs(busy_github(github_server, 5_000, "151st"))
+
+    assert unchanged == [("POST", "/graphql")] * 2
+    assert [m for m, _ in update] == ["POST", "POST", "PATCH"]

@@ -3,8 +3,10 @@
 GitLab sorts notes (``order_by=created_at|updated_at``, ``sort=asc|desc``) but one request
 holds one order, 100 notes at most. A bot posts its report when the merge request opens, so
 the oldest 100 by creation are read first; then the most recently updated 100 (each changed
-report is an edit), and on in that order, 100 a request, only when ours is in neither.
-``--mode recreate`` posts at the bottom, so its lookup starts with the most recently updated.
+report is an edit). Only when ours is in neither does it read on, a page of each order in
+turn (forwards by creation, backwards by update time), until it meets ours or one order ends:
+never more than twice the pages of the better order. ``--mode recreate`` posts at the bottom,
+so its lookup starts with the most recently updated.
 """
 
 from __future__ import annotations
@@ -13,21 +15,27 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 WINDOW = 100  # GitLab's largest page
+MAX_PAGES = 1_000  # 100,000 notes each way: past that the answer is not believed
+OLDEST = {"order_by": "created_at", "sort": "asc"}
+RECENT = {"order_by": "updated_at", "sort": "desc"}
 
 Note = Mapping[str, Any]
 
 
 def find_note(notes: Any, matches: Callable[[Note], bool], *, newest: bool = False) -> Note | None:
-    """The note ``matches`` takes: the newest of the oldest window, else the most recently
-    updated one (``newest``: that order only). ``notes`` is python-gitlab's notes manager."""
-    if not newest:
-        page = _page(notes, order_by="created_at", sort="asc")
-        found = [note for note in page if matches(note)]
-        if found:
-            return max(found, key=lambda note: int(note["id"]))
-        if len(page) < WINDOW:
-            return None  # that was every note
-    return next((note for note in by_update(notes) if matches(note)), None)
+    """The note ``matches`` takes, not hidden: the newest of the oldest 100, else the most
+    recently updated of the 100 most recently updated; then on, a page of each order in turn
+    (``newest``: the update-time order first). ``notes`` is python-gitlab's notes manager."""
+    orders = [OLDEST, RECENT] if not newest else [RECENT, OLDEST]
+    for page in range(1, MAX_PAGES + 1):
+        for order in orders:
+            listed = _page(notes, page=page, **order)
+            found = [note for note in listed if matches(note)]
+            if found:
+                return max(found, key=lambda n: int(n["id"])) if order is OLDEST else found[0]
+            if len(listed) < WINDOW:
+                return None  # one order read to its end: every note was seen
+    return None
 
 
 def recent_notes(notes: Any, matches: Callable[[Note], bool]) -> list[Note]:
@@ -53,6 +61,6 @@ def commit_notes(commit: Any, discussions: dict[int, str]) -> Iterator[Note]:
     return reversed(notes)
 
 
-def _page(notes: Any, **order: str) -> list[Note]:
-    listed = notes.list(get_all=False, per_page=WINDOW, **order)
+def _page(notes: Any, *, page: int = 1, **order: str) -> list[Note]:
+    listed = notes.list(get_all=False, per_page=WINDOW, page=page, **order)
     return [note.attributes for note in listed]
