@@ -1,4 +1,5 @@
-"""Sticky comments: one comment per report key, found by a hidden marker and edited in place.
+"""Sticky comments: one comment per report key, found by a hidden marker and edited in place
+(or, as ``--mode`` says, posted anew at the bottom, posted every time, or posted once).
 
 A comment is ours only when its body *starts* with our marker line and this token's user
 wrote it (each forge checks the author; ``opens_with`` is the one rule for the body). A marker

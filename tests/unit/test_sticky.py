@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -184,3 +185,44 @@ def test_a_racing_duplicate_converges_on_the_oldest_with_our_content() -> None:
     assert outcome.action == "updated"
     assert [(c.id, c.body) for c in forge.comments] == [(1, with_marker("mine", "train"))]
     assert outcome.comment.id == 1
+
+
+def test_two_jobs_recreating_at_once_end_with_one_comment_below_the_old_one() -> None:
+    forge = RacingForge("")
+    post_sticky(forge, PR, "v1", "train")
+    forge.rival_body = with_marker("rival v2", "train")  # the other job's new comment lands first
+
+    outcome = post_sticky(forge, PR, "mine v2", "train", mode="recreate")
+
+    # The old one is deleted; of the two new ones the older stays, holding our content.
+    assert [(c.id, c.body) for c in forge.comments] == [(2, with_marker("mine v2", "train"))]
+    assert outcome.comment.id == 2 and outcome.removed == 1
+
+
+def test_a_hidden_comment_is_no_live_report() -> None:
+    forge = MemoryForge()
+    first = post_sticky(forge, PR, "v1", "train").comment
+    forge.hide_comment(PR, first)
+
+    again = post_sticky(forge, PR, "v1", "train")
+
+    assert again.action == "created" and again.comment.id != first.id
+    assert [c.hidden for c in forge.comments] == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("mode", "hide_old", "target", "says"),
+    [
+        ("sticky", False, PR, "--mode 'sticky': use one of update, recreate, new, once"),
+        ("update", True, PR, "--hide-old goes with --mode new or recreate"),
+        ("once", True, PR, "--mode once keeps one comment"),
+        ("new", True, Target(TargetKind.COMMIT, sha="a" * 40), "cannot be hidden"),
+    ],
+)
+def test_a_mode_that_cannot_work_is_refused_before_any_request(
+    mode: str, hide_old: bool, target: Target, says: str
+) -> None:
+    forge = MemoryForge()
+    with pytest.raises(InputError, match=re.escape(says)):
+        post_sticky(forge, target, "v1", "train", mode=mode, hide_old=hide_old)
+    assert forge.writes == 0 and forge.comments == []
