@@ -18,7 +18,7 @@ SCRIPTS = (
     "cold_start.py",
     "diff_10k.py",
     "report_slices.py",
-    "sticky_requests.py",
+    "sticky_scale.py",
     "budget_cut.py",
 )
 

@@ -17,6 +17,7 @@ from cmlreport.errors import InputError
 from cmlreport.textsafe import escape_controls
 
 COMMANDS = ("report", "send-comment", "check", "runner-launch", "runner-stop")
+MODES = ("update", "recreate", "new", "once")  # send-comment --mode
 BOOLEANS = ("comment", "spot", "single", "wait")
 # action.yml's defaults, for the inputs a run leaves unset (a test holds the two equal).
 DEFAULTS: dict[str, str] = {
@@ -35,6 +36,7 @@ PLAIN = (
     "base",
     "key",
     "target",
+    "mode",
     "images",
     "image-root",
     "cloud",
@@ -124,6 +126,8 @@ class ActionInputs:
         # A line break would let the path write other step outputs through GITHUB_OUTPUT.
         if not report or "\n" in report or "\r" in report:
             raise InputError("input 'report' must be one file path")
+        if get("mode") not in ("", *MODES):
+            raise InputError(f"input 'mode' is {_shown(get('mode'))}: use {_choices(MODES)}")
         return cls(
             command=command,
             report=report,
@@ -178,7 +182,13 @@ def send_comment_argv(inputs: ActionInputs) -> list[str]:
     # target and images always: an empty one is refused by the CLI, as it always was.
     always = ["--target", inputs.text["target"], "--images", inputs.text["images"]]
     # After "--" a report named "--help" or "-x" is a file name, not a flag.
-    return ["send-comment", *always, *inputs.options("key", "image-root"), "--", inputs.report]
+    return [
+        "send-comment",
+        *always,
+        *inputs.options("key", "image-root", "mode"),
+        "--",
+        inputs.report,
+    ]
 
 
 def runner_launch_argv(inputs: ActionInputs) -> list[str]:

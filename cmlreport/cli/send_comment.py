@@ -11,7 +11,7 @@ from cmlreport.cli.common import choice_option, forge_options, warn, write_outpu
 
 
 @click.command("send-comment")
-@click.argument("report", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("report", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @forge_options
 @click.option(
     "--target",
@@ -25,7 +25,25 @@ from cmlreport.cli.common import choice_option, forge_options, warn, write_outpu
     help="Names this report's sticky comment, for several reports on one PR "
     "(default: workflow/job).",
 )
-@click.option("--no-sticky", is_flag=True, help="Always post a new comment.")
+@click.option(
+    "--mode",
+    type=click.Choice(["update", "recreate", "new", "once"]),
+    help="update (default): edit our comment in place; recreate: post anew at the bottom and "
+    "delete ours; new: always a new comment; once: post only if none of ours is there.",
+)
+@click.option(
+    "--hide-old",
+    is_flag=True,
+    help="With --mode new or recreate on GitHub: minimise our earlier comments (same key) as "
+    "outdated instead of leaving or deleting them.",
+)
+@click.option(
+    "--delete",
+    is_flag=True,
+    help="Delete our comments for the key (no REPORT): a pull request that no longer "
+    "touches the model.",
+)
+@click.option("--no-sticky", is_flag=True, help="Always post a new comment (--mode new).")
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; write nothing.")
 @choice_option(
     "--images",
@@ -41,12 +59,15 @@ from cmlreport.cli.common import choice_option, forge_options, warn, write_outpu
     "REPORT's folder outside git); e.g. the downloaded artifact in a workflow_run job.",
 )
 def send_comment(
-    report: Path,
+    report: Path | None,
     repo: str | None,
     token_env: str | None,
     forge: str,
     target: str,
     key: str | None,
+    mode: str | None,
+    hide_old: bool,
+    delete: bool,
     no_sticky: bool,
     dry_run: bool,
     images: str,
@@ -58,13 +79,26 @@ def send_comment(
     Examples:
       cmlreport send-comment report.md
       cmlreport send-comment report.md --target pr/12 --key nightly
+      cmlreport send-comment report.md --mode recreate
+      cmlreport send-comment report.md --mode new --hide-old
+      cmlreport send-comment --delete
       cmlreport send-comment report.md --dry-run
     """
-    from cmlreport.forges.send import SendOptions, send_report
+    from cmlreport.forges.send import SendOptions, choose_mode, send_report
 
     env = environment()
     options = SendOptions(
-        report, target, key, not no_sticky, dry_run, images, image_root, repo, token_env, forge
+        report,
+        target,
+        key,
+        mode=choose_mode(report, mode, no_sticky=no_sticky, hide_old=hide_old, delete=delete),
+        hide_old=hide_old,
+        dry_run=dry_run,
+        images=images,
+        image_root=image_root,
+        repo=repo,
+        token_env=token_env,
+        forge=forge,
     )
     url = send_report(options, env, Path.cwd(), warn)
     if url is not None:

@@ -123,6 +123,8 @@ class Comment:
     body: str
     author: str
     url: str  # the page a human opens (html_url / web_url)
+    node_id: str = ""  # GitHub's GraphQL id (minimizeComment takes it); "" elsewhere
+    hidden: bool = False  # minimised on GitHub (folded away as outdated, say)
 
 
 @dataclass(frozen=True)
@@ -141,13 +143,24 @@ class Forge(Protocol):
         """``auto`` and bare ``pr``/``commit`` from the CI context or the current branch."""
         ...
 
-    def find_comment(self, target: Target, marker: str) -> Comment | None:
-        """The newest comment on ``target`` that this token's user wrote and whose body opens
-        with the line(s) ``marker`` (``cmlreport.forges.sticky.opens_with``)."""
+    def find_comment(self, target: Target, marker: str, *, newest: bool = False) -> Comment | None:
+        """A comment on ``target`` that this token's user wrote, whose body opens with the
+        line(s) ``marker`` (``cmlreport.forges.sticky.opens_with``) and that is not hidden,
+        in a constant number of requests when it is among the oldest or the most recently
+        updated comments. ``newest``: it is likely among the latest (``--mode recreate``)."""
         ...
 
     def find_comments(self, target: Target, marker: str) -> list[Comment]:
-        """Every such comment, in no particular order."""
+        """Every such comment, hidden ones too, in no particular order (reads them all)."""
+        ...
+
+    def recent_comments(self, target: Target, marker: str) -> list[Comment]:
+        """Such comments, not hidden, among the most recently updated: right after posting,
+        where a racing job's comment is too (one request)."""
+        ...
+
+    def hide_comment(self, target: Target, comment: Comment) -> None:
+        """Minimised as outdated; an InputError where the forge cannot hide comments."""
         ...
 
     def create_comment(self, target: Target, body: str) -> Comment: ...

@@ -1,4 +1,5 @@
-"""Sending a report as a sticky comment: what `cmlreport send-comment` does, file to comment."""
+"""Sending a report as a sticky comment: what `cmlreport send-comment` does, file to comment
+(or, with ``--delete``, removing it)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from cmlreport.errors import NoWriteAccess
+from cmlreport.errors import InputError, NoWriteAccess
 from cmlreport.forges.base import TargetSpec, full_report_hint, parse_target
 from cmlreport.forges.publish import fork_fallback, fork_images, prepare_images
 from cmlreport.forges.select import COMMENT_LIMITS, ForgeContext, default_key, forge_context
-from cmlreport.forges.sticky import check_key, marker
+from cmlreport.forges.sticky import MODES, check_key, marker
 from cmlreport.publishable.image import LocalImage
 
 # Room for the marker lines send-comment adds in front of the report.
@@ -23,10 +24,11 @@ MARKER_ROOM = 64
 class SendOptions:
     """send-comment's flags, as the command line gave them."""
 
-    report: Path
+    report: Path | None
     target: str = "auto"
     key: str | None = None
-    sticky: bool = True
+    mode: str = "update"  # update | recreate | new | once | delete (``choose_mode``)
+    hide_old: bool = False
     dry_run: bool = False
     images: str = "assets"  # assets | mermaid | none
     image_root: Path | None = None
@@ -46,10 +48,37 @@ class Prepared:
     ctx: ForgeContext
     root: Path
     limit: int  # characters the body may hold
+    report: Path  # the file it came from
 
     @property
     def hint(self) -> str | None:
         return full_report_hint(self.ctx.ci)
+
+
+def choose_mode(
+    report: Path | None, mode: str | None, *, no_sticky: bool, hide_old: bool, delete: bool
+) -> str:
+    """The one mode the flags ask for, or an InputError naming the flags that clash."""
+    if delete:
+        if report is not None:
+            raise InputError(f"--delete removes our comment: name no REPORT file ({report})")
+        if mode or no_sticky or hide_old:
+            raise InputError("--delete goes alone: not with --mode, --no-sticky or --hide-old")
+        return "delete"
+    if report is None:
+        raise InputError("send-comment: name the REPORT file to post (or --delete ours)")
+    if no_sticky:
+        if mode not in (None, "new"):
+            raise InputError(f"--no-sticky is --mode new: not with --mode {mode}")
+        mode = "new"
+    mode = mode or "update"
+    if mode not in MODES:
+        raise InputError(f"--mode {mode!r}: use one of {', '.join(MODES)}")
+    if hide_old and mode not in ("new", "recreate"):
+        raise InputError(
+            f"--hide-old goes with --mode new or recreate: --mode {mode} keeps one comment"
+        )
+    return mode
 
 
 def send_report(
@@ -58,12 +87,16 @@ def send_report(
     """Post (or in a dry run, print) the report; the comment's URL when one was written."""
     from cmlreport.report.budget import cut_markdown
 
+    if options.mode == "delete":
+        delete_report(options, env, cwd)
+        return None
     ready = prepare(options, env, cwd, warn)
     if options.dry_run:
         body = cut_markdown(ready.md, ready.limit, ready.hint)
+        hide = ", hiding our earlier comments" if options.hide_old else ""
         click.echo(
             f"dry run: would post to {ready.ctx.repository} ({ready.ctx.provider}), target "
-            f"{options.target}, key {ready.key!r}, {'sticky' if options.sticky else 'new comment'}"
+            f"{options.target}, key {ready.key!r}, mode {options.mode}{hide}"
         )
         for image in ready.images:
             click.echo(f"dry run: would publish {image.ref} ({len(image.data):,} bytes)")
@@ -84,34 +117,44 @@ def prepare(
     from cmlreport.redact import mask
 
     report = options.report
+    if report is None:
+        raise InputError("send-comment: name the REPORT file to post")
     md = read_text(report, inside="report")
     spec = parse_target(options.target)
     key = check_key(options.key or default_key(env))
     ctx = forge_context(
         env, cwd, repo=options.repo, token_env=options.token_env, forge=options.forge
     )
+    if options.hide_old and ctx.provider == "gitlab":
+        raise InputError(
+            "--hide-old: GitLab cannot minimise a note (its API has no such call); "
+            "--mode recreate leaves one note, at the bottom"
+        )
     root = image_root(report, options.image_root)
     md = mask(md)  # a report that quotes a token (a pasted log, a clone URL) posts it masked
     md, images = prepare_images(md, report.parent, options.images, warn, report.as_posix(), root)
     md = mask(md)  # again: --images mermaid pasted the sidecars' text in
     limit = COMMENT_LIMITS[ctx.provider] - len(marker(key)) - MARKER_ROOM
-    return Prepared(md, images, spec, key, ctx, root, limit)
+    return Prepared(md, images, spec, key, ctx, root, limit, report)
 
 
 def _post(options: SendOptions, ready: Prepared, warn: Callable[[str], None]) -> str | None:
     from cmlreport.forges.select import open_forge
-    from cmlreport.forges.sticky import post_sticky
+    from cmlreport.forges.sticky import check_mode, post_sticky
     from cmlreport.publishable.references import rewrite_images
     from cmlreport.report.budget import cut_markdown
 
     forge = open_forge(ready.ctx)
     target = forge.resolve_target(ready.spec)
+    check_mode(options.mode, target, hide_old=options.hide_old)  # before any image goes up
     md = ready.md
     try:
         if ready.images:
             md = rewrite_images(md, forge.publish_images(ready.images, target))
         body = cut_markdown(md, ready.limit, ready.hint)
-        outcome = post_sticky(forge, target, body, ready.key, sticky=options.sticky)
+        outcome = post_sticky(
+            forge, target, body, ready.key, mode=options.mode, hide_old=options.hide_old
+        )
     except NoWriteAccess as exc:
         # "The token cannot write" on a pull request event is the fork case seen from inside:
         # keep the report for a workflow_run job instead of failing the build.
@@ -120,15 +163,47 @@ def _post(options: SendOptions, ready: Prepared, warn: Callable[[str], None]) ->
             _keep_for_later(options, replace(ready, md=md), warn, exc.message)
             return None
         raise
-    verb = {"created": "posted", "updated": "updated", "unchanged": "unchanged (no write)"}
-    click.echo(f"{verb[outcome.action]}: {outcome.comment.url}")
+    click.echo(f"{VERBS[outcome.action]}: {outcome.comment.url}")
+    if outcome.hidden:
+        click.echo(f"hid {outcome.hidden} earlier comment(s) of ours as outdated")
     return outcome.comment.url
+
+
+VERBS = {
+    "created": "posted",
+    "updated": "updated",
+    "unchanged": "unchanged (no write)",
+    "recreated": "posted anew",
+    "kept": "kept (ours is there already: --mode once)",
+}
+
+
+def delete_report(options: SendOptions, env: Mapping[str, str], cwd: Path) -> None:
+    """``--delete``: every comment of ours for the key goes (a dry run only says so)."""
+    from cmlreport.forges.select import open_forge
+    from cmlreport.forges.sticky import delete_sticky
+
+    spec = parse_target(options.target)
+    key = check_key(options.key or default_key(env))
+    ctx = forge_context(
+        env, cwd, repo=options.repo, token_env=options.token_env, forge=options.forge
+    )
+    if options.dry_run:
+        click.echo(
+            f"dry run: would delete our comments with key {key!r} on {ctx.repository} "
+            f"({ctx.provider}), target {options.target}"
+        )
+        return
+    forge = open_forge(ctx)
+    target = forge.resolve_target(spec)
+    gone = delete_sticky(forge, target, key)
+    click.echo(f"deleted {len(gone)} comment(s) of ours with key {key!r} on {target.describe()}")
 
 
 def _keep_for_later(
     options: SendOptions, ready: Prepared, warn: Callable[[str], None], reason: str
 ) -> None:
-    report = options.report
+    report = ready.report
     carried = fork_images(
         ready.md, report.parent, options.images, ready.images, warn, report.as_posix(), ready.root
     )

@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Generic, Protocol, TypeVar
 
 from cmlreport.ci import CiContext
+from cmlreport.errors import InputError
 from cmlreport.forges.base import Comment, Target, TargetSpec, resolve_target
 from cmlreport.forges.errors import Attempt, NotFound
 from cmlreport.forges.http import RequestCounter
@@ -32,6 +33,8 @@ SettingsT = TypeVar("SettingsT", bound=Checkout)
 
 class ForgeBase(ABC, Generic[SettingsT]):
     """The half of ``cmlreport.forges.base.Forge`` that does not depend on the forge."""
+
+    name = "the forge"  # each forge's own: "GitHub", "GitLab"
 
     def __init__(self, settings: SettingsT) -> None:
         self._settings = settings
@@ -94,11 +97,17 @@ class ForgeBase(ABC, Generic[SettingsT]):
         ci = self._settings.ci
         return ci.pr_head_sha or ci.head_sha or self._settings.head_sha
 
-    def find_comment(self, target: Target, marker: str) -> Comment | None:
+    def find_comment(self, target: Target, marker: str, *, newest: bool = False) -> Comment | None:
         return next(self._ours(target, marker), None)
 
     def find_comments(self, target: Target, marker: str) -> list[Comment]:
         return list(self._ours(target, marker))
+
+    def recent_comments(self, target: Target, marker: str) -> list[Comment]:
+        return self.find_comments(target, marker)
+
+    def hide_comment(self, target: Target, comment: Comment) -> None:
+        raise InputError(f"--hide-old: {self.name} cannot hide a comment")
 
     def delete_comment(self, target: Target, comment: Comment) -> None:
         # A comment already deleted (by the other job of a race) is no error.

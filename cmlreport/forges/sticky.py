@@ -1,4 +1,5 @@
-"""Sticky comments: one comment per report key, found by a hidden marker and edited in place.
+"""Sticky comments: one comment per report key, found by a hidden marker and edited in place
+(or, as ``--mode`` says, posted anew at the bottom, posted every time, or posted once).
 
 A comment is ours only when its body *starts* with our marker line and this token's user
 wrote it (each forge checks the author; ``opens_with`` is the one rule for the body). A marker
@@ -17,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
-from cmlreport.forges.base import Comment, Forge, Target
+from cmlreport.forges.base import Comment, Forge, Target, TargetKind
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@+ -]{0,99}$")
 # Our markers (sticky and per-post) wherever they appear in a body: on a line of their own the
@@ -86,28 +87,97 @@ def _same(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
+MODES = ("update", "recreate", "new", "once")
+
+
 @dataclass(frozen=True)
 class PostOutcome:
-    action: str  # "created" | "updated" | "unchanged"
+    action: str  # "created" | "updated" | "unchanged" | "recreated" | "kept"
     comment: Comment
+    hidden: int = 0  # earlier comments of ours minimised as outdated (--hide-old)
+    removed: int = 0  # earlier comments of ours deleted (--mode recreate)
 
 
 def post_sticky(
-    forge: Forge, target: Target, body: str, key: str, *, sticky: bool = True
+    forge: Forge,
+    target: Target,
+    body: str,
+    key: str,
+    *,
+    sticky: bool = True,
+    mode: str = "update",
+    hide_old: bool = False,
 ) -> PostOutcome:
-    """Create, update, or leave alone the comment for ``key`` on ``target``."""
-    if not sticky:
-        nonce = uuid.uuid4().hex
-        full = with_marker(body, key, nonce=nonce)
-        return PostOutcome("created", _create(forge, target, full, _head(key, nonce)))
+    """Post the report for ``key`` on ``target`` as ``mode`` says (``sticky=False`` is
+    ``new``): ``update`` edits ours in place (or leaves it alone when unchanged),
+    ``recreate`` posts anew at the bottom and removes ours, ``new`` always posts, ``once``
+    posts only when none of ours is there. ``hide_old`` (``new``, ``recreate``) minimises
+    our earlier comments instead of leaving or deleting them."""
+    mode = "new" if not sticky else mode
+    check_mode(mode, target, hide_old=hide_old)
+    if mode == "new":
+        return _post_new(forge, target, body, key, hide_old=hide_old)
     mark = marker(key)
     full = with_marker(body, key)
-    existing = forge.find_comment(target, mark)
-    if existing is not None:
+    existing = forge.find_comment(target, mark, newest=mode == "recreate")
+    if existing is None:
+        return _converge(forge, target, mark, full, _create(forge, target, full, mark))
+    if mode == "once":
+        return PostOutcome("kept", existing)
+    if mode == "update":
         if _same(existing.body, full):
             return PostOutcome("unchanged", existing)
         return PostOutcome("updated", forge.update_comment(target, existing, full))
-    return _converge(forge, target, mark, full, _create(forge, target, full, mark))
+    return _recreate(forge, target, mark, full, existing, hide_old=hide_old)
+
+
+def check_mode(mode: str, target: Target, *, hide_old: bool) -> None:
+    """An InputError for a mode that cannot work here, before anything is sent."""
+    if mode not in MODES:
+        raise InputError(f"--mode {mode!r}: use one of {', '.join(MODES)}")
+    if hide_old and mode not in ("new", "recreate"):
+        raise InputError(
+            f"--hide-old goes with --mode new or recreate: --mode {mode} keeps one comment"
+        )
+    if hide_old and target.kind is TargetKind.COMMIT:
+        # A commit comment's REST listing does not say whether it is minimised.
+        raise InputError("--hide-old: comments on a commit cannot be hidden; use --mode recreate")
+
+
+def delete_sticky(forge: Forge, target: Target, key: str) -> list[Comment]:
+    """Every comment of ours for ``key`` on ``target``, deleted; what was deleted."""
+    ours = forge.find_comments(target, marker(key))
+    for comment in ours:
+        forge.delete_comment(target, comment)
+    return ours
+
+
+def _post_new(forge: Forge, target: Target, body: str, key: str, *, hide_old: bool) -> PostOutcome:
+    earlier = (
+        [c for c in forge.find_comments(target, marker(key)) if not c.hidden] if hide_old else []
+    )
+    nonce = uuid.uuid4().hex
+    full = with_marker(body, key, nonce=nonce)
+    made = _create(forge, target, full, _head(key, nonce))
+    for comment in earlier:
+        forge.hide_comment(target, comment)
+    return PostOutcome("created", made, hidden=len(earlier))
+
+
+def _recreate(
+    forge: Forge, target: Target, mark: str, full: str, existing: Comment, *, hide_old: bool
+) -> PostOutcome:
+    """A new comment at the bottom first (the report never vanishes), then the old one goes:
+    deleted, or with ``hide_old`` minimised (a hidden comment is no live report: lookups pass
+    over it)."""
+    made = _create(forge, target, full, mark)
+    if hide_old:
+        forge.hide_comment(target, existing)
+    else:
+        forge.delete_comment(target, existing)
+    outcome = _converge(forge, target, mark, full, made)
+    action = "recreated" if outcome.comment.id == made.id else outcome.action
+    return PostOutcome(action, outcome.comment, int(hide_old), int(not hide_old))
 
 
 def _create(forge: Forge, target: Target, full: str, head: str) -> Comment:
@@ -135,7 +205,7 @@ def _converge(forge: Forge, target: Target, mark: str, full: str, created: Comme
     The survivor is written before anything is deleted, so the report never vanishes; a job that
     finds its own comment already deleted by the other one just writes into the survivor.
     """
-    ours = forge.find_comments(target, mark)
+    ours = forge.recent_comments(target, mark)
     if not ours:
         return PostOutcome("created", created)
     keep = min(ours, key=lambda comment: comment.id)

@@ -155,14 +155,22 @@ def test_report_job_posts_one_sticky_note_with_its_image(pipeline: Pipeline) -> 
 
 
 def test_report_job_posts_then_fails_when_a_gate_fails(pipeline: Pipeline) -> None:
+    # An earlier run's note, and CMLREPORT_MODE recreate: the new report goes to the bottom.
+    bot = pipeline.server.tokens[TOKEN].username
+    (old,) = pipeline.server.add_notes(
+        PROJECT, MR, ["<!-- cmlreport:training-report -->\nold"], author=bot
+    )
     job = pipeline.doc["report"]
     job["variables"]["CMLREPORT_GATES"] = "  eval.accuracy < 0.99\n\nfresh.recall:0.5\n"
+    job["variables"]["CMLREPORT_MODE"] = "recreate"
     main, _ = pipeline.run("report", GITLAB_TOKEN=TOKEN)
     assert main.returncode == 1
     assert "gates: 1 passed, 1 failed" in main.stdout
     assert "FAILED eval.accuracy < 0.99" in main.stderr
-    (body,) = notes(pipeline.server)
-    assert "**1 of 2 gates failed**" in body  # the note, posted before the job failed, says so
+    assert "posted anew:" in main.stdout
+    (note,) = pipeline.server.user_notes(PROJECT, MR)
+    assert note.id != old.id
+    assert "**1 of 2 gates failed**" in note.body  # posted before the job failed, says so
 
 
 def test_report_job_with_only_the_job_token_says_what_to_set(pipeline: Pipeline) -> None:

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from cmlreport.forges.sticky import with_marker
 from tests.e2e.conftest import Result, Run, clean_env
-from tests.fakes.github import ACTIONS_PERMISSIONS, READ_ONLY_PERMISSIONS, FakeGitHub
+from tests.fakes.github import ACTIONS_BOT, ACTIONS_PERMISSIONS, READ_ONLY_PERMISSIONS, FakeGitHub
 
 pytest_plugins = ["tests.fakes.github.pytest_plugin"]
 
@@ -135,16 +136,80 @@ def test_two_keys_make_two_comments(run: Run, job: Job) -> None:
     assert bodies[0].startswith("<!-- cmlreport:eval -->") and "train report v2" in bodies[1]
 
 
-def test_update_on_a_busy_pull_request_takes_four_requests(run: Run, job: Job) -> None:
-    job.server.add_issue_comments(REPO, 7, [f"lgtm {i}" for i in range(150)])
-    send(run, job, "v1")
-    job.server.add_issue_comments(REPO, 7, ["more chat"] * 5)
+def test_update_on_a_pull_request_with_5000_comments_takes_two_requests(run: Run, job: Job) -> None:
+    # The bot posted when the pull request opened; 4,999 comments came after.
+    job.server.add_issue_comments(REPO, 7, [with_marker("v1", "train/report")], author=ACTIONS_BOT)
+    job.server.add_issue_comments(REPO, 7, [f"lgtm {i}" for i in range(4_999)])
     job.server.reset_log()
     result = send(run, job, "v2")
     assert result.code == 0, result.stderr
-    # Two pages, the GraphQL viewer query (is the bot that wrote it this token?), the PATCH.
-    assert len(job.server.requests) <= 4, job.server.requests
-    assert len(comments_on_7(job.server)) == 156
+    # One GraphQL query (both ends of the thread, and who the token is), then the PATCH.
+    assert [r.method for r in job.server.requests] == ["POST", "PATCH"], job.server.requests
+    assert len(comments_on_7(job.server)) == 5_000
+    job.server.reset_log()
+    assert "unchanged" in send(run, job, "v2").stdout
+    assert [r.method for r in job.server.requests] == ["POST"]
+
+
+def test_mode_new_with_hide_old_folds_the_previous_report(run: Run, job: Job) -> None:
+    first = send(run, job, "epoch 1", "--mode", "new", "--hide-old")
+    second = send(run, job, "epoch 2", "--mode", "new", "--hide-old")
+    assert first.code == second.code == 0, second.stderr
+    assert "hid 1 earlier comment(s) of ours as outdated" in second.stdout
+    old, new = sorted(comments_on_7(job.server), key=lambda c: c.id)
+    assert (old.minimized_reason, new.minimized_reason) == ("outdated", None)
+    assert new.body.endswith("epoch 2")
+
+
+def test_mode_recreate_then_delete(run: Run, job: Job) -> None:
+    send(run, job, "v1")
+    job.server.add_issue_comments(REPO, 7, ["a question from review"])
+    moved = send(run, job, "v2", "--mode", "recreate")
+    assert moved.code == 0 and "posted anew:" in moved.stdout
+    assert [c.body.splitlines()[-1] for c in comments_on_7(job.server)] == [
+        "a question from review",
+        "v2",
+    ]
+    result = run("send-comment", "--delete", cwd=job.root, env=job.env())
+    assert result.code == 0, result.stderr
+    assert "deleted 1 comment(s) of ours with key 'train/report'" in result.stdout
+    assert [c.body for c in comments_on_7(job.server)] == ["a question from review"]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("report.md", "--delete"), "--delete removes our comment: name no REPORT file"),
+        (("--delete", "--mode", "new"), "--delete goes alone"),
+        ((), "name the REPORT file"),
+        (("report.md", "--hide-old"), "--hide-old goes with --mode new or recreate"),
+        (("report.md", "--mode", "once", "--hide-old"), "--mode once keeps one comment"),
+        (("report.md", "--no-sticky", "--mode", "recreate"), "--no-sticky is --mode new"),
+    ],
+    ids=[
+        "delete-with-report",
+        "delete-with-mode",
+        "no-report",
+        "hide-old-alone",
+        "once-hide",
+        "no-sticky-recreate",
+    ],
+)
+def test_clashing_flags_are_one_line_and_exit_2_before_any_request(
+    run: Run, job: Job, args: tuple[str, ...], says: str
+) -> None:
+    (job.root / "report.md").write_text("## Report\n")
+    job.server.reset_log()
+    result = run("send-comment", *args, cwd=job.root, env=job.env())
+    assert result.code == 2
+    assert len(result.stderr.splitlines()) == 1 and says in result.stderr, result.stderr
+    assert job.server.requests == []
+
+
+def test_hide_old_on_a_commit_is_refused_before_any_write(run: Run, job: Job) -> None:
+    result = send(run, job, "v1", "--target", f"commit/{HEAD_SHA}", "--mode", "new", "--hide-old")
+    assert result.code == 2 and "comments on a commit cannot be hidden" in result.stderr
+    assert not [r for r in job.server.requests if r.method in ("POST", "PATCH", "DELETE")]
 
 
 def test_502_then_success_posts_one_comment(run: Run, job: Job) -> None:

@@ -148,3 +148,31 @@ def test_commit_status_from_the_gates(run: Run, pipeline: Pipeline) -> None:
     assert (status.sha, status.status, status.name) == (SHA, "success", "cmlreport")
     assert status.target_url and status.target_url.endswith("/pipelines/9")
     assert status.description and "all 3 gates passed" in status.description
+
+
+def test_hide_old_is_refused_in_one_line_gitlab_cannot_minimise(
+    run: Run, pipeline: Pipeline
+) -> None:
+    result = send(run, pipeline, "## Report\n", "--mode", "new", "--hide-old")
+    assert result.code == 2
+    assert result.stderr.splitlines() == [
+        "cmlreport: error: --hide-old: GitLab cannot minimise a note (its API has no such "
+        "call); --mode recreate leaves one note, at the bottom"
+    ]
+    assert pipeline.server.requests == [] and notes(pipeline.server) == []
+
+
+def test_recreate_moves_the_note_down_and_delete_removes_it(run: Run, pipeline: Pipeline) -> None:
+    assert send(run, pipeline, "v1").code == 0
+    pipeline.server.add_notes(PROJECT, 3, ["could you retrain on May?"], author="bob")
+    moved = send(run, pipeline, "v2", "--mode", "recreate")
+    assert moved.code == 0 and "posted anew:" in moved.stdout, moved.stderr
+    assert [n.splitlines()[-1] for n in notes(pipeline.server)] == [
+        "could you retrain on May?",
+        "v2",
+    ]
+    once = send(run, pipeline, "v3", "--mode", "once")
+    assert "kept (ours is there already: --mode once)" in once.stdout
+    gone = run("send-comment", "--delete", cwd=pipeline.root, env=pipeline.env())
+    assert gone.code == 0, gone.stderr
+    assert notes(pipeline.server) == ["could you retrain on May?"]

@@ -117,7 +117,7 @@ def test_the_first_report_on_a_pull_request_is_a_new_comment(server: FakeGitHub)
 
 
 @pytest.mark.parametrize("newer_comments", [150, 60], ids=["oldest-of-151", "61st-newest"])
-def test_an_update_among_150_comments_takes_two_reads_and_one_write(
+def test_an_update_among_150_comments_takes_one_query_and_one_write(
     server: FakeGitHub, newer_comments: int
 ) -> None:
     # The report was posted on an earlier run; reviewers have written a lot since.
@@ -133,9 +133,12 @@ def test_an_update_among_150_comments_takes_two_reads_and_one_write(
 
     assert len(server.issue_comments) == 151
     assert [b for b in bodies(server) if MARKER in b] == [report("accuracy 0.93")]
-    # The POST is the GraphQL viewer query: whether the bot that wrote it is this token.
-    assert [r.method for r in server.requests] == ["GET", "GET", "POST", "PATCH"]
-    assert github.request_count == 4
+    # One GraphQL query: both ends of the thread and who the token is; then the PATCH.
+    assert [(r.method, r.path) for r in server.requests] == [
+        ("POST", "/graphql"),
+        ("PATCH", f"/repos/{REPO}/issues/comments/{sticky.id}"),
+    ]
+    assert github.request_count == 2
 
 
 def test_two_keys_are_two_comments_each_updated_on_its_own(server: FakeGitHub) -> None:
@@ -289,7 +292,7 @@ def test_pr_with_no_open_pull_request_says_how_to_name_one(server: FakeGitHub) -
 
 def test_a_502_on_a_read_and_on_an_edit_is_retried(server: FakeGitHub) -> None:
     server.add_issue_comments(REPO, 7, [report("accuracy 0.91")], author=ACTIONS_BOT)
-    server.inject("GET", r"/issues/7/comments$", 502)
+    server.inject("POST", r"^/graphql$", 502)
     server.inject("PATCH", r"/issues/comments/\d+$", 502)
     github = forge(server, ci=pull_request_run(server))
 
@@ -299,22 +302,25 @@ def test_a_502_on_a_read_and_on_an_edit_is_retried(server: FakeGitHub) -> None:
 
     assert bodies(server) == [report("accuracy 0.93")]
     assert len(server.calls("PATCH", r"/issues/comments/")) == 2
-    assert github.request_count == len(server.requests) == 5  # with the GraphQL viewer query
+    assert len(server.calls("POST", r"^/graphql$")) == 2
+    assert github.request_count == len(server.requests) == 4
 
 
 def test_a_502_on_the_viewer_query_is_retried_it_changes_nothing(server: FakeGitHub) -> None:
-    server.add_issue_comments(REPO, 7, [report("accuracy 0.91")], author=ACTIONS_BOT)
+    main = server.repos[REPO].refs["refs/heads/main"]
+    server.create_commit_comment(REPO, main, report("accuracy 0.91"), ACTIONS_BOT)
     server.inject("POST", r"^/graphql$", 502)
-    github = forge(server, ci=pull_request_run(server))
+    github = forge(server, ci=push_run(main))
 
-    found = github.find_comment(PR7, MARKER)
+    # On a commit the comments are read through REST, and who the token is by GraphQL.
+    found = github.find_comment(Target(TargetKind.COMMIT, sha=main), MARKER)
 
     assert found is not None and found.author == ACTIONS_BOT
     assert len(server.calls("POST", r"^/graphql$")) == 2
 
 
 def test_a_429_with_retry_after_waits_that_long_then_works(server: FakeGitHub) -> None:
-    server.inject("GET", r"/issues/7/comments$", 429, headers={"Retry-After": "1"})
+    server.inject("POST", r"^/graphql$", 429, headers={"Retry-After": "1"})
     github = forge(server, ci=pull_request_run(server))
 
     started = time.monotonic()
@@ -322,22 +328,22 @@ def test_a_429_with_retry_after_waits_that_long_then_works(server: FakeGitHub) -
     waited = time.monotonic() - started
 
     assert 0.9 <= waited < 3
-    assert len(server.calls("GET", r"/issues/7/comments$")) == 2
+    assert len(server.calls("POST", r"^/graphql$")) == 2
 
 
 def test_a_secondary_rate_limit_on_a_read_is_waited_out(server: FakeGitHub) -> None:
     server.add_issue_comments(REPO, 7, [report("accuracy 0.91")], author=ACTIONS_BOT)
-    server.inject("GET", r"/issues/7/comments$", 403, headers={"retry-after": "0"})
+    server.inject("POST", r"^/graphql$", 403, headers={"retry-after": "0"})
     github = forge(server, ci=pull_request_run(server))
 
     found = github.find_comment(PR7, MARKER)
 
     assert found is not None and found.body == report("accuracy 0.91")
-    assert len(server.calls("GET", r"/issues/7/comments$")) == 2
+    assert len(server.calls("POST", r"^/graphql$")) == 2
 
 
 def test_a_rate_limit_longer_than_max_wait_gives_up_at_once(server: FakeGitHub) -> None:
-    server.inject("GET", r"/issues/7/comments$", 403, headers={"retry-after": "3600"})
+    server.inject("POST", r"^/graphql$", 403, headers={"retry-after": "3600"})
     github = forge(server, ci=pull_request_run(server))
 
     error = raised(lambda: github.find_comment(PR7, MARKER))

@@ -177,7 +177,7 @@ def test_among_150_notes_the_newest_of_ours_is_found_with_few_requests(
     assert server.calls("GET", r"^/user$") != []
 
 
-def test_the_oldest_note_is_found_on_the_second_page(server: FakeGitLab) -> None:
+def test_the_oldest_note_is_found_in_the_first_request(server: FakeGitLab) -> None:
     first = post_sticky(forge(server), MR, "accuracy 0.91", KEY)
     server.add_notes(PROJECT, 3, [f"lgtm {i}" for i in range(150)], author="bob")
     gitlab = forge(server)
@@ -187,8 +187,10 @@ def test_the_oldest_note_is_found_on_the_second_page(server: FakeGitLab) -> None
 
     assert outcome.action == "updated"
     assert outcome.comment.id == first.comment.id
-    assert [c.query.get("sort") for c in server.calls("GET", NOTES)] == ["desc", "desc"]
-    assert gitlab.request_count == 4  # two pages of notes, /user, one PUT
+    # The oldest 100 by creation come first: a bot posts when the merge request opens.
+    orders = [(c.query.get("order_by"), c.query.get("sort")) for c in server.calls("GET", NOTES)]
+    assert orders == [("created_at", "asc")]
+    assert gitlab.request_count == 3  # one page of notes, /user, one PUT
 
 
 # -- failures and retries -------------------------------------------------------------------

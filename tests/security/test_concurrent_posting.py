@@ -124,7 +124,9 @@ def github(github_server: FakeGitHub) -> FakeGitHub:
 
 def test_github_two_jobs_at_once_end_with_one_comment(github: FakeGitHub, tmp_path: Path) -> None:
     roots = job_folders(tmp_path, ["## Report\n\nrun A\n", "## Report\n\nrun B\n"])
-    github.hold_together("GET", r"/issues/7/comments$", parties=2)
+    # Both jobs' first look at the comments (one GraphQL query each) is answered only once
+    # both have been read: neither sees the other's comment.
+    github.hold_together("POST", r"/graphql$", parties=2)
 
     results = run_together([(root, github_env(root, github)) for root in roots])
 

@@ -150,8 +150,10 @@ def test_github_planted_markers_are_never_taken_for_ours(
             assert "posted:" in result.stdout
         else:
             assert ours[0].id == first_id and "updated:" in result.stdout
-    # Who we are is asked once a run at most, by GraphQL (GET /user would be 403 for the bots).
-    assert len(github_server.calls("POST", r"^/graphql$")) <= 2
+    # Who we are comes with the GraphQL lookups (GET /user would be 403 for the bots): the
+    # first run's lookup and its look for a racing duplicate, the second run's lookup.
+    assert len(github_server.calls("POST", r"^/graphql$")) <= 3
+    assert not github_server.calls("GET", r"^/user$")
 
 
 # -- GitLab ----------------------------------------------------------------------------------

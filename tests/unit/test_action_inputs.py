@@ -247,6 +247,25 @@ def test_send_comment_and_check_read_the_report_input() -> None:
     assert calls(inputs(command="check", report="-r.md")) == [["check", "--", "-r.md"]]
 
 
+def test_the_mode_input_goes_to_send_comment_and_a_bad_one_is_named() -> None:
+    assert calls(inputs(command="send-comment", mode="recreate")) == [
+        [
+            "send-comment",
+            "--target",
+            "auto",
+            "--images",
+            "assets",
+            "--mode",
+            "recreate",
+            "--",
+            "report.md",
+        ]
+    ]
+    assert refused(command="send-comment", mode="sticky") == (
+        "input 'mode' is 'sticky': use update, recreate, new or once"
+    )
+
+
 def test_runner_launch_with_the_defaults_says_single_and_wait() -> None:
     assert calls(inputs(command="runner-launch")) == [
         ["runner", "launch", "--cloud", "aws", "--single", "--wait"]

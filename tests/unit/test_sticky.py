@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -25,11 +27,19 @@ class MemoryForge:
     def resolve_target(self, spec: TargetSpec) -> Target:
         return PR
 
-    def find_comment(self, target: Target, marker: str) -> Comment | None:
-        return next(iter(self.find_comments(target, marker)[::-1]), None)
+    def find_comment(self, target: Target, marker: str, *, newest: bool = False) -> Comment | None:
+        return next(iter(self.recent_comments(target, marker)[::-1]), None)
 
     def find_comments(self, target: Target, marker: str) -> list[Comment]:
         return [c for c in self.comments if opens_with(c.body, marker)]
+
+    def recent_comments(self, target: Target, marker: str) -> list[Comment]:
+        return [c for c in self.find_comments(target, marker) if not c.hidden]
+
+    def hide_comment(self, target: Target, comment: Comment) -> None:
+        self.writes += 1
+        hidden = replace(comment, hidden=True)
+        self.comments = [hidden if c.id == comment.id else c for c in self.comments]
 
     def delete_comment(self, target: Target, comment: Comment) -> None:
         self.writes += 1
@@ -175,3 +185,44 @@ def test_a_racing_duplicate_converges_on_the_oldest_with_our_content() -> None:
     assert outcome.action == "updated"
     assert [(c.id, c.body) for c in forge.comments] == [(1, with_marker("mine", "train"))]
     assert outcome.comment.id == 1
+
+
+def test_two_jobs_recreating_at_once_end_with_one_comment_below_the_old_one() -> None:
+    forge = RacingForge("")
+    post_sticky(forge, PR, "v1", "train")
+    forge.rival_body = with_marker("rival v2", "train")  # the other job's new comment lands first
+
+    outcome = post_sticky(forge, PR, "mine v2", "train", mode="recreate")
+
+    # The old one is deleted; of the two new ones the older stays, holding our content.
+    assert [(c.id, c.body) for c in forge.comments] == [(2, with_marker("mine v2", "train"))]
+    assert outcome.comment.id == 2 and outcome.removed == 1
+
+
+def test_a_hidden_comment_is_no_live_report() -> None:
+    forge = MemoryForge()
+    first = post_sticky(forge, PR, "v1", "train").comment
+    forge.hide_comment(PR, first)
+
+    again = post_sticky(forge, PR, "v1", "train")
+
+    assert again.action == "created" and again.comment.id != first.id
+    assert [c.hidden for c in forge.comments] == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("mode", "hide_old", "target", "says"),
+    [
+        ("sticky", False, PR, "--mode 'sticky': use one of update, recreate, new, once"),
+        ("update", True, PR, "--hide-old goes with --mode new or recreate"),
+        ("once", True, PR, "--mode once keeps one comment"),
+        ("new", True, Target(TargetKind.COMMIT, sha="a" * 40), "cannot be hidden"),
+    ],
+)
+def test_a_mode_that_cannot_work_is_refused_before_any_request(
+    mode: str, hide_old: bool, target: Target, says: str
+) -> None:
+    forge = MemoryForge()
+    with pytest.raises(InputError, match=re.escape(says)):
+        post_sticky(forge, target, "v1", "train", mode=mode, hide_old=hide_old)
+    assert forge.writes == 0 and forge.comments == []

@@ -1,23 +1,24 @@
 """The GitHub forge: sticky report comments, check runs and images, over PyGithub.
 
 Requests are few and counted (``request_count``): lazy PyGithub objects make none until a
-call needs one, and a sticky update on a pull request with 150 comments costs two GETs, one
-GraphQL ``viewer`` query (who the token is: asked only once a marker comment is found) and a
-PATCH.
+call needs one. On a pull request or issue one GraphQL query finds our comment and who the
+token is, wherever the comment sits among thousands (``threads``), so an update is that query
+and a PATCH; commit comments are read through REST, newest page first.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
 from cmlreport.forges.base import CheckResult, Comment, Target, TargetKind, full_report_hint
 from cmlreport.forges.github.client import GitHubSettings, make_client
 from cmlreport.forges.github.errors import Attempt, github_errors
 from cmlreport.forges.github.pages import newest_first
+from cmlreport.forges.github.queries import run_query
+from cmlreport.forges.github.threads import MINIMIZE, Thread
 from cmlreport.forges.shared import ForgeBase
 from cmlreport.forges.sticky import opens_with
 from cmlreport.publishable.image import LocalImage
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GitHubForge", "GitHubSettings", "NoWriteAccess"]
 
+T = TypeVar("T")
 # Answered for every kind of token: a user's login, or an app's "slug[bot]" for an installation
 # token (the Actions GITHUB_TOKEN is github-actions[bot]), which GET /user refuses with 403.
 VIEWER_QUERY = "query { viewer { login } }"
@@ -90,6 +92,48 @@ class GitHubForge(ForgeBase[GitHubSettings]):
 
     # -- comments --------------------------------------------------------------------------
 
+    def find_comment(self, target: Target, marker: str, *, newest: bool = False) -> Comment | None:
+        # ``newest`` needs no care here: one query reads both ends of the thread.
+        if target.kind is TargetKind.COMMIT:
+            return super().find_comment(target, marker)
+        return self._in_thread(target, lambda thread: thread.find(marker))
+
+    def find_comments(self, target: Target, marker: str) -> list[Comment]:
+        if target.kind is TargetKind.COMMIT:
+            return super().find_comments(target, marker)
+        return self._in_thread(target, lambda thread: thread.find_all(marker))
+
+    def recent_comments(self, target: Target, marker: str) -> list[Comment]:
+        if target.kind is TargetKind.COMMIT:
+            return super().recent_comments(target, marker)
+        return self._in_thread(target, lambda thread: thread.find_recent(marker))
+
+    def hide_comment(self, target: Target, comment: Comment) -> None:
+        """Minimised as outdated (GraphQL ``minimizeComment``)."""
+        attempt = _write(f"hide comment {comment.id} on {target.describe()}", target, post=True)
+        with self._target_errors(attempt, target):
+            self._graphql(attempt, MINIMIZE, {"id": comment.node_id})
+
+    def _in_thread(self, target: Target, use: Callable[[Thread], T]) -> T:
+        """``use`` on the target's comments through GraphQL; who the token is comes along."""
+        attempt = Attempt(
+            f"read the comments on {target.describe()}", _permission(target, "read"), post=True
+        )
+
+        def run(query: str, variables: dict[str, Any]) -> Mapping[str, Any]:
+            return self._graphql(attempt, query, variables)
+
+        thread = Thread(run, self._settings.repository, int(target.number or 0))
+        with self._target_errors(attempt, target):
+            found = use(thread)
+        self._login = self._login or thread.viewer
+        return found
+
+    def _graphql(
+        self, attempt: Attempt, query: str, variables: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return run_query(self._github(), self._settings, self._errors, attempt, query, variables)
+
     def _ours(self, target: Target, marker: str) -> Iterator[Comment]:
         """Comments opening with ``marker`` that this token wrote, newest first. Any other
         author is someone quoting or imitating the report: a bot of another app or workflow
@@ -113,7 +157,9 @@ class GitHubForge(ForgeBase[GitHubSettings]):
             author = str(made.user.login)
         # What this token just wrote says who it is: no need to ask later.
         self._login = self._login or author
-        return Comment(int(made.id), str(made.body), author, str(made.html_url))
+        return Comment(
+            int(made.id), str(made.body), author, str(made.html_url), node_id=str(made.node_id)
+        )
 
     def update_comment(self, target: Target, comment: Comment, body: str) -> Comment:
         attempt = _write(f"update comment {comment.id} on {target.describe()}", target)
@@ -124,9 +170,8 @@ class GitHubForge(ForgeBase[GitHubSettings]):
             else:
                 found = repo.get_issue(target.number).get_comment(comment.id)
             found.edit(body)
-            return Comment(
-                int(found.id), str(found.body), str(found.user.login), str(found.html_url)
-            )
+            login, url = str(found.user.login), str(found.html_url)
+            return Comment(int(found.id), str(found.body), login, url, node_id=str(found.node_id))
 
     def _delete(self, target: Target, comment: Comment) -> None:
         attempt = _write(f"delete comment {comment.id} on {target.describe()}", target)
@@ -150,8 +195,8 @@ class GitHubForge(ForgeBase[GitHubSettings]):
 
     def _whoami(self) -> str:
         if self._login is None:
-            data = self._viewer()
-            viewer = (data.get("data") or {}).get("viewer") or {}
+            attempt = Attempt("read who the token is (GraphQL viewer)", "any token", post=True)
+            viewer = self._graphql(attempt, VIEWER_QUERY, {}).get("viewer") or {}
             login = viewer.get("login") if isinstance(viewer, dict) else None
             if not isinstance(login, str) or not login:
                 raise RemoteError(
@@ -160,22 +205,6 @@ class GitHubForge(ForgeBase[GitHubSettings]):
                 )
             self._login = login
         return self._login
-
-    def _viewer(self) -> dict[str, Any]:
-        """The answer to ``VIEWER_QUERY``. GraphQL goes by POST, which the client never
-        repeats after a 5xx; a query changes nothing, so here it is repeated (bounded)."""
-        settings = self._settings
-        attempt = Attempt("read who the token is (GraphQL viewer)", "any token", post=True)
-        for tries in range(settings.retries + 1):
-            try:
-                with self._errors(attempt):
-                    _, data = self._github().requester.graphql_query(VIEWER_QUERY, {})
-                    return dict(data)
-            except RemoteError as exc:
-                if not exc.transient or tries == settings.retries:
-                    raise
-            time.sleep(min(settings.backoff * 2**tries, settings.max_wait))
-        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- images and checks ------------------------------------------------------------------
 
@@ -253,6 +282,7 @@ def _comment(raw: Mapping[str, Any]) -> Comment:
         str(raw.get("body") or ""),
         str(user.get("login") or ""),
         str(raw["html_url"]),
+        node_id=str(raw.get("node_id") or ""),
     )
 
 

@@ -8,7 +8,7 @@ Commit targets use commit *discussions*, because plain commit comments cannot be
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ from cmlreport.errors import InputError, NoWriteAccess, RemoteError
 from cmlreport.forges.base import CheckResult, Comment, Target, TargetKind
 from cmlreport.forges.gitlab.client import GitLabSettings, make_client
 from cmlreport.forges.gitlab.errors import Attempt, BadToken, NotFound, gitlab_errors
+from cmlreport.forges.gitlab.notes import by_update, commit_notes, find_note, recent_notes
 from cmlreport.forges.gitlab.uploads import publish_uploads, uploads_in
 from cmlreport.forges.shared import ForgeBase
 from cmlreport.forges.sticky import opens_with
@@ -84,6 +85,28 @@ class GitLabForge(ForgeBase[GitLabSettings]):
 
     # -- notes -----------------------------------------------------------------------------
 
+    def find_comment(self, target: Target, marker: str, *, newest: bool = False) -> Comment | None:
+        if target.kind is TargetKind.COMMIT:
+            return super().find_comment(target, marker)
+        with self._target_errors(Attempt(f"read the notes on {_describe(target)}"), target):
+            found = find_note(self._noteable(target).notes, self._matcher(marker), newest=newest)
+        return None if found is None else self._comment(target, found)
+
+    def recent_comments(self, target: Target, marker: str) -> list[Comment]:
+        if target.kind is TargetKind.COMMIT:
+            return super().recent_comments(target, marker)
+        with self._target_errors(Attempt(f"read the notes on {_describe(target)}"), target):
+            found = recent_notes(self._noteable(target).notes, self._matcher(marker))
+        return [self._comment(target, note) for note in found]
+
+    def _matcher(self, marker: str) -> Callable[[Mapping[str, Any]], bool]:
+        def matches(note: Mapping[str, Any]) -> bool:
+            # The body first: who the token is is asked only once a marker note is met.
+            body = str(note.get("body") or "")
+            return not note.get("system") and opens_with(body, marker) and self._is_ours(note)
+
+        return matches
+
     def _ours(self, target: Target, marker: str) -> Iterator[Comment]:
         """Notes opening with ``marker`` that this token's user wrote, newest first."""
         attempt = Attempt(f"read the notes on {_describe(target)}")
@@ -126,23 +149,14 @@ class GitLabForge(ForgeBase[GitLabSettings]):
             else:
                 self._noteable(target).notes.delete(comment.id)
 
-    def _notes_newest_first(self, target: Target) -> Iterator[dict[str, Any]]:
-        """Notes a user wrote (no system notes), newest first, fetched a page at a time."""
+    def _notes_newest_first(self, target: Target) -> Iterator[Mapping[str, Any]]:
+        """Notes a user wrote (no system notes), the most recently updated first (by creation
+        on a commit), fetched a page at a time."""
         if target.kind is TargetKind.COMMIT:
-            # Discussions have no sort parameter; a commit has few of them.
-            notes = []
             commit = self._project().commits.get(target.sha, lazy=True)
-            for discussion in commit.discussions.list(iterator=True):
-                for note in discussion.attributes.get("notes") or []:
-                    self._discussions[int(note["id"])] = str(discussion.id)
-                    notes.append(note)
-            notes.sort(key=lambda note: (str(note.get("created_at") or ""), int(note["id"])))
-            listed: Iterator[dict[str, Any]] = reversed(notes)
+            listed = commit_notes(commit, self._discussions)
         else:
-            pages = self._noteable(target).notes.list(
-                iterator=True, sort="desc", order_by="created_at"
-            )
-            listed = (note.attributes for note in pages)
+            listed = by_update(self._noteable(target).notes)
         for note in listed:
             if not note.get("system"):
                 yield note

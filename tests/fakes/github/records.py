@@ -118,6 +118,8 @@ class IssueComment:
     author: str
     created_at: datetime
     updated_at: datetime
+    # Why it was minimised (GitHub's GraphQL minimizeComment), as GitHub words it: "outdated".
+    minimized_reason: str | None = None
 
 
 @dataclass

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes.github import graphql_api
 from tests.fakes.github.faults import GitHubFaults
+from tests.fakes.github.graphql_comments import Context
 from tests.fakes.github.links import Links
 from tests.fakes.github.records import RATE_LIMIT, Clock, Token
 from tests.fakes.github.routes import ROUTES
@@ -142,8 +143,9 @@ class FakeGitHub(ServedFake[RecordedRequest], GitHubState):
             token = self._authenticate(headers.get("authorization", ""))
         except ApiError as error:
             return self._encode(Reply(error.status, error.body(), error.headers), delay)
-        user = self.add_user(token.login)
-        return self._encode(graphql_api.answer(body, token, user, self.violations), delay)
+        links = Links(api=self.url, web=self.web_url)
+        context = Context(self, links, token, self.violations)
+        return self._encode(graphql_api.answer(body, context), delay)
 
     def _dispatch(
         self,

@@ -1,0 +1,200 @@
+"""What one sticky run costs in API requests on a busy pull/merge request, on both forges.
+
+The pull request holds 10 or 5,000 comments, ours among them as an earlier run left it: the
+oldest (posted when the pull request opened), the newest, or in the middle, never edited since.
+A run whose report is unchanged, then one that changes it, each as a new CI job (a fresh
+forge); the fake's request log is the count.
+
+GitHub: one GraphQL query reads both ends of the thread with who the token is, so ours oldest
+or newest is found in that one request. GitLab: one request holds one order; the oldest 100 by
+creation are read first, then the most recently updated 100, and ``GET /user`` says who we are.
+Elsewhere (the 151st, the middle) both read on from both ends (README, "How many requests").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from cmlreport.forges.base import Forge, Target, TargetKind
+from cmlreport.forges.github.forge import GitHubForge, GitHubSettings
+from cmlreport.forges.gitlab.forge import GitLabForge, GitLabSettings
+from cmlreport.forges.sticky import post_sticky, with_marker
+from tests.fakes.github import ACTIONS_BOT, FakeGitHub
+from tests.fakes.gitlab import FakeGitLab
+
+pytest_plugins = ["tests.fakes.github.pytest_plugin", "tests.fakes.gitlab.pytest_plugin"]
+
+KEY = "train/report"
+REPO, PROJECT = "octo/model", "ml/model"
+GITHUB_TOKEN = "ghs_requests_token_never_shown"
+GITLAB_TOKEN = "glpat-requests-token-never-shown"
+
+
+@dataclass(frozen=True)
+class Busy:
+    """A pull/merge request with ``total`` comments, ours ``before`` others from the start."""
+
+    open: Callable[[], Forge]
+    target: Target
+    requests: Callable[[], list[tuple[str, str, dict[str, str]]]]  # (method, path, query)
+    reset: Callable[[], None]
+
+
+def place(total: int, where: str) -> int:
+    return {"oldest": 0, "151st": 150, "middle": total // 2, "newest": total - 1}[where]
+
+
+def busy_github(server: FakeGitHub, total: int, where: str) -> Busy:
+    server.add_repo(REPO)
+    server.add_pull(REPO, number=7)
+    server.add_token(GITHUB_TOKEN, login=ACTIONS_BOT, user_endpoint_forbidden=True)
+    before = place(total, where)
+    server.add_issue_comments(REPO, 7, [f"review {i}" for i in range(before)])
+    server.add_issue_comments(REPO, 7, [with_marker("v1", KEY)], author=ACTIONS_BOT)
+    server.add_issue_comments(REPO, 7, [f"later {i}" for i in range(total - 1 - before)])
+    settings = GitHubSettings(REPO, GITHUB_TOKEN, api_url=server.url, server_url=server.web_url)
+    return Busy(
+        lambda: GitHubForge(settings),
+        Target(TargetKind.PR, number=7),
+        lambda: [(r.method, r.path, r.query) for r in server.requests],
+        server.reset_log,
+    )
+
+
+def busy_gitlab(server: FakeGitLab, total: int, where: str) -> Busy:
+    server.add_project(PROJECT, id=42)
+    server.add_merge_request(PROJECT, iid=3, sha="a" * 40)
+    bot = server.add_project_bot_token(GITLAB_TOKEN, project=PROJECT)
+    before = place(total, where)
+    server.add_notes(PROJECT, 3, [f"review {i}" for i in range(before)])
+    server.add_notes(PROJECT, 3, [with_marker("v1", KEY)], author=bot.username)
+    server.add_notes(PROJECT, 3, [f"later {i}" for i in range(total - 1 - before)])
+    settings = GitLabSettings(
+        project=PROJECT, token=GITLAB_TOKEN, server_url=server.url, api_url=server.api_url
+    )
+    return Busy(
+        lambda: GitLabForge(settings),
+        Target(TargetKind.PR, number=3),
+        lambda: [(r.method, r.path, r.query) for r in server.requests],
+        server.reset_log,
+    )
+
+
+def costs(busy: Busy) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The requests of an unchanged run, then of an update (method, path)."""
+    logs = []
+    for body, action in (("v1", "unchanged"), ("v2", "updated")):
+        busy.reset()
+        assert post_sticky(busy.open(), busy.target, body, KEY).action == action
+        logs.append([(method, path) for method, path, _ in busy.requests()])
+    return logs[0], logs[1]
+
+
+SIZES = [10, 5_000]
+
+
+@pytest.mark.parametrize("where", ["oldest", "newest"])
+@pytest.mark.parametrize("total", SIZES)
+def test_github_an_update_is_one_query_and_one_patch_wherever_ours_sits(
+    github_server: FakeGitHub, total: int, where: str
+) -> None:
+    busy = busy_github(github_server, total, where)
+
+    unchanged, update = costs(busy)
+
+    assert unchanged == [("POST", "/graphql")]
+    assert [m for m, _ in update] == ["POST", "PATCH"]
+    assert not github_server.calls("GET", r"/comments")  # no page of the REST list read
+
+
+def test_github_ours_in_the_middle_of_5000_reads_on_from_both_ends(
+    github_server: FakeGitHub,
+) -> None:
+    busy = busy_github(github_server, 5_000, "middle")
+
+    unchanged, update = costs(busy)
+
+    # 2,500 comments before ours, 2,499 after: the two ends first, then 100 more of each
+    # side a request; the update-time front meets ours 2,500 in, after 24 more requests.
+    assert unchanged == [("POST", "/graphql")] * 25
+    assert update == [*unchanged, ("PATCH", update[-1][1])]
+
+
+def test_github_ours_in_the_middle_of_10_is_one_query(github_server: FakeGitHub) -> None:
+    unchanged, update = costs(busy_github(github_server, 10, "middle"))
+
+    assert unchanged == [("POST", "/graphql")]
+    assert [m for m, _ in update] == ["POST", "PATCH"]
+
+
+def gitlab_reads(server: FakeGitLab) -> list[tuple[str | None, str | None]]:
+    return [(r.query.get("order_by"), r.query.get("sort")) for r in server.calls("GET", "/notes")]
+
+
+@pytest.mark.parametrize("total", SIZES)
+def test_gitlab_ours_the_oldest_is_one_page_who_we_are_and_the_put(
+    gitlab_server: FakeGitLab, total: int
+) -> None:
+    busy = busy_gitlab(gitlab_server, total, "oldest")
+
+    unchanged, update = costs(busy)
+
+    assert [m for m, _ in unchanged] == ["GET", "GET"]  # the oldest 100, GET /user
+    assert [m for m, _ in update] == ["GET", "GET", "PUT"]
+    assert [p for _, p in unchanged][1].endswith("/user")
+
+
+def test_gitlab_ours_the_newest_of_10_is_in_the_first_page(gitlab_server: FakeGitLab) -> None:
+    unchanged, update = costs(busy_gitlab(gitlab_server, 10, "newest"))
+
+    assert len(unchanged) == 2 and len(update) == 3
+
+
+def test_gitlab_ours_the_newest_of_5000_takes_the_second_order(
+    gitlab_server: FakeGitLab,
+) -> None:
+    busy = busy_gitlab(gitlab_server, 5_000, "newest")
+
+    unchanged, update = costs(busy)
+
+    # One request holds one order: the oldest 100 (not there), the most recently updated 100.
+    assert len(unchanged) == 3 and len(update) == 4
+    assert gitlab_reads(gitlab_server) == [("created_at", "asc"), ("updated_at", "desc")]
+
+
+def test_gitlab_ours_in_the_middle_of_5000_reads_on_from_both_ends_in_turn(
+    gitlab_server: FakeGitLab,
+) -> None:
+    busy = busy_gitlab(gitlab_server, 5_000, "middle")
+
+    unchanged, update = costs(busy)
+
+    # 2,500 notes before ours, 2,499 after: a page of each order in turn, and ours is on the
+    # 25th page by update time (it would be the 26th by creation).
+    assert gitlab_reads(gitlab_server) == [("created_at", "asc"), ("updated_at", "desc")] * 25
+    assert len(unchanged) == 50 + 1  # and GET /user
+    assert len(update) == len(unchanged) + 1
+
+
+def test_gitlab_ours_the_151st_of_5000_is_on_the_second_page_by_creation(
+    gitlab_server: FakeGitLab,
+) -> None:
+    # Posted after 150 notes, never edited since: 4,849 came after it.
+    unchanged, update = costs(busy_gitlab(gitlab_server, 5_000, "151st"))
+
+    assert len(unchanged) == 4 and len(update) == 5  # asc 1, desc 1, asc 2, GET /user
+    assert gitlab_reads(gitlab_server)[-3:] == [
+        ("created_at", "asc"),
+        ("updated_at", "desc"),
+        ("created_at", "asc"),
+    ]
+
+
+def test_github_ours_the_151st_of_5000_is_in_the_second_query(github_server: FakeGitHub) -> None:
+    unchanged, update = costs(busy_github(github_server, 5_000, "151st"))
+
+    assert unchanged == [("POST", "/graphql")] * 2
+    assert [m for m, _ in update] == ["POST", "POST", "PATCH"]
