@@ -114,13 +114,13 @@ class _Found:
         """A mapping of text keys to plain values (the innermost level of nearly every
         metrics file) taken whole, as the walk would take it key by key; False, and nothing
         taken, for anything else, and where the walk would stop with an error."""
-        if not all(type(k) is str for k in mapping):
+        if not _LEAF_TYPES.issuperset(map(type, mapping.values())):  # map and set: C loops
             return False
-        if not all(type(v) in _LEAF_TYPES for v in mapping.values()):
+        if not _STR.issuperset(map(type, mapping)):
             return False
         if self.count.count + len(mapping) > self.count.limit:
             return False
-        keys = [prefix + k for k in mapping]
+        keys = list(map(prefix.__add__, mapping))
         if self.tables and not self.tables.keys().isdisjoint(keys):
             return False
         known = len(self.scalars)
@@ -171,6 +171,7 @@ class _Found:
 
 
 _LEAF_TYPES = frozenset({float, str, bool, type(None)})
+_STR = frozenset({str})
 
 
 def _is_records(value: object) -> bool:
