@@ -22,7 +22,7 @@ def visible(diffs: Sequence[MetricDiff], show_all: bool) -> list[MetricDiff]:
     return [d for d in diffs if show_all or d.status is not Status.UNCHANGED]
 
 
-def _json_number(value: Scalar | float) -> Scalar | str:
+def json_number(value: Scalar | float) -> Scalar | str:
     # JSON has no NaN/Infinity; strings keep the information and the document valid.
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
@@ -34,13 +34,13 @@ def to_json(diffs: Sequence[MetricDiff]) -> str:
     for d in diffs:
         entry: dict[str, Any] = {"status": d.status.value}
         if d.has_old:
-            entry["old"] = _json_number(d.old)
+            entry["old"] = json_number(d.old)
         if d.has_new:
-            entry["new"] = _json_number(d.new)
+            entry["new"] = json_number(d.new)
         if d.delta is not None:
-            entry["diff"] = _json_number(d.delta)
+            entry["diff"] = json_number(d.delta)
         if d.rel_delta is not None:
-            entry["rel_diff"] = _json_number(d.rel_delta)
+            entry["rel_diff"] = json_number(d.rel_delta)
         entry["direction"] = d.direction.value
         entry["verdict"] = d.verdict.value
         out[d.key] = entry

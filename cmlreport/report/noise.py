@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from cmlreport.metrics.diff import MetricDiff
 from cmlreport.metrics.model import Significance
 from cmlreport.report.budget import Section
+from cmlreport.report.columns import Column
 from cmlreport.report.escape import md_code, md_text
-from cmlreport.report.format import fmt_delta, fmt_value, plural
+from cmlreport.report.format import plural
 
 if TYPE_CHECKING:  # numpy: only loaded when predictions are given
     from cmlreport.metrics.significance import PredictionResults
@@ -19,17 +20,17 @@ NOISE_HEADER = " head 95 % CI | Δ 95 % CI | noise? |"
 NOISE_RULE = ":--|:--|:--|"
 
 
-def noise_cells(s: Significance | None, precision: int) -> str:
-    """The three cells a headline row gains when some metric has an interval."""
+def noise_cells(s: Significance | None, values: Column, deltas: Column) -> str:
+    """The three cells a headline row gains when some metric has an interval, written with the
+    decimals of the table's value and delta columns."""
     if s is None:
         return " | | |"
     head = ""
     if s.ci_low is not None and s.ci_high is not None:
-        head = f"[{fmt_value(s.ci_low, precision)}, {fmt_value(s.ci_high, precision)}]"
+        head = f"[{values.value(s.ci_low)}, {values.value(s.ci_high)}]"
     delta = ""
     if s.delta_ci_low is not None and s.delta_ci_high is not None:
-        low, high = fmt_delta(s.delta_ci_low, precision), fmt_delta(s.delta_ci_high, precision)
-        delta = f"[{low or '0'}, {high or '0'}]"
+        delta = f"[{deltas.delta(s.delta_ci_low)}, {deltas.delta(s.delta_ci_high)}]"
     return f" {head} | {delta} | {verdict(s)} |"
 
 
