@@ -13,7 +13,6 @@ from cmlreport.metrics.diff import MetricDiff, diff_metrics
 from cmlreport.metrics.direction import Directions
 from cmlreport.metrics.gates import GateResult, evaluate_gates, parse_gates
 from cmlreport.metrics.logs import LogValues
-from cmlreport.metrics.model import Significance
 from cmlreport.metrics.slices import SliceSummary, pick_metric_column, summarize_slices
 from cmlreport.metrics.table_diff import diff_tables
 from cmlreport.output import append_text, write_text
@@ -21,13 +20,13 @@ from cmlreport.report.budget import (
     GITHUB_COMMENT_LIMIT,
     GITLAB_NOTE_LIMIT,
     STEP_SUMMARY_LIMIT,
-    Section,
     cut_markdown,
 )
 from cmlreport.report.charts import Image, draw_charts, relative_link
 from cmlreport.report.jsonview import ReportFacts, report_json
 from cmlreport.report.logcurves import draw_log_curves
 from cmlreport.report.markdown import ReportData, choose_headline, render_report
+from cmlreport.report.predictions import prediction_files, prediction_sections, significance_of
 from cmlreport.report.runs import Runs, Warn, load_runs
 from cmlreport.settings import Settings
 
@@ -222,16 +221,6 @@ def _with_predictions(opts: ReportOptions, runs: Runs, cwd: Path) -> tuple[Predi
     return results, join_runs(runs, results, notes)
 
 
-def _significance(runs: Runs, predicted: PredictionResults | None) -> dict[str, Significance]:
-    """Intervals from the predictions, and Wilson's for accuracies given with a count."""
-    from cmlreport.metrics.proportions import wilson_intervals
-
-    from_predictions = predicted.significance if predicted is not None else {}
-    base = runs.base.scalars if runs.base is not None else None
-    skip = frozenset(predicted.head.scalars) if predicted is not None else frozenset()
-    return {**wilson_intervals(runs.head.scalars, base, skip=skip), **from_predictions}
-
-
 def build_report(
     runs: Runs,
     opts: ReportOptions,
@@ -242,7 +231,7 @@ def build_report(
     gates = parse_gates(opts.fail_if, opts.fail_on_regression)  # before any work: fail fast
     base_scalars = runs.base.scalars if runs.base is not None else {}
     diffs = diff_metrics(base_scalars, runs.head.scalars, directions)
-    significance = _significance(runs, predictions)
+    significance = significance_of(runs, predictions)
     results = evaluate_gates(gates, diffs)
     if opts.significant:
         from cmlreport.metrics.noise_gates import apply_significance
@@ -273,26 +262,11 @@ def build_report(
         precision=opts.precision,
         full_report_hint=full_report_hint,
         significance=significance,
-        sections=_prediction_sections(predictions),
+        sections=prediction_sections(predictions),
     )
     markdown = render_report(data, opts.budget)
     full = render_report(data, max(opts.budget, GITLAB_NOTE_LIMIT))
     facts = ReportFacts(
-        diffs, results, runs.revisions, significance, predictions, _prediction_files(predictions)
+        diffs, results, runs.revisions, significance, predictions, prediction_files(predictions)
     )
     return BuiltReport(markdown, full, diffs, results, files + curve_files, facts=facts)
-
-
-def _prediction_files(predictions: PredictionResults | None) -> tuple[str, str | None]:
-    if predictions is None:
-        return "", None
-    base = predictions.base.sources.get("predictions") if predictions.base else None
-    return predictions.head.sources.get("predictions", ""), base
-
-
-def _prediction_sections(predictions: PredictionResults | None) -> list[Section]:
-    if predictions is None:
-        return []
-    from cmlreport.report.noise import predictions_section
-
-    return [predictions_section(predictions, *_prediction_files(predictions))]

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from cmlreport.errors import GitError, InputError
 from cmlreport.files import MAX_INPUT_BYTES, decode_text, read_text
-from cmlreport.metrics.model import MetricSet
+from cmlreport.metrics.model import MetricSet, Significance
+from cmlreport.report.budget import Section
 from cmlreport.report.runs import Runs
 
 if TYPE_CHECKING:
@@ -105,3 +106,29 @@ def _join(metrics: MetricSet, extra: MetricSet) -> MetricSet:
         sources={**metrics.sources, **extra.sources},
         logs=metrics.logs,
     )
+
+
+def significance_of(runs: Runs, predicted: PredictionResults | None) -> dict[str, Significance]:
+    """Intervals from the predictions, and Wilson's for accuracies given with a count."""
+    from cmlreport.metrics.proportions import wilson_intervals
+
+    from_predictions = predicted.significance if predicted is not None else {}
+    base = runs.base.scalars if runs.base is not None else None
+    skip = frozenset(predicted.head.scalars) if predicted is not None else frozenset()
+    return {**wilson_intervals(runs.head.scalars, base, skip=skip), **from_predictions}
+
+
+def prediction_files(predicted: PredictionResults | None) -> tuple[str, str | None]:
+    """The head and base predictions files (None: no base compared)."""
+    if predicted is None:
+        return "", None
+    base = predicted.base.sources.get("predictions") if predicted.base else None
+    return predicted.head.sources.get("predictions", ""), base
+
+
+def prediction_sections(predicted: PredictionResults | None) -> list[Section]:
+    if predicted is None:
+        return []
+    from cmlreport.report.noise import predictions_section
+
+    return [predictions_section(predicted, *prediction_files(predicted))]
