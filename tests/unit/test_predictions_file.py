@@ -29,7 +29,10 @@ def test_tsv_and_json_lines_read_like_csv() -> None:
     tsv = parse_predictions("p.tsv", "id\ty_true\ty_pred\tscore\n1\ta b\tc\t0.5\n2\tc\tc\t0.9\n")
     assert labels(tsv) == (["a b", "c"], ["c", "c"]) and tsv.ids == ("1", "2")
     assert tsv.scores is not None and tsv.scores.tolist() == [0.5, 0.9]
-    lines = '{"id": 7, "label": 1, "prediction": 2.0, "confidence": 0.25}\n{"id": 8, "label": 2, "prediction": 2}\n'
+    lines = (
+        '{"id": 7, "label": 1, "prediction": 2.0, "confidence": 0.25}\n'
+        '{"id": 8, "label": 2, "prediction": 2}\n'
+    )
     with pytest.raises(InputError, match=r"p\.jsonl: line 2 column 'confidence' is empty"):
         parse_predictions("p.jsonl", lines)
     ok = parse_predictions(
