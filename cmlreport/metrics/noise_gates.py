@@ -23,10 +23,13 @@ def _fmt(value: float) -> str:
 
 
 def interval_text(s: Significance) -> str:
-    """``95 % CI of Δ [-0.012, +0.0041]`` (and McNemar's p when there is one)."""
-    assert s.delta_ci_low is not None and s.delta_ci_high is not None
-    text = f"95 % CI of Δ [{_fmt(s.delta_ci_low)}, {_fmt(s.delta_ci_high)}]"
-    return f"{text}, McNemar p = {s.p_value:.3g}" if s.p_value is not None else text
+    """``95 % CI of Δ [-0.012, +0.0041]`` and McNemar's p, those there are."""
+    parts = []
+    if s.delta_ci_low is not None and s.delta_ci_high is not None:
+        parts.append(f"95 % CI of Δ [{_fmt(s.delta_ci_low)}, {_fmt(s.delta_ci_high)}]")
+    if s.p_value is not None:
+        parts.append(f"McNemar p = {s.p_value:.3g}")
+    return ", ".join(parts)
 
 
 def significantly_worse(s: Significance, d: MetricDiff) -> bool | None:
