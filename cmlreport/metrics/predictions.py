@@ -62,12 +62,16 @@ class Predictions:
         return len(self.true)
 
 
-def _find(header: Sequence[str], flag: str, wanted: str | None, usual: Sequence[str]) -> str | None:
+def _find(
+    path: str, header: Sequence[str], flag: str, wanted: str | None, usual: Sequence[str]
+) -> str | None:
     by_lower = {c.lower(): c for c in header}
     if wanted is not None:
         if wanted.lower() not in by_lower:
             shown = ", ".join(f"'{shown_key(c)}'" for c in header[:12])
-            raise InputError(f"{flag} '{shown_key(wanted)}': no such column (columns: {shown})")
+            raise InputError(
+                f"{path}: {flag} '{shown_key(wanted)}': no such column (columns: {shown})"
+            )
         return by_lower[wanted.lower()]
     return next((by_lower[name] for name in usual if name in by_lower), None)
 
@@ -86,8 +90,8 @@ class _Roles:
 
 
 def _roles(path: str, header: Sequence[str], flags: ColumnFlags) -> _Roles:
-    true = _find(header, "--true-column", flags.true, TRUE_COLUMNS)
-    pred = _find(header, "--pred-column", flags.pred, PRED_COLUMNS)
+    true = _find(path, header, "--true-column", flags.true, TRUE_COLUMNS)
+    pred = _find(path, header, "--pred-column", flags.pred, PRED_COLUMNS)
     for what, found, usual, flag in (
         ("true label", true, TRUE_COLUMNS, "--true-column"),
         ("predicted label", pred, PRED_COLUMNS, "--pred-column"),
@@ -101,8 +105,10 @@ def _roles(path: str, header: Sequence[str], flags: ColumnFlags) -> _Roles:
     if true == pred:
         raise InputError(f"{path}: column '{shown_key(true)}' cannot be both labels")
     proba = tuple(c for c in header if c.lower().startswith(PROBA_PREFIX))
-    score = _find(header, "--score-column", flags.score, SCORE_COLUMNS)
-    return _Roles(true, pred, score, _find(header, "--id-column", flags.id, ID_COLUMNS), proba)
+    score = _find(path, header, "--score-column", flags.score, SCORE_COLUMNS)
+    return _Roles(
+        true, pred, score, _find(path, header, "--id-column", flags.id, ID_COLUMNS), proba
+    )
 
 
 def parse_predictions(path: str, text: str, flags: ColumnFlags | None = None) -> Predictions:
