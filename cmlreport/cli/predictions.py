@@ -35,7 +35,7 @@ _OPTIONS = [
     _column("--id-column", "example id", "id; with ids in both files, examples pair by id"),
     click.option(
         "--resamples",
-        type=click.IntRange(min=0, max=100_000),
+        type=click.IntRange(min=0, max=10_000),
         default=1000,
         show_default=True,
         help="Bootstrap resamples for the intervals (0: no bootstrap).",

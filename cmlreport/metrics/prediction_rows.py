@@ -34,7 +34,8 @@ class RawColumns:
 
 
 def predictions_format(path: str) -> str:
-    """``csv``, ``tsv`` or ``jsonl`` from the file name (``.json`` holding JSON lines too)."""
+    """``csv``, ``tsv`` or ``jsonl`` from the file name (``.json``: JSON lines or an array of
+    records)."""
     suffix = PurePath(path).suffix.lower()
     formats = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
     formats[".json"] = "jsonl"
@@ -120,14 +121,7 @@ def _records(path: str, reader: Iterator[list[str]]) -> Iterator[tuple[int, list
 
 
 def _json_lines(path: str, text: str, pick: Callable[[Sequence[str]], Sequence[str]]) -> RawColumns:
-    records: list[tuple[int, Mapping[str, object]]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        record = decode_json(path, line, first_line=number)
-        if not isinstance(record, Mapping):
-            raise InputError(f"{path}: line {number} is not a JSON object; write one per line")
-        records.append((number, record))
+    records = _json_records(path, text)
     header = tuple(dict.fromkeys(str(k) for _, r in records for k in r))
     check_header(path, header)
     wanted = list(pick(header))
@@ -136,6 +130,25 @@ def _json_lines(path: str, text: str, pick: Callable[[Sequence[str]], Sequence[s
         for column in wanted:
             cells[column].append(_json_cell(path, number, column, record.get(column)))
     return RawColumns(path, header, cells, [n for n, _ in records])
+
+
+def _json_records(path: str, text: str) -> list[tuple[int, Mapping[str, object]]]:
+    """One object a line, or (a ``.json`` file) one array of objects; with where each is:
+    its line, or its place in the array."""
+    if text.lstrip().startswith("["):
+        items = decode_json(path, text)
+        if not isinstance(items, list):
+            raise InputError(f"{path}: not a JSON array of records")
+        numbered = list(enumerate(items, start=1))
+        what = "record"
+    else:
+        lines = enumerate(text.splitlines(), start=1)
+        numbered = [(n, decode_json(path, line, first_line=n)) for n, line in lines if line.strip()]
+        what = "line"
+    for number, record in numbered:
+        if not isinstance(record, Mapping):
+            raise InputError(f"{path}: {what} {number} is not a JSON object; write one per example")
+    return numbered
 
 
 def _json_cell(path: str, line: int, column: str, value: object) -> Cell:

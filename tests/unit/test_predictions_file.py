@@ -40,6 +40,12 @@ def test_tsv_and_json_lines_read_like_csv() -> None:
     )
     assert labels(ok) == (["1", "2"], ["2", "2"])  # 2.0 and 2 are one class
     assert ok.ids == ("7", "8")
+    array = parse_predictions(
+        "p.json", '[{"y_true": "a", "y_pred": "b"}, {"y_true": "b", "y_pred": "b"}]'
+    )
+    assert labels(array) == (["a", "b"], ["b", "b"])
+    with pytest.raises(InputError, match=r"p\.json: record 2 is not a JSON object"):
+        parse_predictions("p.json", '[{"y_true": "a", "y_pred": "b"}, 3]')
 
 
 def test_flags_name_other_columns() -> None:
