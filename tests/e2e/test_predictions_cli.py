@@ -203,3 +203,21 @@ def test_base_predictions_come_from_the_base_revision(tmp_path: Path, run: Run) 
     assert missing.code == 0, missing.stderr
     md = (repo.path / "new.md").read_text()
     assert "eval/new.csv does not exist at base" in md and "🆕 new" in md
+
+
+def test_the_readme_shows_the_json_as_it_is_written(folder: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### JSON (`report --json FILE`)", 1)[1].split("```json\n", 1)[1]
+    shown = json.loads(block.split("```", 1)[0])
+    (folder / "m.json").write_text('{"eval": {"loss": 0.3}}\n')
+    assert report("-m", "m.json", "--fail-on-regression", "predictions.f1_macro@2%").code == 0
+    doc = json.loads((folder / "report.json").read_text())
+    assert shown.keys() == doc.keys()
+    assert shown["summary"].keys() == doc["summary"].keys()
+    assert shown["revisions"].keys() == doc["revisions"].keys()
+    with_interval, plain = shown["metrics"]
+    assert with_interval.keys() == metric(doc, "predictions.f1_macro").keys()
+    assert plain.keys() == metric(doc, "eval.loss").keys()
+    assert shown["gates"][0].keys() == doc["gates"][0].keys()
+    assert shown["predictions"].keys() == doc["predictions"].keys()
+    assert shown["predictions"]["mcnemar"].keys() == doc["predictions"]["mcnemar"].keys()
