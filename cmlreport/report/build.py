@@ -118,6 +118,7 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     """Read the runs, build the report and write it: the report file, the uncut copy when the
     report was cut, and the CI's job summary when there is one."""
     parse_gates(opts.fail_if, opts.fail_on_regression)  # bad gate text fails before any git work
+    _check_prediction_flags(opts)
     values = LogValues.parse(opts.log_values, opts.directions)
     runs = load_runs(
         opts.metrics,
@@ -159,6 +160,21 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
             f"cannot write the report to {exc.filename or output}: {exc.strerror}"
         ) from exc
     return built
+
+
+def _check_prediction_flags(opts: ReportOptions) -> None:
+    if opts.predictions is not None:
+        return
+    named = {
+        "--base-predictions": opts.base_predictions,
+        "--true-column": opts.true_column,
+        "--pred-column": opts.pred_column,
+        "--score-column": opts.score_column,
+        "--id-column": opts.id_column,
+    }
+    for flag, value in named.items():
+        if value is not None:
+            raise InputError(f"{flag}: give --predictions FILE too (the head run's predictions)")
 
 
 def find_images(paths: Sequence[str]) -> list[Path]:

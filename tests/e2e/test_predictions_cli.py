@@ -221,3 +221,10 @@ def test_the_readme_shows_the_json_as_it_is_written(folder: Path) -> None:
     assert shown["gates"][0].keys() == doc["gates"][0].keys()
     assert shown["predictions"].keys() == doc["predictions"].keys()
     assert shown["predictions"]["mcnemar"].keys() == doc["predictions"]["mcnemar"].keys()
+
+
+def test_a_predictions_flag_without_predictions_is_refused(folder: Path) -> None:
+    (folder / "m.json").write_text('{"eval": {"loss": 0.3}}\n')
+    result = cmlreport("report", "-m", "m.json", "--base-predictions", "base.csv", "--no-base")
+    assert result.code == 2
+    assert "--base-predictions: give --predictions FILE too" in result.stderr
