@@ -187,11 +187,13 @@ def test_a_metrics_key_named_like_a_predictions_metric_is_refused(folder: Path) 
 def test_base_predictions_come_from_the_base_revision(tmp_path: Path, run: Run) -> None:
     repo = GitRepo.init(tmp_path / "project")
     repo.write("eval/preds.csv", (DATA / "base.csv").read_text())
+    repo.write("eval/broken.csv", "truth,guess\na,b\n")  # main broke it; this branch fixes it
     repo.commit("base run")
     repo.branch("feature")
     repo.checkout("feature")
     repo.write("eval/preds.csv", (DATA / "head.csv").read_text())
     repo.write("eval/new.csv", (DATA / "head.csv").read_text())
+    repo.write("eval/broken.csv", (DATA / "head.csv").read_text())
     repo.commit("head run")
     result = run("report", "--predictions", "eval/preds.csv", "--json", "r.json", cwd=repo.path)
     assert result.code == 0, result.stderr
@@ -203,6 +205,11 @@ def test_base_predictions_come_from_the_base_revision(tmp_path: Path, run: Run) 
     assert missing.code == 0, missing.stderr
     md = (repo.path / "new.md").read_text()
     assert "eval/new.csv does not exist at base" in md and "🆕 new" in md
+    fixed = run("report", "--predictions", "eval/broken.csv", "-o", "fixed.md", cwd=repo.path)
+    assert fixed.code == 0, fixed.stderr
+    md = (repo.path / "fixed.md").read_text()
+    assert "eval/broken.csv at base" in md and "no true label column" in md
+    assert "treated as missing" in md
 
 
 def test_the_readme_shows_the_json_as_it_is_written(folder: Path) -> None:

@@ -144,3 +144,13 @@ def test_a_significant_drop_of_a_lower_is_better_metric_is_a_rise() -> None:
     mcnemar = {"m.accuracy": Significance("McNemar exact", p_value=0.2, significant=False)}
     passed, detail = gated(mcnemar, 0.9, 0.8, key="m.accuracy")
     assert passed and "within noise (McNemar p = 0.2)" in detail
+
+
+def test_no_bootstrap_leaves_mcnemar_alone() -> None:
+    head = parse_predictions(*sample("head"))
+    base = parse_predictions(*sample("base"))
+    r = evaluate_predictions(head, base, resamples=0)
+    assert "predictions.f1_macro" not in r.significance
+    accuracy = r.significance["predictions.accuracy"]
+    assert accuracy.method == "McNemar exact" and accuracy.ci_low is None
+    assert accuracy.p_value is not None and accuracy.significant is False
