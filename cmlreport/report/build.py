@@ -283,6 +283,12 @@ def build_report(
     markdown = render_report(data, opts.budget)
     full = render_report(data, max(opts.budget, GITLAB_NOTE_LIMIT))
     facts = ReportFacts(
-        diffs, results, runs.revisions, significance, predictions, prediction_files(predictions)
+        diffs,
+        results,
+        runs.revisions,
+        significance,
+        predictions,
+        prediction_files(predictions),
+        runs.notes,
     )
     return BuiltReport(markdown, full, diffs, results, files + curve_files, facts=facts)

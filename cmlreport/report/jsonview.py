@@ -33,6 +33,7 @@ class ReportFacts:
     significance: Mapping[str, Significance] = field(default_factory=dict)
     predictions: PredictionResults | None = None
     prediction_files: tuple[str, str | None] = ("", None)  # head, base (None: not compared)
+    notes: Sequence[str] = ()  # the report's notes: a base file missing, how the base was found
 
 
 def _metric(d: MetricDiff, s: Significance | None) -> dict[str, Any]:
@@ -101,6 +102,7 @@ def report_json(facts: ReportFacts) -> str:
             "within_noise": sum(1 for s in judged if not s.significant),
         },
         "revisions": {"base": rev.base_sha, "base_ref": rev.base_ref, "head": rev.head_sha},
+        "notes": list(facts.notes),
         "metrics": [_metric(d, sig.get(d.key)) for d in diffs],
         "gates": [
             {"gate": g.gate.text, "key": g.key, "passed": g.passed, "detail": g.detail}

@@ -205,11 +205,13 @@ def test_base_predictions_come_from_the_base_revision(tmp_path: Path, run: Run) 
     assert missing.code == 0, missing.stderr
     md = (repo.path / "new.md").read_text()
     assert "eval/new.csv does not exist at base" in md and "🆕 new" in md
-    fixed = run("report", "--predictions", "eval/broken.csv", "-o", "fixed.md", cwd=repo.path)
+    args = ("--predictions", "eval/broken.csv", "-o", "fixed.md", "--json", "fixed.json")
+    fixed = run("report", *args, cwd=repo.path)
     assert fixed.code == 0, fixed.stderr
     md = (repo.path / "fixed.md").read_text()
     assert "eval/broken.csv at base" in md and "no true label column" in md
-    assert "treated as missing" in md
+    (note,) = json.loads((repo.path / "fixed.json").read_text())["notes"]
+    assert note.startswith("eval/broken.csv at base") and note.endswith("treated as missing.")
 
 
 def test_the_readme_shows_the_json_as_it_is_written(folder: Path) -> None:
