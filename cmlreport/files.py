@@ -19,9 +19,11 @@ from cmlreport.errors import InputError
 
 MIB = 1024 * 1024
 # Real metrics files are kilobytes: a per-class table of 4,000 labels is well under 1 MiB, a
-# log of 100k steps or a list of a million scores about 10 MiB. Decoding takes up to ~25 bytes
-# of memory per byte of JSON (``[[],[],...]``), so a hostile file stays under ~500 MB, ~2 s.
-MAX_INPUT_BYTES = 16 * MIB
+# log of 100k steps or a list of a million scores about 10 MiB, a million metrics (dvc handles
+# them, so must we) about 25 MiB. Decoding JSON costs up to ~25 bytes of memory per byte of
+# ``[[],[],...]``, so the JSON reader refuses more than MAX_CONTAINERS lists and mappings before
+# it decodes; what is left (``["ab","ab",...]``) stays under ~500 MB, a few seconds.
+MAX_INPUT_BYTES = 32 * MIB
 # YAML and TOML decoders build up to ~250 bytes of objects per byte and read about 1 MiB a
 # second in the worst case; settings files and YAML/TOML metrics are kilobytes.
 MAX_MARKUP_BYTES = 1 * MIB

@@ -2,10 +2,11 @@
 
 Started once per test process (``python tests/launch_server.py SOCKET``). For each connection
 it forks a handler, which forks the command: a child process that takes the request's working
-directory, environment and standard streams, runs ``cmlreport.cli.main`` as ``python -m
-cmlreport`` does, and exits with its code. The handler reports the command's pid, then its exit
-status and peak RSS (``wait4``). The server itself never blocks on a command, so several can run
-at once, and it holds no thread, so forking it is safe.
+directory and environment and the caller's own standard streams (file descriptors passed over
+the socket: a file, a pipe or a terminal, as the caller chose), runs ``cmlreport.cli.main`` as
+``python -m cmlreport`` does, and exits with its code. The handler reports the command's pid,
+then its exit status and peak RSS (``wait4``). The server itself never blocks on a command, so
+several can run at once, and it holds no thread, so forking it is safe.
 """
 
 from __future__ import annotations
@@ -44,11 +45,7 @@ def _preload() -> None:
         cli.main.get_command(None, name)  # type: ignore[arg-type]
 
 
-def _open(path: str | None, flags: int) -> int:
-    return os.open(path or os.devnull, flags, 0o600)
-
-
-def _command(request: dict[str, Any]) -> None:
+def _command(request: dict[str, Any], fds: list[int]) -> None:
     """In the command's process: become it, run it, never return."""
     code = 1
     try:
@@ -56,14 +53,9 @@ def _command(request: dict[str, Any]) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         tempfile.tempdir = None  # read again from this environment's TMPDIR
-        write = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-        for fd, opened in (
-            (0, _open(request["stdin"], os.O_RDONLY)),
-            (1, _open(request["stdout"], write)),
-            (2, _open(request["stderr"], write)),
-        ):
-            os.dup2(opened, fd)
-            os.close(opened)
+        for target, fd in enumerate(fds):  # the caller's stdin, stdout, stderr
+            os.dup2(fd, target)
+            os.close(fd)
         sys.argv = ["cmlreport", *request["argv"]]
         from cmlreport.cli import main
 
@@ -85,21 +77,32 @@ def _command(request: dict[str, Any]) -> None:
         os._exit(code)
 
 
+def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """One request: a JSON line, the caller's three standard streams passed along with it."""
+    data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(1 << 16)
+        if not chunk:
+            raise EOFError("the caller hung up mid-request")
+        data += chunk
+    return json.loads(data), list(fds)
+
+
 def _handle(conn: socket.socket) -> None:
     """In the handler's process: start the command, report its pid, then how it ended."""
-    with conn, conn.makefile("rwb") as stream:
-        request = json.loads(stream.readline())
+    with conn:
+        request, fds = _receive(conn)
         pid = os.fork()
         if pid == 0:
-            stream.close()
             conn.close()
-            _command(request)
-        stream.write(json.dumps({"pid": pid}).encode() + b"\n")
-        stream.flush()
+            _command(request, fds)
+        for fd in fds:  # the command's now: its end of a pipe must close when it exits
+            os.close(fd)
+        conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
         _, status, usage = os.wait4(pid, 0)
-        answer = {"status": status, "maxrss_kib": usage.ru_maxrss}
-        stream.write(json.dumps(answer).encode() + b"\n")
-        stream.flush()
+        cpu = usage.ru_utime + usage.ru_stime
+        answer = {"status": status, "maxrss_kib": usage.ru_maxrss, "cpu": cpu}
+        conn.sendall(json.dumps(answer).encode() + b"\n")
 
 
 def serve(path: str) -> None:

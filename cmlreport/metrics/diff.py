@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from cmlreport.metrics.direction import Direction, Directions
 from cmlreport.metrics.model import Scalar
@@ -25,8 +25,10 @@ class Verdict(str, Enum):
     UNKNOWN = "unknown"  # not numeric on both sides, or NaN involved
 
 
-@dataclass(frozen=True)
-class MetricDiff:
+class MetricDiff(NamedTuple):
+    """One key's change. A NamedTuple rather than a frozen dataclass: as immutable, and built
+    in a sixth of the time (a 1M-key diff makes a million of them)."""
+
     key: str
     old: Scalar
     new: Scalar
@@ -93,8 +95,38 @@ def diff_metrics(
     base: Mapping[str, Scalar], head: Mapping[str, Scalar], directions: Directions | None = None
 ) -> list[MetricDiff]:
     """Every key of either side, in head's order then base-only keys."""
-    directions = directions or Directions()
-    keys = list(head) + [k for k in base if k not in head]
-    return [
-        diff_one(k, base.get(k), head.get(k), k in base, k in head, directions.of(k)) for k in keys
-    ]
+    of = (directions or Directions()).of
+    out: list[MetricDiff] = []
+    add = out.append
+    for key, new in head.items():
+        if key not in base:
+            add(diff_one(key, None, new, False, True, of(key)))
+            continue
+        old = base[key]
+        # Two finite floats, nearly every key of a large file: diff_one's answer, inline.
+        if type(old) is float and type(new) is float and _finite(old) and _finite(new):
+            add(_floats(key, old, new, of(key)))
+        else:
+            add(diff_one(key, old, new, True, True, of(key)))
+    for key, old in base.items():
+        if key not in head:
+            add(diff_one(key, old, None, True, False, of(key)))
+    return out
+
+
+_finite = math.isfinite
+
+
+def _floats(key: str, old: float, new: float, direction: Direction) -> MetricDiff:
+    if old == new:
+        return MetricDiff(
+            key, old, new, True, True, Status.UNCHANGED, 0.0, None, direction, Verdict.SAME
+        )
+    delta = new - old  # finite inputs: never NaN (an overflow is inf, as in diff_one)
+    rel = delta / abs(old) if old != 0 else None
+    if direction is Direction.COUNTER:
+        verdict = Verdict.UNKNOWN
+    else:
+        good = delta > 0 if direction is Direction.HIGHER else delta < 0
+        verdict = Verdict.BETTER if good else Verdict.WORSE
+    return MetricDiff(key, old, new, True, True, Status.CHANGED, delta, rel, direction, verdict)

@@ -14,7 +14,7 @@ from typing import Any
 
 from cmlreport.errors import InputError
 from cmlreport.metrics import huggingface
-from cmlreport.metrics.limits import ValueCount, check_number, shown_key
+from cmlreport.metrics.limits import MAX_VALUES, ValueCount, check_number, shown_key
 from cmlreport.metrics.logs import LogValues
 from cmlreport.metrics.model import MetricSet, Scalar, SliceTable
 from cmlreport.metrics.records import (
@@ -28,9 +28,12 @@ from cmlreport.metrics.records import (
 from cmlreport.metrics.tabular import from_rows, log_step
 
 
-def from_document(path: str, document: Any, wanted: str | None, values: LogValues) -> MetricSet:
-    """``wanted`` is the ``--label-column``; ``values`` picks a training log's metrics."""
-    found = _Found(path, wanted)
+def from_document(
+    path: str, document: Any, wanted: str | None, values: LogValues, limit: int = MAX_VALUES
+) -> MetricSet:
+    """``wanted`` is the ``--label-column``; ``values`` picks a training log's metrics;
+    ``limit`` bounds the values the walk visits (YAML aliases expanded)."""
+    found = _Found(path, wanted, limit)
     if isinstance(document, Mapping):
         found.walk(document)
         if huggingface.is_trainer_state(document):
@@ -56,36 +59,48 @@ def from_document(path: str, document: Any, wanted: str | None, values: LogValue
 class _Found:
     """Scalars and tables found while walking one decoded JSON/YAML/TOML document."""
 
-    def __init__(self, path: str, label_column: str | None = None) -> None:
+    def __init__(self, path: str, label_column: str | None, limit: int) -> None:
         self.path = path
         self.label_column = label_column
         self.scalars: dict[str, Scalar] = {}
         self.tables: dict[str, SliceTable] = {}
         self.sources: dict[str, str] = {}
         # Shared by the whole walk: aliases to one YAML node expand wherever they are used.
-        self.count = ValueCount(path)
+        self.count = ValueCount(path, limit)
 
     def walk(self, document: Mapping[Any, Any]) -> None:
         # Depth-first with an explicit stack, in document order: depth is bounded by MAX_DEPTH,
-        # not by Python's recursion limit, and every value visited is counted.
+        # not by Python's recursion limit, and every value visited is counted. Exact-type checks
+        # first: a million-key file is almost all str keys and float values, and this loop is
+        # most of the time `diff` spends on it.
         document = self._class_report(PurePath(self.path).stem, document)
+        count, scalars, sources, path = self.count, self.scalars, self.sources, self.path
         stack: list[tuple[Iterator[tuple[Any, Any]], str]] = [(iter(document.items()), "")]
         while stack:
             items, prefix = stack[-1]
             for raw_key, value in items:
-                self.count.add()
-                key = f"{prefix}{key_text(raw_key)}"
+                count.count += 1
+                if count.count > count.limit:
+                    count.add(0)  # raises, naming the limit
+                key = prefix + (raw_key if type(raw_key) is str else key_text(raw_key))
+                kind = type(value)
+                if kind is float or kind is str or kind is bool or value is None:
+                    if key in sources:
+                        self._claim(key)  # raises, naming the key
+                    sources[key] = path
+                    scalars[key] = value
+                    continue
                 if isinstance(value, Mapping):
-                    self.count.enter(len(stack), key)
+                    count.enter(len(stack), key)
                     stack.append((iter(self._class_report(key, value).items()), f"{key}."))
                     break
                 if _is_records(value):
                     self.table(key, value, top_level=False)
                     continue
-                check_number(self.path, f"key '{shown_key(key)}'", value)
+                check_number(path, f"key '{shown_key(key)}'", value)
                 if is_scalar(value):
                     self._claim(key)
-                    self.scalars[key] = value
+                    scalars[key] = value
                 # Anything else (lists of numbers, dates) is a series or a label, not a metric.
             else:
                 stack.pop()

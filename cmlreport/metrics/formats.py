@@ -18,6 +18,7 @@ import yaml
 
 from cmlreport.errors import InputError
 from cmlreport.metrics.limits import (
+    MAX_CONTAINERS,
     MAX_INT_DIGITS,
     OversizedInt,
     ValueCount,
@@ -46,6 +47,12 @@ def json_value(text: str) -> Any:
 
 def decode_json(path: str, text: str, first_line: int = 1) -> Any:
     """``first_line``: where ``text`` starts in the file (one line of a JSON-lines log)."""
+    # Brackets inside strings count too: an overestimate, in two C-speed passes.
+    if text.count("[") + text.count("{") > MAX_CONTAINERS:
+        raise InputError(
+            f"{path}: holds more than {MAX_CONTAINERS:,} lists and mappings; split the file or "
+            "drop what the report does not need"
+        )
     try:
         return json_value(text)
     except json.JSONDecodeError as exc:

@@ -12,9 +12,14 @@ from dataclasses import dataclass
 from cmlreport.errors import InputError
 
 MAX_DEPTH = 64  # levels of nested keys; dotted metric names are a handful deep
-# Values one file may expand to: 4,000 classes x 50 columns. Reports take ~20 us a metric, so
-# this also keeps a report of a hostile file to a few seconds.
-MAX_VALUES = 200_000
+# Values one JSON, CSV or JSON-lines file may hold: a million metrics at each of two revisions
+# (dvc diffs them), or 400,000 labels x 5 columns.
+MAX_VALUES = 2_000_000
+# ... and a YAML or TOML file: YAML aliases expand a few hundred bytes into billions of values
+# (4,000 classes x 50 columns is plenty for a hand-written file).
+MAX_MARKUP_VALUES = 200_000
+# Lists and mappings in one JSON document, counted before it is decoded (see cmlreport.files).
+MAX_CONTAINERS = 1_000_000
 # Integers must fit a float (1.8e308) with room for a delta, or every comparison, delta and
 # format of them fails; Python itself refuses to parse more than 4,300 digits.
 MAX_INT_DIGITS = 300

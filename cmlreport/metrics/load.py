@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePath
 
@@ -29,7 +29,7 @@ from cmlreport.metrics.formats import (
     decode_toml,
     decode_yaml,
 )
-from cmlreport.metrics.limits import ValueCount
+from cmlreport.metrics.limits import MAX_MARKUP_VALUES, MAX_VALUES, ValueCount
 from cmlreport.metrics.logs import LogValues
 from cmlreport.metrics.model import MetricSet, Scalar, SliceTable, TrainingLog
 from cmlreport.metrics.tabular import from_rows, is_json_lines, json_lines_rows
@@ -87,7 +87,8 @@ def parse_metrics(
         return from_rows(path, rows, refs, values, label_column)
     if fmt in ("csv", "tsv", "log"):
         return _from_delimited(path, text, _delimiter(fmt, text), label_column, values)
-    return from_document(path, _DECODERS[fmt](path, text), label_column, values)
+    limit = MAX_MARKUP_VALUES if fmt in ("yaml", "toml") else MAX_VALUES
+    return from_document(path, _DECODERS[fmt](path, text), label_column, values, limit)
 
 
 def _delimiter(fmt: str, text: str) -> str:
@@ -99,8 +100,25 @@ def _delimiter(fmt: str, text: str) -> str:
 
 def clashing_keys(sets: Sequence[tuple[str, MetricSet]]) -> frozenset[str]:
     """Keys (scalar keys or table names) that more than one of the files holds."""
+    if len(sets) < 2:
+        return frozenset()
     counts = Counter(key for _, metrics in sets for key in {*metrics.scalars, *metrics.tables})
     return frozenset(key for key, count in counts.items() if count > 1)
+
+
+def _names(metrics: MetricSet) -> Iterator[str]:
+    yield from metrics.scalars
+    yield from metrics.tables
+
+
+def _alone(path: str, metrics: MetricSet) -> MetricSet:
+    """One file's MetricSet as ``merge_metric_sets`` would make it, without copying a million
+    keys one by one: every name is the file's own."""
+    sources = dict.fromkeys(_names(metrics), path)
+    if len(sources) < len(metrics.scalars) + len(metrics.tables):
+        name = next(key for key in metrics.tables if key in metrics.scalars)
+        raise InputError(f"{path}: key '{name}' is also in {path}; rename one of them")
+    return MetricSet(metrics.scalars, metrics.tables, sources, metrics.logs)
 
 
 def merge_metric_sets(
@@ -113,6 +131,8 @@ def merge_metric_sets(
     """
     _reject_repeated_paths(sets)
     prefixed = clashing_keys(sets) | frozenset(prefix_keys)
+    if len(sets) == 1 and not prefixed.intersection(_names(sets[0][1])):
+        return _alone(*sets[0])
     scalars: dict[str, Scalar] = {}
     tables: dict[str, SliceTable] = {}
     sources: dict[str, str] = {}

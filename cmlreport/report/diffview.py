@@ -44,7 +44,24 @@ def to_json(diffs: Sequence[MetricDiff]) -> str:
         entry["direction"] = d.direction.value
         entry["verdict"] = d.verdict.value
         out[d.key] = entry
-    return json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False)
+    return _indented(out)
+
+
+def _indented(out: dict[str, dict[str, Any]]) -> str:
+    """``json.dumps(out, indent=2)``, byte for byte, at the C encoder's speed: ``indent``
+    selects the pure-Python encoder, 1 s for 100k keys. The entries hold scalars only, so
+    the separators are the indentation."""
+    if not out:
+        return "{}"
+    entry = json.JSONEncoder(
+        ensure_ascii=False, allow_nan=False, separators=(",\n    ", ": ")
+    ).encode
+    key = json.JSONEncoder(ensure_ascii=False).encode
+    lines = ",\n".join(
+        f"  {key(k)}: {{\n    {entry(v)[1:-1]}\n  }}" if v else f"  {key(k)}: {{}}"
+        for k, v in out.items()
+    )
+    return "{\n" + lines + "\n}"
 
 
 def _with_tables(text: str, tables: Sequence[TableDiff], markdown: bool) -> str:

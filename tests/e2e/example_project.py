@@ -44,13 +44,20 @@ def train(out: Path, seed: int, *extra: str) -> subprocess.CompletedProcess[str]
 
 @pytest.fixture(scope="session")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
-    """Two training runs of the example, as a base (seed 1) and a head (seed 2); made once
-    per session (per xdist worker), read-only for the tests (``mr_project`` copies them)."""
-    out = {seed: tmp_path_factory.mktemp(f"seed{seed}") for seed in (1, 2)}
-    with ThreadPoolExecutor() as pool:  # two processes: about the time of one
-        results = list(pool.map(train, out.values(), out.keys()))
-    for result in results:
-        assert result.returncode == 0, result.stderr
+    """Two training runs of the example, as a base (seed 1) and a head (seed 2); made once per
+    session and shared by the xdist workers (the first one trains, under a file lock: the
+    pattern pytest-xdist documents), read-only for the tests (``mr_project`` copies them)."""
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    out = {seed: shared / f"example-run-seed{seed}" for seed in (1, 2)}
+    with FileLock(str(shared / "example-runs.lock")):
+        if not (shared / "example-runs.done").exists():
+            with ThreadPoolExecutor() as pool:  # two processes: about the time of one
+                results = list(pool.map(train, out.values(), out.keys()))
+            for result in results:
+                assert result.returncode == 0, result.stderr
+            (shared / "example-runs.done").touch()
     return out
 
 

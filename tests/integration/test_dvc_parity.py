@@ -6,12 +6,15 @@ dvc subtracts booleans (true - false = 1); cmlreport shows them but does not dif
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import math
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -70,8 +73,7 @@ def dvc_executable() -> str:
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepo:
     repo = GitRepo.init(tmp_path / "repo")
-    env = clean_env(DVC_NO_ANALYTICS="1", DVC_NO_UPDATER="1")
-    subprocess.run([dvc_executable(), "init", "-q"], cwd=repo.path, env=env, check=True)
+    dvc_init(repo.path)
     for name, text in BASE.items():
         repo.write(name, text)
     repo.commit("base metrics")
@@ -136,9 +138,22 @@ def test_dvc_is_really_installed() -> None:
     assert out.stdout.strip()[0].isdigit()
 
 
-def dvc_init(path: Path) -> None:
+@functools.cache
+def _initialised() -> Path:
+    """A git repository where the real ``dvc init`` ran: once per test process."""
+    folder = Path(tempfile.mkdtemp(prefix="dvc-init-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    GitRepo.init(folder)
     env = clean_env(DVC_NO_ANALYTICS="1", DVC_NO_UPDATER="1")
-    subprocess.run([dvc_executable(), "init", "-q"], cwd=path, env=env, check=True)
+    subprocess.run([dvc_executable(), "init", "-q"], cwd=folder, env=env, check=True)
+    return folder
+
+
+def dvc_init(path: Path) -> None:
+    """What ``dvc init`` writes (``.dvc/``, ``.dvcignore``), copied from its one real run."""
+    done = _initialised()
+    shutil.copytree(done / ".dvc", path / ".dvc")
+    shutil.copy2(done / ".dvcignore", path / ".dvcignore")
 
 
 def flat_names(dvc: dict[str, dict[str, Any]]) -> dict[str, Any]:

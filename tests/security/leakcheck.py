@@ -13,13 +13,14 @@ import json
 import os
 import pty
 import re
-import subprocess
-import sys
+import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
+
+from tests.launch import start_cmlreport
 
 MODES = ("pipe", "file", "tty")
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -45,56 +46,68 @@ class Captured:
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str], mode: str = "pipe") -> Captured:
-    command = [sys.executable, "-m", "cmlreport", *args]
+    """The CLI in its own process (``tests.launch``), stdout on a pipe, a file or a terminal."""
     if mode == "pipe":
-        proc = subprocess.run(
-            command, cwd=cwd, env=env, capture_output=True, stdin=subprocess.DEVNULL, timeout=180
-        )
-        return Captured(proc.returncode, proc.stdout, proc.stderr)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        readers = [_Reader(out_r), _Reader(err_r)]
+        code = _run(args, cwd, env, out_w, err_w, close=(out_w, err_w))
+        return Captured(code, readers[0].result(), readers[1].result())
     if mode == "file":
-        out_path = cwd.parent / f".stdout-{os.getpid()}-{threading.get_ident()}"
-        with out_path.open("wb") as out:
-            proc = subprocess.run(
-                command,
-                cwd=cwd,
-                env=env,
-                stdout=out,
-                stderr=subprocess.PIPE,
-                stdin=subprocess.DEVNULL,
-                timeout=180,
-            )
-        data = out_path.read_bytes()
-        out_path.unlink()
-        return Captured(proc.returncode, data, proc.stderr)
+        with tempfile.TemporaryFile() as out:
+            err_r, err_w = os.pipe()
+            reader = _Reader(err_r)
+            code = _run(args, cwd, env, out.fileno(), err_w, close=(err_w,))
+            out.seek(0)
+            return Captured(code, out.read(), reader.result())
     assert mode == "tty", mode
-    return _in_terminal(command, cwd, env)
-
-
-def _in_terminal(command: list[str], cwd: Path, env: dict[str, str]) -> Captured:
     master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave
-    )
-    os.close(slave)
-    chunks: list[bytes] = []
+    reader = _Reader(master)
+    code = _run(args, cwd, env, slave, slave, close=(slave,))
+    # The terminal turns \n into \r\n on output: undo that, keep every other byte as it came.
+    return Captured(code, reader.result().replace(b"\r\n", b"\n"), b"")
 
-    def read() -> None:  # concurrently: a full terminal buffer would block the CLI
+
+def _run(
+    args: tuple[str, ...],
+    cwd: Path,
+    env: dict[str, str],
+    out: int,
+    err: int,
+    close: tuple[int, ...],
+) -> int:
+    with open(os.devnull, "rb") as stdin:
+        started = start_cmlreport(
+            *args, cwd=cwd, env=env, stdin=stdin.fileno(), stdout=out, stderr=err
+        )
+    for fd in set(close):  # the command holds its own copies: EOF comes when it exits
+        os.close(fd)
+    code, _ = started.wait(timeout=180)
+    return code
+
+
+class _Reader:
+    """Drain a pipe or terminal concurrently: a full buffer would block the CLI."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.chunks = fd, list[bytes]()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
         while True:
             try:
-                chunk = os.read(master, 65536)
+                chunk = os.read(self.fd, 65536)
             except OSError:  # EIO: every writer has closed the terminal
                 return
             if not chunk:
                 return
-            chunks.append(chunk)
+            self.chunks.append(chunk)
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    code = proc.wait(timeout=180)
-    reader.join(timeout=30)
-    os.close(master)
-    # The terminal turns \n into \r\n on output: undo that, keep every other byte as it came.
-    return Captured(code, b"".join(chunks).replace(b"\r\n", b"\n"), b"")
+    def result(self) -> bytes:
+        self.thread.join(timeout=30)
+        os.close(self.fd)
+        return b"".join(self.chunks)
 
 
 def forms(secret: str) -> set[str]:

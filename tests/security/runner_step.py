@@ -1,4 +1,4 @@
-"""A `cmlreport runner` step as a CI job runs it: a real subprocess, which a test may signal.
+"""A `cmlreport runner` step as a CI job runs it: its own process, which a test may signal.
 
 EC2 is moto's server (boto3 pointed at it with AWS_ENDPOINT_URL), registration goes to the fake
 GitHub or GitLab. ``start`` returns at once so the test can wait for a precise moment (a request
@@ -9,9 +9,7 @@ job is cancelled; ``finish`` collects the exit code and every byte written.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from tests.e2e.conftest import Result, clean_env
+from tests.launch import start_cmlreport
 
 if TYPE_CHECKING:
     from tests.fakes.github import FakeGitHub
@@ -43,19 +42,20 @@ def wait_for(what: str, condition: Callable[[], object], timeout: float = 30.0) 
 
 
 class Running:
-    """One `cmlreport` process, its stdout and stderr going to files (no pipe to fill up)."""
+    """One `cmlreport` process (``tests.launch``), its stdout and stderr going to files (no
+    pipe to fill up)."""
 
     def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
         self.stdout, self.stderr = cwd / "stdout.txt", cwd / "stderr.txt"
-        with self.stdout.open("wb") as out, self.stderr.open("wb") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "cmlreport", *args],
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-            )
+        with (
+            self.stdout.open("wb") as out,
+            self.stderr.open("wb") as err,
+            open(os.devnull, "rb") as stdin,
+        ):
+            self.proc = start_cmlreport(
+                *args, cwd=cwd, env=env, stdin=stdin.fileno(), stdout=out.fileno(),
+                stderr=err.fileno(),
+            )  # fmt: skip
 
     def signal(self, signum: int) -> float:
         """Send ``signum``; returns when it was sent (time.monotonic)."""
@@ -64,17 +64,13 @@ class Running:
 
     def finish(self, timeout: float = 60.0) -> Result:
         try:
-            code = self.proc.wait(timeout)
+            code, _ = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
             raise AssertionError(f"cmlreport still running after {timeout:g} s") from None
         return Result(code, self.stdout.read_text(), self.stderr.read_text())
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait()
+        self.proc.kill()
 
 
 class RunnerStep:

@@ -139,10 +139,12 @@ BYTES: dict[str, tuple[Callable[[], bytes], tuple[str, ...]]] = {
     "junk.json": (lambda: (CORPUS / "junk.json").read_bytes(), ("not UTF-8",)),
     "wide.csv": (
         lambda: (
-            ",".join(f"c{i}" for i in range(150_000)) + "\n" + "1," * 149_999 + "1\n"
+            ",".join(f"c{i}" for i in range(1_000_001)) + "\n" + "1," * 1_000_000 + "1\n"
         ).encode(),
-        ("200,000 values",),
+        ("2,000,000 values",),
     ),
+    # Ten million empty lists in 30 MiB would take ~800 MB once decoded: refused before.
+    "many-lists.json": (lambda: b"[" + b"[]," * 10_000_000 + b"[]]", ("1,000,000 lists",)),
     "long-field.csv": (
         lambda: b'label,f1\n"' + b"x" * 10_000_000 + b'",0.5\n',
         ("line 2", "field larger than field limit"),
@@ -177,7 +179,7 @@ SPECIAL: dict[str, tuple[str, str]] = {
     "folder.json": ("dir", "is a directory"),
     "link-to-folder.yaml": ("link-dir", "is a directory"),
     "link-to-fifo.json": ("link-fifo", "named pipe"),
-    "oversize.json": ("sparse:17", "over the 16.0 MiB limit"),
+    "oversize.json": ("sparse:33", "over the 32.0 MiB limit"),
     "oversize.yaml": ("sparse:1.5", "over the 1.0 MiB limit"),
 }
 
@@ -299,15 +301,15 @@ def test_oversize_file_at_base_is_not_read_whole(repo: GitRepo) -> None:
     repo.checkout("main")
     with open(repo.path / "big.json", "wb") as f:
         f.write(b'{"a": "')
-        f.truncate(17 * 1024 * 1024)
-    repo.commit("a 17 MiB metrics file at base")
+        f.truncate(33 * 1024 * 1024)
+    repo.commit("a 33 MiB metrics file at base")
     repo.checkout("feature")
     repo.git("merge", "-q", "main")
     (repo.path / "big.json").write_text(GOOD_METRICS)
     result = run_cli("report", "--base", "main", "big.json", cwd=repo.path)
     assert result.code == 0, result.stderr
     report = (repo.path / "report.md").read_text()
-    assert "big.json at base" in report and "17.0 MiB, over the 16.0 MiB limit" in report
+    assert "big.json at base" in report and "33.0 MiB, over the 32.0 MiB limit" in report
 
 
 def test_symlink_committed_at_base_is_not_followed(repo: GitRepo) -> None:

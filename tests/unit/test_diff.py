@@ -1,6 +1,9 @@
 import math
 
-from cmlreport.metrics.diff import Status, Verdict, diff_metrics
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cmlreport.metrics.diff import Status, Verdict, diff_metrics, diff_one
 from cmlreport.metrics.direction import Direction, Directions, guess_direction
 
 
@@ -96,3 +99,20 @@ def test_flags_override_config_and_exact_beats_glob():
 def test_direction_override_changes_verdict():
     directions = Directions.from_patterns(lower=["score"])
     assert by_key({"score": 1.0}, {"score": 2.0}, directions)["score"].verdict is Verdict.WORSE
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    old=st.floats(allow_nan=True, allow_infinity=True) | st.integers(-(10**20), 10**20),
+    new=st.floats(allow_nan=True, allow_infinity=True) | st.integers(-(10**20), 10**20),
+    key=st.sampled_from(["eval.f1", "val_loss", "support", "a:epoch"]),
+)
+def test_the_fast_path_for_two_floats_gives_what_the_general_one_does(
+    old: float, new: float, key: str
+) -> None:
+    # diff_metrics takes a shortcut for two finite floats; diff_one is the definition.
+    directions = Directions()
+    (fast,) = diff_metrics({key: old}, {key: new}, directions)
+    general = diff_one(key, old, new, True, True, directions.of(key))
+    assert fast == general or (math.isnan(old) or math.isnan(new))
+    assert repr(fast) == repr(general)  # NaN != NaN: compare what is shown
