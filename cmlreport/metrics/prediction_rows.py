@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 from cmlreport.errors import InputError
 from cmlreport.metrics.formats import decode_json
 from cmlreport.metrics.limits import shown_key
 
-# More rows than this and the bootstrap alone takes minutes; a file this long is no test set a
-# CI job evaluates (and 16 MiB of input caps it near 4M rows anyway).
+# More rows than this and the bootstrap alone takes about a minute; a file this long is no test
+# set a CI job evaluates (the input size limit alone would let ~8M short rows through).
 MAX_EXAMPLES = 1_000_000
 Cell = str | float | None
 
@@ -31,6 +33,7 @@ class RawColumns:
     header: tuple[str, ...]
     cells: Mapping[str, list[Cell]]
     lines: list[int]  # the file line of each row, for messages
+    text_only: bool = False  # every cell is text or None (CSV, TSV); JSON has numbers too
 
 
 def predictions_format(path: str) -> str:
@@ -86,38 +89,37 @@ def _delimited(
     path: str, text: str, delimiter: str, pick: Callable[[Sequence[str]], Sequence[str]]
 ) -> RawColumns:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records = _records(path, reader)
-    first = next(records, None)
-    if first is None:
-        raise InputError(f"{path}: no header row; the first line must name the columns")
-    header = tuple(cell.strip() for cell in first[1])
-    check_header(path, header)
-    wanted = list(pick(header))
-    at = [header.index(c) for c in wanted]
-    cells: dict[str, list[Cell]] = {c: [] for c in wanted}
-    lists = [cells[c] for c in wanted]
-    lines: list[int] = []
-    width = len(header)
-    for line, row in records:
-        if len(row) != width:
-            raise InputError(
-                f"{path}: line {line} has {len(row)} fields but the header has {width}; fix "
-                "the row or quote values that contain the delimiter"
-            )
-        for out, i in zip(lists, at, strict=True):
-            out.append(row[i].strip() or None)
-        lines.append(line)
-    return RawColumns(path, header, cells, lines)
-
-
-def _records(path: str, reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
     try:
+        first = next((row for row in reader if any(cell.strip() for cell in row)), None)
+        if first is None:
+            raise InputError(f"{path}: no header row; the first line must name the columns")
+        header = tuple(cell.strip() for cell in first)
+        check_header(path, header)
+        wanted = list(pick(header))
+        take = operator.itemgetter(*[header.index(c) for c in wanted])
+        width = len(header)
+        kept: list[Any] = []
+        lines: list[int] = []
+        # The loop a million rows go through: a width check and one C call per row; the
+        # cells are stripped a column at a time below.
         for row in reader:
-            if any(cell.strip() for cell in row):
-                yield reader.line_num, row  # type: ignore[attr-defined]
+            if len(row) != width:
+                if not any(cell.strip() for cell in row):
+                    continue  # a blank line
+                raise InputError(
+                    f"{path}: line {reader.line_num} has {len(row)} fields but the header has "
+                    f"{width}; fix the row or quote values that contain the delimiter"
+                )
+            kept.append(take(row))
+            lines.append(reader.line_num)
     except csv.Error as exc:
-        line = reader.line_num  # type: ignore[attr-defined]
-        raise InputError(f"{path}: not valid CSV at line {line}: {exc}") from None
+        raise InputError(f"{path}: not valid CSV at line {reader.line_num}: {exc}") from None
+    # itemgetter of one index gives the cell itself, of more a tuple of them.
+    columns = zip(*kept, strict=True) if len(wanted) > 1 else [kept]
+    cells: dict[str, list[Cell]] = {name: [] for name in wanted}
+    for name, column in zip(wanted, columns, strict=False):  # none at all without rows
+        cells[name] = [cell.strip() or None for cell in column]
+    return RawColumns(path, header, cells, lines, text_only=True)
 
 
 def _json_lines(path: str, text: str, pick: Callable[[Sequence[str]], Sequence[str]]) -> RawColumns:
@@ -136,6 +138,10 @@ def _json_records(path: str, text: str) -> list[tuple[int, Mapping[str, object]]
     """One object a line, or (a ``.json`` file) one array of objects; with where each is:
     its line, or its place in the array."""
     if text.lstrip().startswith("["):
+        if text.count("{") > MAX_EXAMPLES:  # before decoding a million mappings
+            raise InputError(
+                f"{path}: more than {MAX_EXAMPLES:,} records; evaluate on a sample of the test set"
+            )
         items = decode_json(path, text)
         if not isinstance(items, list):
             raise InputError(f"{path}: not a JSON array of records")

@@ -126,8 +126,9 @@ def parse_predictions(path: str, text: str, flags: ColumnFlags | None = None) ->
         raise InputError(f"{path}: no data rows; write one row per example under the header")
     true = _labels(raw, role.true)
     pred = _labels(raw, role.pred)
-    classes = tuple(sorted(set(true) | set(pred)))
-    _check_classes(path, role, classes, true)
+    true_classes = set(true)
+    classes = tuple(sorted(true_classes | set(pred)))
+    _check_classes(path, role, classes, true, len(true_classes))
     index = {label: code for code, label in enumerate(classes)}
     proba_classes = tuple(c[len(PROBA_PREFIX) :] for c in role.proba)
     if role.proba:
@@ -135,8 +136,8 @@ def parse_predictions(path: str, text: str, flags: ColumnFlags | None = None) ->
     return Predictions(
         source=path,
         classes=classes,
-        true=np.fromiter((index[x] for x in true), dtype=np.int32, count=len(true)),
-        pred=np.fromiter((index[x] for x in pred), dtype=np.int32, count=len(pred)),
+        true=np.fromiter(map(index.__getitem__, true), dtype=np.int32, count=len(true)),
+        pred=np.fromiter(map(index.__getitem__, pred), dtype=np.int32, count=len(pred)),
         columns=(role.true, role.pred),
         ids=_ids(raw, role.id) if role.id else None,
         scores=_numbers(raw, role.score) if role.score else None,
@@ -150,8 +151,11 @@ def _where(raw: RawColumns, row: int, column: str) -> str:
 
 
 def _labels(raw: RawColumns, column: str) -> list[str]:
+    cells = raw.cells[column]
+    if raw.text_only and None not in cells:
+        return cells  # type: ignore[return-value]  # text_only, and no None: all str
     out: list[str] = []
-    for row, cell in enumerate(raw.cells[column]):
+    for row, cell in enumerate(cells):
         if cell is None:
             raise InputError(f"{_where(raw, row, column)} is empty; every example needs a label")
         if isinstance(cell, float):
@@ -162,14 +166,16 @@ def _labels(raw: RawColumns, column: str) -> list[str]:
     return out
 
 
-def _check_classes(path: str, role: _Roles, classes: tuple[str, ...], true: list[str]) -> None:
+def _check_classes(
+    path: str, role: _Roles, classes: tuple[str, ...], true: list[str], true_classes: int
+) -> None:
     if len(classes) > MAX_CLASSES:
         raise InputError(
             f"{path}: columns '{shown_key(role.true)}' and '{shown_key(role.pred)}' hold "
             f"{len(classes):,} distinct labels, over the limit of {MAX_CLASSES:,}; is one of "
             "them an id or a score? name the label columns with --true-column/--pred-column"
         )
-    if len(set(true)) < 2:
+    if true_classes < 2:
         raise InputError(
             f"{path}: column '{shown_key(role.true)}' holds one class only "
             f"('{shown_key(true[0])}'); a classifier is judged on at least two classes: is it "
