@@ -23,6 +23,9 @@ from cmlreport.stats.classification import SCORES, FloatArray
 PREFIX = "predictions"
 TABLE = "predictions"  # the per-class table's name
 # Scores that equal the accuracy on single-label data: McNemar's test speaks for them too.
+# Examples drawn per run in all (a few seconds of numpy); past it, fewer resamples are drawn.
+MAX_RESAMPLED = 200_000_000
+MIN_RESAMPLES = 200
 _ACCURACY_LIKE = frozenset({"accuracy", "precision_micro", "recall_micro", "f1_micro"})
 
 
@@ -53,6 +56,14 @@ def evaluate_predictions(
     head_set = _metric_set(pair.head, pair.classes, head.source)
     base_set = _metric_set(pair.base, pair.classes, base.source) if base and pair.base else None
     sig: dict[str, Significance] = {}
+    notes: tuple[str, ...] = ()
+    wanted = resamples
+    resamples = affordable_resamples(resamples, max(head.examples, base.examples if base else 0))
+    if resamples < wanted:
+        notes = (
+            f"Bootstrap: {resamples:,} resamples instead of {wanted:,} for "
+            f"{head.examples:,} examples, to keep the report within a minute.",
+        )
     if resamples > 0:
         sig = _bootstrap(pair, k, resamples, seed, confidence)
     discordant = None
@@ -82,7 +93,16 @@ def evaluate_predictions(
         resamples=resamples,
         seed=seed,
         discordant=discordant,
+        notes=notes,
     )
+
+
+def affordable_resamples(resamples: int, examples: int) -> int:
+    """``resamples``, or fewer (never under ``MIN_RESAMPLES``) when examples × resamples would
+    pass ``MAX_RESAMPLED``: 100k examples keep 1,000 resamples, 1M get 200."""
+    if resamples * examples <= MAX_RESAMPLED:
+        return resamples
+    return min(resamples, max(MIN_RESAMPLES, MAX_RESAMPLED // max(examples, 1)))
 
 
 def _discordant(head: Labelled, base: Labelled) -> tuple[int, int]:

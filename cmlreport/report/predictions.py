@@ -50,7 +50,7 @@ def evaluate_files(
     else:
         base = _at_base(opts, runs, cwd, notes)
     results = evaluate_predictions(head, base, resamples=opts.resamples, seed=opts.seed)
-    return results, notes
+    return results, [*notes, *results.notes]
 
 
 def _at_base(

@@ -154,3 +154,20 @@ def test_no_bootstrap_leaves_mcnemar_alone() -> None:
     accuracy = r.significance["predictions.accuracy"]
     assert accuracy.method == "McNemar exact" and accuracy.ci_low is None
     assert accuracy.p_value is not None and accuracy.significant is False
+
+
+def test_a_huge_test_set_gets_fewer_resamples_and_the_report_says_so() -> None:
+    from cmlreport.metrics.significance import affordable_resamples
+
+    assert affordable_resamples(1000, 100_000) == 1000  # the measure keeps all
+    assert affordable_resamples(1000, 1_000_000) == 200
+    assert affordable_resamples(5000, 2_000) == 5000
+    assert affordable_resamples(0, 1_000_000) == 0
+    rows = "\n".join(f"{'ab'[i % 2]},{'ab'[i % 3 % 2]}" for i in range(400_000))
+    head = parse_predictions("head.csv", f"y_true,y_pred\n{rows}\n")
+    r = evaluate_predictions(head, None, resamples=1000)
+    assert r.resamples == 500
+    assert r.notes == (
+        "Bootstrap: 500 resamples instead of 1,000 for 400,000 examples, to keep the report "
+        "within a minute.",
+    )
