@@ -20,6 +20,7 @@ SCRIPTS = (
     "report_slices.py",
     "sticky_scale.py",
     "budget_cut.py",
+    "predictions.py",
 )
 
 

@@ -132,7 +132,8 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
         **flags: Any,
     ) -> None:
         paths = tuple(dict.fromkeys(metrics + files))
-        dvc = None if paths else _from_dvc_yaml()
+        # --predictions alone is a report too; in a DVC project, dvc.yaml's metrics join it.
+        dvc = None if paths else _from_dvc_yaml(required=not flags.get("predictions"))
         if dvc is not None:
             paths = dvc.metrics
         inputs = MetricInputs(paths, base, no_base, higher, lower, label_column, log_values, dvc)
@@ -144,15 +145,17 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
     return wrapped
 
 
-def _from_dvc_yaml() -> DvcProject:
+def _from_dvc_yaml(required: bool = True) -> DvcProject | None:
     """No file named: inside a DVC project, the metrics its dvc.yaml declares."""
     from cmlreport.report.discover import discover_dvc
 
     dvc = discover_dvc(Path.cwd())
+    if dvc is None and not required:
+        return None
     if dvc is None:
         raise click.UsageError(
-            "give at least one metrics file: --metrics FILE (or run in a DVC project, "
-            "where dvc.yaml declares them)"
+            "give at least one metrics file: --metrics FILE (or --predictions FILE, or run "
+            "in a DVC project, where dvc.yaml declares them)"
         )
     for line in dvc.notes():
         click.echo(f"cmlreport: {line}", err=True)

@@ -17,6 +17,7 @@ from cmlreport.cli.common import (
     project_root,
     warn,
 )
+from cmlreport.cli.predictions import predictions_options
 from cmlreport.errors import GateFailed
 from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT
 
@@ -93,6 +94,15 @@ from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT
     help="Automatic charts (headline bars, per-class delta histograms): PNG files next to the "
     "report, mermaid blocks (no image hosting needed), or none.",
 )
+@predictions_options
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Also write the report as data: each metric's base, head, delta, direction and "
+    "intervals, the gates and their results (shape in the README).",
+)
 def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
     """Build a markdown report: metrics vs the base branch, gates, per-class slices, plots.
 
@@ -102,6 +112,7 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
       cmlreport report -m metrics.json -m per_class.csv --fail-if "eval.f1 < 0.9"
       cmlreport report -m metrics.json --fail-on-regression "eval.*@1%" --base origin/main
       cmlreport report        # in a DVC project: the metrics and plots dvc.yaml declares
+      cmlreport report --predictions p.csv --fail-on-regression "predictions.*@1%" --significant
 
     Exits 1 when a gate fails, after the report is written.
     """

@@ -72,3 +72,21 @@ class MetricSet:
     tables: Mapping[str, SliceTable] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)
     logs: Mapping[str, TrainingLog] = field(default_factory=dict)  # by name: where curves come from
+
+
+# Every interval cmlreport computes is a 95 % one.
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Significance:
+    """What is known of a metric's noise (its 95 % intervals, a p-value); None where it was
+    not computed. ``significant`` is None without a base to compare with."""
+
+    method: str  # "paired bootstrap", "unpaired bootstrap", "Wilson", ...
+    ci_low: float | None = None
+    ci_high: float | None = None
+    delta_ci_low: float | None = None
+    delta_ci_high: float | None = None
+    p_value: float | None = None
+    significant: bool | None = None

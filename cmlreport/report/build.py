@@ -23,12 +23,15 @@ from cmlreport.report.budget import (
     cut_markdown,
 )
 from cmlreport.report.charts import Image, draw_charts, relative_link
+from cmlreport.report.jsonview import ReportFacts, report_json
 from cmlreport.report.logcurves import draw_log_curves
 from cmlreport.report.markdown import ReportData, choose_headline, render_report
+from cmlreport.report.predictions import prediction_files, prediction_sections, significance_of
 from cmlreport.report.runs import Runs, Warn, load_runs
 from cmlreport.settings import Settings
 
 if TYPE_CHECKING:
+    from cmlreport.metrics.significance import PredictionResults
     from cmlreport.report.discover import DvcProject
 
 IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
@@ -56,6 +59,16 @@ class ReportOptions:
     charts: str = "png"  # png | mermaid | none
     log_values: tuple[str, ...] = ()  # --log-value: which value of a logged column is its metric
     dvc: DvcProject | None = None  # where the metrics came from when no file was named
+    predictions: str | None = None  # --predictions: per-example labels, evaluated here
+    base_predictions: str | None = None  # else the same file at the base revision
+    true_column: str | None = None
+    pred_column: str | None = None
+    score_column: str | None = None
+    id_column: str | None = None
+    resamples: int = 1000  # bootstrap resamples; 0: no intervals from predictions
+    seed: int = 0
+    significant: bool = False  # --significant: regression gates fail on significant drops only
+    json_path: Path | None = None  # --json: the report as data
 
     def with_settings(self, s: Settings) -> ReportOptions:
         """Flags win; settings fill in what the flags left at their defaults."""
@@ -90,6 +103,7 @@ class BuiltReport:
     gates: list[GateResult]
     files: list[Path] = field(default_factory=list)
     full_path: Path | None = None  # where the uncut report was written, when it was cut
+    facts: ReportFacts | None = None  # what --json writes
 
     @property
     def gates_failed(self) -> list[GateResult]:
@@ -104,6 +118,7 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     """Read the runs, build the report and write it: the report file, the uncut copy when the
     report was cut, and the CI's job summary when there is one."""
     parse_gates(opts.fail_if, opts.fail_on_regression)  # bad gate text fails before any git work
+    _check_prediction_flags(opts)
     values = LogValues.parse(opts.log_values, opts.directions)
     runs = load_runs(
         opts.metrics,
@@ -116,12 +131,15 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
         log_values=values,
         dvc=opts.dvc,
     )
+    predicted = None
+    if opts.predictions is not None:
+        predicted, runs = _with_predictions(opts, runs, cwd)
     output = opts.output
     full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
     hint = full_path.name
     if ci.step_summary_path:
         hint = f"the job summary{f' of {ci.run_url}' if ci.run_url else ''} and {full_path.name}"
-    built = build_report(runs, opts, full_report_hint=hint)
+    built = build_report(runs, opts, full_report_hint=hint, predictions=predicted)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         write_text(output, built.markdown)
@@ -134,11 +152,29 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
             where = (built.full_path or output).name
             summary = cut_markdown(built.full_markdown, STEP_SUMMARY_LIMIT, where)
             append_text(ci.step_summary_path, summary + "\n")
+        if opts.json_path is not None and built.facts is not None:
+            write_text(opts.json_path, report_json(built.facts))
+            built.files.append(opts.json_path)
     except OSError as exc:
         raise InputError(
             f"cannot write the report to {exc.filename or output}: {exc.strerror}"
         ) from exc
     return built
+
+
+def _check_prediction_flags(opts: ReportOptions) -> None:
+    if opts.predictions is not None:
+        return
+    named = {
+        "--base-predictions": opts.base_predictions,
+        "--true-column": opts.true_column,
+        "--pred-column": opts.pred_column,
+        "--score-column": opts.score_column,
+        "--id-column": opts.id_column,
+    }
+    for flag, value in named.items():
+        if value is not None:
+            raise InputError(f"{flag}: give --predictions FILE too (the head run's predictions)")
 
 
 def find_images(paths: Sequence[str]) -> list[Path]:
@@ -188,14 +224,35 @@ def _slice_summaries(runs: Runs, opts: ReportOptions, directions: Directions) ->
     return out
 
 
+def _with_predictions(opts: ReportOptions, runs: Runs, cwd: Path) -> tuple[PredictionResults, Runs]:
+    from cmlreport.metrics.predictions import ColumnFlags
+    from cmlreport.report.predictions import PredictionOptions, evaluate_files, join_runs
+
+    assert opts.predictions is not None
+    columns = ColumnFlags(opts.true_column, opts.pred_column, opts.score_column, opts.id_column)
+    popts = PredictionOptions(
+        opts.predictions, opts.base_predictions, columns, opts.resamples, opts.seed
+    )
+    results, notes = evaluate_files(popts, runs, cwd)
+    return results, join_runs(runs, results, notes)
+
+
 def build_report(
-    runs: Runs, opts: ReportOptions, full_report_hint: str | None = None
+    runs: Runs,
+    opts: ReportOptions,
+    full_report_hint: str | None = None,
+    predictions: PredictionResults | None = None,
 ) -> BuiltReport:
     directions = opts.directions
     gates = parse_gates(opts.fail_if, opts.fail_on_regression)  # before any work: fail fast
     base_scalars = runs.base.scalars if runs.base is not None else {}
     diffs = diff_metrics(base_scalars, runs.head.scalars, directions)
+    significance = significance_of(runs, predictions)
     results = evaluate_gates(gates, diffs)
+    if opts.significant:
+        from cmlreport.metrics.noise_gates import apply_significance
+
+        results = apply_significance(results, diffs, significance)
     slices = _slice_summaries(runs, opts, directions)
     images = [
         Image(p.stem.replace("_", " ").replace("-", " "), relative_link(p, opts.output.parent))
@@ -220,7 +277,18 @@ def build_report(
         notes=runs.notes,
         precision=opts.precision,
         full_report_hint=full_report_hint,
+        significance=significance,
+        sections=prediction_sections(predictions),
     )
     markdown = render_report(data, opts.budget)
     full = render_report(data, max(opts.budget, GITLAB_NOTE_LIMIT))
-    return BuiltReport(markdown, full, diffs, results, files + curve_files)
+    facts = ReportFacts(
+        diffs,
+        results,
+        runs.revisions,
+        significance,
+        predictions,
+        prediction_files(predictions),
+        runs.notes,
+    )
+    return BuiltReport(markdown, full, diffs, results, files + curve_files, facts=facts)

@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cmlreport.metrics.load import merge_metric_sets, parse_metrics
 from cmlreport.metrics.model import MetricSet
 from cmlreport.report.build import BuiltReport, ReportOptions, build_report
 from cmlreport.report.markdown import Revisions
+from cmlreport.report.predictions import join_runs
 from cmlreport.report.runs import Runs
+
+if TYPE_CHECKING:
+    from cmlreport.metrics.significance import PredictionResults
 
 METRIC_FILES = ("metrics.json", "per_class.csv")
 # The gates a team would set on this model: the fresh-data recall ratchet is the one that trips.
@@ -67,6 +72,19 @@ def _draw_plots(data: Path, plot_dir: Path) -> list[Path]:
     return written
 
 
+def _predictions(data: Path) -> PredictionResults:
+    """The per-example predictions of both runs (the same test set, row by row), evaluated."""
+    from cmlreport.metrics.predictions import parse_predictions
+    from cmlreport.metrics.significance import evaluate_predictions
+
+    name = "predictions.csv"
+    head, base = (
+        parse_predictions(name, (data / side / name).read_text(encoding="utf-8"))
+        for side in ("head", "base")
+    )
+    return evaluate_predictions(head, base)
+
+
 def run_demo(out: Path) -> DemoResult:
     from cmlreport.report.preview import write_preview
 
@@ -79,6 +97,8 @@ def run_demo(out: Path) -> DemoResult:
         revisions=Revisions(base_ref="demo base run", base_how="bundled example data"),
         notes=("Demo: bundled example data, compared as if the base run were on main.",),
     )
+    predicted = _predictions(data)
+    runs = join_runs(runs, predicted, [])
     report_path = out / "report.md"
     opts = ReportOptions(
         metrics=METRIC_FILES,
@@ -89,7 +109,7 @@ def run_demo(out: Path) -> DemoResult:
         fail_on_regression=DEMO_FAIL_ON_REGRESSION,
         min_support=20,
     )
-    built = build_report(runs, opts)
+    built = build_report(runs, opts, predictions=predicted)
     report_path.write_text(built.markdown, encoding="utf-8")
     html = write_preview(report_path, out / "report.html", title=opts.title)
     return DemoResult(report_path, html, built, plot_files + built.files)

@@ -22,6 +22,14 @@ def visible(diffs: Sequence[MetricDiff], show_all: bool) -> list[MetricDiff]:
     return [d for d in diffs if show_all or d.status is not Status.UNCHANGED]
 
 
+def json_number(value: Scalar | float) -> Scalar | str:
+    """A number JSON can hold: NaN and infinities become strings (the information kept, the
+    document valid)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
 def to_json(diffs: Sequence[MetricDiff]) -> str:
     return "".join(json_chunks(diffs))
 

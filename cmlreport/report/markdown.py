@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cmlreport import __version__
 from cmlreport.metrics.diff import MetricDiff, Status, Verdict
 from cmlreport.metrics.direction import Direction
 from cmlreport.metrics.gates import GateResult
+from cmlreport.metrics.model import Significance
 from cmlreport.metrics.slices import SliceSummary
 from cmlreport.metrics.table_diff import TableDiff
 from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, Section, fit
@@ -24,6 +25,7 @@ from cmlreport.report.format import (
     plural,
     short_sha,
 )
+from cmlreport.report.noise import NOISE_HEADER, NOISE_RULE, noise_cells, noise_fact
 from cmlreport.report.slices import slice_section, tables_fact
 
 HEADLINE_LIMIT = 15
@@ -53,6 +55,8 @@ class ReportData:
     notes: Sequence[str] = ()  # one-line facts: "no base revision: every metric is new"
     precision: int = 4
     full_report_hint: str | None = None  # where the uncut report lives, for the cut notice
+    significance: Mapping[str, Significance] = field(default_factory=dict)  # key -> intervals
+    sections: Sequence[Section] = ()  # more sections after the headline (predictions)
 
 
 def choose_headline(
@@ -77,14 +81,23 @@ def choose_headline(
     return (chosen + moved + rest)[: max(HEADLINE_LIMIT, len(chosen))]
 
 
-def metrics_table(diffs: Sequence[MetricDiff], precision: int) -> str:
+def metrics_table(
+    diffs: Sequence[MetricDiff],
+    precision: int,
+    significance: Mapping[str, Significance] | None = None,
+) -> str:
+    """The metrics as a table; with ``significance`` for some of them, three more columns:
+    head's 95 % interval, the delta's, and whether the delta is noise."""
+    noise = significance if significance and any(d.key in significance for d in diffs) else {}
     lines = [
-        "| metric | base | head | Δ | Δ % | |",
-        "|:--|--:|--:|--:|--:|:--|",
+        "| metric | base | head | Δ | Δ % | |" + (NOISE_HEADER if noise else ""),
+        "|:--|--:|--:|--:|--:|:--|" + (NOISE_RULE if noise else ""),
     ]
     values = column([v for d in diffs for v in (d.old, d.new)], precision)
     deltas = column([d.delta for d in diffs], precision)
-    lines += [_metric_row(d, values, deltas) for d in diffs]
+    for d in diffs:
+        row = _metric_row(d, values, deltas)
+        lines.append(row + noise_cells(noise.get(d.key), values, deltas) if noise else row)
     return "\n".join(lines)
 
 
@@ -119,6 +132,8 @@ def _summary_line(data: ReportData) -> str:
         parts.append(f"{added} new")
     if fact := tables_fact(data.tables):
         parts.append(fact)
+    if noise := noise_fact(data.diffs, data.significance):
+        parts.append(noise)
     rev = data.revisions
     if rev.base_sha:
         ref = f" {md_text(rev.base_ref)}" if rev.base_ref else ""
@@ -148,7 +163,7 @@ def _headline_section(data: ReportData) -> Section:
     if not chosen:
         lines.append("_No metrics matched the headline selection._")
     else:
-        lines.append(metrics_table(chosen, data.precision))
+        lines.append(metrics_table(chosen, data.precision, data.significance))
         if len(chosen) < len(data.diffs):
             lines += ["", f"_{len(chosen)} of {len(data.diffs):,} metrics shown; all are below._"]
     for chart in data.charts:
@@ -176,7 +191,7 @@ def _all_metrics_sections(data: ReportData, budget: int) -> list[Section]:
         if len(rows) * _MIN_ROW_CHARS > budget:
             # Too long whatever the values: the cut only compares its length with the budget.
             return "x" * (budget + 1)
-        body = metrics_table(rows, data.precision)
+        body = metrics_table(rows, data.precision, data.significance)
         return f"<details><summary>{label}</summary>\n\n{body}\n\n</details>"
 
     full = details(data.diffs, f"All metrics ({total:,}; {len(moved):,} changed or new)")
@@ -237,6 +252,7 @@ def build_sections(data: ReportData, budget: int = GITHUB_COMMENT_LIMIT) -> list
     if data.gates:
         sections.append(_gates_section(data.gates))
     sections.append(_headline_section(data))
+    sections += data.sections
     for s in data.slices:
         changes = next((t for t in data.tables if t.name == s.table), None)
         sections.append(slice_section(s, data.slice_charts.get(s.table), data.precision, changes))

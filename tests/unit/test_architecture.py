@@ -25,7 +25,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "ci": {"errors"},
     "git": FOUNDATION,
     "baseline": FOUNDATION | {"git"},
-    "metrics": {"errors", "files"},
+    "stats": set(),  # pure statistics on arrays: no cmlreport import at all
+    "metrics": {"errors", "files", "stats"},
     "settings": FOUNDATION | {"metrics"},
     "plots": {"errors", "textsafe", "metrics"},  # pure: bytes and text from data, no I/O
     "publishable": FOUNDATION | {"git", "baseline"},

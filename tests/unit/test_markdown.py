@@ -152,7 +152,9 @@ def test_tables_that_cannot_fit_the_budget_are_not_formatted(monkeypatch):
     sizes = []
     real = markdown.metrics_table
     monkeypatch.setattr(
-        markdown, "metrics_table", lambda rows, p: sizes.append(len(rows)) or real(rows, p)
+        markdown,
+        "metrics_table",
+        lambda rows, *rest: sizes.append(len(rows)) or real(rows, *rest),
     )
     base = {f"metric.number_{i}": float(i) for i in range(20_000)}
     head = {k: v + 1 for k, v in base.items()}

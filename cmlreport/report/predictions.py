@@ -1,0 +1,134 @@
+"""``--predictions``: the files read at head and at base, evaluated, joined to the runs' metrics.
+
+The base run's file is ``--base-predictions`` when given, else the same path at the base
+revision (as the metrics files are read, see :mod:`cmlreport.report.runs`). A base file that is
+missing or unreadable there is a note, not an error: a base that main broke must not block the
+pull request that fixes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cmlreport.errors import GitError, InputError
+from cmlreport.files import MAX_INPUT_BYTES, decode_text, read_text
+from cmlreport.metrics.model import MetricSet, Significance
+from cmlreport.report.budget import Section
+from cmlreport.report.runs import Runs
+
+if TYPE_CHECKING:
+    from cmlreport.metrics.predictions import ColumnFlags, Predictions
+    from cmlreport.metrics.significance import PredictionResults
+
+
+@dataclass(frozen=True)
+class PredictionOptions:
+    path: str
+    base_path: str | None
+    columns: ColumnFlags
+    resamples: int = 1000
+    seed: int = 0
+
+
+def evaluate_files(
+    opts: PredictionOptions, runs: Runs, cwd: Path
+) -> tuple[PredictionResults, list[str]]:
+    """The predictions at head and base, evaluated, and notes on how the base was found."""
+    from cmlreport.metrics.prediction_rows import predictions_format
+    from cmlreport.metrics.predictions import parse_predictions
+    from cmlreport.metrics.significance import evaluate_predictions
+
+    predictions_format(opts.path)  # a wrong extension fails before the file is read
+    text = read_text(cwd / opts.path, opts.path, limit=MAX_INPUT_BYTES)
+    head = parse_predictions(opts.path, text, opts.columns)
+    notes: list[str] = []
+    if opts.base_path is not None:
+        base_text = read_text(cwd / opts.base_path, opts.base_path, limit=MAX_INPUT_BYTES)
+        base: Predictions | None = parse_predictions(opts.base_path, base_text, opts.columns)
+    else:
+        base = _at_base(opts, runs, cwd, notes)
+    results = evaluate_predictions(head, base, resamples=opts.resamples, seed=opts.seed)
+    return results, [*notes, *results.notes]
+
+
+def _at_base(
+    opts: PredictionOptions, runs: Runs, cwd: Path, notes: list[str]
+) -> Predictions | None:
+    from cmlreport import baseline
+    from cmlreport.metrics.predictions import parse_predictions
+
+    sha = runs.revisions.base_sha
+    if sha is None:
+        return None
+    try:
+        blob = baseline.read_file_at(sha, opts.path, cwd, limit=MAX_INPUT_BYTES)
+        if blob is None:
+            notes.append(
+                f"{opts.path} does not exist at base {sha[:7]}: its metrics are new "
+                "(give --base-predictions FILE to compare with another file)."
+            )
+            return None
+        return parse_predictions(opts.path, decode_text(blob, opts.path), opts.columns)
+    except (InputError, GitError) as exc:
+        reason = exc.message.removeprefix(f"{opts.path}: ")
+        notes.append(
+            f"{opts.path} at base {sha[:7]} cannot be read ({reason}): treated as missing."
+        )
+        return None
+
+
+def join_runs(runs: Runs, results: PredictionResults, notes: list[str]) -> Runs:
+    """The runs with the ``predictions.*`` metrics and the per-class table added."""
+    from cmlreport.metrics.significance import TABLE
+
+    taken = [k for k in runs.head.scalars if k.startswith("predictions.")]
+    if TABLE in runs.head.tables:
+        taken.append(TABLE)
+    if taken:
+        where = runs.head.sources.get(taken[0], "a metrics file")
+        raise InputError(
+            f"{where}: key '{taken[0]}' is also a metric computed from --predictions; "
+            "rename it in the metrics file"
+        )
+    head = _join(runs.head, results.head)
+    base = runs.base
+    if results.base is not None:
+        base = _join(base, results.base) if base is not None else results.base
+    return replace(runs, head=head, base=base, notes=(*runs.notes, *notes))
+
+
+def _join(metrics: MetricSet, extra: MetricSet) -> MetricSet:
+    return MetricSet(
+        scalars={**metrics.scalars, **extra.scalars},
+        tables={**metrics.tables, **extra.tables},
+        sources={**metrics.sources, **extra.sources},
+        logs=metrics.logs,
+    )
+
+
+def significance_of(runs: Runs, predicted: PredictionResults | None) -> dict[str, Significance]:
+    """Intervals from the predictions, and Wilson's for accuracies given with a count."""
+    from cmlreport.metrics.proportions import wilson_intervals
+
+    from_predictions = predicted.significance if predicted is not None else {}
+    base = runs.base.scalars if runs.base is not None else None
+    skip = frozenset(predicted.head.scalars) if predicted is not None else frozenset()
+    return {**wilson_intervals(runs.head.scalars, base, skip=skip), **from_predictions}
+
+
+def prediction_files(predicted: PredictionResults | None) -> tuple[str, str | None]:
+    """The head and base predictions files (None: no base compared)."""
+    if predicted is None:
+        return "", None
+    base = predicted.base.sources.get("predictions") if predicted.base else None
+    return predicted.head.sources.get("predictions", ""), base
+
+
+def prediction_sections(predicted: PredictionResults | None) -> list[Section]:
+    if predicted is None:
+        return []
+    from cmlreport.report.noise import predictions_section
+
+    return [predictions_section(predicted, *prediction_files(predicted))]
