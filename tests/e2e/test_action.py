@@ -226,10 +226,10 @@ INJECTIONS = {
 
 
 @pytest.mark.parametrize("payload", INJECTIONS.values(), ids=INJECTIONS.keys())
-@pytest.mark.parametrize("name", ["metrics", "plots", "base", "gates", "key"])
-def test_inputs_are_data_never_code(job: PullRequestJob, name: str, payload: str) -> None:
-    inputs = {"metrics": "metrics.json", "images": "none", name: payload}
-    result = job.uses(**inputs)
+def test_inputs_are_data_never_code(job: PullRequestJob, payload: str) -> None:
+    # Every input that reaches a script at once: one pasted into a `run:` would print INJECTED.
+    inputs = {name: payload for name in ("metrics", "plots", "base", "gates", "key")}
+    result = job.uses(images="none", **inputs)
     assert "INJECTED" not in [line.strip() for line in result.log.splitlines()], result.log
     assert result.code == 2, result.log  # cmlreport's own input error, naming the bad value
     assert "cmlreport: error:" in result.log
