@@ -144,6 +144,25 @@ def histogram(values: Sequence[float], bins: int = 20) -> Histogram:
     return Histogram(tuple(lo + i * width for i in range(bins + 1)), tuple(counts))
 
 
+def _extremes(
+    scored: list[SliceDelta], sign: float, top_n: int
+) -> tuple[tuple[SliceDelta, ...], tuple[SliceDelta, ...]]:
+    """The ``top_n`` worst and best moves. Ties are broken by support (bigger classes matter
+    more) then label, so output is stable; heapq gives sorted()[:n], ties too, without sorting
+    400k labels twice for ten rows."""
+    worst = heapq.nsmallest(
+        top_n,
+        (d for d in scored if sign * (d.delta or 0.0) < 0),
+        key=lambda d: (sign * (d.delta or 0.0), -(d.support or 0.0), d.label),
+    )
+    best = heapq.nsmallest(
+        top_n,
+        (d for d in scored if sign * (d.delta or 0.0) > 0),
+        key=lambda d: (-sign * (d.delta or 0.0), -(d.support or 0.0), d.label),
+    )
+    return tuple(worst), tuple(best)
+
+
 def summarize_slices(
     head: SliceTable,
     base: SliceTable | None,
@@ -175,23 +194,7 @@ def summarize_slices(
         compared.append(SliceDelta(label, old, new, None if math.isnan(raw) else raw, support))
     sign = {Direction.HIGHER: 1.0, Direction.LOWER: -1.0}.get(direction, 0.0)  # counts: no rank
     scored = [d for d in compared if d.delta is not None]
-    # Ties are broken by support (bigger classes matter more) then label, so output is stable.
-    # The first top_n of each sorted order (heapq: as sorted()[:n], ties too, without sorting
-    # 400k labels twice for ten rows).
-    regressions = tuple(
-        heapq.nsmallest(
-            top_n,
-            (d for d in scored if sign * (d.delta or 0.0) < 0),
-            key=lambda d: (sign * (d.delta or 0.0), -(d.support or 0.0), d.label),
-        )
-    )
-    improvements = tuple(
-        heapq.nsmallest(
-            top_n,
-            (d for d in scored if sign * (d.delta or 0.0) > 0),
-            key=lambda d: (-sign * (d.delta or 0.0), -(d.support or 0.0), d.label),
-        )
-    )
+    regressions, improvements = _extremes(scored, sign, top_n)
     deltas = tuple(d.delta for d in scored if d.delta is not None and math.isfinite(d.delta))
     base_labels = set(base.rows) if base is not None else set()
     return SliceSummary(
