@@ -124,6 +124,8 @@ def _column_is_numeric(table: SliceTable, column: str) -> bool:
 
 
 def _num(value: Scalar) -> float | None:
+    if type(value) is float:  # nearly every cell of a large table
+        return value
     if is_number(value):
         assert isinstance(value, (int, float))
         return float(value)

@@ -86,6 +86,14 @@ def table(rows: dict[str, dict[str, float]], columns=("f1", "support")) -> Slice
     return SliceTable("per_class", "label", tuple(columns), rows)
 
 
+def test_equal_cells_of_another_type_still_count_as_changed():
+    # True == 1 and {"f1": True} == {"f1": 1} in Python, but a flag that became a number moved.
+    base = table({"a": {"f1": True, "support": 3}, "b": {"f1": 0.5, "support": 3}})
+    head = table({"a": {"f1": 1, "support": 3}, "b": {"f1": 0.5, "support": 3}})
+    d = diff_table("per_class", base, head)
+    assert (d.cells_changed, d.labels_changed) == (1, 1)
+
+
 def test_changed_cells_labels_and_columns_are_counted():
     base = table({"a": {"f1": 0.5, "support": 3}, "b": {"f1": 0.6, "support": 4}, "gone": {}})
     head = table(
