@@ -163,8 +163,14 @@ def _base64_fragment(raw: bytes, offset: int) -> str:
 
 
 @lru_cache(maxsize=1)
+def _forms() -> tuple[str, ...]:
+    """Every form of every registered secret (see ``encodings``)."""
+    return tuple({form for secret in _SECRETS for form in encodings(secret)})
+
+
+@lru_cache(maxsize=1)
 def _pattern() -> re.Pattern[str]:
-    forms = {form for secret in _SECRETS for form in encodings(secret)}
+    forms = _forms()
     # Longest first, so a secret that contains another is masked whole.
     literal = [re.escape(f) for f in sorted(forms, key=len, reverse=True)]
     return re.compile("|".join([*literal, *_TOKEN_SHAPES]))
@@ -175,11 +181,6 @@ def _pattern() -> re.Pattern[str]:
 _TOKEN_START = re.compile(
     r"g(?:h[pousr]_|ithub_pat_|l(?:pat|rt|dt|cbt|ptt|ft|imt|agent|oas|soat|wt)-)"
 )
-
-
-@lru_cache(maxsize=1)
-def _forms() -> tuple[str, ...]:
-    return tuple({form for secret in _SECRETS for form in encodings(secret)})
 
 
 def mask(text: str) -> str:

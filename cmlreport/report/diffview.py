@@ -82,21 +82,8 @@ _VERDICT = {v: _string(v.value) for v in Verdict}
 
 
 def _value(value: Scalar | float) -> str:
-    """One scalar as JSON; JSON has no NaN/Infinity, so those are strings (the information
-    kept, the document valid)."""
-    kind = type(value)
-    if kind is float:
-        assert isinstance(value, float)
-        if math.isfinite(value):
-            return float.__repr__(value)
-        return '"NaN"' if math.isnan(value) else ('"Infinity"' if value > 0 else '"-Infinity"')
-    if value is None:
-        return "null"
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is int:
-        return int.__repr__(value)
-    return _string(value)
+    """One scalar as JSON (float and int by their repr, as json writes them)."""
+    return _string(json_number(value))
 
 
 def _with_tables(text: str, tables: Sequence[TableDiff], markdown: bool) -> str:
