@@ -16,6 +16,9 @@ import pytest
 sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
+# Plugins that test modules also import names from: rewrite their asserts before that import.
+pytest.register_assert_rewrite("tests.integration.ec2_account")
+
 # One worker per core already keeps every core busy: BLAS threads on top of that only fight
 # for them (numpy's OpenBLAS spins while it waits). Set before anything imports numpy, and
 # inherited by every process a test starts.

@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 
 from cmlreport.errors import InputError, RemoteError
@@ -23,38 +22,16 @@ from cmlreport.runner.ec2 import Ec2, Instance, Launch
 from cmlreport.runner.presets import ImageQuery
 from cmlreport.runner.progress import LaunchProgress
 from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
+from tests.integration.ec2_account import REGION
 
 if TYPE_CHECKING:
     from tests.fakes.moto_server import MotoServer
 
-pytest_plugins = ["tests.fakes.moto_server"]
+pytest_plugins = ["tests.fakes.moto_server", "tests.integration.ec2_account"]
 
-REGION = "us-east-1"
 NOW = datetime(2030, 5, 1, 12, 0, tzinfo=timezone.utc)
 SECRET = "jit-config-b64-must-never-show"
 USER_DATA = f"#!/bin/bash\nset -eu\n./run.sh --jitconfig {SECRET}\nshutdown -h +5\n"
-
-
-@pytest.fixture(scope="session")
-def boto_session() -> Any:
-    # Shared by the tests' clients: each new session parses EC2's API model (0.1-0.2 s).
-    return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-@pytest.fixture(scope="session")
-def aws_client(moto_session: MotoServer, boto_session: Any) -> Any:
-    return boto_session.client("ec2", region_name=REGION, endpoint_url=moto_session.url)
-
-
-@pytest.fixture
-def aws(moto: MotoServer, aws_client: Any) -> Any:
-    """The (emptied) account as its owner sees it in the console: a plain boto3 client."""
-    return aws_client
-
-
-@pytest.fixture
-def ec2(moto: MotoServer, boto_session: Any) -> Ec2:
-    return Ec2(REGION, endpoint_url=moto.url, max_attempts=2, session=boto_session)
 
 
 _PUBLIC_IMAGES: dict[str, str] = {}

@@ -14,37 +14,14 @@ import pytest
 from cmlreport.errors import RemoteError
 from cmlreport.runner.ec2 import Ec2
 from tests.fakes.ec2_capacity import Capacity
-from tests.integration.test_runner_aws import REGION, Progress, copy_image, runner, states
+from tests.integration.test_runner_aws import Progress, copy_image, runner, states
 
 if TYPE_CHECKING:
     from tests.fakes.moto_server import MotoServer
 
-pytest_plugins = ["tests.fakes.moto_server"]
+pytest_plugins = ["tests.fakes.moto_server", "tests.integration.ec2_account"]
 
 T4 = ("g4dn.xlarge", "g4dn.2xlarge")  # the t4 preset's choices
-
-
-@pytest.fixture(scope="module")
-def boto_session() -> Any:
-    import boto3
-
-    # Shared: each new session parses EC2's API model again (0.1-0.2 s).
-    return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-@pytest.fixture(scope="module")
-def aws_client(moto_session: MotoServer, boto_session: Any) -> Any:
-    return boto_session.client("ec2", region_name=REGION, endpoint_url=moto_session.url)
-
-
-@pytest.fixture
-def aws(moto: MotoServer, aws_client: Any) -> Any:
-    return aws_client
-
-
-@pytest.fixture
-def ec2(moto: MotoServer, boto_session: Any) -> Ec2:
-    return Ec2(REGION, endpoint_url=moto.url, max_attempts=2, session=boto_session)
 
 
 @pytest.fixture
