@@ -5,13 +5,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -21,12 +17,8 @@ from cmlreport.metrics.limits import (
     MAX_CONTAINERS,
     MAX_INT_DIGITS,
     OversizedInt,
-    ValueCount,
-    check_number,
     int_from_text,
-    shown_key,
 )
-from cmlreport.metrics.model import Scalar
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -200,88 +192,3 @@ def decode_yaml(path: str, text: str) -> Any:
         raise InputError(f"{path}: not valid YAML: {exc}") from None
     except RecursionError:  # the pure-Python parser, where libyaml is not installed
         raise too_deep(path, "YAML") from None
-
-
-@dataclass(frozen=True)
-class CsvTable:
-    """A delimited file's header and data rows, values already parsed (see ``parse_cell``)."""
-
-    columns: tuple[str, ...]
-    rows: tuple[dict[str, Scalar], ...]
-    lines: tuple[int, ...]  # the file line each row ends on, for error messages
-
-
-def parse_cell(cell: str) -> Scalar | OversizedInt:
-    """A CSV cell as a value: int, float (nan/inf too), None when empty, else the text.
-
-    Numbers are ``[-+]?[0-9]+`` (int), decimal floats with an optional exponent, and nan, inf,
-    infinity in any case: what ``float()`` reads once underscores and non-ASCII digits are kept
-    from it, at C speed (a 400k-row table has 1.6M cells). tests/unit/test_format_cells.py
-    holds this to those patterns."""
-    text = cell.strip()
-    if not text:
-        return None
-    if not text.isascii() or "_" in text:
-        return text
-    if (text[1:] if text[0] in "+-" else text).isdigit():
-        return int_from_text(text)
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def looks_like_number(text: str) -> bool:
-    return isinstance(parse_cell(text), (int, float, OversizedInt))
-
-
-def decode_delimited(path: str, text: str, delimiter: str) -> CsvTable:
-    """Header row plus data rows; blank lines are skipped, ragged rows are errors."""
-    name = "TSV" if delimiter == "\t" else "CSV"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records = _records(path, name, reader)
-    header = next(records, None)
-    if header is None:
-        raise InputError(f"{path}: no header row; the first line must name the columns")
-    columns = tuple(cell.strip() for cell in header[1])
-    count = ValueCount(path)
-    count.add(len(columns))
-    _check_header(path, columns)
-    rows: list[dict[str, Scalar]] = []
-    lines: list[int] = []
-    for line, cells in records:
-        if len(cells) != len(columns):
-            shown = "tab" if delimiter == "\t" else repr(delimiter)
-            raise InputError(
-                f"{path}: line {line} has {len(cells)} fields but the header has "
-                f"{len(columns)}; fix the row or quote values that contain a {shown}"
-            )
-        count.add(len(cells))
-        values = list(map(parse_cell, cells))
-        if OversizedInt in map(type, values):  # an int of at most 300 digits is in range
-            for column, value in zip(columns, values, strict=True):
-                check_number(path, f"line {line} column '{shown_key(column)}'", value)
-        rows.append(dict(zip(columns, values, strict=True)))  # type: ignore[arg-type]
-        lines.append(line)
-    return CsvTable(columns=columns, rows=tuple(rows), lines=tuple(lines))
-
-
-def _records(path: str, name: str, reader: Any) -> Iterator[tuple[int, list[str]]]:
-    try:
-        for cells in reader:
-            if "".join(cells).strip():  # not a blank line
-                yield reader.line_num, cells
-    except csv.Error as exc:
-        raise InputError(f"{path}: not valid {name} at line {reader.line_num}: {exc}") from None
-
-
-def _check_header(path: str, columns: tuple[str, ...]) -> None:
-    seen: set[str] = set()
-    for number, column in enumerate(columns, start=1):
-        if not column:
-            raise InputError(f"{path}: header column {number} has no name; name every column")
-        if column in seen:
-            raise InputError(
-                f"{path}: header names column '{column}' twice; column names must be unique"
-            )
-        seen.add(column)

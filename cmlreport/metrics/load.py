@@ -21,18 +21,13 @@ from pathlib import Path, PurePath
 from cmlreport.errors import InputError
 from cmlreport.files import MAX_INPUT_BYTES, MAX_MARKUP_BYTES, read_text
 from cmlreport.metrics import mlflow
+from cmlreport.metrics.delimited import decode_delimited
 from cmlreport.metrics.documents import from_document
-from cmlreport.metrics.formats import (
-    FORMATS,
-    decode_delimited,
-    decode_json,
-    decode_toml,
-    decode_yaml,
-)
+from cmlreport.metrics.formats import FORMATS, decode_json, decode_toml, decode_yaml
 from cmlreport.metrics.limits import MAX_MARKUP_VALUES, MAX_VALUES, ValueCount
 from cmlreport.metrics.logs import LogValues
 from cmlreport.metrics.model import MetricSet, OneSource, Scalar, SliceTable, TrainingLog
-from cmlreport.metrics.tabular import from_rows, is_json_lines, json_lines_rows
+from cmlreport.metrics.tabular import from_rows, from_table, is_json_lines, json_lines_rows
 
 _EXTENSIONS = {
     ".json": "json",
@@ -210,5 +205,4 @@ def _reject_repeated_paths(sets: Sequence[tuple[str, MetricSet]]) -> None:
 def _from_delimited(
     path: str, text: str, delimiter: str, wanted: str | None, values: LogValues
 ) -> MetricSet:
-    table = decode_delimited(path, text, delimiter)
-    return from_rows(path, table.rows, [f"line {line}" for line in table.lines], values, wanted)
+    return from_table(path, decode_delimited(path, text, delimiter), values, wanted)

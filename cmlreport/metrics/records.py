@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from cmlreport.errors import InputError
-from cmlreport.metrics.formats import looks_like_number
+from cmlreport.metrics.delimited import looks_like_number
 from cmlreport.metrics.limits import OversizedInt, ValueCount, check_number, shown_key
 from cmlreport.metrics.model import Scalar, SliceTable
 
@@ -82,15 +82,23 @@ def find_label_column(
 ) -> str | None:
     """``wanted`` (``--label-column``) when the rows have it, else a usual name, else the first
     column of text only; names are compared case-insensitively."""
-    columns = _columns(rows)
+    return label_of(_columns(rows), lambda c: (row[c] for row in rows if c in row), wanted)
+
+
+def label_of(
+    columns: Sequence[str],
+    values_of: Callable[[str], Iterable[Scalar]],
+    wanted: str | None = None,
+) -> str | None:
+    """``find_label_column`` over columns: ``values_of`` gives a column's values."""
     lowered = {column.lower(): column for column in reversed(columns)}
     for candidate in (wanted.lower(),) if wanted else LABEL_COLUMNS:
         if candidate in lowered:
             return lowered[candidate]
     if wanted:
-        return find_label_column(rows)
+        return label_of(columns, values_of)
     for column in columns:
-        values = [row[column] for row in rows if row.get(column) is not None]
+        values = [v for v in values_of(column) if v is not None]
         if values and all(isinstance(v, str) and not looks_like_number(v) for v in values):
             return column
     return None
@@ -125,6 +133,60 @@ def build_table(
     return SliceTable(
         name=name, label_column=label_column, columns=columns, rows=table_rows, source=path
     )
+
+
+def table_of_columns(
+    *,
+    path: str,
+    name: str,
+    columns: Sequence[str],
+    values: Sequence[Sequence[Scalar]],
+    lines: Sequence[int],
+    label_column: str,
+) -> SliceTable:
+    """``build_table`` of a delimited file's columns, a column at a time (400k labels)."""
+    at = list(columns).index(label_column)
+    raw = values[at]
+    texts = cast("Sequence[str]", raw)  # when every cell is text, checked first
+    if set(map(type, raw)) == {str} and all(map(str.strip, texts)):
+        labels: list[str | None] = list(texts)
+    else:
+        labels = list(map(_label_text, raw))
+    if None in labels:
+        line = lines[labels.index(None)]
+        raise InputError(
+            f"{path}: table '{name}' line {line} has no '{label_column}' value; "
+            "every row needs a label"
+        )
+    if len(set(labels)) != len(labels):
+        _repeated_label(path, name, labels, lines, label_column)
+    others = [c for c in columns if c != label_column]
+    cells = [v for i, v in enumerate(values) if i != at]
+    if others:
+        rows = [dict(zip(others, row, strict=True)) for row in zip(*cells, strict=True)]
+        table_rows = dict(zip(labels, rows, strict=True))
+    else:
+        table_rows = {label: {} for label in labels}
+    return SliceTable(
+        name=name,
+        label_column=label_column,
+        columns=tuple(others),
+        rows=table_rows,  # type: ignore[arg-type]
+        source=path,
+    )
+
+
+def _repeated_label(
+    path: str, name: str, labels: Sequence[str | None], lines: Sequence[int], column: str
+) -> None:
+    first: dict[str | None, int] = {}
+    for label, line in zip(labels, lines, strict=True):
+        if label in first:
+            raise InputError(
+                f"{path}: table '{name}' line {line} repeats label '{label}' "
+                f"(first at line {first[label]}); labels in '{column}' must be unique"
+            )
+        first[label] = line
 
 
 def _columns(rows: Sequence[Mapping[str, Scalar]]) -> list[str]:

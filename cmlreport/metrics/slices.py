@@ -7,8 +7,9 @@ from __future__ import annotations
 import heapq
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cmlreport.errors import InputError
 from cmlreport.metrics.diff import is_number
@@ -46,8 +47,9 @@ _SUPPORT_NAMES = (
 )
 
 
-@dataclass(frozen=True)
-class SliceDelta:
+class SliceDelta(NamedTuple):
+    """One label's move; a tuple because a 400k-label table makes 400k of them."""
+
     label: str
     old: float | None
     new: float
@@ -132,6 +134,13 @@ def _num(value: Scalar) -> float | None:
     return None
 
 
+def _floats(values: list[Scalar]) -> list[float | None]:
+    """``_num`` of each value; a column of floats (nearly every large table) as it is."""
+    if set(map(type, values)) == {float}:
+        return values  # type: ignore[return-value]
+    return list(map(_num, values))
+
+
 def histogram(values: Sequence[float], bins: int = 20) -> Histogram:
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
@@ -178,22 +187,27 @@ def summarize_slices(
 ) -> SliceSummary:
     column = pick_metric_column(head, metric)
     support_col = pick_support_column(head)
-    compared: list[SliceDelta] = []
+    labels = list(head.rows)
+    news = _floats([row.get(column) for row in head.rows.values()])
+    supports = (
+        _floats([row.get(support_col) for row in head.rows.values()])
+        if support_col
+        else [None] * len(labels)
+    )
     n_low = 0
-    for label, row in head.rows.items():
-        new = _num(row.get(column))
-        if new is None:
-            continue
-        support = _num(row.get(support_col)) if support_col else None
-        if support_col and min_support > 0 and (support is None or support < min_support):
-            n_low += 1
-            continue
-        old_row = base.rows.get(label) if base is not None else None
-        old = _num(old_row.get(column)) if old_row is not None else None
-        if old is None:
-            continue
-        raw = new - old
-        compared.append(SliceDelta(label, old, new, None if math.isnan(raw) else raw, support))
+    if support_col and min_support > 0:
+        low = [s is None or s < min_support for s in supports]
+        n_low = sum(1 for n, is_low in zip(news, low, strict=True) if is_low and n is not None)
+        news = [None if is_low else n for n, is_low in zip(news, low, strict=True)]
+    base_rows = base.rows if base is not None else {}
+    empty: Mapping[str, Scalar] = {}
+    olds = _floats([base_rows.get(label, empty).get(column) for label in labels])
+    isnan = math.isnan
+    compared = [
+        SliceDelta(label, old, new, None if isnan(new - old) else new - old, support)
+        for label, old, new, support in zip(labels, olds, news, supports, strict=True)
+        if new is not None and old is not None
+    ]
     sign = {Direction.HIGHER: 1.0, Direction.LOWER: -1.0}.get(direction, 0.0)  # counts: no rank
     scored = [d for d in compared if d.delta is not None]
     regressions, improvements = _extremes(scored, sign, top_n)

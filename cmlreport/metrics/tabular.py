@@ -12,11 +12,19 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 
 from cmlreport.errors import InputError
+from cmlreport.metrics.delimited import CsvTable
 from cmlreport.metrics.formats import decode_json
 from cmlreport.metrics.limits import ValueCount
 from cmlreport.metrics.logs import LogValues, build_log, log_metrics, step_column
 from cmlreport.metrics.model import MetricSet, Scalar
-from cmlreport.metrics.records import LABEL_COLUMNS, build_table, find_label_column, flatten_record
+from cmlreport.metrics.records import (
+    LABEL_COLUMNS,
+    build_table,
+    find_label_column,
+    flatten_record,
+    label_of,
+    table_of_columns,
+)
 
 
 def from_rows(
@@ -50,11 +58,35 @@ def from_rows(
     return MetricSet(tables={name: table}, sources={name: path})
 
 
+def from_table(
+    path: str, table: CsvTable, values: LogValues, wanted: str | None = None
+) -> MetricSet:
+    """``from_rows`` of a delimited file, its per-class table built a column at a time."""
+    if len(table.lines) > 1 and _log_step_of(table.columns, wanted) is None:
+        by_name = dict(zip(table.columns, table.values, strict=True))
+        label = label_of(table.columns, by_name.__getitem__, wanted)
+        if label is not None:
+            name = PurePath(path).stem
+            sliced = table_of_columns(
+                path=path,
+                name=name,
+                columns=table.columns,
+                values=table.values,
+                lines=table.lines,
+                label_column=label,
+            )
+            return MetricSet(tables={name: sliced}, sources={name: path})
+    return from_rows(path, table.rows, [f"line {line}" for line in table.lines], values, wanted)
+
+
 def log_step(rows: Sequence[Mapping[str, Scalar]], wanted: str | None = None) -> str | None:
     """The step column of rows that are a training log: a step-like column and no column of a
     usual label name nor the ``--label-column`` (names only: no cell is looked at); None when
     the rows are no log."""
-    columns = list(dict.fromkeys(column for row in rows for column in row))
+    return _log_step_of(list(dict.fromkeys(column for row in rows for column in row)), wanted)
+
+
+def _log_step_of(columns: Sequence[str], wanted: str | None) -> str | None:
     labels = {*LABEL_COLUMNS, *((wanted.lower(),) if wanted else ())}
     if any(column.strip().lower() in labels for column in columns):
         return None
