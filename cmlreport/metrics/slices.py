@@ -174,19 +174,15 @@ def _extremes(
     return tuple(worst), tuple(best)
 
 
-def summarize_slices(
+def _compared(
     head: SliceTable,
     base: SliceTable | None,
-    *,
-    metric: str | None = None,
-    direction: Direction = Direction.HIGHER,
-    top_n: int = 10,
-    min_support: float = 0.0,
-    threshold: float = 0.05,
-    bins: int = 20,
-) -> SliceSummary:
-    column = pick_metric_column(head, metric)
-    support_col = pick_support_column(head)
+    column: str,
+    support_col: str | None,
+    min_support: float,
+) -> tuple[list[SliceDelta], int]:
+    """Labels with a value at both revisions (whole columns at once: 400k labels), and how
+    many were left out for too little support."""
     labels = list(head.rows)
     news = _floats([row.get(column) for row in head.rows.values()])
     supports = (
@@ -208,6 +204,23 @@ def summarize_slices(
         for label, old, new, support in zip(labels, olds, news, supports, strict=True)
         if new is not None and old is not None
     ]
+    return compared, n_low
+
+
+def summarize_slices(
+    head: SliceTable,
+    base: SliceTable | None,
+    *,
+    metric: str | None = None,
+    direction: Direction = Direction.HIGHER,
+    top_n: int = 10,
+    min_support: float = 0.0,
+    threshold: float = 0.05,
+    bins: int = 20,
+) -> SliceSummary:
+    column = pick_metric_column(head, metric)
+    support_col = pick_support_column(head)
+    compared, n_low = _compared(head, base, column, support_col, min_support)
     sign = {Direction.HIGHER: 1.0, Direction.LOWER: -1.0}.get(direction, 0.0)  # counts: no rank
     scored = [d for d in compared if d.delta is not None]
     regressions, improvements = _extremes(scored, sign, top_n)
