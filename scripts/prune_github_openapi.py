@@ -60,8 +60,8 @@ KEPT_OPERATIONS: dict[str, tuple[str, ...]] = {
     "/repos/{owner}/{repo}/issues/comments/{comment_id}": ("get", "patch", "delete"),
     "/repos/{owner}/{repo}/issues/{issue_number}": ("get",),
     "/repos/{owner}/{repo}/issues/{issue_number}/comments": ("get", "post"),
-    "/repos/{owner}/{repo}/pulls": ("get",),
-    "/repos/{owner}/{repo}/pulls/{pull_number}": ("get",),
+    "/repos/{owner}/{repo}/pulls": ("get", "post"),
+    "/repos/{owner}/{repo}/pulls/{pull_number}": ("get", "patch"),
 }
 
 

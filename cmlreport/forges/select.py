@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypedDict
 from cmlreport.ci import CiContext, detect_ci
 from cmlreport.errors import GitError, InputError
 from cmlreport.forges.base import Forge
+from cmlreport.forges.proposal import Proposals
 from cmlreport.forges.runners import RunnerRegistry
 from cmlreport.git.remotes import Remote, parse_remote
 from cmlreport.redact import register
@@ -240,3 +241,14 @@ def open_forge(ctx: ForgeContext) -> Forge:
     if ctx.provider == "github":
         return GitHubForge(_github_settings(ctx))
     return GitLabForge(_gitlab_settings(ctx))
+
+
+def open_proposals(ctx: ForgeContext) -> Proposals:
+    """Where `pr create` commits and opens its pull/merge request: the same repository and token."""
+    if ctx.provider == "github":
+        from cmlreport.forges.github.proposals import GitHubProposals
+
+        return GitHubProposals(_github_settings(ctx))
+    from cmlreport.forges.gitlab.proposals import GitLabProposals
+
+    return GitLabProposals(_gitlab_settings(ctx))
