@@ -55,7 +55,8 @@ def create(
     For scheduled retraining: the refreshed metrics, lock file and model card reach review
     with the report as the description. The commit is made through the forge's API with the
     same token as send-comment (no push, no git credentials). A rerun updates the same branch
-    and pull request; with the same files it changes nothing.
+    and pull request; with the same files it changes nothing, and
+    files the same as on the base open nothing (exit 0).
 
     \b
     Examples:
@@ -78,6 +79,10 @@ def create(
     proposal = Proposal(branch, base, title.strip(), body, files)
     result = open_proposals(ctx).propose(proposal)
     noun = "pull request" if ctx.provider == "github" else "merge request"
+    if result is None:
+        # A scheduled run whose retraining changed nothing: no failure, nothing opened.
+        click.echo(f"nothing to propose: the files are the same as on {base or 'the base'}")
+        return
     done = "opened" if result.opened else "updated"
     commit = "new commit" if result.committed else "files unchanged"
     click.echo(f"{noun} {done} ({commit} on {result.branch}): {result.url}")

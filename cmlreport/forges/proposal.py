@@ -65,9 +65,10 @@ class Proposals(Protocol):
     """A forge's branches and pull/merge requests: RemoteError (exit 3) after bounded retries,
     InputError for what the user must fix."""
 
-    def propose(self, proposal: Proposal) -> ProposalResult:
+    def propose(self, proposal: Proposal) -> ProposalResult | None:
         """``proposal.files`` as one commit on ``proposal.base`` at ``proposal.branch``, and
-        the branch's open pull/merge request with that title and body (opened if none)."""
+        the branch's open pull/merge request with that title and body (opened if none); None
+        when the files are the base's already (nothing to propose, nothing written)."""
         ...
 
 

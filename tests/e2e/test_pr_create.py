@@ -167,5 +167,5 @@ def test_files_already_on_main_make_no_pull_request(
 ) -> None:
     clone.write("README.md", "# model\n")
     result = pr_create(run, clone, github_server, "README.md")
-    assert result.code == 2 and "same as on main" in result.stderr
-    assert github_server.pulls == {}
+    assert result.code == 0 and "nothing to propose" in result.stdout, result.stderr
+    assert github_server.pulls == {} and set(github_server.repos[REPO].refs) == {"refs/heads/main"}

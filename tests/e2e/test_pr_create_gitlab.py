@@ -89,3 +89,12 @@ def test_a_reporter_token_is_told_it_needs_the_developer_role(
     result = pr_create(run, clone, gitlab_server, "metrics.json")
     assert result.code == 3 and "Developer" in result.stderr, result.stderr
     assert gitlab_server.merge_requests == {}
+
+
+def test_files_the_same_as_on_main_open_nothing(
+    run: Run, clone: GitRepo, gitlab_server: FakeGitLab
+) -> None:
+    result = pr_create(run, clone, gitlab_server, "README.md")
+    assert result.code == 0 and "nothing to propose" in result.stdout, result.stderr
+    assert gitlab_server.merge_requests == {}
+    assert set(gitlab_server.projects[42].branches) == {"main"}

@@ -32,7 +32,7 @@ class GitHubProposals:
         self._client = make_client(settings, self.counter)
         self._repo_path = f"/repos/{settings.repository}"
 
-    def propose(self, proposal: Proposal) -> ProposalResult:
+    def propose(self, proposal: Proposal) -> ProposalResult | None:
         base = proposal.base or self._default_branch()
         if base == proposal.branch:
             raise InputError(f"--branch {proposal.branch!r} is the base branch; name another")
@@ -42,7 +42,7 @@ class GitHubProposals:
         base_tree = self._get(f"/git/commits/{base_sha}", "read the base commit")["tree"]["sha"]
         tree = self._tree(proposal, base_tree)
         if tree == base_tree:
-            raise InputError(f"pr create: the files are the same as on {base}; nothing to propose")
+            return None
         committed = self._point_branch(proposal, base_sha, tree)
         number, url, opened = self._pull(proposal, base)
         return ProposalResult(number, url, opened, committed, proposal.branch)

@@ -31,7 +31,7 @@ class GitLabProposals:
         self.counter = RequestCounter()
         self._client = make_client(settings, self.counter)
 
-    def propose(self, proposal: Proposal) -> ProposalResult:
+    def propose(self, proposal: Proposal) -> ProposalResult | None:
         project = self._read("read the project", lambda: self._project(lazy=False))
         base = proposal.base or str(project.default_branch)
         if base == proposal.branch:
@@ -42,7 +42,7 @@ class GitLabProposals:
         base_sha = str(base_commit["id"])
         actions = [a for f in proposal.files if (a := self._action(project, f, base_sha))]
         if not actions:
-            raise InputError(f"pr create: the files are the same as on {base}; nothing to propose")
+            return None
         message = f"{proposal.title}\n\n{TRAILER} {_digest(proposal.files)}"
         head = self._branch(project, proposal.branch)
         committed = not (
