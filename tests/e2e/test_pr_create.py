@@ -139,6 +139,7 @@ def test_a_folder_and_a_custom_branch_title_and_base(
         ("link.json", "through a symlink"),
         (".git/config", "inside a .git folder"),
         ("missing.json", "file not found"),
+        ("model", "leads outside the work tree"),  # a link inside a folder taken whole
     ],
 )
 def test_paths_outside_the_work_tree_are_refused(
@@ -146,6 +147,7 @@ def test_paths_outside_the_work_tree_are_refused(
 ) -> None:
     (clone.path.parent / "outside.json").write_text('{"secret": 1}\n')
     os.symlink(clone.path.parent / "outside.json", clone.path / "link.json")
+    os.symlink(clone.path.parent / "outside.json", clone.path / "model" / "secret.json")
     github_server.reset_log()
     result = pr_create(run, clone, github_server, "metrics.json", path)
     assert result.code == 2 and says in result.stderr, result.stderr
