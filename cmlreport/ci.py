@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cmlreport.errors import InputError
@@ -54,6 +55,60 @@ def environment() -> dict[str, str]:
     aside): everything else takes the mapping as an argument, so what a command consults is
     visible in its signature and a test passes its own."""
     return dict(os.environ)
+
+
+@dataclass(frozen=True)
+class GitHubAppCredentials:
+    """A GitHub App's id and private key (PEM), and the installation to act as (None: the one
+    on the repository, looked up with the app's JWT)."""
+
+    app_id: str
+    private_key: str = field(repr=False)
+    installation_id: int | None = None
+
+
+def github_app(env: Mapping[str, str]) -> GitHubAppCredentials | None:
+    """``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY`` (the PEM text, or the path of the .pem
+    file) + optional ``GITHUB_APP_INSTALLATION_ID``; None when no app is configured."""
+    app_id, key = _get(env, "GITHUB_APP_ID"), _get(env, "GITHUB_APP_PRIVATE_KEY")
+    if app_id is None and key is None:
+        return None
+    if app_id is None or key is None:
+        missing = "GITHUB_APP_ID" if app_id is None else "GITHUB_APP_PRIVATE_KEY"
+        raise InputError(f"{missing} is not set: a GitHub App needs both its id and private key")
+    if not _APP_ID.fullmatch(app_id):
+        raise InputError(f"GITHUB_APP_ID={app_id[:40]!r} is not an app id (digits) or client id")
+    installation = None
+    if _get(env, "GITHUB_APP_INSTALLATION_ID"):
+        installation = _env_int(env, "GITHUB_APP_INSTALLATION_ID")
+        if installation < 1:
+            raise InputError("GITHUB_APP_INSTALLATION_ID must be a positive number")
+    return GitHubAppCredentials(app_id, _private_key(key), installation)
+
+
+_APP_ID = re.compile(r"[0-9]{1,20}|Iv[0-9A-Za-z.]{1,60}")
+MAX_KEY_BYTES = 64 * 1024
+
+
+def _private_key(value: str) -> str:
+    # Secrets stores often hold the PEM with literal \n for its line breaks.
+    if "-----BEGIN" in value:
+        return value.replace("\\n", "\n").strip() + "\n"
+    try:
+        with open(value, "rb") as f:
+            data = f.read(MAX_KEY_BYTES + 1)
+    except (OSError, ValueError):
+        # Never the value itself in the message: it may be a mangled key rather than a path.
+        raise InputError(
+            "GITHUB_APP_PRIVATE_KEY is neither PEM text (-----BEGIN ... PRIVATE KEY-----) nor "
+            "the path of a readable file; paste the .pem GitHub generated for the app"
+        ) from None
+    if len(data) > MAX_KEY_BYTES or b"-----BEGIN" not in data:
+        raise InputError(
+            "GITHUB_APP_PRIVATE_KEY names a file that holds no PEM private key; give the "
+            ".pem GitHub generated for the app"
+        )
+    return data.decode("ascii", errors="replace")
 
 
 def detect_ci(env: Mapping[str, str]) -> CiContext:

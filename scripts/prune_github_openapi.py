@@ -60,8 +60,11 @@ KEPT_OPERATIONS: dict[str, tuple[str, ...]] = {
     "/repos/{owner}/{repo}/issues/comments/{comment_id}": ("get", "patch", "delete"),
     "/repos/{owner}/{repo}/issues/{issue_number}": ("get",),
     "/repos/{owner}/{repo}/issues/{issue_number}/comments": ("get", "post"),
-    "/repos/{owner}/{repo}/pulls": ("get",),
-    "/repos/{owner}/{repo}/pulls/{pull_number}": ("get",),
+    "/repos/{owner}/{repo}/pulls": ("get", "post"),
+    "/repos/{owner}/{repo}/pulls/{pull_number}": ("get", "patch"),
+    # GitHub App authentication: the installation of a repository, its access tokens.
+    "/repos/{owner}/{repo}/installation": ("get",),
+    "/app/installations/{installation_id}/access_tokens": ("post",),
 }
 
 

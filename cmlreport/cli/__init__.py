@@ -55,6 +55,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "runner",
         "Launch, stop, list and clean up cloud GPU runners for this repository.",
     ),
+    "pr": (
+        "cmlreport.cli.pr",
+        "pr",
+        "Commit retraining results to a branch and open a pull/merge request.",
+    ),
     "check": (
         "cmlreport.cli.check",
         "check",

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
-from cmlreport.ci import CiContext, detect_ci
+from cmlreport.ci import CiContext, GitHubAppCredentials, detect_ci, github_app
 from cmlreport.errors import GitError, InputError
 from cmlreport.forges.base import Forge
+from cmlreport.forges.proposal import Proposals
 from cmlreport.forges.runners import RunnerRegistry
 from cmlreport.git.remotes import Remote, parse_remote
 from cmlreport.redact import register
@@ -39,6 +40,8 @@ class ForgeContext:
     timeout: float = 30.0  # seconds per HTTP request (CMLREPORT_HTTP_TIMEOUT)
     # Who owns the pushed branch: the origin remote's owner (a fork, when --repo names upstream).
     head_owner: str | None = None
+    # A GitHub App to act as (GITHUB_APP_ID...): its installation token replaces ``token``.
+    app: GitHubAppCredentials | None = field(default=None, repr=False)
 
 
 def default_key(env: Mapping[str, str]) -> str:
@@ -109,6 +112,10 @@ def forge_context(
     names = (token_env,) if token_env else _token_vars(provider, ci)
     source = next((n for n in names if env.get(n)), names[0])
     token = env.get(source) or None
+    # An app configured in the environment wins over GITHUB_TOKEN; --token-env over both.
+    app = github_app(env) if provider == "github" and not token_env else None
+    if app is not None:
+        token, source = None, f"GitHub App {app.app_id}"
     # Masked in all cmlreport prints; no ::add-mask::, the runner masks its own secrets.
     register(token)
     try:
@@ -119,7 +126,18 @@ def forge_context(
     branch = branch or _ci_branch(env)
     head_owner = remote.path.split("/")[0] if remote and provider == "github" else None
     return ForgeContext(
-        provider, repository, api, web, ci, token, source, branch, head, _timeout(env), head_owner
+        provider,
+        repository,
+        api,
+        web,
+        ci,
+        token,
+        source,
+        branch,
+        head,
+        _timeout(env),
+        head_owner,
+        app,
     )
 
 
@@ -172,7 +190,10 @@ def missing_token(ctx: ForgeContext) -> InputError:
             if ctx.ci.provider == "github"
             else "export GITHUB_TOKEN (or GH_TOKEN), e.g. GITHUB_TOKEN=$(gh auth token)"
         )
-        return InputError(f"no GitHub token in {ctx.token_source}: {how}, or pass --token-env VAR")
+        return InputError(
+            f"no GitHub token in {ctx.token_source}: {how}, or pass --token-env VAR, or set "
+            "GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY to act as a GitHub App"
+        )
     return InputError(
         f"no GitLab token in {ctx.token_source}: set GITLAB_TOKEN to a token with the api scope"
     )
@@ -189,10 +210,19 @@ class _Checkout(TypedDict):
 
 
 def _checkout(ctx: ForgeContext) -> _Checkout:
-    if not ctx.token:
+    token = ctx.token
+    if ctx.app is not None:
+        from cmlreport.forges.github.app import installation_token
+        from cmlreport.forges.http import HttpLimits
+
+        limits = HttpLimits(timeout=ctx.timeout)
+        token = installation_token(
+            ctx.app, repository=ctx.repository, api_url=ctx.api_url, limits=limits
+        )
+    if not token:
         raise missing_token(ctx)
     return _Checkout(
-        token=ctx.token, ci=ctx.ci, branch=ctx.branch, head_sha=ctx.head_sha, timeout=ctx.timeout
+        token=token, ci=ctx.ci, branch=ctx.branch, head_sha=ctx.head_sha, timeout=ctx.timeout
     )
 
 
@@ -240,3 +270,14 @@ def open_forge(ctx: ForgeContext) -> Forge:
     if ctx.provider == "github":
         return GitHubForge(_github_settings(ctx))
     return GitLabForge(_gitlab_settings(ctx))
+
+
+def open_proposals(ctx: ForgeContext) -> Proposals:
+    """Where `pr create` commits and opens its pull/merge request: the same repository and token."""
+    if ctx.provider == "github":
+        from cmlreport.forges.github.proposals import GitHubProposals
+
+        return GitHubProposals(_github_settings(ctx))
+    from cmlreport.forges.gitlab.proposals import GitLabProposals
+
+    return GitLabProposals(_gitlab_settings(ctx))

@@ -110,11 +110,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(answer.data)))
             self.end_headers()
-            self.wfile.write(answer.data)
+            if self.command != "HEAD":  # a HEAD answer has the headers of a GET, no body
+                self.wfile.write(answer.data)
         except OSError:
             self.close_connection = True  # the client gave up waiting; the change still happened
 
-    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
+    do_GET = do_HEAD = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # tests read the fake's request log instead

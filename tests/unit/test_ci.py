@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -278,3 +279,38 @@ def test_a_non_numeric_merge_request_iid_names_the_variable() -> None:
 )
 def test_on_a_laptop_there_is_no_ci_context(env: dict[str, str]) -> None:
     assert detect_ci(env) == CiContext(provider="local")
+
+
+def test_github_app_credentials_from_the_environment(tmp_path: Path) -> None:
+    from cmlreport.ci import github_app
+
+    assert github_app({}) is None
+    pem = "-----BEGIN RSA PRIVATE KEY-----\\nAAAA\\n-----END RSA PRIVATE KEY-----"
+    app = github_app({"GITHUB_APP_ID": "123", "GITHUB_APP_PRIVATE_KEY": pem})
+    assert app is not None and app.app_id == "123" and app.installation_id is None
+    assert app.private_key.splitlines()[1] == "AAAA"  # literal \n from a secrets store
+    assert "AAAA" not in repr(app)
+    key_file = tmp_path / "app.pem"
+    key_file.write_text(pem.replace("\\n", "\n"))
+    env = {"GITHUB_APP_ID": "Iv23liAbc", "GITHUB_APP_PRIVATE_KEY": str(key_file)}
+    app = github_app({**env, "GITHUB_APP_INSTALLATION_ID": "99"})
+    assert app is not None and app.installation_id == 99 and "AAAA" in app.private_key
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"GITHUB_APP_ID": "1"}, "GITHUB_APP_PRIVATE_KEY is not set"),
+        ({"GITHUB_APP_PRIVATE_KEY": "x"}, "GITHUB_APP_ID is not set"),
+        ({"GITHUB_APP_ID": "1; rm", "GITHUB_APP_PRIVATE_KEY": "x"}, "GITHUB_APP_ID="),
+        ({"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY": "-----BEGIN x",
+          "GITHUB_APP_INSTALLATION_ID": "x"}, "GITHUB_APP_INSTALLATION_ID"),
+        ({"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY": "MIIEsecret"}, "neither PEM text"),
+    ],
+)  # fmt: skip
+def test_github_app_misconfiguration_names_the_variable(env: dict[str, str], says: str) -> None:
+    from cmlreport.ci import github_app
+
+    with pytest.raises(InputError, match=re.escape(says)) as raised:
+        github_app(env)
+    assert "MIIEsecret" not in raised.value.message

@@ -53,6 +53,7 @@ class Token:
     permissions: frozenset[str]
     # The Actions GITHUB_TOKEN is an app installation token: GET /user answers 403.
     user_endpoint_forbidden: bool = False
+    app_id: str | None = None  # the GitHub App acting (its JWT, on the /app routes)
 
     def allows(self, permission: str) -> bool:
         """``issues:read`` is granted by ``issues:read`` or ``issues:write``."""

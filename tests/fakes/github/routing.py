@@ -140,6 +140,8 @@ class Route:
     # Any one of these permissions allows the call (GitHub's x-accepted-github-permissions).
     accepted: tuple[str, ...]
     pattern: re.Pattern[str]
+    # Authenticated as a GitHub App (its JWT), not with a token.
+    as_app: bool = False
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         found = self.pattern.fullmatch(path)
@@ -167,11 +169,11 @@ class Router:
         self.routes: list[Route] = []
 
     def __call__(
-        self, method: str, template: str, *, accepted: tuple[str, ...] = ()
+        self, method: str, template: str, *, accepted: tuple[str, ...] = (), as_app: bool = False
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             pattern = compile_template(template)
-            self.routes.append(Route(method, template, handler, accepted, pattern))
+            self.routes.append(Route(method, template, handler, accepted, pattern, as_app))
             return handler
 
         return register

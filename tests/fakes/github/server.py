@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes.github import graphql_api
+from tests.fakes.github.apps import verify_jwt
 from tests.fakes.github.faults import GitHubFaults
 from tests.fakes.github.graphql_comments import Context
 from tests.fakes.github.links import Links
@@ -158,7 +159,11 @@ class FakeGitHub(ServedFake[RecordedRequest], GitHubState):
         headers: dict[str, str],
     ) -> Reply:
         try:
-            token = self._authenticate(headers.get("authorization", ""))
+            if route is not None and route.as_app:
+                app = verify_jwt(self.apps, headers.get("authorization", ""))
+                token = Token("", app.bot, frozenset(), True, app_id=app.app_id)
+            else:
+                token = self._authenticate(headers.get("authorization", ""))
             if route is None:
                 raise ApiError(404, "Not Found")
             if route.accepted and not any(token.allows(p) for p in route.accepted):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tests.fakes.github.apps import App
 from tests.fakes.github.gitobjects import Blob, Commit, Signature, TreeEdit
 from tests.fakes.github.records import (
     ACTIONS_BOT,
@@ -40,6 +41,7 @@ class GitHubState(ForgeState):
         self.commit_comments: dict[int, CommitComment] = {}
         self.check_runs: dict[int, CheckRun] = {}
         self.runners: dict[int, Runner] = {}
+        self.apps: dict[str, App] = {}  # by app id and by client id
         self.requests_served = 0
         self.rate_limit_reset = int(self.clock.now().timestamp()) + 3600
 
@@ -64,6 +66,26 @@ class GitHubState(ForgeState):
             token = Token(value, login, frozenset(permissions), user_endpoint_forbidden)
             self.tokens[value] = token
             return token
+
+    def add_app(
+        self,
+        app_id: str,
+        public_key_pem: str,
+        *,
+        slug: str = "cmlreport-app",
+        installations: dict[str, int] | None = None,
+        permissions: dict[str, str] | None = None,
+        client_id: str | None = None,
+    ) -> App:
+        """A GitHub App installed on ``installations`` (repository -> installation id)."""
+        with self.lock:
+            self.add_user(f"{slug}[bot]")
+            app = App(app_id, slug, public_key_pem, dict(installations or {}))
+            app.permissions = dict(permissions or {"metadata": "read"})
+            self.apps[app_id] = app
+            if client_id:
+                self.apps[client_id] = app
+            return app
 
     def add_repo(
         self,

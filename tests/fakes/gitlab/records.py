@@ -58,6 +58,8 @@ class Commit:
     author_email: str
     created_at: datetime
     parent_ids: tuple[str, ...] = ()
+    # The tree as the repository files API sees it: path -> (content, executable).
+    files: dict[str, tuple[bytes, bool]] = field(default_factory=dict)
 
     @property
     def title(self) -> str:

@@ -109,6 +109,8 @@ class Seeding(GitLabState):
             commit = Commit(
                 sha, message, user.name, user.email, self.clock.now(), (parent,) if parent else ()
             )
+            before = target.commits.get(parent) if parent else None
+            commit.files = dict(before.files) if before else {"README.md": (b"# project\n", False)}
             target.commits[sha] = commit
             if branch:
                 target.branches[branch] = sha

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakes.github.routes import checks, comments, commits, git, pulls, repos, runners
+from tests.fakes.github.routes import apps, checks, comments, commits, git, pulls, repos, runners
 from tests.fakes.github.routing import Route
 
 ROUTES: list[Route] = [
@@ -13,4 +13,5 @@ ROUTES: list[Route] = [
     *checks.router.routes,
     *git.router.routes,
     *runners.router.routes,
+    *apps.router.routes,
 ]

@@ -200,4 +200,8 @@ def update_ref(call: Call) -> Reply:
     if not data.get("force") and not repo.objects.is_ancestor(repo.refs[ref], sha):
         raise invalid("Update is not a fast forward", "sha", "Reference")
     repo.refs[ref] = sha
+    # An open pull request of the branch follows it, as on GitHub.
+    for pull in call.state.pulls.values():
+        if pull.head_repo == repo.full_name and f"refs/heads/{pull.head_ref}" == ref:
+            pull.head_sha = sha
     return _ref_reply(call, repo, ref, 200)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.fakes.github.bodies import issue_json, pull_json
 from tests.fakes.github.records import Pull
-from tests.fakes.github.routing import Call, Reply, Router, not_found
+from tests.fakes.github.routing import ApiError, Call, Reply, Router, invalid, not_found
 
 router = Router()
 
@@ -51,3 +51,65 @@ def get_issue(call: Call) -> Reply:
     if issue is None:
         raise not_found()
     return Reply(200, issue_json(call.links, call.state, issue))
+
+
+@router("POST", "/repos/{owner}/{repo}/pulls", accepted=("pull_requests:write",))
+def create_pull(call: Call) -> Reply:
+    """Opens a pull request from a branch of this repository (``owner:branch`` or ``branch``)."""
+    repo = call.repo()
+    data = call.json()
+    head = str(data.get("head", ""))
+    owner, _, branch = head.rpartition(":")
+    base = str(data.get("base", ""))
+    if owner and owner != repo.owner:
+        raise invalid(f"head {head}: the fake serves no forks' branches", "head", "PullRequest")
+    head_sha = repo.refs.get(f"refs/heads/{branch}")
+    base_sha = repo.refs.get(f"refs/heads/{base}")
+    if head_sha is None:
+        raise invalid("head is invalid", "head", "PullRequest")
+    if base_sha is None:
+        raise invalid("base is invalid", "base", "PullRequest")
+    if any(
+        p.repo == repo.full_name and p.state == "open" and p.head_ref == branch
+        for p in call.state.pulls.values()
+    ):
+        message = f"A pull request already exists for {repo.owner}:{branch}."
+        raise ApiError(422, "Validation Failed", errors=[custom_error(message)])
+    number = (
+        max(
+            (n for r, n in [*call.state.pulls, *call.state.issues] if r == repo.full_name),
+            default=0,
+        )
+        + 1
+    )
+    pull = call.state.add_pull(
+        repo.full_name,
+        number=number,
+        head_ref=branch,
+        head_sha=head_sha,
+        base_ref=base,
+        base_sha=base_sha,
+        title=str(data.get("title", "")),
+        author=call.token.login,
+    )
+    pull.body = data.get("body")
+    body = pull_json(call.links, call.state, pull)
+    return Reply(201, body, {"Location": body["url"]})
+
+
+@router("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}", accepted=("pull_requests:write",))
+def update_pull(call: Call) -> Reply:
+    pull = call.state.pulls.get((call.repo().full_name, call.number("pull_number")))
+    if pull is None:
+        raise not_found()
+    data = call.json()
+    for name in ("title", "body", "state"):
+        if name in data:
+            setattr(pull, name, data[name])
+    if "base" in data:
+        pull.base_ref = str(data["base"])
+    return Reply(200, pull_json(call.links, call.state, pull))
+
+
+def custom_error(message: str) -> dict[str, str]:
+    return {"resource": "PullRequest", "code": "custom", "message": message}
