@@ -55,6 +55,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "runner",
         "Launch, stop, list and clean up cloud GPU runners for this repository.",
     ),
+    "merge": (
+        "cmlreport.cli.merge",
+        "merge",
+        "Merge the reports of a matrix's legs (report --json) into one report.",
+    ),
     "check": (
         "cmlreport.cli.check",
         "check",
