@@ -60,6 +60,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "pr",
         "Commit retraining results to a branch and open a pull/merge request.",
     ),
+    "merge": (
+        "cmlreport.cli.merge",
+        "merge",
+        "Merge the reports of a matrix's legs (report --json) into one report.",
+    ),
     "check": (
         "cmlreport.cli.check",
         "check",

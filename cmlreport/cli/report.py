@@ -103,6 +103,12 @@ from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT
     help="Also write the report as data: each metric's base, head, delta, direction and "
     "intervals, the gates and their results (shape in the README).",
 )
+@click.option(
+    "--name",
+    metavar="LEG",
+    help="This job's leg of a matrix (the model, the dataset), recorded in the --json file "
+    "so `cmlreport merge` can combine the legs into one report.",
+)
 def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
     """Build a markdown report: metrics vs the base branch, gates, per-class slices, plots.
 
@@ -121,6 +127,12 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
     from cmlreport.report.build import ReportOptions, write_report
     from cmlreport.settings import load_settings
 
+    if flags["name"] is not None:
+        from cmlreport.report.legs import check_name
+
+        if flags["json_path"] is None:
+            raise click.UsageError("--name goes with --json FILE: the leg's name is kept there")
+        flags["name"] = check_name(flags["name"], "--name")
     cwd = Path.cwd()
     if inputs.dvc is not None:  # no -m: dvc.yaml's metrics, and its plots unless --plot
         flags["plots"] = flags["plots"] or inputs.dvc.images

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from cmlreport.ci import environment
 from cmlreport.cli.common import choice_option, forge_options, warn, write_output
+from cmlreport.cli.watch import Watched, check_watch_flags, run_watch
 
 
 @click.command("send-comment")
 @click.argument("report", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.argument("command", nargs=-1, metavar="[-- COMMAND...]")
 @forge_options
 @click.option(
     "--target",
@@ -58,8 +61,30 @@ from cmlreport.cli.common import choice_option, forge_options, warn, write_outpu
     help="Publish only images inside DIR (default: the git work tree holding REPORT, or "
     "REPORT's folder outside git); e.g. the downloaded artifact in a workflow_run job.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep the comment in step with REPORT while training rewrites it: an update when the "
+    "text changed, at most one per --interval, and a final one when the training ends "
+    "(-- COMMAND: run it and exit with its code; --pid PID) or on SIGTERM/SIGINT (exit 143/130).",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --watch: the least time between two updates.",
+)
+@click.option(
+    "--pid",
+    type=click.IntRange(min=1),
+    metavar="PID",
+    help="With --watch: the training process to follow (the final update when it ends).",
+)
 def send_comment(
     report: Path | None,
+    command: tuple[str, ...],
     repo: str | None,
     token_env: str | None,
     forge: str,
@@ -72,6 +97,9 @@ def send_comment(
     dry_run: bool,
     images: str,
     image_root: Path | None,
+    watch: bool,
+    interval: float,
+    pid: int | None,
 ) -> None:
     """Post REPORT (markdown) as a comment that later runs update in place.
 
@@ -83,6 +111,8 @@ def send_comment(
       cmlreport send-comment report.md --mode new --hide-old
       cmlreport send-comment --delete
       cmlreport send-comment report.md --dry-run
+      cmlreport send-comment report.md --watch -- python train.py
+      cmlreport send-comment report.md --watch --interval 60 --pid "$TRAIN_PID"
     """
     from cmlreport.forges.send import SendOptions, choose_mode, send_report
 
@@ -100,6 +130,12 @@ def send_comment(
         token_env=token_env,
         forge=forge,
     )
+    check_watch_flags(options, watch, pid, command)
+    if watch:
+        code = run_watch(options, env, interval, Watched(command, pid), warn)
+        if code:
+            sys.exit(code)
+        return
     url = send_report(options, env, Path.cwd(), warn)
     if url is not None:
         write_output(env, "comment-url", url)

@@ -85,12 +85,16 @@ def send_report(
     options: SendOptions, env: Mapping[str, str], cwd: Path, warn: Callable[[str], None]
 ) -> str | None:
     """Post (or in a dry run, print) the report; the comment's URL when one was written."""
-    from cmlreport.report.budget import cut_markdown
-
     if options.mode == "delete":
         delete_report(options, env, cwd)
         return None
-    ready = prepare(options, env, cwd, warn)
+    return deliver(options, prepare(options, env, cwd, warn), warn)
+
+
+def deliver(options: SendOptions, ready: Prepared, warn: Callable[[str], None]) -> str | None:
+    """The prepared report posted (a dry run: printed; a fork's PR: kept for later)."""
+    from cmlreport.report.budget import cut_markdown
+
     if options.dry_run:
         body = cut_markdown(ready.md, ready.limit, ready.hint)
         hide = ", hiding our earlier comments" if options.hide_old else ""
@@ -113,13 +117,21 @@ def prepare(
 ) -> Prepared:
     """Every input checked before anything is sent: the file, the flags, the images."""
     from cmlreport.files import read_text
+
+    if options.report is None:
+        raise InputError("send-comment: name the REPORT file to post")
+    return prepare_text(options, read_text(options.report, inside="report"), env, cwd, warn)
+
+
+def prepare_text(
+    options: SendOptions, md: str, env: Mapping[str, str], cwd: Path, warn: Callable[[str], None]
+) -> Prepared:
+    """``prepare`` for the report's text ``md``, already read (``--watch`` reads it itself)."""
     from cmlreport.publishable import image_root
     from cmlreport.redact import mask
 
     report = options.report
-    if report is None:
-        raise InputError("send-comment: name the REPORT file to post")
-    md = read_text(report, inside="report")
+    assert report is not None
     spec = parse_target(options.target)
     key = check_key(options.key or default_key(env))
     ctx = forge_context(

@@ -69,6 +69,7 @@ class ReportOptions:
     seed: int = 0
     significant: bool = False  # --significant: regression gates fail on significant drops only
     json_path: Path | None = None  # --json: the report as data
+    name: str | None = None  # --name: the matrix leg, recorded in the JSON for `merge`
 
     def with_settings(self, s: Settings) -> ReportOptions:
         """Flags win; settings fill in what the flags left at their defaults."""
@@ -153,7 +154,7 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
             summary = cut_markdown(built.full_markdown, STEP_SUMMARY_LIMIT, where)
             append_text(ci.step_summary_path, summary + "\n")
         if opts.json_path is not None and built.facts is not None:
-            write_text(opts.json_path, report_json(built.facts))
+            write_text(opts.json_path, report_json(built.facts, name=opts.name))
             built.files.append(opts.json_path)
     except OSError as exc:
         raise InputError(

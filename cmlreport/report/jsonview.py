@@ -85,7 +85,8 @@ def _predictions(facts: ReportFacts) -> dict[str, Any] | None:
     return out
 
 
-def report_json(facts: ReportFacts) -> str:
+def report_json(facts: ReportFacts, name: str | None = None) -> str:
+    """The JSON; ``name`` (``report --name``) names the matrix leg for ``cmlreport merge``."""
     diffs, gates, sig = facts.diffs, facts.gates, facts.significance
     judged = [sig[d.key] for d in diffs if d.key in sig and sig[d.key].significant is not None]
     failed = sum(1 for g in gates if not g.passed)
@@ -110,4 +111,6 @@ def report_json(facts: ReportFacts) -> str:
         ],
         "predictions": _predictions(facts),
     }
+    if name is not None:
+        doc = {"version": JSON_VERSION, "name": name} | doc
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
