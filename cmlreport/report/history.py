@@ -20,7 +20,7 @@ from cmlreport.errors import InputError
 from cmlreport.files import decode_text
 from cmlreport.metrics.diff import is_number
 from cmlreport.metrics.gates import parse_gates
-from cmlreport.metrics.history import MetricHistory, SigmaGate, summarize
+from cmlreport.metrics.history import MetricHistory, SigmaGate, summarize_all
 from cmlreport.metrics.load import detect_format, merge_metric_sets, parse_metrics, size_limit
 from cmlreport.metrics.logs import LogValues
 from cmlreport.metrics.model import Scalar
@@ -227,12 +227,5 @@ def _merge(
 def _metrics(
     per_commit: Sequence[Mapping[str, Scalar]], head: Mapping[str, Scalar]
 ) -> dict[str, MetricHistory]:
-    out: dict[str, MetricHistory] = {}
-    for key, value in head.items():
-        if not is_number(value):
-            continue
-        points = [float(v) for s in per_commit if is_number(v := s.get(key))]  # type: ignore[arg-type]
-        h = summarize(key, points, float(value))  # type: ignore[arg-type]
-        if h is not None:
-            out[key] = h
-    return out
+    heads = {k: float(v) for k, v in head.items() if is_number(v)}  # type: ignore[arg-type]
+    return summarize_all(heads, per_commit)
