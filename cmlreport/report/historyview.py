@@ -120,9 +120,11 @@ def _charts(rows: Sequence[MetricHistory], opts: ReportOptions, files: list[Path
     charts: list[Chart] = []
     for i, h in enumerate(rows):
         points = [*h.values, *([h.head] if h.head is not None and math.isfinite(h.head) else [])]
-        title = f"{h.key}: base branch history, head last"
+        title = f"{h.key}: base branch history"
         if opts.charts == "mermaid":
-            block = mermaid.line_chart(title, list(range(len(points))), {h.key: points}, "commit")
+            block = mermaid.line_chart(
+                title, list(range(len(points))), {"head last": points}, "commit"
+            )
             charts.append(Chart(h.key, mermaid=block))
             continue
         from cmlreport.plots.history import history_figure

@@ -99,8 +99,10 @@ def test_missing_and_broken_files_are_skipped_and_counted(tmp_path: Path, run: R
     repo.checkout("feature")
     repo.write("metrics.json", metrics(0.8))
     repo.commit("head")
-    code, md, err = report(run, repo, "--history", "6", "--json", "r.json")
+    code, md, err = report(run, repo, "--history", "6", "--json", "r.json", "--charts", "png")
     assert code == 0, err
+    assert "](report-plots/history-1.png)" in md
+    assert (repo.path / "report-plots" / "history-1.png").read_bytes().startswith(b"\x89PNG")
     assert "metrics.json is missing at 1 commit" in md
     assert "metrics.json cannot be read at 1 commit" in md
     assert "2 metrics missing at some commits" in md
