@@ -94,6 +94,15 @@ from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT
     help="Automatic charts (headline bars, per-class delta histograms): PNG files next to the "
     "report, mermaid blocks (no image hosting needed), or none.",
 )
+@click.option(
+    "--history",
+    type=click.IntRange(0, 500),
+    default=0,
+    metavar="N",
+    help="Compare head with the metrics at the base branch's last N first-parent commits "
+    "(up to 500): a sparkline, mean, min, max and z-score per headline metric, and the "
+    "ratchet --fail-on-regression 'KEY@3sigma' (which reads 20 commits by default).",
+)
 @predictions_options
 @click.option(
     "--json",
@@ -119,6 +128,7 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
       cmlreport report -m metrics.json --fail-on-regression "eval.*@1%" --base origin/main
       cmlreport report        # in a DVC project: the metrics and plots dvc.yaml declares
       cmlreport report --predictions p.csv --fail-on-regression "predictions.*@1%" --significant
+      cmlreport report -m metrics.json --history 50 --fail-on-regression "eval.f1@3sigma"
 
     Exits 1 when a gate fails, after the report is written.
     """

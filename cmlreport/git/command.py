@@ -31,14 +31,19 @@ _REPO_OVERRIDES |= {"GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES"}
 _Proc = subprocess.CompletedProcess[bytes]
 
 
-def run_git(args: Sequence[str], cwd: Path, *, timeout: float = GIT_TIMEOUT) -> _Proc:
-    """``git *args`` in ``cwd``, output captured; GitError only when git cannot run at all."""
+def run_git(
+    args: Sequence[str], cwd: Path, *, timeout: float = GIT_TIMEOUT, input: bytes | None = None
+) -> _Proc:
+    """``git *args`` in ``cwd``, output captured; GitError only when git cannot run at all.
+
+    ``input`` is written to git's stdin (``cat-file --batch``); without it stdin is empty."""
     try:
         return subprocess.run(
             ["git", *args],
             cwd=cwd,
             env=_git_env(),
-            stdin=subprocess.DEVNULL,
+            input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
             capture_output=True,
             timeout=timeout,
             # No controlling terminal: ssh and credential helpers cannot prompt on /dev/tty.
@@ -88,8 +93,10 @@ class Clone:
         self.root = root
         self.provider = provider
 
-    def run(self, args: Sequence[str], timeout: float = GIT_TIMEOUT) -> _Proc:
-        return run_git(args, self.root, timeout=timeout)
+    def run(
+        self, args: Sequence[str], timeout: float = GIT_TIMEOUT, input: bytes | None = None
+    ) -> _Proc:
+        return run_git(args, self.root, timeout=timeout, input=input)
 
     def output(self, args: Sequence[str], timeout: float = GIT_TIMEOUT) -> str | None:
         proc = self.run(args, timeout)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cmlreport.errors import InputError
 from cmlreport.metrics.diff import MetricDiff, is_number
 from cmlreport.metrics.direction import Direction
+from cmlreport.metrics.history import MetricHistory, SigmaGate, check_sigma, parse_sigma
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -54,7 +55,7 @@ class RegressionGate:
     readings: tuple[tuple[str, float, bool], ...] = ()
 
 
-Gate = ThresholdGate | RegressionGate
+Gate = ThresholdGate | RegressionGate | SigmaGate
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def _drop_reading(key: str, drop: str, expr: str) -> tuple[str, float, bool] | N
 
 def parse_gates(fail_if: Sequence[str], fail_on_regression: Sequence[str]) -> list[Gate]:
     gates: list[Gate] = [parse_threshold(e) for e in fail_if]
-    gates += [parse_regression(e) for e in fail_on_regression]
+    gates += [parse_sigma(e) or parse_regression(e) for e in fail_on_regression]
     return gates
 
 
@@ -218,8 +219,13 @@ def _check_regression(gate: RegressionGate, d: MetricDiff) -> GateResult:
     return GateResult(gate, d.key, not failed, detail)
 
 
-def evaluate_gates(gates: Sequence[Gate], diffs: Sequence[MetricDiff]) -> list[GateResult]:
-    """One result per (gate, matching key). A gate naming an unknown key is an input error."""
+def evaluate_gates(
+    gates: Sequence[Gate],
+    diffs: Sequence[MetricDiff],
+    history: Mapping[str, MetricHistory] | None = None,
+) -> list[GateResult]:
+    """One result per (gate, matching key). A gate naming an unknown key is an input error;
+    ``history`` (``--history``) is what the N-sigma gates judge head against."""
     by_key: Mapping[str, MetricDiff] = {d.key: d for d in diffs}
     known = [d.key for d in diffs if d.has_new]
     results: list[GateResult] = []
@@ -228,6 +234,12 @@ def evaluate_gates(gates: Sequence[Gate], diffs: Sequence[MetricDiff]) -> list[G
             if gate.key not in by_key:
                 raise _unknown_key("--fail-if", gate.key, known)
             results.append(_check_threshold(gate, by_key[gate.key]))
+            continue
+        if isinstance(gate, SigmaGate):
+            _, keys = _resolve(RegressionGate(gate.key, 0.0, False, gate.text), by_key, known)
+            for k in keys:
+                passed, detail = check_sigma(gate, k, by_key[k].direction, (history or {}).get(k))
+                results.append(GateResult(gate, k, passed, detail))
             continue
         gate, keys = _resolve(gate, by_key, known)
         results.extend(_check_regression(gate, by_key[k]) for k in keys)

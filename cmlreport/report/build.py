@@ -23,6 +23,7 @@ from cmlreport.report.budget import (
     cut_markdown,
 )
 from cmlreport.report.charts import Image, draw_charts, relative_link
+from cmlreport.report.history import history_sections, with_history
 from cmlreport.report.jsonview import ReportFacts, report_json
 from cmlreport.report.logcurves import draw_log_curves
 from cmlreport.report.markdown import ReportData, choose_headline, render_report
@@ -70,6 +71,7 @@ class ReportOptions:
     significant: bool = False  # --significant: regression gates fail on significant drops only
     json_path: Path | None = None  # --json: the report as data
     name: str | None = None  # --name: the matrix leg, recorded in the JSON for `merge`
+    history: int = 0  # --history N: the base branch's last N first-parent commits
 
     def with_settings(self, s: Settings) -> ReportOptions:
         """Flags win; settings fill in what the flags left at their defaults."""
@@ -132,6 +134,7 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
         log_values=values,
         dvc=opts.dvc,
     )
+    runs = with_history(runs, opts, values, ci, cwd)
     predicted = None
     if opts.predictions is not None:
         predicted, runs = _with_predictions(opts, runs, cwd)
@@ -249,7 +252,7 @@ def build_report(
     base_scalars = runs.base.scalars if runs.base is not None else {}
     diffs = diff_metrics(base_scalars, runs.head.scalars, directions)
     significance = significance_of(runs, predictions)
-    results = evaluate_gates(gates, diffs)
+    results = evaluate_gates(gates, diffs, runs.history.metrics if runs.history else None)
     if opts.significant:
         from cmlreport.metrics.noise_gates import apply_significance
 
@@ -279,7 +282,8 @@ def build_report(
         precision=opts.precision,
         full_report_hint=full_report_hint,
         significance=significance,
-        sections=prediction_sections(predictions),
+        sections=prediction_sections(predictions)
+        + history_sections(runs.history, headline, opts, files),
     )
     markdown = render_report(data, opts.budget)
     full = render_report(data, max(opts.budget, GITLAB_NOTE_LIMIT))
@@ -291,5 +295,6 @@ def build_report(
         predictions,
         prediction_files(predictions),
         runs.notes,
+        runs.history,
     )
     return BuiltReport(markdown, full, diffs, results, files + curve_files, facts=facts)

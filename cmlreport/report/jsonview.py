@@ -19,6 +19,7 @@ from cmlreport.report.markdown import Revisions
 
 if TYPE_CHECKING:
     from cmlreport.metrics.significance import PredictionResults
+    from cmlreport.report.history import History
 
 JSON_VERSION = 1
 
@@ -34,6 +35,7 @@ class ReportFacts:
     predictions: PredictionResults | None = None
     prediction_files: tuple[str, str | None] = ("", None)  # head, base (None: not compared)
     notes: Sequence[str] = ()  # the report's notes: a base file missing, how the base was found
+    history: History | None = None  # --history: each metric's points at the base branch
 
 
 def _metric(d: MetricDiff, s: Significance | None) -> dict[str, Any]:
@@ -113,4 +115,8 @@ def report_json(facts: ReportFacts, name: str | None = None) -> str:
     }
     if name is not None:
         doc = {"version": JSON_VERSION, "name": name} | doc
+    if facts.history is not None:
+        from cmlreport.report.historyview import add_history
+
+        add_history(doc, facts.history)
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

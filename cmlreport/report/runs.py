@@ -26,6 +26,7 @@ from cmlreport.report.markdown import Revisions
 
 if TYPE_CHECKING:
     from cmlreport.report.discover import DvcProject
+    from cmlreport.report.history import History
 
 Warn = Callable[[str], None]
 
@@ -38,6 +39,7 @@ class Runs:
     base: MetricSet | None
     revisions: Revisions
     notes: tuple[str, ...] = ()
+    history: History | None = None  # --history: the base branch's recent commits
 
 
 def load_runs(

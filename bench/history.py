@@ -1,0 +1,74 @@
+"""`report --history 100` on a 10k-key metrics file that changed at every one of main's commits.
+
+Issue 12's measure for the history: N=100 commits, 10,000 keys, "a few seconds at most". Prints
+the median and min wall time of a fresh `cmlreport report` process with and without --history
+(the difference is what reading and summarising the history costs) and the history's points.
+Usage: `python bench/history.py [--repeat 3]`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+from pathlib import Path
+
+from harness import (
+    Timing,
+    child_env,
+    cmlreport_command,
+    commit_all,
+    exit_with,
+    git,
+    init_repo,
+    parse_repeat,
+    print_table,
+    seconds,
+    time_command,
+)
+
+COMMITS = 100
+KEYS = 10_000
+SEED = 20261202
+
+
+def metrics(rng: random.Random) -> str:
+    groups = {f"group{g:03d}": {f"m{i:02d}": rng.random() for i in range(100)} for g in range(100)}
+    return json.dumps(groups)
+
+
+def build(repo: Path) -> None:
+    rng = random.Random(SEED)
+    for i in range(COMMITS):
+        (repo / "metrics.json").write_text(metrics(rng))
+        commit_all(repo, f"train {i}")
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "metrics.json").write_text(metrics(rng))
+    commit_all(repo, "head")
+
+
+def main() -> int:
+    repeat = parse_repeat(__doc__.splitlines()[0], 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = child_env(Path(tmp))
+        repo = init_repo(Path(tmp) / "repo", env)
+        build(repo)
+        base = [*cmlreport_command(), "report", "-m", "metrics.json", "--charts", "none"]
+        rows = []
+        for label, extra in (("report", []), ("report --history 100", ["--history", "100"])):
+            args = [*base, *extra, "--json", "r.json"]
+            t = Timing.of(time_command(args, repo, env, repeat))
+            rows.append([label, seconds(t.median), seconds(t.min)])
+        doc = json.loads((repo / "r.json").read_text())
+        points = {m["history"]["points"] for m in doc["metrics"] if "history" in m}
+        with_history = sum(1 for m in doc["metrics"] if "history" in m)
+        title = (
+            f"{COMMITS} commits x {KEYS:,} keys: {with_history:,} metrics with history, "
+            f"points per metric {sorted(points)}"
+        )
+        print_table(["command", "median", "min"], rows, title)
+    return 0
+
+
+if __name__ == "__main__":
+    exit_with(main)
