@@ -18,8 +18,8 @@ from cmlreport.forges.runners import Registration, RunnerRegistry
 from cmlreport.redact import register as register_secret
 from cmlreport.runner.interrupts import deferred
 from cmlreport.runner.k8s import Kubernetes
+from cmlreport.runner.k8s_placement import PodPlacement
 from cmlreport.runner.k8s_requests import (
-    PodPlacement,
     RunnerPod,
     pod_body,
     pod_name,

@@ -87,7 +87,7 @@ def pod_options(command: F) -> F:
 
 def open_kube(kubeconfig: str | None, namespace: str) -> Kubernetes:
     from cmlreport.runner.k8s import Kubernetes, kube_config
-    from cmlreport.runner.k8s_requests import PodPlacement
+    from cmlreport.runner.k8s_placement import PodPlacement
 
     place = PodPlacement(namespace=namespace)  # checks the namespace before any request
     return Kubernetes(kube_config(environment(), kubeconfig, Path.home()), place.namespace)
@@ -98,7 +98,7 @@ def launch_on_kubernetes(
 ) -> None:
     from cmlreport.forges.select import open_registry
     from cmlreport.runner.k8s_launch import launch_pod
-    from cmlreport.runner.k8s_requests import (
+    from cmlreport.runner.k8s_placement import (
         PRESET_GPUS,
         PodPlacement,
         parse_node_selector,
