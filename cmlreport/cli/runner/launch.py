@@ -19,6 +19,7 @@ from cmlreport.cli.runner.common import (
     progress,
     region_option,
 )
+from cmlreport.cli.runner.k8s import KUBE_FLAGS, cloud_option, launch_on_kubernetes, pod_options
 from cmlreport.output import write_text
 
 if TYPE_CHECKING:
@@ -30,13 +31,8 @@ DOTENV = Path("cmlreport-runner.env")
 
 @click.command()
 @forge_options
-@click.option(
-    "--cloud",
-    type=click.Choice(["aws"]),
-    default="aws",
-    show_default=True,
-    help="Cloud to launch in (AWS EC2; credentials from the usual AWS variables or role).",
-)
+@cloud_option
+@pod_options
 @click.option(
     "--gpu",
     type=click.Choice(["t4", "a10g", "l4", "v100", "a100", "h100", "none"]),
@@ -130,6 +126,11 @@ def launch(
     pending, running, bootstrap started, online.
 
     \b
+    --cloud kubernetes starts the runner as a pod on an existing cluster instead:
+      cmlreport runner launch --cloud kubernetes --gpu t4 --namespace ci \\
+        --toleration nvidia.com/gpu=present:NoSchedule --labels gpu-$GITHUB_RUN_ID
+
+    \b
     SIGINT or SIGTERM at any point ends the machine and removes the registration (within
     seconds, before a CI's SIGKILL), then exits 130 or 143 with one line saying so.
     """
@@ -144,16 +145,20 @@ def launch(
     click.get_current_context().with_resource(trapped())
     env = environment()
     ctx = forge_of(repo, token_env, forge)
+    kube_flags = {key: flags.pop(key) for key in KUBE_FLAGS}
     spec = runner_spec(
         forge_repo(ctx.provider, ctx.repository, ctx.server_url),
         region=aws_region(env, region),
         run_id=env.get("GITHUB_RUN_ID") or env.get("CI_JOB_ID"),
         **flags,
     )
-    ec2 = open_ec2(region)
-    # Outputs are written inside the launch: a signal meanwhile still ends the machine.
     # On a terminal a line every poll while waiting; in a CI log one a minute (docs/runners.md).
     phases = LaunchProgress(progress, terminal=sys.stderr.isatty())
+    if spec.machine.cloud == "kubernetes":
+        launch_on_kubernetes(ctx, spec, {**kube_flags, "gpu": flags["gpu"]}, phases)
+        return
+    ec2 = open_ec2(region)
+    # Outputs are written inside the launch: a signal meanwhile still ends the machine.
     launch_runner(spec, open_registry(ctx), ec2, phases, announce=partial(_announce, env, spec))
 
 
