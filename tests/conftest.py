@@ -18,6 +18,7 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # Plugins that test modules also import names from: rewrite their asserts before that import.
 pytest.register_assert_rewrite("tests.integration.ec2_account")
+pytest.register_assert_rewrite("tests.fakes.kubernetes", "tests.fakes.kubernetes_schema")
 
 # One worker per core already keeps every core busy: BLAS threads on top of that only fight
 # for them (numpy's OpenBLAS spins while it waits). Set before anything imports numpy, and
