@@ -21,8 +21,8 @@ HEATMAP_CLASSES = 20
 
 @dataclass(frozen=True)
 class Confusion:
-    true: int  # class codes
-    pred: int
+    true: str  # class names
+    pred: str
     base: int  # counts
     head: int
     delta: float  # head minus base (scaled to head's examples)
@@ -32,7 +32,7 @@ class Confusion:
 class ConfusionDelta:
     top: tuple[Confusion, ...]  # largest growth first; errors only (true != predicted)
     scale: float  # head examples / base examples (1.0: counts compared as they are)
-    heatmap_classes: tuple[int, ...]  # codes, in the order the heatmap shows them
+    heatmap_classes: tuple[str, ...]  # names, in the order the heatmap shows them
     heatmap: npt.NDArray[np.float64]  # (true, predicted) head minus scaled base on those classes
 
 
@@ -44,8 +44,9 @@ def _pair_counts(
     return found, counts
 
 
-def confusion_delta(head: Labelled, base: Labelled, classes: int) -> ConfusionDelta:
-    """The grown confusions of head vs base, both coded over the same ``classes``."""
+def confusion_delta(head: Labelled, base: Labelled, names: tuple[str, ...]) -> ConfusionDelta:
+    """The grown confusions of head vs base, both coded over the same classes ``names``."""
+    classes = len(names)
     h_keys, h_counts = _pair_counts(head, classes)
     b_keys, b_counts = _pair_counts(base, classes)
     scale = len(head.true) / max(len(base.true), 1)
@@ -59,14 +60,15 @@ def confusion_delta(head: Labelled, base: Labelled, classes: int) -> ConfusionDe
     errors = np.flatnonzero((true != pred) & (delta > 0))
     # Largest growth first; ties by the larger head count, then by the pair's codes.
     order = errors[np.lexsort((keys[errors], -at_head[errors], -delta[errors]))][:TOP_PAIRS]
-    top = tuple(
-        Confusion(int(true[i]), int(pred[i]), int(at_base[i]), int(at_head[i]), float(delta[i]))
-        for i in order
-    )
-    involved = list(dict.fromkeys(c for t in top for c in (t.true, t.pred)))[:HEATMAP_CLASSES]
+    involved = list(dict.fromkeys(int(c) for i in order for c in (true[i], pred[i])))
+    involved = involved[:HEATMAP_CLASSES]
     place = {c: i for i, c in enumerate(involved)}
     heatmap = np.zeros((len(involved), len(involved)))
     inside = np.flatnonzero(np.isin(true, involved) & np.isin(pred, involved))
     for i in inside:  # at most HEATMAP_CLASSES² pairs
         heatmap[place[int(true[i])], place[int(pred[i])]] = delta[i]
-    return ConfusionDelta(top, scale, tuple(involved), heatmap)
+    top = tuple(
+        Confusion(names[true[i]], names[pred[i]], int(at_base[i]), int(at_head[i]), float(delta[i]))
+        for i in order
+    )
+    return ConfusionDelta(top, scale, tuple(names[c] for c in involved), heatmap)

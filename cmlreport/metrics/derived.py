@@ -85,6 +85,6 @@ def derive(
 ) -> Derived:
     confusion = None
     if pair.base is not None:
-        confusion = confusion_delta(pair.head, pair.base, len(pair.classes))
+        confusion = confusion_delta(pair.head, pair.base, pair.classes)
     groups = tuple(slice_groups(slice_by, head, base, pair, confidence))
     return Derived(calibrate(head, base, pair), confusion, groups)

@@ -75,6 +75,17 @@ class GroupSlice:
         return worst if delta[worst] < 0 else None
 
 
+def check_slice_flags(flags: Sequence[str]) -> None:
+    """Each --slice-by names a column, once (names are matched ignoring case)."""
+    seen: set[str] = set()
+    for flag in flags:
+        if not flag.strip():
+            raise InputError("--slice-by: give a column name (the group column of the predictions)")
+        if flag.lower() in seen:
+            raise InputError(f"--slice-by '{shown_key(flag)}' is given twice (names ignore case)")
+        seen.add(flag.lower())
+
+
 def _run(
     values: Sequence[str], labels: Labelled, index: dict[str, int], classes: int, conf: float
 ) -> RunGroups:

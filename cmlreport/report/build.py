@@ -69,6 +69,7 @@ class ReportOptions:
     seed: int = 0
     significant: bool = False  # --significant: regression gates fail on significant drops only
     json_path: Path | None = None  # --json: the report as data
+    slice_by: tuple[str, ...] = ()  # --slice-by: group columns of the predictions file
 
     def with_settings(self, s: Settings) -> ReportOptions:
         """Flags win; settings fill in what the flags left at their defaults."""
@@ -171,6 +172,7 @@ def _check_prediction_flags(opts: ReportOptions) -> None:
         "--pred-column": opts.pred_column,
         "--score-column": opts.score_column,
         "--id-column": opts.id_column,
+        "--slice-by": ", ".join(opts.slice_by) or None,
     }
     for flag, value in named.items():
         if value is not None:
@@ -229,7 +231,9 @@ def _with_predictions(opts: ReportOptions, runs: Runs, cwd: Path) -> tuple[Predi
     from cmlreport.report.predictions import PredictionOptions, evaluate_files, join_runs
 
     assert opts.predictions is not None
-    columns = ColumnFlags(opts.true_column, opts.pred_column, opts.score_column, opts.id_column)
+    columns = ColumnFlags(
+        opts.true_column, opts.pred_column, opts.score_column, opts.id_column, opts.slice_by
+    )
     popts = PredictionOptions(
         opts.predictions, opts.base_predictions, columns, opts.resamples, opts.seed
     )
@@ -278,7 +282,7 @@ def build_report(
         precision=opts.precision,
         full_report_hint=full_report_hint,
         significance=significance,
-        sections=prediction_sections(predictions),
+        sections=prediction_sections(predictions, opts.charts, opts.output, files),
     )
     markdown = render_report(data, opts.budget)
     full = render_report(data, max(opts.budget, GITLAB_NOTE_LIMIT))
