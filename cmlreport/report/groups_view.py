@@ -15,6 +15,7 @@ import numpy as np
 from cmlreport.metrics.model import Significance
 from cmlreport.report.budget import Section
 from cmlreport.report.escape import md_text
+from cmlreport.report.format import plural
 
 if TYPE_CHECKING:
     from cmlreport.metrics.groups import GroupSlice
@@ -56,7 +57,7 @@ def group_section(s: GroupSlice, significance: Mapping[str, Significance]) -> Se
     lines = [
         title,
         "",
-        f"{len(s.names):,} groups. Gap: the best group minus the worst, over "
+        f"{plural(len(s.names), 'group')}. Gap: the best group minus the worst, over "
         f"groups of at least {MIN_GROUP_EXAMPLES} examples (lower is better).",
     ]
     gaps = [g for g in (_gap_line(s, m, significance) for m in GAP_METRICS) if g]
