@@ -89,20 +89,22 @@ def brier(run: CalibrationInput) -> float:
 
 def resampled(run: CalibrationInput, bins: int = BINS) -> Callable[[Codes], dict[str, FloatArray]]:
     """For :func:`cmlreport.stats.bootstrap.resampled_scores`: ECE and Brier score of each
-    resample of a chunk of index rows ``(rows, n)``."""
-    where = bin_of(run.confidence, bins)
-    gap = run.confidence - run.correct
+    resample of a chunk of index rows ``(rows, n)``.
+
+    Each resample is its count of every example (one integer ``bincount``) times a design matrix
+    holding each example's ``confidence - correct`` in its bin's column and its Brier term in the
+    last: one matrix product gives every bin's sum and the Brier sum of every resample.
+    """
     n = run.examples
+    design = np.zeros((n, bins + 1))
+    design[np.arange(n), bin_of(run.confidence, bins)] = run.confidence - run.correct
+    design[:, bins] = run.brier
 
     def scores(idx: Codes) -> dict[str, FloatArray]:
         rows = idx.shape[0]
-        offset = (np.arange(rows, dtype=np.int32) * bins)[:, None]
-        sums = np.bincount(
-            (where[idx] + offset).ravel(), weights=gap[idx].ravel(), minlength=rows * bins
-        )
-        return {
-            "ece": np.abs(sums.reshape(rows, bins)).sum(axis=1) / n,
-            "brier": run.brier[idx].mean(axis=1),
-        }
+        offset = (np.arange(rows, dtype=np.int64) * n)[:, None]
+        counts = np.bincount((idx + offset).ravel(), minlength=rows * n).reshape(rows, n)
+        sums = counts.astype(np.float64) @ design
+        return {"ece": np.abs(sums[:, :bins]).sum(axis=1) / n, "brier": sums[:, bins] / n}
 
     return scores
