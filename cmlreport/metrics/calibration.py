@@ -16,7 +16,9 @@ import numpy as np
 from cmlreport.metrics.pairing import PredictionPair
 from cmlreport.metrics.predictions import Predictions
 from cmlreport.stats import calibration
-from cmlreport.stats.calibration import BINS, CalibrationInput, Reliability
+from cmlreport.stats.calibration import BINS as BINS
+from cmlreport.stats.calibration import CalibrationInput
+from cmlreport.stats.calibration import Reliability as Reliability
 
 MULTICLASS = "multiclass"
 TOP1 = "top-1"

@@ -16,9 +16,9 @@ from cmlreport.report.charts import Image, image_markdown, relative_link
 from cmlreport.report.escape import md_text
 
 if TYPE_CHECKING:
+    from cmlreport.metrics.calibration import Reliability
     from cmlreport.metrics.confusion_delta import ConfusionDelta
     from cmlreport.metrics.significance import PredictionResults
-    from cmlreport.stats.calibration import Reliability
 
 
 def plot_path(output: Path, name: str) -> Path:

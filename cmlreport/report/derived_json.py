@@ -13,9 +13,9 @@ from cmlreport.metrics.model import Significance
 from cmlreport.report.diffview import json_number
 
 if TYPE_CHECKING:
+    from cmlreport.metrics.calibration import Reliability
     from cmlreport.metrics.groups import GroupSlice, RunGroups
     from cmlreport.metrics.significance import PredictionResults
-    from cmlreport.stats.calibration import Reliability
 
 
 def _numbers(values: Any) -> list[Any]:
@@ -33,8 +33,7 @@ def _bins(r: Reliability | None) -> dict[str, Any] | None:
 
 
 def calibration_json(results: PredictionResults | None) -> dict[str, Any] | None:
-    from cmlreport.metrics.calibration import BINNING, BRIER
-    from cmlreport.stats.calibration import BINS
+    from cmlreport.metrics.calibration import BINNING, BINS, BRIER
 
     cal = results.derived.calibration if results is not None else None
     if cal is None:
