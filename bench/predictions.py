@@ -1,7 +1,9 @@
 """`cmlreport report --predictions` on 100,000 predictions of 4,000 classes, 1,000 resamples.
 
 The measure of issue 12: the whole report (read both files, score them, bootstrap head and the
-delta, McNemar, render, write the JSON) in under 10 s and under 1 GB on a 2-core machine.
+delta, McNemar, calibration (ECE and Brier with their bootstrap), the grown confusions, 10,000
+groups of ``--slice-by group`` with the gap's bootstrap, render, write the JSON) in under 10 s
+and under 1 GB on a 2-core machine.
 Three cases: paired by id (one resampling for both runs), unpaired (base rows shuffled and
 without ids: two resamplings), and head alone. Each is a fresh `cmlreport` process; the peak
 memory is the largest resident set of the child processes.
@@ -32,6 +34,7 @@ CLASSES = 4_000
 RESAMPLES = 1_000
 GOAL_SECONDS = 10.0
 GOAL_BYTES = 1 << 30
+GROUPS = 10_000
 
 
 def write_runs(folder: Path) -> None:
@@ -44,16 +47,21 @@ def write_runs(folder: Path) -> None:
 
     head = [guess(t, 0.62) for t in truth]
     base = [guess(t, 0.60) for t in truth]
-    rows = [
-        f"ex{i},{t},{h},{rng.random():.4f}"
-        for i, (t, h) in enumerate(zip(truth, head, strict=True))
+    header = "id,y_true,y_pred,score,group\n"
+    for name, run in (("head", head), ("base", base)):
+        rows = [
+            f"ex{i},{t},{p},{rng.random():.4f},g{i % GROUPS}"
+            for i, (t, p) in enumerate(zip(truth, run, strict=True))
+        ]
+        (folder / f"{name}.csv").write_text(header + "\n".join(rows) + "\n")
+    shuffled = [
+        f"{t},{b},{rng.random():.4f},g{i % GROUPS}"
+        for i, (t, b) in enumerate(zip(truth, base, strict=True))
     ]
-    (folder / "head.csv").write_text("id,y_true,y_pred,score\n" + "\n".join(rows) + "\n")
-    rows = [f"ex{i},{t},{b}" for i, (t, b) in enumerate(zip(truth, base, strict=True))]
-    (folder / "base.csv").write_text("id,y_true,y_pred\n" + "\n".join(rows) + "\n")
-    shuffled = [f"{t},{b}" for t, b in zip(truth, base, strict=True)]
     rng.shuffle(shuffled)
-    (folder / "base_unpaired.csv").write_text("y_true,y_pred\n" + "\n".join(shuffled) + "\n")
+    (folder / "base_unpaired.csv").write_text(
+        "y_true,y_pred,score,group\n" + "\n".join(shuffled) + "\n"
+    )
 
 
 # A fresh interpreter runs the command and reports its child's peak resident set (Linux: KiB),
@@ -78,6 +86,7 @@ def main() -> int:
         env = child_env(folder)
         base_cmd = [*cmlreport_command(), "report", "--no-base", "--charts", "none"]
         base_cmd += ["--predictions", "head.csv", "--resamples", str(RESAMPLES)]
+        base_cmd += ["--slice-by", "group"]
         cases = {
             "paired by id": ["--base-predictions", "base.csv"],
             "unpaired": ["--base-predictions", "base_unpaired.csv"],
@@ -93,10 +102,12 @@ def main() -> int:
             pairing = doc["predictions"]["pairing"]
             f1 = next(m for m in doc["metrics"] if m["key"] == "predictions.f1_macro")
             interval = f"[{f1['ci_low']:.4f}, {f1['ci_high']:.4f}]"
+            ece = next(m for m in doc["metrics"] if m["key"] == "predictions.ece")
+            interval += f", ECE {ece['head']:.4f} [{ece['ci_low']:.4f}, {ece['ci_high']:.4f}]"
             rows.append([name, seconds(t.median), seconds(t.min), f"{rss / 2**20:,.0f} MiB"])
             rows[-1] += [interval, pairing.split(" (")[0].split(":")[0]]
             worst = (max(worst[0], t.median), max(worst[1], rss))
-        headers = ["case", "median", "min", "peak RSS", "head f1_macro 95 % CI", "pairing"]
+        headers = ["case", "median", "min", "peak RSS", "head f1_macro, ECE 95 % CI", "pairing"]
         title = (
             f"report --predictions: {EXAMPLES:,} examples, {CLASSES:,} classes, "
             f"{RESAMPLES:,} resamples (repeat {repeat})"

@@ -34,6 +34,14 @@ _OPTIONS = [
     _column("--score-column", "top-1 score", "score, confidence"),
     _column("--id-column", "example id", "id; with ids in both files, examples pair by id"),
     click.option(
+        "--slice-by",
+        multiple=True,
+        metavar="COLUMN",
+        help="A group column of the predictions file (region, subreddit...): the metrics per "
+        "group and the gap between groups as groups.COLUMN.accuracy.gap (lower is better, "
+        "e.g. --fail-if 'groups.region.accuracy.gap > 0.1'). Repeatable.",
+    ),
+    click.option(
         "--resamples",
         type=click.IntRange(min=0, max=10_000),
         default=1000,

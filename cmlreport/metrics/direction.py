@@ -54,6 +54,7 @@ _LOWER_TOKENS = frozenset(
         "hamming",
         "cost",
         "regret",
+        "gap",  # groups.<column>.<metric>.gap: the spread between groups
     }
 )
 # A leaf whose last token is one of these counts things or says where a run is, unless a rate

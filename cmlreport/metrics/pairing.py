@@ -37,6 +37,9 @@ class PredictionPair:
     base: Labelled | None
     paired: bool
     how: str  # "paired by id", "paired row by row", "unpaired: the ids differ (...)", ...
+    # Paired by id: base's row for each of head's rows, to align base's other columns (scores,
+    # groups) as ``base`` is; None when base's rows are already in head's order, or unpaired.
+    base_order: Codes | None = None
 
 
 def _recode(p: Predictions, classes: tuple[str, ...]) -> Labelled:
@@ -56,7 +59,8 @@ def pair_predictions(head: Predictions, base: Predictions | None) -> PredictionP
             order = _order(base.ids, head.ids)
             b = Labelled(true=b.true[order], pred=b.pred[order])
             _check_truth(head, base, h, b, classes, by_id=True)
-            return PredictionPair(classes, h, b, True, f"paired by id ({head.examples:,} examples)")
+            how = f"paired by id ({head.examples:,} examples)"
+            return PredictionPair(classes, h, b, True, how, base_order=order)
         only_head = len(set(head.ids) - set(base.ids))
         only_base = len(set(base.ids) - set(head.ids))
         how = f"unpaired: the ids differ ({only_head:,} only at head, {only_base:,} only at base)"

@@ -10,8 +10,8 @@ column. Labels are text as written; classes are the sorted labels seen in either
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +41,7 @@ class ColumnFlags:
     pred: str | None = None
     score: str | None = None
     id: str | None = None
+    slice_by: tuple[str, ...] = ()  # --slice-by: group columns, each matched ignoring case
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ class Predictions:
     scores: npt.NDArray[np.float64] | None = None  # top-1 score per example
     proba: npt.NDArray[np.float64] | None = None  # (examples, len(proba_classes))
     proba_classes: tuple[str, ...] = ()
+    # Each --slice-by flag found here (lower case) to its column as the file names it and the
+    # group of every example ("" for an empty cell); a flag this file lacks is not a key.
+    groups: Mapping[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     @property
     def examples(self) -> int:
@@ -83,10 +87,12 @@ class _Roles:
     score: str | None
     id: str | None
     proba: tuple[str, ...]
+    groups: dict[str, str] = field(default_factory=dict)  # --slice-by (lower case) -> column
 
     def columns(self) -> list[str]:
         named = [self.true, self.pred, self.score, self.id]
-        return [c for c in named if c is not None] + list(self.proba)
+        found = [c for c in named if c is not None] + list(self.proba)
+        return found + [c for c in dict.fromkeys(self.groups.values()) if c not in found]
 
 
 def _roles(path: str, header: Sequence[str], flags: ColumnFlags) -> _Roles:
@@ -106,8 +112,16 @@ def _roles(path: str, header: Sequence[str], flags: ColumnFlags) -> _Roles:
         raise InputError(f"{path}: column '{shown_key(true)}' cannot be both labels")
     proba = tuple(c for c in header if c.lower().startswith(PROBA_PREFIX))
     score = _find(path, header, "--score-column", flags.score, SCORE_COLUMNS)
+    by_lower = {c.lower(): c for c in header}
+    groups = {f.lower(): by_lower[f.lower()] for f in flags.slice_by if f.lower() in by_lower}
+    for flag, column in groups.items():
+        if column in (true, pred):
+            raise InputError(
+                f"{path}: --slice-by '{shown_key(flag)}' is the label column "
+                f"'{shown_key(column)}'; the per-class table already slices by label"
+            )
     return _Roles(
-        true, pred, score, _find(path, header, "--id-column", flags.id, ID_COLUMNS), proba
+        true, pred, score, _find(path, header, "--id-column", flags.id, ID_COLUMNS), proba, groups
     )
 
 
@@ -143,6 +157,7 @@ def parse_predictions(path: str, text: str, flags: ColumnFlags | None = None) ->
         scores=_numbers(raw, role.score) if role.score else None,
         proba=np.column_stack([_numbers(raw, c) for c in role.proba]) if role.proba else None,
         proba_classes=proba_classes,
+        groups={f: (c, _group_values(raw, c)) for f, c in role.groups.items()},
     )
 
 
@@ -164,6 +179,10 @@ def _labels(raw: RawColumns, column: str) -> list[str]:
             cell = repr(cell)
         out.append(cell)
     return out
+
+
+def _group_values(raw: RawColumns, column: str) -> list[str]:
+    return [c if isinstance(c, str) else "" if c is None else repr(c) for c in raw.cells[column]]
 
 
 def _check_classes(

@@ -10,15 +10,17 @@ significant when its interval excludes 0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from cmlreport.metrics.derived import Derived, derive
 from cmlreport.metrics.model import CONFIDENCE, MetricSet, Scalar, Significance, SliceTable
 from cmlreport.metrics.pairing import Labelled, PredictionPair, pair_predictions
 from cmlreport.metrics.predictions import Predictions
 from cmlreport.stats import binomial, bootstrap, classification
-from cmlreport.stats.classification import SCORES, FloatArray
+from cmlreport.stats.classification import FloatArray
 
 PREFIX = "predictions"
 TABLE = "predictions"  # the per-class table's name
@@ -41,6 +43,7 @@ class PredictionResults:
     seed: int
     discordant: tuple[int, int] | None = None  # fixed, broken (paired data only)
     notes: tuple[str, ...] = field(default=())
+    derived: Derived = field(default_factory=Derived)  # calibration, confusions, groups
 
 
 def evaluate_predictions(
@@ -49,12 +52,17 @@ def evaluate_predictions(
     resamples: int = 1000,
     seed: int = 0,
     confidence: float = CONFIDENCE,
+    slice_by: Sequence[str] = (),
 ) -> PredictionResults:
-    """Head's (and base's) ``predictions.*`` metrics and per-class table, with intervals."""
+    """Head's (and base's) ``predictions.*`` metrics and per-class table, with intervals;
+    with scores, calibration; with ``slice_by`` columns, the ``groups.*`` gaps."""
     pair = pair_predictions(head, base)
     k = len(pair.classes)
-    head_set = _metric_set(pair.head, pair.classes, head.source)
-    base_set = _metric_set(pair.base, pair.classes, base.source) if base and pair.base else None
+    derived = derive(head, base, pair, slice_by, confidence)
+    head_set = _metric_set(pair.head, pair.classes, head.source, derived.scalars("head"))
+    base_set = None
+    if base and pair.base:
+        base_set = _metric_set(pair.base, pair.classes, base.source, derived.scalars("base"))
     sig: dict[str, Significance] = {}
     notes: tuple[str, ...] = ()
     wanted = resamples
@@ -65,7 +73,7 @@ def evaluate_predictions(
             f"{head.examples:,} examples, to keep the report within a minute.",
         )
     if resamples > 0:
-        sig = _bootstrap(pair, k, resamples, seed, confidence)
+        sig = _bootstrap(pair, k, resamples, seed, confidence, derived)
     discordant = None
     if pair.paired and pair.base is not None:
         discordant = _discordant(pair.head, pair.base)
@@ -94,6 +102,7 @@ def evaluate_predictions(
         seed=seed,
         discordant=discordant,
         notes=notes,
+        derived=derived,
     )
 
 
@@ -111,12 +120,15 @@ def _discordant(head: Labelled, base: Labelled) -> tuple[int, int]:
     return int(np.sum(right_head & ~right_base)), int(np.sum(~right_head & right_base))
 
 
-def _metric_set(run: Labelled | None, classes: tuple[str, ...], source: str) -> MetricSet:
+def _metric_set(
+    run: Labelled | None, classes: tuple[str, ...], source: str, more: dict[str, float]
+) -> MetricSet:
     assert run is not None
     counts = classification.count(run.true, run.pred, len(classes))
     scalars: dict[str, Scalar] = {
         f"{PREFIX}.{name}": float(value) for name, value in classification.scores(counts).items()
     }
+    scalars |= more
     precision, recall, f1 = classification.per_class(counts)
     present = np.flatnonzero(counts.support + counts.predicted)
     rows = {
@@ -134,31 +146,47 @@ def _metric_set(run: Labelled | None, classes: tuple[str, ...], source: str) -> 
 
 
 def _bootstrap(
-    pair: PredictionPair, k: int, resamples: int, seed: int, confidence: float
+    pair: PredictionPair, k: int, resamples: int, seed: int, confidence: float, derived: Derived
 ) -> dict[str, Significance]:
     head, base = pair.head, pair.base
+    head_more, base_more = derived.statistics("head"), derived.statistics("base")
     if base is not None and pair.paired:
-        head_s, base_s = bootstrap.resampled_scores(
-            head.true, [head.pred, base.pred], k, resamples, seed
+        runs = bootstrap.resampled_scores(
+            head.true, [head.pred, base.pred], k, resamples, seed, [*head_more, *base_more]
         )
+        head_s = _merged(runs[0], runs[2 : 2 + len(head_more)])
+        base_s: dict[str, FloatArray] | None = _merged(runs[1], runs[2 + len(head_more) :])
         method = "paired bootstrap"
     else:
         seeds = bootstrap.child_seeds(seed, 2)
-        (head_s,) = bootstrap.resampled_scores(head.true, [head.pred], k, resamples, seeds[0])
-        base_s = None
+        runs = bootstrap.resampled_scores(head.true, [head.pred], k, resamples, seeds[0], head_more)
+        head_s, base_s = _merged(runs[0], runs[1:]), None
         if base is not None:
-            (base_s,) = bootstrap.resampled_scores(base.true, [base.pred], k, resamples, seeds[1])
+            runs = bootstrap.resampled_scores(
+                base.true, [base.pred], k, resamples, seeds[1], base_more
+            )
+            base_s = _merged(runs[0], runs[1:])
         method = "bootstrap" if base is None else "unpaired bootstrap"
     out: dict[str, Significance] = {}
-    for name in SCORES:
-        low, high = bootstrap.percentile_interval(head_s[name], confidence)
-        if base_s is None:
-            out[f"{PREFIX}.{name}"] = Significance(method, low, high)
+    for key, samples in head_s.items():
+        if not np.isfinite(samples).all():
+            continue  # a resample where the metric is undefined (one group left): no interval
+        low, high = bootstrap.percentile_interval(samples, confidence)
+        if base_s is None or key not in base_s or not np.isfinite(base_s[key]).all():
+            out[key] = Significance(method, low, high)
             continue
-        delta: FloatArray = head_s[name] - base_s[name]
+        delta: FloatArray = samples - base_s[key]
         d_low, d_high = bootstrap.percentile_interval(delta, confidence)
         significant = d_low > 0 or d_high < 0
-        out[f"{PREFIX}.{name}"] = Significance(
-            method, low, high, d_low, d_high, significant=significant
-        )
+        out[key] = Significance(method, low, high, d_low, d_high, significant=significant)
+    return out
+
+
+def _merged(
+    scores: dict[str, FloatArray], more: list[dict[str, FloatArray]]
+) -> dict[str, FloatArray]:
+    """The class scores under their ``predictions.`` keys, then the statistics' own keys."""
+    out = {f"{PREFIX}.{name}": values for name, values in scores.items()}
+    for extra in more:
+        out |= extra
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +21,7 @@ from cmlreport.report.budget import (
     STEP_SUMMARY_LIMIT,
     cut_markdown,
 )
-from cmlreport.report.charts import Image, draw_charts, relative_link
+from cmlreport.report.charts import Image, draw_charts, find_images, relative_link
 from cmlreport.report.history import history_sections, with_history
 from cmlreport.report.jsonview import ReportFacts, report_json
 from cmlreport.report.logcurves import draw_log_curves
@@ -34,8 +33,6 @@ from cmlreport.settings import Settings
 if TYPE_CHECKING:
     from cmlreport.metrics.significance import PredictionResults
     from cmlreport.report.discover import DvcProject
-
-IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
 
 
 @dataclass(frozen=True)
@@ -72,6 +69,7 @@ class ReportOptions:
     json_path: Path | None = None  # --json: the report as data
     name: str | None = None  # --name: the matrix leg, recorded in the JSON for `merge`
     history: int = 0  # --history N: the base branch's last N first-parent commits
+    slice_by: tuple[str, ...] = ()  # --slice-by: group columns of the predictions file
 
     def with_settings(self, s: Settings) -> ReportOptions:
         """Flags win; settings fill in what the flags left at their defaults."""
@@ -175,30 +173,11 @@ def _check_prediction_flags(opts: ReportOptions) -> None:
         "--pred-column": opts.pred_column,
         "--score-column": opts.score_column,
         "--id-column": opts.id_column,
+        "--slice-by": ", ".join(opts.slice_by) or None,
     }
     for flag, value in named.items():
         if value is not None:
             raise InputError(f"{flag}: give --predictions FILE too (the head run's predictions)")
-
-
-def find_images(paths: Sequence[str]) -> list[Path]:
-    found: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found += sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
-            )
-        elif p.is_file():
-            if p.suffix.lower() not in IMAGE_SUFFIXES:
-                raise InputError(
-                    f"--plot {raw}: not an image ({', '.join(IMAGE_SUFFIXES)}); "
-                    "draw one with `cmlreport plot`"
-                )
-            found.append(p)
-        else:
-            raise InputError(f"--plot {raw}: no such file or directory")
-    return list(dict.fromkeys(found))
 
 
 def _slice_summaries(runs: Runs, opts: ReportOptions, directions: Directions) -> list[SliceSummary]:
@@ -233,7 +212,9 @@ def _with_predictions(opts: ReportOptions, runs: Runs, cwd: Path) -> tuple[Predi
     from cmlreport.report.predictions import PredictionOptions, evaluate_files, join_runs
 
     assert opts.predictions is not None
-    columns = ColumnFlags(opts.true_column, opts.pred_column, opts.score_column, opts.id_column)
+    columns = ColumnFlags(
+        opts.true_column, opts.pred_column, opts.score_column, opts.id_column, opts.slice_by
+    )
     popts = PredictionOptions(
         opts.predictions, opts.base_predictions, columns, opts.resamples, opts.seed
     )
@@ -282,7 +263,7 @@ def build_report(
         precision=opts.precision,
         full_report_hint=full_report_hint,
         significance=significance,
-        sections=prediction_sections(predictions)
+        sections=prediction_sections(predictions, opts.charts, opts.output, files)
         + history_sections(runs.history, headline, opts, files),
     )
     markdown = render_report(data, opts.budget)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cmlreport.errors import InputError
 from cmlreport.metrics.diff import MetricDiff, Verdict, is_number
 from cmlreport.metrics.slices import SliceSummary
 from cmlreport.output import write_text
@@ -142,3 +143,26 @@ def _mermaid(
             )
             slice_charts[s.table] = Chart(s.table, mermaid=block)
     return headline_charts, slice_charts
+
+
+IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+def find_images(paths: Sequence[str]) -> list[Path]:
+    found: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found += sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
+            )
+        elif p.is_file():
+            if p.suffix.lower() not in IMAGE_SUFFIXES:
+                raise InputError(
+                    f"--plot {raw}: not an image ({', '.join(IMAGE_SUFFIXES)}); "
+                    "draw one with `cmlreport plot`"
+                )
+            found.append(p)
+        else:
+            raise InputError(f"--plot {raw}: no such file or directory")
+    return list(dict.fromkeys(found))

@@ -11,7 +11,7 @@ from cmlreport.errors import GitError, InputError
 from cmlreport.files import MAX_MARKUP_BYTES, decode_text, read_text
 from cmlreport.metrics.dvcyaml import Declared, declared_outputs
 from cmlreport.metrics.formats import decode_yaml
-from cmlreport.report.build import IMAGE_SUFFIXES
+from cmlreport.report.charts import IMAGE_SUFFIXES
 
 # The files of a declared folder that are metrics (dvc reads every file; others would fail
 # there too) and the ones the report can show as pictures.

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cmlreport.metrics.diff import MetricDiff, Status, Verdict
 from cmlreport.metrics.gates import GateResult
 from cmlreport.metrics.model import CONFIDENCE, Significance
+from cmlreport.report.derived_json import calibration_json, confusion_json, groups_json
 from cmlreport.report.diffview import json_number
 from cmlreport.report.markdown import Revisions
 
@@ -112,6 +113,9 @@ def report_json(facts: ReportFacts, name: str | None = None) -> str:
             for g in gates
         ],
         "predictions": _predictions(facts),
+        "calibration": calibration_json(facts.predictions),
+        "confusion_delta": confusion_json(facts.predictions),
+        "groups": groups_json(facts.predictions),
     }
     if name is not None:
         doc = {"version": JSON_VERSION, "name": name} | doc

@@ -36,11 +36,13 @@ def evaluate_files(
     opts: PredictionOptions, runs: Runs, cwd: Path
 ) -> tuple[PredictionResults, list[str]]:
     """The predictions at head and base, evaluated, and notes on how the base was found."""
+    from cmlreport.metrics.groups import check_slice_flags
     from cmlreport.metrics.prediction_rows import predictions_format
     from cmlreport.metrics.predictions import parse_predictions
     from cmlreport.metrics.significance import evaluate_predictions
 
     predictions_format(opts.path)  # a wrong extension fails before the file is read
+    check_slice_flags(opts.columns.slice_by)
     text = read_text(cwd / opts.path, opts.path, limit=MAX_INPUT_BYTES)
     head = parse_predictions(opts.path, text, opts.columns)
     notes: list[str] = []
@@ -49,7 +51,9 @@ def evaluate_files(
         base: Predictions | None = parse_predictions(opts.base_path, base_text, opts.columns)
     else:
         base = _at_base(opts, runs, cwd, notes)
-    results = evaluate_predictions(head, base, resamples=opts.resamples, seed=opts.seed)
+    results = evaluate_predictions(
+        head, base, resamples=opts.resamples, seed=opts.seed, slice_by=opts.columns.slice_by
+    )
     return results, [*notes, *results.notes]
 
 
@@ -83,7 +87,7 @@ def join_runs(runs: Runs, results: PredictionResults, notes: list[str]) -> Runs:
     """The runs with the ``predictions.*`` metrics and the per-class table added."""
     from cmlreport.metrics.significance import TABLE
 
-    taken = [k for k in runs.head.scalars if k.startswith("predictions.")]
+    taken = [k for k in runs.head.scalars if k.startswith(("predictions.", "groups."))]
     if TABLE in runs.head.tables:
         taken.append(TABLE)
     if taken:
@@ -126,9 +130,25 @@ def prediction_files(predicted: PredictionResults | None) -> tuple[str, str | No
     return predicted.head.sources.get("predictions", ""), base
 
 
-def prediction_sections(predicted: PredictionResults | None) -> list[Section]:
+def prediction_sections(
+    predicted: PredictionResults | None, charts: str, output: Path, files: list[Path]
+) -> list[Section]:
+    """The predictions, calibration, grown confusions and groups sections; the charts they
+    draw are added to ``files``."""
     if predicted is None:
         return []
+    from cmlreport.report.calibration_view import calibration_section, confusion_section
+    from cmlreport.report.groups_view import group_section
     from cmlreport.report.noise import predictions_section
 
-    return [predictions_section(predicted, *prediction_files(predicted))]
+    sections = [predictions_section(predicted, *prediction_files(predicted))]
+    sections += [
+        s
+        for s in (
+            calibration_section(predicted, charts, output, files),
+            confusion_section(predicted, charts, output, files),
+        )
+        if s is not None
+    ]
+    sections += [group_section(g, predicted.significance) for g in predicted.derived.groups]
+    return sections

@@ -12,7 +12,7 @@ differences between them keep the pairing. Intervals are percentile intervals.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +21,8 @@ from cmlreport.stats.classification import Counts, FloatArray, scores
 
 CHUNK_ELEMENTS = 2_000_000
 Codes = npt.NDArray[np.integer]
+# More statistics of the same resamples: index rows ``(rows, n)`` in, one value per row out.
+Statistic = Callable[[Codes], dict[str, FloatArray]]
 
 
 def _chunks(n: int, classes: int, resamples: int, rng: np.random.Generator) -> Iterator[Codes]:
@@ -34,10 +36,16 @@ def _chunks(n: int, classes: int, resamples: int, rng: np.random.Generator) -> I
 
 
 def resampled_scores(
-    true: Codes, preds: Sequence[Codes], classes: int, resamples: int, seed: int
+    true: Codes,
+    preds: Sequence[Codes],
+    classes: int,
+    resamples: int,
+    seed: int,
+    statistics: Sequence[Statistic] = (),
 ) -> list[dict[str, FloatArray]]:
     """For each of ``preds`` (one per run, all against ``true``), every score on each of the
-    same ``resamples`` bootstrap resamples: arrays of shape ``(resamples,)``."""
+    same ``resamples`` bootstrap resamples: arrays of shape ``(resamples,)``; then, one dict
+    each, the ``statistics`` (calibration, group gaps) of the very same resamples."""
     n = len(true)
     t = np.asarray(true, dtype=np.int32)
     # One code per example holds its true class and whether the run got it right: one bincount
@@ -46,6 +54,7 @@ def resampled_scores(
     predicted = [np.asarray(p, dtype=np.int32) for p in preds]
     rng = np.random.default_rng(seed)
     parts: list[list[dict[str, FloatArray]]] = [[] for _ in preds]
+    extra: list[list[dict[str, FloatArray]]] = [[] for _ in statistics]
     for idx in _chunks(n, classes, resamples, rng):
         rows = idx.shape[0]
         # int32 halves the memory traffic: rows * classes stays far below 2**31.
@@ -62,7 +71,11 @@ def resampled_scores(
                 ),
             )
             out.append(scores(counts))
-    return [{name: np.concatenate([c[name] for c in run]) for name in run[0]} for run in parts]
+        for more, statistic in zip(extra, statistics, strict=True):
+            more.append(statistic(idx))
+    return [
+        {name: np.concatenate([c[name] for c in run]) for name in run[0]} for run in parts + extra
+    ]
 
 
 def percentile_interval(samples: FloatArray, confidence: float) -> tuple[float, float]:

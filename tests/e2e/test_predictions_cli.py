@@ -79,9 +79,10 @@ def test_predictions_become_metrics_with_intervals_in_the_report_and_the_json(
     assert f1["interval_method"] == "paired bootstrap" and f1["significant"] is False
     assert doc["predictions"]["pairing"] == "paired by id (2,000 examples)"
     assert doc["predictions"]["mcnemar"]["p_value"] == acc["p_value"]
-    assert doc["summary"]["within_noise"] == 7 and doc["summary"]["significant"] == 0
+    # 7 class scores, and ECE and Brier from the score column
+    assert doc["summary"]["within_noise"] == 9 and doc["summary"]["significant"] == 0
     md = (folder / "report.md").read_text()
-    assert "all 7 changes with a 95 % CI within noise" in md.split("\n\n")[1]  # summary line
+    assert "all 9 changes with a 95 % CI within noise" in md.split("\n\n")[1]  # summary line
     row = next(line for line in md.splitlines() if ">predictions.accuracy<" in line)
     assert "within noise (p = " in row and f"{acc['head']:.4f}" in row
     assert "### Predictions" in md and "McNemar's exact test" in md
@@ -128,7 +129,8 @@ def test_a_significant_regression_still_fails_with_significant(folder: Path) -> 
     assert metric(doc, "predictions.f1_macro")["significant"] is True
     assert doc["gates"][0]["passed"] is False
     md = (folder / "report.md").read_text()
-    assert "**Δ significant for 7 of 7 metrics**" in md
+    # The 7 class scores are significant; ECE and Brier (the score column) may be or not.
+    assert "**Δ significant for " in md and " of 9 metrics** with a 95 % CI" in md
 
 
 def test_only_head_predictions_give_head_intervals(folder: Path) -> None:
