@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from cmlreport.metrics.direction import Direction, Directions
 from cmlreport.metrics.model import Scalar
@@ -104,11 +104,14 @@ def diff_metrics(
     out: list[MetricDiff] = []
     add = out.append
     new_diff = tuple.__new__  # MetricDiff(...) without NamedTuple's Python-level __new__
+    missing = _MISSING
     for key, new in head.items():
-        if key not in base:
+        old = base.get(key, missing)
+        if old is missing:
             add(diff_one(key, None, new, False, True, of(key)))
             continue
-        old = base[key]
+        if not unchanged and type(old) is type(new) and old == new:
+            continue  # same type, equal: same_value's "unchanged" (most keys of a large file)
         # Two finite floats, nearly every key of a large file: diff_one's answer, inline
         # (tests/unit/test_diff.py holds the two to the same answers).
         if type(old) is not float or type(new) is not float or not _finite(old + new):
@@ -140,6 +143,7 @@ def diff_metrics(
 
 
 _finite = math.isfinite
+_MISSING: Any = object()
 _UNCHANGED, _CHANGED = Status.UNCHANGED, Status.CHANGED
 _SAME, _BETTER, _WORSE, _UNKNOWN = Verdict.SAME, Verdict.BETTER, Verdict.WORSE, Verdict.UNKNOWN
 _COUNTER, _HIGHER = Direction.COUNTER, Direction.HIGHER
