@@ -42,6 +42,7 @@ KEPT_OPERATIONS: dict[str, tuple[str, ...]] = {
     "/repos/{owner}/{repo}/actions/runners/{runner_id}": ("delete",),
     "/repos/{owner}/{repo}/check-runs": ("post",),
     "/repos/{owner}/{repo}/check-runs/{check_run_id}": ("patch",),
+    "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations": ("get",),
     "/repos/{owner}/{repo}/comments/{comment_id}": ("get", "patch", "delete"),
     "/repos/{owner}/{repo}/commits/{commit_sha}/comments": ("get", "post"),
     "/repos/{owner}/{repo}/commits/{commit_sha}/pulls": ("get",),

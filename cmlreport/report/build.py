@@ -290,5 +290,6 @@ def build_report(
         predictions,
         prediction_files(predictions),
         runs.notes,
+        runs.head.sources,
     )
     return BuiltReport(markdown, full, diffs, results, files + curve_files, facts=facts)
