@@ -234,6 +234,9 @@ schema() {
 schema vendor.github-actions "${actions[@]}"
 schema vendor.github-workflows "${workflows[@]}"
 schema vendor.gitlab-ci "${gitlab[@]}"
+# A CI/CD component is two YAML documents (its spec: header, then its jobs), which
+# check-jsonschema reads as one: tests/e2e/test_gitlab_component.py checks each against the
+# same schema, the jobs with their inputs interpolated.
 if [ "${#gitlab[@]}" -eq 0 ]; then echo "== no GitLab CI files yet"; fi
 
 if [ "${#failed[@]}" -gt 0 ]; then

@@ -42,6 +42,7 @@ KEPT_OPERATIONS: dict[str, tuple[str, ...]] = {
     "/repos/{owner}/{repo}/actions/runners/{runner_id}": ("delete",),
     "/repos/{owner}/{repo}/check-runs": ("post",),
     "/repos/{owner}/{repo}/check-runs/{check_run_id}": ("patch",),
+    "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations": ("get",),
     "/repos/{owner}/{repo}/comments/{comment_id}": ("get", "patch", "delete"),
     "/repos/{owner}/{repo}/commits/{commit_sha}/comments": ("get", "post"),
     "/repos/{owner}/{repo}/commits/{commit_sha}/pulls": ("get",),
@@ -171,6 +172,14 @@ def readme(pruned: dict[str, Any]) -> str:
     )
 
 
+def kept_sections(path: Path) -> str:
+    """The README's hand-written sections (``## GraphQL``: the excerpt of the GraphQL schema,
+    made by scripts/excerpt_github_graphql.py), kept across a regeneration."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    at = old.find("\n## GraphQL")
+    return "" if at < 0 else old[at:]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -197,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copyfile(license_path, out / "LICENSE")
     else:
         print(f"warning: {license_path} not found; LICENSE not copied", file=sys.stderr)
-    (out / "README.md").write_text(readme(pruned), encoding="utf-8")
+    (out / "README.md").write_text(readme(pruned) + kept_sections(out / "README.md"), "utf-8")
     print(f"wrote {out / SPEC_NAME} ({len(text) // 1024} KiB), LICENSE and README.md")
     return 0
 

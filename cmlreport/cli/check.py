@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cmlreport.ci import environment
-from cmlreport.cli.common import forge_options, write_output
+from cmlreport.cli.common import forge_options, project_root, write_output
+
+if TYPE_CHECKING:
+    from cmlreport.forges.base import Annotation
+    from cmlreport.report.failed_gates import FailedGate
 
 
 @click.command()
@@ -22,6 +27,15 @@ from cmlreport.cli.common import forge_options, write_output
     help="auto: failure when a gate in the report failed, success when all passed, neutral "
     "when the report has no gates.",
 )
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="The JSON `report --json` wrote: on GitHub each failed gate becomes an annotation on "
+    "its metrics file, at the line of its key (a failure; a warning when --conclusion says "
+    "the gates do not fail the check), and the check's text lists them.",
+)
 def check(
     report: Path,
     repo: str | None,
@@ -29,8 +43,16 @@ def check(
     forge: str,
     name: str,
     conclusion: str,
+    json_path: Path | None,
 ) -> None:
-    """Publish REPORT as a check run on the head commit (GitHub)."""
+    """Publish REPORT as a check run on the head commit (GitHub) or a commit status (GitLab).
+
+    \b
+    Examples:
+      cmlreport report -m metrics.json --fail-if "eval.f1 < 0.9" -o report.md --json report.json
+      cmlreport check report.md --json report.json
+      cmlreport check report.md --name "model quality" --conclusion neutral
+    """
     from cmlreport.files import read_text
     from cmlreport.forges.select import forge_context, open_forge
     from cmlreport.redact import mask
@@ -48,8 +70,47 @@ def check(
         title = f"{failed} of {total} gates failed" if failed else f"all {total} gates passed"
         auto = "failure" if failed else "success"
     chosen = auto if conclusion == "auto" else conclusion
+    failures = _failed_gates(json_path)
+    level = "failure" if chosen == "failure" else "warning"
+    annotations = [_annotation(g, level) for g in failures if g.path is not None]
     ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
     md = mask(md)  # a report that quotes a token publishes it masked
-    result = open_forge(ctx).set_check(name, chosen, title, md, ctx.ci.run_url)
+    result = open_forge(ctx).set_check(
+        name, chosen, title, md, ctx.ci.run_url, text=_text(failures), annotations=annotations
+    )
     click.echo(f"check {name!r}: {result.conclusion}: {result.url}")
+    if annotations:
+        click.echo(f"annotated {len(annotations):,} failed gates")
     write_output(env, "check-url", result.url)
+
+
+def _failed_gates(json_path: Path | None) -> list[FailedGate]:
+    if json_path is None:
+        return []
+    from cmlreport.report.failed_gates import read_failed_gates
+
+    cwd = Path.cwd()
+    return read_failed_gates(json_path, cwd=cwd, root=project_root(cwd))
+
+
+def _annotation(gate: FailedGate, level: str) -> Annotation:
+    from cmlreport.forges.base import Annotation
+    from cmlreport.redact import mask
+
+    assert gate.path is not None
+    title = mask(f"gate failed: {gate.gate}")
+    return Annotation(gate.path, gate.line, level, title, mask(gate.detail))
+
+
+def _text(failures: list[FailedGate]) -> str:
+    """The failed gates as a markdown list, each at its file and line where it has one."""
+    if not failures:
+        return ""
+    from cmlreport.redact import mask
+    from cmlreport.report.escape import md_text
+
+    lines = [f"### Failed gates ({len(failures):,})", ""]
+    for gate in failures:
+        where = f" ({md_text(gate.path)}:{gate.line})" if gate.path else ""
+        lines.append(f"- {md_text(gate.gate)}{where}: {md_text(gate.detail)}")
+    return mask("\n".join(lines))

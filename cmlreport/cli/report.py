@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,9 @@ from cmlreport.cli.common import (
 from cmlreport.cli.predictions import predictions_options
 from cmlreport.errors import GateFailed
 from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT
+
+if TYPE_CHECKING:
+    from cmlreport.report.build import BuiltReport
 
 
 @click.command()
@@ -118,7 +121,16 @@ from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT
     help="This job's leg of a matrix (the model, the dataset), recorded in the --json file "
     "so `cmlreport merge` can combine the legs into one report.",
 )
-def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
+@click.option(
+    "--gitlab-metrics",
+    "gitlab_metrics",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Also write the head's numeric metrics and the gates' counts as GitLab's metrics "
+    "report (`name value` lines; point `artifacts:reports:metrics` at FILE and the merge "
+    "request's metrics widget shows each change).",
+)
+def report(inputs: MetricInputs, max_chars: int, gitlab_metrics: Path | None, **flags: Any) -> None:
     """Build a markdown report: metrics vs the base branch, gates, per-class slices, plots.
 
     \b
@@ -162,6 +174,8 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
     click.echo(f"wrote {opts.output} ({len(built.markdown):,} characters)")
     if built.full_path:
         click.echo(f"  cut to fit --max-chars {max_chars:,}; the uncut report is {built.full_path}")
+    if gitlab_metrics is not None:
+        _write_gitlab_metrics(gitlab_metrics, built)
     for path in built.files:
         click.echo(f"wrote {path}")
     if built.gates:
@@ -173,3 +187,15 @@ def report(inputs: MetricInputs, max_chars: int, **flags: Any) -> None:
             raise GateFailed(
                 f"{len(failed)} of {len(built.gates)} gates failed (see {opts.output})"
             )
+
+
+def _write_gitlab_metrics(path: Path, built: BuiltReport) -> None:
+    from cmlreport.errors import InputError
+    from cmlreport.output import write_text
+    from cmlreport.report.openmetrics import metrics_text
+
+    try:
+        write_text(path, metrics_text(built.diffs, built.gates))
+    except OSError as exc:
+        raise InputError(f"--gitlab-metrics {path}: cannot write it: {exc.strerror}") from None
+    built.files.append(path)

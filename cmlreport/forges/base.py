@@ -128,6 +128,17 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class Annotation:
+    """A line of a repository file flagged on a check run (a failed gate at its metric)."""
+
+    path: str  # relative to the repository root, "/"-separated
+    line: int  # 1-based
+    level: str  # "failure", "warning" or "notice", as the Checks API names them
+    title: str
+    message: str
+
+
+@dataclass(frozen=True)
 class CheckResult:
     url: str
     conclusion: str
@@ -176,7 +187,16 @@ class Forge(Protocol):
         ...
 
     def set_check(
-        self, name: str, conclusion: str, title: str, summary: str, details_url: str | None
+        self,
+        name: str,
+        conclusion: str,
+        title: str,
+        summary: str,
+        details_url: str | None,
+        *,
+        text: str = "",
+        annotations: Sequence[Annotation] = (),
     ) -> CheckResult:
-        """A check run (GitHub) or commit status (GitLab) on the head commit."""
+        """A check run (GitHub) or commit status (GitLab) on the head commit; ``text`` and
+        ``annotations`` go where the forge has room for them (a GitHub check run)."""
         ...

@@ -277,5 +277,6 @@ def build_report(
         prediction_files(predictions),
         runs.notes,
         runs.history,
+        runs.head.sources,
     )
     return BuiltReport(markdown, full, diffs, results, files + curve_files, facts=facts)

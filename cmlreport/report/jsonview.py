@@ -37,6 +37,7 @@ class ReportFacts:
     prediction_files: tuple[str, str | None] = ("", None)  # head, base (None: not compared)
     notes: Sequence[str] = ()  # the report's notes: a base file missing, how the base was found
     history: History | None = None  # --history: each metric's points at the base branch
+    sources: Mapping[str, str] = field(default_factory=dict)  # key -> its metrics file at head
 
 
 def _metric(d: MetricDiff, s: Significance | None) -> dict[str, Any]:
@@ -109,7 +110,14 @@ def report_json(facts: ReportFacts, name: str | None = None) -> str:
         "notes": list(facts.notes),
         "metrics": [_metric(d, sig.get(d.key)) for d in diffs],
         "gates": [
-            {"gate": g.gate.text, "key": g.key, "passed": g.passed, "detail": g.detail}
+            {
+                "gate": g.gate.text,
+                "key": g.key,
+                "passed": g.passed,
+                "detail": g.detail,
+                # Where the metric is written: `check --json` annotates that file.
+                "file": facts.sources.get(g.key),
+            }
             for g in gates
         ],
         "predictions": _predictions(facts),

@@ -147,6 +147,12 @@ def test_report_job_posts_one_sticky_note_with_its_image(pipeline: Pipeline) -> 
     assert TOKEN not in main.stdout + main.stderr
     report = pipeline.repo.path / "examples/results/report.md"  # the job's artifact
     assert report.is_file()
+    # The metrics report the job declares for the merge request's metrics widget.
+    declared = gitlab_ci.resolve_job(pipeline.doc, "report")["artifacts"]["reports"]["metrics"]
+    assert declared == "$CMLREPORT_DIR/$CMLREPORT_METRICS_REPORT"
+    widget = (pipeline.repo.path / "examples/results/metrics.txt").read_text().splitlines()
+    assert "cmlreport_gates_failed 0" in widget
+    assert any(line.startswith("eval_accuracy 0.") for line in widget)
 
     # A rerun of the pipeline (another push) edits the same note.
     again, _ = pipeline.run("report", GITLAB_TOKEN=TOKEN)

@@ -13,7 +13,14 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
-from cmlreport.forges.base import CheckResult, Comment, Target, TargetKind, full_report_hint
+from cmlreport.forges.base import (
+    Annotation,
+    CheckResult,
+    Comment,
+    Target,
+    TargetKind,
+    full_report_hint,
+)
 from cmlreport.forges.github.client import GitHubSettings, make_client
 from cmlreport.forges.github.errors import Attempt, github_errors
 from cmlreport.forges.github.pages import newest_first
@@ -22,7 +29,6 @@ from cmlreport.forges.github.threads import MINIMIZE, Thread
 from cmlreport.forges.shared import ForgeBase
 from cmlreport.forges.sticky import opens_with
 from cmlreport.publishable.image import LocalImage
-from cmlreport.report.budget import GITHUB_CHECK_SUMMARY_LIMIT
 
 if TYPE_CHECKING:
     import github
@@ -224,31 +230,25 @@ class GitHubForge(ForgeBase[GitHubSettings]):
             )
 
     def set_check(
-        self, name: str, conclusion: str, title: str, summary: str, details_url: str | None
+        self,
+        name: str,
+        conclusion: str,
+        title: str,
+        summary: str,
+        details_url: str | None,
+        *,
+        text: str = "",
+        annotations: Sequence[Annotation] = (),
     ) -> CheckResult:
-        from cmlreport.report.budget import cut_markdown
+        from cmlreport.forges.github.checks import create_check_run
 
         sha = self._head_sha()
         if sha is None:
             raise InputError("check: no commit to attach the check run to; run it in a checkout")
-        options = {"details_url": details_url} if details_url else {}
-        attempt = Attempt(
-            f"create check run {name!r} on commit {sha[:7]}", "checks: write", write=True, post=True
+        outputs = (title, summary, text, annotations, full_report_hint(self._settings.ci))
+        return create_check_run(
+            self._repo(), self._errors, sha, name, conclusion, outputs, details_url
         )
-        # A check run's summary holds 65,535 characters: cut as a comment is, at a section.
-        summary = cut_markdown(
-            summary, GITHUB_CHECK_SUMMARY_LIMIT, full_report_hint(self._settings.ci)
-        )
-        with self._errors(attempt):
-            run = self._repo().create_check_run(
-                name=name,
-                head_sha=sha,
-                status="completed",
-                conclusion=conclusion,
-                output={"title": title, "summary": summary},
-                **options,
-            )
-            return CheckResult(str(run.html_url), str(run.conclusion))
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -13,9 +13,10 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
-from cmlreport.forges.base import CheckResult, Comment, Target, TargetKind
+from cmlreport.forges.base import Annotation, CheckResult, Comment, Target, TargetKind
 from cmlreport.forges.gitlab.client import GitLabSettings, make_client
 from cmlreport.forges.gitlab.errors import Attempt, BadToken, NotFound, gitlab_errors
+from cmlreport.forges.gitlab.metrics import status_data
 from cmlreport.forges.gitlab.notes import by_update, commit_notes, find_note, recent_notes
 from cmlreport.forges.gitlab.uploads import publish_uploads, uploads_in
 from cmlreport.forges.shared import ForgeBase
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
     import gitlab
 
 __all__ = ["BadToken", "GitLabForge", "GitLabSettings", "NoWriteAccess", "NotFound"]
-
-STATES = {"success": "success", "failure": "failed", "neutral": "success"}
-DESCRIPTION_LIMIT = 255  # GitLab's limit for a commit status description
 
 
 class GitLabForge(ForgeBase[GitLabSettings]):
@@ -218,26 +216,22 @@ class GitLabForge(ForgeBase[GitLabSettings]):
         return publish_uploads(self._gitlab(), self._settings, images, uploaded)
 
     def set_check(
-        self, name: str, conclusion: str, title: str, summary: str, details_url: str | None
+        self,
+        name: str,
+        conclusion: str,
+        title: str,
+        summary: str,
+        details_url: str | None,
+        *,
+        text: str = "",
+        annotations: Sequence[Annotation] = (),
     ) -> CheckResult:
-        if conclusion not in STATES:
-            raise InputError(
-                f"--conclusion {conclusion!r}: a GitLab commit status takes success, "
-                "failure or neutral"
-            )
+        # A commit status is a state and a line: the gates reach the merge request's metrics
+        # widget through `report --gitlab-metrics` instead.
         sha = self._head_sha()
         if sha is None:
             raise InputError("check: no commit to attach the status to; run it in a checkout")
-        description = title
-        if conclusion == "neutral" and "no gates" not in title.lower():
-            description = f"no gates: {title}"
-        data = {
-            "state": STATES[conclusion],
-            "name": name,
-            "description": description[:DESCRIPTION_LIMIT],
-        }
-        if details_url:
-            data["target_url"] = details_url
+        data = status_data(name, conclusion, title, details_url)
         attempt = Attempt(
             f"set commit status {name!r} on commit {sha[:7]}", "Developer", write=True, post=True
         )
@@ -245,7 +239,7 @@ class GitLabForge(ForgeBase[GitLabSettings]):
             status = self._project().commits.get(sha, lazy=True).statuses.create(data)
         answer = status.attributes
         url = answer.get("target_url") or f"{self._project_web_url()}/-/commit/{sha}"
-        return CheckResult(str(url), str(answer.get("status") or STATES[conclusion]))
+        return CheckResult(str(url), str(answer.get("status") or data["state"]))
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -107,6 +107,19 @@ def ref_json(links: Links, repo: str, ref: str, sha: str, kind: str) -> dict[str
     }
 
 
+def annotation_json(links: Links, run: CheckRun, sent: dict[str, Any]) -> dict[str, Any]:
+    """A stored annotation as GitHub lists it: every field present, the unsent ones null."""
+    fields = ("start_column", "end_column", "annotation_level", "title", "message", "raw_details")
+    body: dict[str, Any] = {key: sent.get(key) for key in fields}
+    body.update(
+        path=sent["path"],
+        start_line=sent["start_line"],
+        end_line=sent["end_line"],
+        blob_href=f"{links.web}/{run.repo}/blob/{run.head_sha}/{sent['path']}",
+    )
+    return body
+
+
 def check_run_json(links: Links, state: GitHubState, run: CheckRun) -> dict[str, Any]:
     api = links.repo(run.repo)
     body: dict[str, Any] = links.relink(example("check-run"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from tests.fakes.github.gitobjects import ObjectStore
 from tests.fakes.served import Clock as Clock
@@ -153,6 +154,7 @@ class CheckRun:
     summary: str | None = None
     text: str | None = None
     annotations_count: int = 0
+    annotations: list[dict[str, Any]] = field(default_factory=list)  # as sent, in order
 
 
 @dataclass

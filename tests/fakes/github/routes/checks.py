@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.github.git_bodies import check_run_json
+from tests.fakes.github.git_bodies import annotation_json, check_run_json
 from tests.fakes.github.records import CheckRun
 from tests.fakes.github.routing import Call, Reply, Router, invalid, not_found, parse_time
 
@@ -41,7 +41,9 @@ def _apply(call: Call, run: CheckRun, data: dict[str, Any]) -> None:
         annotations = output.get("annotations") or []
         if len(annotations) > MAX_ANNOTATIONS:
             raise invalid("at most 50 annotations per request", "output.annotations", "CheckRun")
+        # Each request's annotations are appended to those already there, as GitHub does.
         run.annotations_count += len(annotations)
+        run.annotations += [dict(a) for a in annotations]
 
 
 @router("POST", "/repos/{owner}/{repo}/check-runs", accepted=("checks:write",))
@@ -72,6 +74,15 @@ def update_check_run(call: Call) -> Reply:
         raise not_found()
     _apply(call, run, call.json())
     return Reply(200, check_run_json(call.links, call.state, run))
+
+
+@router("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations")
+def list_annotations(call: Call) -> Reply:
+    run = call.state.check_runs.get(call.number("check_run_id"))
+    if run is None or run.repo != call.repo().full_name:
+        raise not_found()
+    page, headers = call.paginate(run.annotations)
+    return Reply(200, [annotation_json(call.links, run, a) for a in page], headers)
 
 
 @router("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs")
