@@ -125,11 +125,14 @@ def run_request(
         # The machine ends itself with `shutdown` when idle or past its lifetime: that must
         # terminate it, not leave a stopped instance whose disk bills forever.
         "InstanceInitiatedShutdownBehavior": "terminate",
-        # IMDSv2 only; hop limit 2 so containers on the runner can still reach it.
+        # IMDSv2 only; hop limit 2 so containers on the runner can still reach it. Tags in
+        # the metadata: how `--reuse-idle` extends the lifetime the watchdog enforces (they
+        # hold nothing secret: names, labels, times).
         "MetadataOptions": {
             "HttpTokens": "required",
             "HttpEndpoint": "enabled",
             "HttpPutResponseHopLimit": 2,
+            "InstanceMetadataTags": "enabled",
         },
         "BlockDeviceMappings": [
             {

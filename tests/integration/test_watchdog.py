@@ -81,6 +81,8 @@ class FakeMetadata(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _MetadataHandler)
         self.notice: dict[str, str] | None = None
+        # Other metadata paths (under /latest/meta-data/): instance-id, tags/instance/KEY...
+        self.values: dict[str, str] = {}
         self.requests: list[tuple[str, str, str | None]] = []
 
     @property
@@ -106,6 +108,8 @@ class _MetadataHandler(BaseHTTPRequestHandler):
             self._answer(401, "")
         elif self.path == "/latest/meta-data/spot/instance-action" and self.server.notice:
             self._answer(200, json.dumps(self.server.notice))
+        elif self.path.removeprefix("/latest/meta-data/") in self.server.values:
+            self._answer(200, self.server.values[self.path.removeprefix("/latest/meta-data/")])
         else:
             self._answer(404, "Not Found")
 
