@@ -15,7 +15,6 @@ CMLREPORT_DRAIN_RUNNER="$DRAIN_RUNNER"
 CMLREPORT_RUNNER_CHECK="systemctl is-active --quiet cmlreport-runner.service"
 CMLREPORT_ON_JOB_START="$ON_JOB_START"
 CMLREPORT_STOP_RUNNER=/usr/local/bin/cmlreport-stop-runner
-CMLREPORT_RESCHEDULE='shutdown -h "+\$(((CMLREPORT_REMAINING + 59) / 60 + 10))" "cmlreport: max lifetime reached"'
 ENV
 # journal+console: the watchdog's decisions also reach the EC2 console log, which outlives
 # the machine for a while and says why it ended.

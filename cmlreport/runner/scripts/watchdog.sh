@@ -29,10 +29,6 @@
 # CMLREPORT_MARK_INTERRUPTED, or by default the tag cmlreport:interrupted=spot written on this
 # instance with the AWS CLI (needs ec2:CreateTags in the instance profile; without it `runner
 # stop` still reads EC2's own state reason, Server.SpotInstanceTermination).
-# Reuse (`runner launch --reuse-idle`) talks to the watchdog through the instance's tags, read
-# from the metadata (instance metadata tags are on): cmlreport:max-lifetime, when larger,
-# extends the lifetime (and moves the fallback shutdown with CMLREPORT_RESCHEDULE), and
-# cmlreport:claimed-at (epoch seconds) restarts the idle window like a job would.
 # Each check is a command from the environment,
 # so tests can drive the script with a fake clock, a fake runner and a fake metadata server.
 # One line per decision goes to stderr (the journal, under systemd).
@@ -53,7 +49,6 @@ STOP_TIMEOUT=${CMLREPORT_STOP_TIMEOUT:-120}
 SHUTDOWN=${CMLREPORT_SHUTDOWN:-shutdown -h now}
 METADATA_URL=${CMLREPORT_METADATA_URL:-http://169.254.169.254}
 MARK_INTERRUPTED=${CMLREPORT_MARK_INTERRUPTED:-tag_interrupted}
-RESCHEDULE=${CMLREPORT_RESCHEDULE:-}
 # EC2 gives two minutes of notice before reclaiming a spot machine: poll well inside that.
 POLL=${CMLREPORT_POLL:-15}
 
@@ -85,14 +80,6 @@ spot_notice() {
 	printf '%s\n' "${body//$'\n'/ }"
 }
 
-# A whole number from one of this instance's tags, or failure.
-tag_number() {
-	local value
-	value=$(imds "meta-data/tags/instance/$1" 2>/dev/null) || return 1
-	[[ $value =~ ^[0-9]{1,12}$ ]] || return 1
-	printf '%s\n' "$value"
-}
-
 # The default record of a spot notice: a tag on this instance, for `runner stop` to read.
 tag_interrupted() {
 	local id region
@@ -103,23 +90,6 @@ tag_interrupted() {
 	aws --cli-connect-timeout 5 --cli-read-timeout 10 ec2 create-tags \
 		--region "$region" --resources "$id" \
 		--tags Key=cmlreport:interrupted,Value=spot
-}
-
-# What --reuse-idle asked of this machine through its tags: a longer life, a new idle window.
-read_claims() {
-	local value
-	if value=$(tag_number cmlreport:max-lifetime) && ((value > max_lifetime)); then
-		log "max lifetime extended from ${max_lifetime}s to ${value}s (the machine was reused)"
-		max_lifetime=$value
-		if [[ -n $RESCHEDULE ]]; then
-			CMLREPORT_REMAINING=$((started + max_lifetime - t)) eval "$RESCHEDULE" ||
-				log "could not move the fallback shutdown"
-		fi
-	fi
-	if value=$(tag_number cmlreport:claimed-at) && ((value > idle_since && value <= t)); then
-		log "claimed for reuse at $value; idle timer restarted"
-		idle_since=$value
-	fi
 }
 
 # eval, not bash -c: `pgrep -f` would otherwise find the check's own shell.
@@ -170,7 +140,6 @@ done
 # Lifetime counts from boot; idle time from when there is a runner to watch.
 started=${CMLREPORT_STARTED_AT:-$first}
 idle_since=$first
-max_lifetime=$CMLREPORT_MAX_LIFETIME
 busy=0
 draining=0
 log "watching: idle timeout ${CMLREPORT_IDLE_TIMEOUT}s, max lifetime ${CMLREPORT_MAX_LIFETIME}s" \
@@ -182,9 +151,8 @@ while true; do
 		sleep "$POLL"
 		continue
 	fi
-	read_claims
-	if ((t - started >= max_lifetime)); then
-		end_machine "max lifetime of ${max_lifetime}s reached"
+	if ((t - started >= CMLREPORT_MAX_LIFETIME)); then
+		end_machine "max lifetime of ${CMLREPORT_MAX_LIFETIME}s reached"
 	fi
 	if notice=$(spot_notice); then
 		log "spot interruption notice: $notice"

@@ -21,6 +21,7 @@ from tests.fakes.github.records import (
     Runner,
     Token,
     User,
+    WorkflowRun,
     fake_sha,
 )
 from tests.fakes.served import ForgeState
@@ -40,6 +41,7 @@ class GitHubState(ForgeState):
         self.commit_comments: dict[int, CommitComment] = {}
         self.check_runs: dict[int, CheckRun] = {}
         self.runners: dict[int, Runner] = {}
+        self.workflow_runs: dict[int, WorkflowRun] = {}
         self.requests_served = 0
         self.rate_limit_reset = int(self.clock.now().timestamp()) + 3600
 

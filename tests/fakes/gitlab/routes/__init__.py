@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakes.gitlab.routes import commits, notes, projects, statuses, users
+from tests.fakes.gitlab.routes import commits, jobs, notes, projects, statuses, users
 from tests.fakes.gitlab.routing import Route
 
 ROUTES: list[Route] = [
@@ -11,4 +11,5 @@ ROUTES: list[Route] = [
     *commits.router.routes,
     *statuses.router.routes,
     *users.router.routes,
+    *jobs.router.routes,
 ]
