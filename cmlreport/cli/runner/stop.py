@@ -83,7 +83,9 @@ def stop(
         i for i in ec2.interrupted(name=name, labels=wanted) if instance_id in (None, i.id)
     ]
     registry = open_registry(ctx)
-    done = stop_runners(registry, ec2, instances, {name} if name else set())
+    # A reclaimed machine is gone, its registration maybe not: removed by name.
+    names = ({name} if name else set()) | {i.name for i in interrupted}
+    done = stop_runners(registry, ec2, instances, names)
     for runner_name in done.removed_runners:
         click.echo(f"removed runner {runner_name} at {ctx.provider}")
     for iid in done.terminated:

@@ -81,7 +81,7 @@ class GitLabRunners(ForgeRegistry[GitLabSettings]):
         # a new machine with the same tags, which only the launch job's retry starts.
         wanted = {int(job.id): str(job.name) for job in failed if set(job.tag_list) & set(labels)}
         if launch_job:
-            wanted.setdefault(int(launch_job), f"job {launch_job}")
+            wanted.setdefault(int(launch_job), "the launch job")
         retried: list[str] = []
         for job_id, name in sorted(wanted.items()):
             attempt = Attempt(f"retry job {job_id} ({name})", ROLE, write=True, post=True)

@@ -29,7 +29,7 @@ def job_json(job: Job) -> dict[str, Any]:
     "GET",
     "/projects/:id/pipelines/:pipeline_id/jobs",
     docs=f"{DOCS}/#list-pipeline-jobs",
-    optional=("scope", "include_retried"),
+    optional=("scope", "scope[]", "include_retried"),
     paginated=True,
     role=DEVELOPER,
 )
