@@ -101,6 +101,8 @@ def after_interruption(
     if run is None or not run.run_id:
         return spec, run
     spec = replace(spec, ci_run=run)
+    if not spec.machine.spot:
+        return spec, run  # nothing to decide: no lookup, no extra EC2 request
     labels = spec.runner.labels[1:] or spec.runner.labels  # the name differs per attempt
     before = [
         i
