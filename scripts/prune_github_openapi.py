@@ -40,6 +40,8 @@ KEPT_OPERATIONS: dict[str, tuple[str, ...]] = {
     "/repos/{owner}/{repo}/actions/runners/generate-jitconfig": ("post",),
     "/repos/{owner}/{repo}/actions/runners/registration-token": ("post",),
     "/repos/{owner}/{repo}/actions/runners/{runner_id}": ("delete",),
+    # `runner stop` after a spot interruption.
+    "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs": ("post",),
     "/repos/{owner}/{repo}/check-runs": ("post",),
     "/repos/{owner}/{repo}/check-runs/{check_run_id}": ("patch",),
     "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations": ("get",),

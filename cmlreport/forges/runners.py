@@ -46,6 +46,13 @@ class RunnerRegistry(Protocol):
         a RemoteError when it may still be registered (the forge kept failing)."""
         ...
 
+    def rerun_failed(self, run_id: str, launch_job: str, labels: tuple[str, ...]) -> list[str]:
+        """Run the failed jobs of CI run ``run_id`` again (GitHub: a workflow run's failed jobs
+        and their dependents; GitLab: the pipeline's failed jobs meant for a runner with one of
+        ``labels``, and job ``launch_job`` that started the machine). What was re-run, in words;
+        a RemoteError when the forge refused."""
+        ...
+
     def hurried(self) -> RunnerRegistry:
         """The same registry with short timeouts and quick retries, for the clean-up of an
         interrupted launch (seconds before the CI's SIGKILL)."""

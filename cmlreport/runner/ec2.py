@@ -231,6 +231,15 @@ class Ec2:
         matching = [i for i in found if wanted <= set(i.labels)]
         return sorted(matching, key=lambda i: (i.launched_at is None, i.launched_at, i.id))
 
+    def interrupted(
+        self, *, name: str | None = None, labels: Iterable[str] = (), repo: str | None = None
+    ) -> builtins.list[Instance]:
+        """Runners matching these that a spot interruption ended or is ending (EC2 lists a
+        terminated machine, tags and state reason, for about an hour)."""
+        filters = instance_filters(name=name, repo=repo, states=(*_GONE, "running"))
+        found = [instance_from(d) for d in self._describe(filters)]
+        return [i for i in found if i.interrupted and set(labels) <= set(i.labels)]
+
     def list(self, repo: str | None = None) -> builtins.list[Instance]:
         """Every live runner, or those of one repository."""
         return self.find(repo=repo)

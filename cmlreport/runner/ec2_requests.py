@@ -10,7 +10,9 @@ from typing import Any
 from cmlreport.errors import InputError
 from cmlreport.runner.placement import Placement
 from cmlreport.runner.presets import ImageQuery
-from cmlreport.runner.spec import RunnerSpec
+from cmlreport.runner.spec import CiRun, RunnerSpec
+
+__all__ = ["CiRun", "Instance", "Launch"]
 
 # Every instance carries these tags: they are how list, stop and cleanup find it again (and
 # never touch anything else).
@@ -21,6 +23,15 @@ TAG_LABELS = "cmlreport:labels"
 TAG_EXPIRES = "cmlreport:expires-at"
 # The launch's client token: finds the machine of a RunInstances whose answer never came.
 TAG_LAUNCH = "cmlreport:launch"
+# The CI run the machine serves, its attempt (GitHub's GITHUB_RUN_ATTEMPT; on GitLab one more
+# than the spot-interrupted machines before it) and the launching job (GitLab's CI_JOB_ID):
+# what `runner stop` re-runs after a spot interruption, and how far.
+TAG_RUN = "cmlreport:run"
+TAG_ATTEMPT = "cmlreport:attempt"
+TAG_CI_JOB = "cmlreport:ci-job"
+# Written by the watchdog on a spot notice (EC2's own record is the state reason).
+TAG_INTERRUPTED = "cmlreport:interrupted"
+SPOT_TERMINATION = "Server.SpotInstanceTermination"
 
 # Everything but "terminated": a stopped machine still bills for its disk.
 LIVE_STATES = ("pending", "running", "shutting-down", "stopping", "stopped")
@@ -63,6 +74,9 @@ class Instance:
     spot: bool
     zone: str = ""  # the availability zone, once EC2 has placed it
     subnet_id: str = ""
+    # Ended by a spot interruption: EC2's state reason, or the watchdog's tag.
+    interrupted: bool = False
+    run: CiRun | None = None
 
     @property
     def market(self) -> str:
@@ -105,6 +119,12 @@ def launch_tags(launch: Launch) -> list[dict[str, str]]:
     }
     if launch.client_token:
         tags[TAG_LAUNCH] = launch.client_token
+    run = launch.spec.ci_run
+    if run is not None:
+        tags[TAG_RUN] = run.run_id
+        tags[TAG_ATTEMPT] = str(run.attempt)
+        if run.job_id:
+            tags[TAG_CI_JOB] = run.job_id
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
@@ -185,11 +205,13 @@ def instance_filters(
     repo: str | None = None,
     instance_id: str | None = None,
     client_token: str | None = None,
+    states: tuple[str, ...] = LIVE_STATES,
 ) -> list[dict[str, Any]]:
-    """DescribeInstances filters for live cmlreport runners matching all given criteria."""
+    """DescribeInstances filters for cmlreport runners (live ones unless ``states`` says)
+    matching all given criteria."""
     filters: list[dict[str, Any]] = [
         {"Name": "tag-key", "Values": [TAG_RUNNER]},
-        {"Name": "instance-state-name", "Values": list(LIVE_STATES)},
+        {"Name": "instance-state-name", "Values": list(states)},
     ]
     if name is not None:
         filters.append({"Name": f"tag:{TAG_RUNNER}", "Values": [name]})
@@ -206,6 +228,7 @@ def instance_from(description: Mapping[str, Any]) -> Instance:
     """An ``Instance`` from one entry of DescribeInstances' ``Reservations[].Instances``."""
     tags = {tag["Key"]: tag["Value"] for tag in description.get("Tags", [])}
     launched = description.get("LaunchTime")
+    reason = str(description.get("StateReason", {}).get("Code", ""))
     return Instance(
         id=str(description["InstanceId"]),
         name=tags.get(TAG_NAME, ""),
@@ -218,7 +241,21 @@ def instance_from(description: Mapping[str, Any]) -> Instance:
         spot=description.get("InstanceLifecycle") == "spot",
         zone=str(description.get("Placement", {}).get("AvailabilityZone", "")),
         subnet_id=str(description.get("SubnetId", "")),
+        interrupted=reason == SPOT_TERMINATION or tags.get(TAG_INTERRUPTED) == "spot",
+        run=_run_from(tags),
     )
+
+
+def _run_from(tags: Mapping[str, str]) -> CiRun | None:
+    run_id = tags.get(TAG_RUN, "")
+    if not run_id.isdigit():
+        return None
+    job = tags.get(TAG_CI_JOB, "")
+    return CiRun(run_id, _whole(tags.get(TAG_ATTEMPT)) or 1, job if job.isdigit() else "")
+
+
+def _whole(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) <= 12 else None
 
 
 def is_runner(description: Mapping[str, Any]) -> bool:

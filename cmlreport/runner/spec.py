@@ -106,6 +106,16 @@ class ForgeRepo:
 
 
 @dataclass(frozen=True)
+class CiRun:
+    """The CI run a machine serves: its id (GitHub run, GitLab pipeline), which attempt, and
+    the job that launched it (GitLab; "" on GitHub, where a job has no id in its variables)."""
+
+    run_id: str
+    attempt: int = 1
+    job_id: str = ""
+
+
+@dataclass(frozen=True)
 class RunnerSpec:
     """One runner to launch, from the CLI down to the machine's bootstrap script.
 
@@ -118,6 +128,7 @@ class RunnerSpec:
     repo: ForgeRepo
     wait_online: bool = True  # the launch returns once the forge lists the runner online
     online_timeout: float = 900.0
+    ci_run: CiRun | None = None  # tagged on the machine: what a spot re-run needs
 
 
 def default_name(gpu: str, run_id: str | None) -> str:

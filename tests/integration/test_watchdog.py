@@ -81,6 +81,8 @@ class FakeMetadata(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _MetadataHandler)
         self.notice: dict[str, str] | None = None
+        # Other metadata paths (under /latest/meta-data/): instance-id, tags/instance/KEY...
+        self.values: dict[str, str] = {}
         self.requests: list[tuple[str, str, str | None]] = []
 
     @property
@@ -106,6 +108,8 @@ class _MetadataHandler(BaseHTTPRequestHandler):
             self._answer(401, "")
         elif self.path == "/latest/meta-data/spot/instance-action" and self.server.notice:
             self._answer(200, json.dumps(self.server.notice))
+        elif self.path.removeprefix("/latest/meta-data/") in self.server.values:
+            self._answer(200, self.server.values[self.path.removeprefix("/latest/meta-data/")])
         else:
             self._answer(404, "Not Found")
 
@@ -308,6 +312,49 @@ def test_a_spot_interruption_notice_stops_the_runner_cleanly_then_shuts_down(mac
     gets = [r for r in metadata.requests if r[0] == "GET"]
     assert gets and all(token == IMDS_TOKEN for _, _, token in gets)
     assert any(r[:2] == ("PUT", "/latest/api/token") for r in metadata.requests)
+
+
+# The AWS CLI as the machine has it, recording what it was asked.
+FAKE_AWS = '#!/bin/sh\necho "aws $*" >> "$CMLREPORT_TEST_DIR/events"\n'
+
+
+def with_fake_aws(machine: Machine) -> dict[str, str]:
+    bin_dir = machine.dir / "bin"
+    bin_dir.mkdir()
+    aws = bin_dir / "aws"
+    aws.write_text(FAKE_AWS)
+    aws.chmod(0o755)
+    return {"PATH": f"{bin_dir}:{os.environ['PATH']}", "CMLREPORT_TEST_DIR": str(machine.dir)}
+
+
+def test_a_spot_notice_tags_the_instance_interrupted_before_the_machine_goes(
+    machine: Machine, metadata: FakeMetadata
+) -> None:
+    metadata.values.update({"instance-id": "i-0123456789abcdef0", "placement/region": "eu-west-1"})
+    machine.start_job()
+    machine.start_watchdog(**with_fake_aws(machine))
+
+    metadata.notice = SPOT_NOTICE
+    assert machine.wait_for_exit() == 0
+    tag = (
+        "aws --cli-connect-timeout 5 --cli-read-timeout 10 ec2 create-tags --region eu-west-1 "
+        "--resources i-0123456789abcdef0 --tags Key=cmlreport:interrupted,Value=spot"
+    )
+    # Recorded first, then the runner stops and the machine shuts down.
+    assert machine.events == [tag, "runner stopped cleanly", "shutdown"]
+    assert "recorded the interruption: tag cmlreport:interrupted=spot" in machine.log
+
+
+def test_without_the_aws_cli_the_notice_still_ends_the_machine_and_says_why_untagged(
+    machine: Machine, metadata: FakeMetadata, tmp_path: Path
+) -> None:
+    machine.start_watchdog(PATH="/usr/bin:/bin", CMLREPORT_MARK_INTERRUPTED="false")
+
+    metadata.notice = SPOT_NOTICE
+    assert machine.wait_for_exit() == 0
+    assert machine.events == ["runner stopped cleanly", "shutdown"]
+    assert "could not tag the instance" in machine.log
+    assert "state reason" in machine.log
 
 
 def test_a_single_use_runner_that_has_done_its_job_ends_the_machine(machine):

@@ -14,6 +14,7 @@ from cmlreport.errors import RemoteError
 if TYPE_CHECKING:
     from cmlreport.forges.select import ForgeContext
     from cmlreport.runner.ec2 import Ec2
+    from cmlreport.runner.ec2_requests import CiRun
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,3 +60,16 @@ def left_behind(command: str, remaining: list[str]) -> None:
     """Exit 3 while a machine bills or a registration lingers: the step must fail."""
     if remaining:
         raise RemoteError(f"runner {command} left something behind: {'; '.join(remaining)}")
+
+
+def ci_run(env: Mapping[str, str]) -> CiRun | None:
+    """The CI run this command serves: GitHub's run and attempt, GitLab's pipeline and job."""
+    from cmlreport.runner.ec2_requests import CiRun
+
+    if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_RUN_ID", "").isdigit():
+        attempt = env.get("GITHUB_RUN_ATTEMPT", "")
+        return CiRun(env["GITHUB_RUN_ID"], int(attempt) if attempt.isdigit() else 1)
+    if env.get("GITLAB_CI") == "true" and env.get("CI_PIPELINE_ID", "").isdigit():
+        job = env.get("CI_JOB_ID", "")
+        return CiRun(env["CI_PIPELINE_ID"], 1, job if job.isdigit() else "")
+    return None

@@ -13,6 +13,7 @@ from cmlreport.ci import environment
 from cmlreport.cli.common import forge_options, write_output
 from cmlreport.cli.runner.common import (
     aws_region,
+    ci_run,
     forge_of,
     on_by_default,
     open_ec2,
@@ -108,6 +109,11 @@ DOTENV = Path("cmlreport-runner.env")
     "--single/--no-single",
     "One job, then shut down (GitHub: an ephemeral just-in-time runner).",
 )
+@on_by_default(
+    "--on-demand-after-interruption/--spot-after-interruption",
+    "With --spot: when EC2 reclaimed this run's spot machine in an earlier attempt, launch "
+    "the re-run on demand.",
+)
 @on_by_default("--wait/--no-wait", "Wait until the runner is online at the forge.")
 @click.option(
     "--timeout",
@@ -139,6 +145,9 @@ def launch(
     from cmlreport.runner.launch import launch_runner
     from cmlreport.runner.progress import LaunchProgress
     from cmlreport.runner.spec import forge_repo, runner_spec
+    from cmlreport.runner.spot import after_interruption
+
+    on_demand = flags.pop("on_demand_after_interruption")
 
     # Before anything is created; undone when the command ends. From here on a signal unwinds
     # into the launch's clean-up instead of killing the process.
@@ -158,6 +167,7 @@ def launch(
         launch_on_kubernetes(ctx, spec, {**kube_flags, "gpu": flags["gpu"]}, phases)
         return
     ec2 = open_ec2(region)
+    spec, _ = after_interruption(ec2, spec, ci_run(env), progress, on_demand=on_demand)
     # Outputs are written inside the launch: a signal meanwhile still ends the machine.
     launch_runner(spec, open_registry(ctx), ec2, phases, announce=partial(_announce, env, spec))
 

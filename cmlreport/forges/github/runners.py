@@ -15,6 +15,7 @@ from cmlreport.forges.runners import ForgeRegistry, ForgeRunner, Registration
 from cmlreport.redact import Secret
 
 PERMISSION = "administration: write (a fine-grained token or GitHub App; GITHUB_TOKEN cannot)"
+RERUN_PERMISSION = "actions: write"
 
 
 class GitHubRunners(ForgeRegistry[GitHubSettings]):
@@ -76,3 +77,15 @@ class GitHubRunners(ForgeRegistry[GitHubSettings]):
         except NotFound:
             return False
         return True
+
+    def rerun_failed(self, run_id: str, launch_job: str, labels: tuple[str, ...]) -> list[str]:
+        # Not PyGithub's WorkflowRun.rerun_failed_jobs: it answers False for any refusal, and
+        # GitHub's reason ("This workflow is already running") is what the user needs to read.
+        attempt = Attempt(
+            f"re-run the failed jobs of workflow run {run_id}", RERUN_PERMISSION, True, post=True
+        )
+        with github_errors(attempt, self._settings):
+            self._client.requester.requestJsonAndCheck(
+                "POST", f"{self._repo().url}/actions/runs/{run_id}/rerun-failed-jobs"
+            )
+        return [f"the failed jobs of workflow run {run_id} and the jobs that need them"]

@@ -68,3 +68,24 @@ class GitLabRunners(ForgeRegistry[GitLabSettings]):
         except NotFound:
             return False
         return True
+
+    def rerun_failed(self, run_id: str, launch_job: str, labels: tuple[str, ...]) -> list[str]:
+        project = self._project()
+        with gitlab_errors(
+            Attempt(f"list the failed jobs of pipeline {run_id}", ROLE), self._settings
+        ):
+            failed = project.pipelines.get(int(run_id), lazy=True).jobs.list(
+                scope="failed", get_all=True
+            )
+        # The jobs meant for this machine, and the one that launched it: the retried jobs need
+        # a new machine with the same tags, which only the launch job's retry starts.
+        wanted = {int(job.id): str(job.name) for job in failed if set(job.tag_list) & set(labels)}
+        if launch_job:
+            wanted.setdefault(int(launch_job), "the launch job")
+        retried: list[str] = []
+        for job_id, name in sorted(wanted.items()):
+            attempt = Attempt(f"retry job {job_id} ({name})", ROLE, write=True, post=True)
+            with gitlab_errors(attempt, self._settings):
+                project.jobs.get(job_id, lazy=True).retry()
+            retried.append(f"job {job_id} ({name})")
+        return retried

@@ -25,6 +25,12 @@
 # "End" runs CMLREPORT_STOP_RUNNER (bounded by CMLREPORT_STOP_TIMEOUT) so the runner leaves
 # its forge cleanly, then CMLREPORT_SHUTDOWN. Each check is a command from the environment,
 # so tests can drive the script with a fake clock, a fake runner and a fake metadata server.
+# A spot notice is recorded before the end, since the machine and its logs are about to go:
+# CMLREPORT_MARK_INTERRUPTED, or by default the tag cmlreport:interrupted=spot written on this
+# instance with the AWS CLI (needs ec2:CreateTags in the instance profile; without it `runner
+# stop` still reads EC2's own state reason, Server.SpotInstanceTermination).
+# Each check is a command from the environment,
+# so tests can drive the script with a fake clock, a fake runner and a fake metadata server.
 # One line per decision goes to stderr (the journal, under systemd).
 
 # No -e: a failing check is an answer here, and the watchdog must outlive every one of them.
@@ -42,6 +48,7 @@ STOP_RUNNER=${CMLREPORT_STOP_RUNNER:-}
 STOP_TIMEOUT=${CMLREPORT_STOP_TIMEOUT:-120}
 SHUTDOWN=${CMLREPORT_SHUTDOWN:-shutdown -h now}
 METADATA_URL=${CMLREPORT_METADATA_URL:-http://169.254.169.254}
+MARK_INTERRUPTED=${CMLREPORT_MARK_INTERRUPTED:-tag_interrupted}
 # EC2 gives two minutes of notice before reclaiming a spot machine: poll well inside that.
 POLL=${CMLREPORT_POLL:-15}
 
@@ -56,16 +63,33 @@ now() {
 	printf '%s\n' "$value"
 }
 
-# Prints the notice (one line of JSON) and succeeds only when EC2 has scheduled an interruption;
-# the endpoint answers 404 until then. The session token goes to curl on stdin, never in argv.
-spot_notice() {
-	local token body
+# One metadata path through IMDSv2; fails on any error (the spot notice 404s until EC2 has
+# scheduled an interruption). The session token goes to curl on stdin, never in argv.
+imds() {
+	local token
 	token=$(curl -sf --max-time 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
 		"$METADATA_URL/latest/api/token") || return 1
-	body=$(printf 'X-aws-ec2-metadata-token: %s\n' "$token" |
-		curl -sf --max-time 2 -H @- "$METADATA_URL/latest/meta-data/spot/instance-action") ||
-		return 1
+	printf 'X-aws-ec2-metadata-token: %s\n' "$token" |
+		curl -sf --max-time 2 -H @- "$METADATA_URL/latest/$1"
+}
+
+# Prints the notice (one line of JSON) and succeeds only when EC2 has scheduled an interruption.
+spot_notice() {
+	local body
+	body=$(imds meta-data/spot/instance-action) || return 1
 	printf '%s\n' "${body//$'\n'/ }"
+}
+
+# The default record of a spot notice: a tag on this instance, for `runner stop` to read.
+tag_interrupted() {
+	local id region
+	command -v aws >/dev/null || return 1
+	id=$(imds meta-data/instance-id) || return 1
+	region=$(imds meta-data/placement/region) || return 1
+	# Bounded: the notice leaves two minutes, and the runner still has to stop.
+	aws --cli-connect-timeout 5 --cli-read-timeout 10 ec2 create-tags \
+		--region "$region" --resources "$id" \
+		--tags Key=cmlreport:interrupted,Value=spot
 }
 
 # eval, not bash -c: `pgrep -f` would otherwise find the check's own shell.
@@ -131,7 +155,14 @@ while true; do
 		end_machine "max lifetime of ${CMLREPORT_MAX_LIFETIME}s reached"
 	fi
 	if notice=$(spot_notice); then
-		end_machine "spot interruption notice: $notice"
+		log "spot interruption notice: $notice"
+		if eval "$MARK_INTERRUPTED" >/dev/null 2>&1; then
+			log "recorded the interruption: tag cmlreport:interrupted=spot"
+		else
+			log "could not tag the instance (no AWS CLI or no ec2:CreateTags);" \
+				"runner stop reads EC2's state reason instead"
+		fi
+		end_machine "spot interruption notice"
 	fi
 	if [[ -n $RUNNER_CHECK ]] && ! eval "$RUNNER_CHECK" >/dev/null 2>&1; then
 		end_machine "the runner has exited"

@@ -167,6 +167,18 @@ class Runner:
     busy: bool = False
 
 
+@dataclass
+class WorkflowRun:
+    """A workflow run, as far as re-running it goes: GitHub re-runs only a completed run."""
+
+    id: int
+    repo: str
+    run_attempt: int = 1
+    status: str = "completed"  # queued, in_progress, completed
+    conclusion: str | None = "failure"
+    reruns: list[str] = field(default_factory=list)  # what was asked: "failed-jobs"
+
+
 def fake_sha(*parts: object) -> str:
     """A stable, valid-looking sha for objects the fake does not store (seeded pull heads)."""
     return hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()

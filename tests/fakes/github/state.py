@@ -22,6 +22,7 @@ from tests.fakes.github.records import (
     Runner,
     Token,
     User,
+    WorkflowRun,
     fake_sha,
 )
 from tests.fakes.served import ForgeState
@@ -42,6 +43,7 @@ class GitHubState(ForgeState):
         self.check_runs: dict[int, CheckRun] = {}
         self.runners: dict[int, Runner] = {}
         self.apps: dict[str, App] = {}  # by app id and by client id
+        self.workflow_runs: dict[int, WorkflowRun] = {}
         self.requests_served = 0
         self.rate_limit_reset = int(self.clock.now().timestamp()) + 3600
 

@@ -220,3 +220,17 @@ def fake_sha(*parts: object) -> str:
 def fake_secret(*parts: object) -> str:
     """32 hex characters, the shape of an upload's secret or a bot's random suffix."""
     return hashlib.md5(":".join(map(str, parts)).encode()).hexdigest()
+
+
+@dataclass
+class Job:
+    """A CI job of a pipeline: what `runner stop` retries after a spot interruption."""
+
+    id: int
+    project_id: int
+    pipeline_id: int
+    name: str
+    status: str  # created, pending, running, failed, success, canceled, skipped
+    tag_list: list[str] = field(default_factory=list)
+    stage: str = "test"
+    retried: bool = False  # a newer job replaced it (GitLab hides these by default)

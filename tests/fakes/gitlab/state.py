@@ -11,6 +11,7 @@ from tests.fakes.gitlab.records import (
     Commit,
     CommitStatus,
     Issue,
+    Job,
     MergeRequest,
     Note,
     Project,
@@ -39,6 +40,7 @@ class GitLabState(ForgeState):
         self.statuses: dict[int, CommitStatus] = {}
         self.uploads: dict[int, Upload] = {}
         self.runners: dict[int, Runner] = {}
+        self.jobs: dict[int, Job] = {}
 
     # -- lookups and changes the routes (and seeding) use ---------------------------------------
 

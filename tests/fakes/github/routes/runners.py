@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from tests.fakes.github.git_bodies import runner_json
 from tests.fakes.github.records import Runner
-from tests.fakes.github.routing import Call, Reply, Router, invalid, not_found
+from tests.fakes.github.routing import ApiError, Call, Reply, Router, invalid, not_found
 
 router = Router()
 ADMIN = ("administration:write",)
@@ -60,3 +60,22 @@ def registration_token(call: Call) -> Reply:
     token = "A" + base64.b32encode(call.state.next_id(0).to_bytes(8, "big")).decode().rstrip("=")
     expires = call.state.clock.now() + timedelta(hours=1)
     return Reply(201, {"token": token, "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ")})
+
+
+@router(
+    "POST",
+    "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs",
+    accepted=("actions:write",),
+)
+def rerun_failed_jobs(call: Call) -> Reply:
+    """GitHub refuses while the run is in progress (the jobs of the run itself asking)."""
+    repo = call.repo()
+    run = call.state.workflow_runs.get(call.number("run_id"))
+    if run is None or run.repo != repo.full_name:
+        raise not_found()
+    if run.status != "completed":
+        raise ApiError(403, "This workflow is already running")
+    run.run_attempt += 1
+    run.status, run.conclusion = "queued", None
+    run.reruns.append("failed-jobs")
+    return Reply(201, {})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakes.gitlab.routes import commits, notes, projects, repository, statuses, users
+from tests.fakes.gitlab.routes import commits, jobs, notes, projects, repository, statuses, users
 from tests.fakes.gitlab.routing import Route
 
 ROUTES: list[Route] = [
@@ -12,4 +12,5 @@ ROUTES: list[Route] = [
     *statuses.router.routes,
     *users.router.routes,
     *repository.router.routes,
+    *jobs.router.routes,
 ]
