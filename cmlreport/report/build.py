@@ -22,7 +22,9 @@ from cmlreport.report.budget import (
     STEP_SUMMARY_LIMIT,
     cut_markdown,
 )
-from cmlreport.report.charts import Image, draw_charts, relative_link
+from cmlreport.report.charts import IMAGE_SUFFIXES as IMAGE_SUFFIXES
+from cmlreport.report.charts import Image, draw_charts, find_images, relative_link
+from cmlreport.report.drift import drift_directions, drift_sections
 from cmlreport.report.jsonview import ReportFacts, report_json
 from cmlreport.report.logcurves import draw_log_curves
 from cmlreport.report.markdown import ReportData, choose_headline, render_report
@@ -31,10 +33,9 @@ from cmlreport.report.runs import Runs, Warn, load_runs
 from cmlreport.settings import Settings
 
 if TYPE_CHECKING:
+    from cmlreport.metrics.drift import DriftComparison
     from cmlreport.metrics.significance import PredictionResults
     from cmlreport.report.discover import DvcProject
-
-IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ReportOptions:
     seed: int = 0
     significant: bool = False  # --significant: regression gates fail on significant drops only
     json_path: Path | None = None  # --json: the report as data
+    drift: tuple[str, ...] = ()  # --drift [NAME=]REFERENCE:CURRENT
 
     def with_settings(self, s: Settings) -> ReportOptions:
         """Flags win; settings fill in what the flags left at their defaults."""
@@ -134,12 +136,18 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     predicted = None
     if opts.predictions is not None:
         predicted, runs = _with_predictions(opts, runs, cwd)
+    drift: list[DriftComparison] = []
+    if opts.drift:
+        from cmlreport.report.drift import join_drift, read_drift
+
+        drift = read_drift(opts.drift, cwd)
+        runs = join_drift(runs, drift)
     output = opts.output
     full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
     hint = full_path.name
     if ci.step_summary_path:
         hint = f"the job summary{f' of {ci.run_url}' if ci.run_url else ''} and {full_path.name}"
-    built = build_report(runs, opts, full_report_hint=hint, predictions=predicted)
+    built = build_report(runs, opts, full_report_hint=hint, predictions=predicted, drift=drift)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         write_text(output, built.markdown)
@@ -175,26 +183,6 @@ def _check_prediction_flags(opts: ReportOptions) -> None:
     for flag, value in named.items():
         if value is not None:
             raise InputError(f"{flag}: give --predictions FILE too (the head run's predictions)")
-
-
-def find_images(paths: Sequence[str]) -> list[Path]:
-    found: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found += sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
-            )
-        elif p.is_file():
-            if p.suffix.lower() not in IMAGE_SUFFIXES:
-                raise InputError(
-                    f"--plot {raw}: not an image ({', '.join(IMAGE_SUFFIXES)}); "
-                    "draw one with `cmlreport plot`"
-                )
-            found.append(p)
-        else:
-            raise InputError(f"--plot {raw}: no such file or directory")
-    return list(dict.fromkeys(found))
 
 
 def _slice_summaries(runs: Runs, opts: ReportOptions, directions: Directions) -> list[SliceSummary]:
@@ -242,8 +230,10 @@ def build_report(
     opts: ReportOptions,
     full_report_hint: str | None = None,
     predictions: PredictionResults | None = None,
+    drift: Sequence[DriftComparison] = (),
 ) -> BuiltReport:
-    directions = opts.directions
+    sections, drift_files = drift_sections(drift, opts.charts, opts.output)
+    directions = opts.directions.then(drift_directions(drift))
     gates = parse_gates(opts.fail_if, opts.fail_on_regression)  # before any work: fail fast
     base_scalars = runs.base.scalars if runs.base is not None else {}
     diffs = diff_metrics(base_scalars, runs.head.scalars, directions)
@@ -278,7 +268,7 @@ def build_report(
         precision=opts.precision,
         full_report_hint=full_report_hint,
         significance=significance,
-        sections=prediction_sections(predictions),
+        sections=prediction_sections(predictions) + sections,
     )
     markdown = render_report(data, opts.budget)
     full = render_report(data, max(opts.budget, GITLAB_NOTE_LIMIT))
@@ -290,5 +280,7 @@ def build_report(
         predictions,
         prediction_files(predictions),
         runs.notes,
+        drift,
     )
-    return BuiltReport(markdown, full, diffs, results, files + curve_files, facts=facts)
+    every_file = files + curve_files + drift_files
+    return BuiltReport(markdown, full, diffs, results, every_file, facts=facts)

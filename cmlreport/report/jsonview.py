@@ -18,6 +18,7 @@ from cmlreport.report.diffview import json_number
 from cmlreport.report.markdown import Revisions
 
 if TYPE_CHECKING:
+    from cmlreport.metrics.drift import DriftComparison
     from cmlreport.metrics.significance import PredictionResults
 
 JSON_VERSION = 1
@@ -34,6 +35,7 @@ class ReportFacts:
     predictions: PredictionResults | None = None
     prediction_files: tuple[str, str | None] = ("", None)  # head, base (None: not compared)
     notes: Sequence[str] = ()  # the report's notes: a base file missing, how the base was found
+    drift: Sequence[DriftComparison] = ()  # --drift
 
 
 def _metric(d: MetricDiff, s: Significance | None) -> dict[str, Any]:
@@ -85,6 +87,12 @@ def _predictions(facts: ReportFacts) -> dict[str, Any] | None:
     return out
 
 
+def _drift(facts: ReportFacts) -> dict[str, Any] | None:
+    from cmlreport.report.drift import drift_json
+
+    return drift_json(facts.drift) if facts.drift else None
+
+
 def report_json(facts: ReportFacts) -> str:
     diffs, gates, sig = facts.diffs, facts.gates, facts.significance
     judged = [sig[d.key] for d in diffs if d.key in sig and sig[d.key].significant is not None]
@@ -109,5 +117,6 @@ def report_json(facts: ReportFacts) -> str:
             for g in gates
         ],
         "predictions": _predictions(facts),
+        "drift": _drift(facts),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
