@@ -18,6 +18,8 @@ from cmlreport.errors import InputError
 from cmlreport.metrics.direction import Direction, DirectionRule, Directions
 from cmlreport.metrics.limits import MAX_VALUES, shown_key
 from cmlreport.metrics.prediction_rows import RawColumns, read_columns
+from cmlreport.stats.drift import EPSILON as EPSILON
+from cmlreport.stats.drift import PSI_BINS as PSI_BINS
 from cmlreport.stats.drift import (
     CategoricalDrift,
     Floats,

@@ -120,8 +120,13 @@ def join_drift(runs: Runs, comparisons: Sequence[DriftComparison]) -> Runs:
 
 def drift_json(comparisons: Sequence[DriftComparison]) -> dict[str, Any]:
     """The ``drift`` block of ``--json``: every figure of every column."""
-    from cmlreport.metrics.drift import MAJOR_PSI, MODERATE_PSI, overall_verdict
-    from cmlreport.stats.drift import EPSILON, PSI_BINS
+    from cmlreport.metrics.drift import (
+        EPSILON,
+        MAJOR_PSI,
+        MODERATE_PSI,
+        PSI_BINS,
+        overall_verdict,
+    )
 
     return {
         "verdict": overall_verdict(comparisons),

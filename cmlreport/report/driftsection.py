@@ -30,8 +30,7 @@ def drift_section(
     comparisons: Sequence[DriftComparison], kind: str, report_path: Path
 ) -> tuple[Section, list[Path]]:
     """The section, and the chart files written (``kind``: png, mermaid or none)."""
-    from cmlreport.metrics.drift import MAJOR_PSI, MODERATE_PSI
-    from cmlreport.stats.drift import EPSILON, PSI_BINS
+    from cmlreport.metrics.drift import EPSILON, MAJOR_PSI, MODERATE_PSI, PSI_BINS
 
     lines = ["### Drift", ""]
     for comp in comparisons:
