@@ -117,14 +117,8 @@ def compare(name: str, reference: tuple[str, str], current: tuple[str, str]) -> 
     ref_path, cur_path = reference[0], current[0]
     ref = _read(ref_path, reference[1], None)
     by_lower = {c.lower(): c for c in ref.header}
-    cur = _read(cur_path, current[1], by_lower)
+    cur = _read(cur_path, current[1], by_lower, ref)
     shared = list(cur.cells)
-    if not shared:
-        raise InputError(
-            f"{cur_path}: no column in common with {ref_path} (it has "
-            f"{', '.join(repr(shown_key(c)) for c in ref.header[:8])}); drift compares the "
-            "columns both files name"
-        )
     columns = tuple(_column(ref, cur, by_lower[c.lower()], c) for c in shared)
     lower = {c.lower() for c in shared}
     unshared = tuple(c for c in (*ref.header, *cur.header) if c.lower() not in lower)
@@ -172,11 +166,19 @@ def overall_verdict(comparisons: Sequence[DriftComparison]) -> str | None:
     return f"{worst.verdict} in {comp.name}.{worst.column}{more} (PSI {worst.psi:.2f})"
 
 
-def _read(path: str, text: str, wanted: Mapping[str, str] | None) -> RawColumns:
+def _read(
+    path: str, text: str, wanted: Mapping[str, str] | None, ref: RawColumns | None = None
+) -> RawColumns:
     rows = text.count("\n") + 1
 
     def pick(header: Sequence[str]) -> list[str]:
         chosen = [c for c in header if wanted is None or c.lower() in wanted]
+        if not chosen and ref is not None:
+            raise InputError(
+                f"{path}: no column in common with {ref.path} (it has "
+                f"{', '.join(repr(shown_key(c)) for c in ref.header[:8])}); drift compares the "
+                "columns both files name"
+            )
         if len(chosen) > MAX_COLUMNS:
             raise InputError(
                 f"{path}: {len(chosen):,} columns to compare, over the limit of {MAX_COLUMNS}; "
