@@ -169,7 +169,7 @@ def overall_verdict(comparisons: Sequence[DriftComparison]) -> str | None:
 def _read(
     path: str, text: str, wanted: Mapping[str, str] | None, ref: RawColumns | None = None
 ) -> RawColumns:
-    rows = text.count("\n") + 1
+    rows = max(text.rstrip("\n").count("\n"), 1)  # data rows, the header not counted
 
     def pick(header: Sequence[str]) -> list[str]:
         chosen = [c for c in header if wanted is None or c.lower() in wanted]
