@@ -108,6 +108,15 @@ if TYPE_CHECKING:
 )
 @predictions_options
 @click.option(
+    "--drift",
+    multiple=True,
+    metavar="[NAME=]REF:CUR",
+    help="Compare two CSV/TSV/JSON-lines files column by column (e.g. the test set's scores "
+    "and live ones): PSI, KS, Wasserstein, Jensen-Shannon, chi-square as drift.NAME.COLUMN.* "
+    "metrics any gate can use. NAME (letters, digits, _.-) defaults to CUR's stem; a path "
+    "holding ':' is split where both sides are files. Repeatable.",
+)
+@click.option(
     "--json",
     "json_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -141,6 +150,8 @@ def report(inputs: MetricInputs, max_chars: int, gitlab_metrics: Path | None, **
       cmlreport report        # in a DVC project: the metrics and plots dvc.yaml declares
       cmlreport report --predictions p.csv --fail-on-regression "predictions.*@1%" --significant
       cmlreport report -m metrics.json --history 50 --fail-on-regression "eval.f1@3sigma"
+      cmlreport report -m m.json --drift conf=test.csv:live.csv \\
+          --fail-if "drift.conf.score.psi > 0.2"
 
     Exits 1 when a gate fails, after the report is written.
     """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +22,8 @@ from cmlreport.report.budget import (
     STEP_SUMMARY_LIMIT,
     cut_markdown,
 )
-from cmlreport.report.charts import Image, draw_charts, find_images, relative_link
+from cmlreport.report.charts import draw_charts, plot_images
+from cmlreport.report.drift import drift_directions, drift_sections
 from cmlreport.report.history import history_sections, with_history
 from cmlreport.report.jsonview import ReportFacts, report_json
 from cmlreport.report.logcurves import draw_log_curves
@@ -31,6 +33,7 @@ from cmlreport.report.runs import Runs, Warn, load_runs
 from cmlreport.settings import Settings
 
 if TYPE_CHECKING:
+    from cmlreport.metrics.drift import DriftComparison
     from cmlreport.metrics.significance import PredictionResults
     from cmlreport.report.discover import DvcProject
 
@@ -70,6 +73,7 @@ class ReportOptions:
     name: str | None = None  # --name: the matrix leg, recorded in the JSON for `merge`
     history: int = 0  # --history N: the base branch's last N first-parent commits
     slice_by: tuple[str, ...] = ()  # --slice-by: group columns of the predictions file
+    drift: tuple[str, ...] = ()  # --drift [NAME=]REFERENCE:CURRENT
 
     def with_settings(self, s: Settings) -> ReportOptions:
         """Flags win; settings fill in what the flags left at their defaults."""
@@ -136,12 +140,18 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     predicted = None
     if opts.predictions is not None:
         predicted, runs = _with_predictions(opts, runs, cwd)
+    drift: list[DriftComparison] = []
+    if opts.drift:
+        from cmlreport.report.drift import join_drift, read_drift
+
+        drift = read_drift(opts.drift, cwd)
+        runs = join_drift(runs, drift)
     output = opts.output
     full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
     hint = full_path.name
     if ci.step_summary_path:
         hint = f"the job summary{f' of {ci.run_url}' if ci.run_url else ''} and {full_path.name}"
-    built = build_report(runs, opts, full_report_hint=hint, predictions=predicted)
+    built = build_report(runs, opts, full_report_hint=hint, predictions=predicted, drift=drift)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         write_text(output, built.markdown)
@@ -227,8 +237,10 @@ def build_report(
     opts: ReportOptions,
     full_report_hint: str | None = None,
     predictions: PredictionResults | None = None,
+    drift: Sequence[DriftComparison] = (),
 ) -> BuiltReport:
-    directions = opts.directions
+    sections, drift_files = drift_sections(drift, opts.charts, opts.output)
+    directions = opts.directions.then(drift_directions(drift))
     gates = parse_gates(opts.fail_if, opts.fail_on_regression)  # before any work: fail fast
     base_scalars = runs.base.scalars if runs.base is not None else {}
     diffs = diff_metrics(base_scalars, runs.head.scalars, directions)
@@ -239,10 +251,7 @@ def build_report(
 
         results = apply_significance(results, diffs, significance)
     slices = _slice_summaries(runs, opts, directions)
-    images = [
-        Image(p.stem.replace("_", " ").replace("-", " "), relative_link(p, opts.output.parent))
-        for p in find_images(opts.plots)
-    ]
+    images = plot_images(opts.plots, opts.output)
     headline = choose_headline(diffs, opts.headline, [r.key for r in results])
     charts, slice_charts, files = draw_charts(headline, slices, opts.charts, opts.output)
     curve_images, curve_charts, curve_files = draw_log_curves(
@@ -264,7 +273,8 @@ def build_report(
         full_report_hint=full_report_hint,
         significance=significance,
         sections=prediction_sections(predictions, opts.charts, opts.output, files)
-        + history_sections(runs.history, headline, opts, files),
+        + history_sections(runs.history, headline, opts, files)
+        + sections,
     )
     markdown = render_report(data, opts.budget)
     full = render_report(data, max(opts.budget, GITLAB_NOTE_LIMIT))
@@ -278,5 +288,7 @@ def build_report(
         runs.notes,
         runs.history,
         runs.head.sources,
+        drift,
     )
-    return BuiltReport(markdown, full, diffs, results, files + curve_files, facts=facts)
+    every_file = files + curve_files + drift_files
+    return BuiltReport(markdown, full, diffs, results, every_file, facts=facts)

@@ -18,6 +18,7 @@ from cmlreport.output import write_text
 from cmlreport.report.escape import md_link_target, md_text
 
 MAX_HEADLINE_BARS = 12
+IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,26 @@ def image_markdown(image: Image) -> str:
 def relative_link(target: Path, report_dir: Path) -> str:
     """How the report links a file: relative to the report, so it renders locally too."""
     return Path(os.path.relpath(target.resolve(), report_dir.resolve())).as_posix()
+
+
+def find_images(paths: Sequence[str]) -> list[Path]:
+    found: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found += sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
+            )
+        elif p.is_file():
+            if p.suffix.lower() not in IMAGE_SUFFIXES:
+                raise InputError(
+                    f"--plot {raw}: not an image ({', '.join(IMAGE_SUFFIXES)}); "
+                    "draw one with `cmlreport plot`"
+                )
+            found.append(p)
+        else:
+            raise InputError(f"--plot {raw}: no such file or directory")
+    return list(dict.fromkeys(found))
 
 
 def _good(d: MetricDiff) -> bool | None:
@@ -145,24 +166,9 @@ def _mermaid(
     return headline_charts, slice_charts
 
 
-IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
-
-
-def find_images(paths: Sequence[str]) -> list[Path]:
-    found: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found += sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
-            )
-        elif p.is_file():
-            if p.suffix.lower() not in IMAGE_SUFFIXES:
-                raise InputError(
-                    f"--plot {raw}: not an image ({', '.join(IMAGE_SUFFIXES)}); "
-                    "draw one with `cmlreport plot`"
-                )
-            found.append(p)
-        else:
-            raise InputError(f"--plot {raw}: no such file or directory")
-    return list(dict.fromkeys(found))
+def plot_images(plots: Sequence[str], output: Path) -> list[Image]:
+    """The --plot images, titled by their file names, linked from the report's folder."""
+    return [
+        Image(p.stem.replace("_", " ").replace("-", " "), relative_link(p, output.parent))
+        for p in find_images(plots)
+    ]

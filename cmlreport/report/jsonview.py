@@ -19,6 +19,7 @@ from cmlreport.report.diffview import json_number
 from cmlreport.report.markdown import Revisions
 
 if TYPE_CHECKING:
+    from cmlreport.metrics.drift import DriftComparison
     from cmlreport.metrics.significance import PredictionResults
     from cmlreport.report.history import History
 
@@ -38,6 +39,7 @@ class ReportFacts:
     notes: Sequence[str] = ()  # the report's notes: a base file missing, how the base was found
     history: History | None = None  # --history: each metric's points at the base branch
     sources: Mapping[str, str] = field(default_factory=dict)  # key -> its metrics file at head
+    drift: Sequence[DriftComparison] = ()  # --drift
 
 
 def _metric(d: MetricDiff, s: Significance | None) -> dict[str, Any]:
@@ -89,6 +91,12 @@ def _predictions(facts: ReportFacts) -> dict[str, Any] | None:
     return out
 
 
+def _drift(facts: ReportFacts) -> dict[str, Any] | None:
+    from cmlreport.report.drift import drift_json
+
+    return drift_json(facts.drift) if facts.drift else None
+
+
 def report_json(facts: ReportFacts, name: str | None = None) -> str:
     """The JSON; ``name`` (``report --name``) names the matrix leg for ``cmlreport merge``."""
     diffs, gates, sig = facts.diffs, facts.gates, facts.significance
@@ -124,6 +132,7 @@ def report_json(facts: ReportFacts, name: str | None = None) -> str:
         "calibration": calibration_json(facts.predictions),
         "confusion_delta": confusion_json(facts.predictions),
         "groups": groups_json(facts.predictions),
+        "drift": _drift(facts),
     }
     if name is not None:
         doc = {"version": JSON_VERSION, "name": name} | doc

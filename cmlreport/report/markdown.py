@@ -29,6 +29,7 @@ from cmlreport.report.noise import NOISE_HEADER, NOISE_RULE, noise_cells, noise_
 from cmlreport.report.slices import slice_section, tables_fact
 
 HEADLINE_LIMIT = 15
+OWN_SECTION = ("drift.",)  # prefixes of metrics a section of their own shows
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,11 @@ def choose_headline(
         return [
             d for d in diffs if any(d.key == p or fnmatch.fnmatchcase(d.key, p) for p in patterns)
         ]
+    gate_set = set(gate_keys)
+    # Drift statistics have their own section: in the headline only when a gate names them.
+    diffs = [d for d in diffs if not d.key.startswith(OWN_SECTION) or d.key in gate_set]
     if len(diffs) <= HEADLINE_LIMIT:
         return list(diffs)
-    gate_set = set(gate_keys)
     chosen = [d for d in diffs if d.key in gate_set]
     others = [d for d in diffs if d.key not in gate_set]
     # A counter that moved (more samples, a later epoch) is not news: it waits with the rest.
