@@ -34,7 +34,7 @@ from cmlreport.runner.progress import (
     LaunchProgress,
     as_launch_progress,
 )
-from cmlreport.runner.rollback import CleanUp, Track, after_clean_up
+from cmlreport.runner.rollback import CleanUp, Track, after_clean_up, end_registration
 from cmlreport.runner.spec import RunnerSpec
 
 
@@ -179,23 +179,9 @@ def clean_up_pod(track: PodTrack, registry: RunnerRegistry, kube: Kubernetes, na
             result.remaining.append(f"pod {kube.namespace}/{name} may still exist ({exc.message})")
     if track.forge.registering:
         try:
-            result.done.append(_deregister(registry.hurried(), track.forge))
+            result.done.append(end_registration(registry.hurried(), track.forge))
         except CmlReportError as exc:
             result.remaining.append(
                 f"runner {track.forge.name} may still be registered at the forge ({exc.message})"
             )
     return result
-
-
-def _deregister(registry: RunnerRegistry, track: Track) -> str:
-    reg = track.registration
-    if reg is not None and reg.runner_id is not None:
-        ids = [reg.runner_id]
-    else:
-        ids = [r.id for r in registry.list_runners() if r.name == track.name]
-    if not ids:
-        return "no runner was registered at the forge"
-    removed = [str(i) for i in ids if registry.remove(i)]
-    if not removed:
-        return f"runner {', '.join(map(str, ids))} was already gone at the forge"
-    return f"runner {', '.join(removed)} removed at the forge"

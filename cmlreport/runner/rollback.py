@@ -62,7 +62,7 @@ def clean_up(track: Track, registry: RunnerRegistry, ec2: Ec2) -> CleanUp:
     if track.registering:
         quick = registry.hurried()
         where = f"runner {track.name} may still be registered at the forge"
-        jobs.append((where, lambda: _end_registration(quick, track)))
+        jobs.append((where, lambda: end_registration(quick, track)))
     result = CleanUp()
     outcomes: dict[int, str] = {}
     failures: dict[int, str] = {}
@@ -101,7 +101,8 @@ def _end_machine(ec2: Ec2, client: Any, track: Track) -> str:
     return f"terminated {', '.join(ended)}{found}"
 
 
-def _end_registration(registry: RunnerRegistry, track: Track) -> str:
+def end_registration(registry: RunnerRegistry, track: Track) -> str:
+    """Remove the track's runner at the forge (EC2 and Kubernetes launches alike)."""
     reg = track.registration
     if reg is not None and reg.runner_id is not None:
         ids = [reg.runner_id]
