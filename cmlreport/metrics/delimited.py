@@ -72,13 +72,20 @@ def looks_like_number(text: str) -> bool:
 # and tabs only around it: int() strips no other whitespace), and some cell an int (\s is what
 # str.strip() strips, for ASCII text).
 _ALL_INTS = re.compile(r"[ \t]*[-+]?[0-9]+[ \t]*(?:\x00[ \t]*[-+]?[0-9]+[ \t]*)*")
+# A cell that float() could read starts so (non-ASCII digits too: \d is wide, which is safe).
+_MAYBE_NUMBER = re.compile(r"(?:\A|\x00)\s*(?:[-+.\d]|nan|inf)", re.IGNORECASE)
+_EMPTY_CELL = re.compile(r"(?:\A|\x00)\s*(?=\x00|\Z)")
 _SOME_INT = re.compile(r"(?:\A|\x00)\s*[-+]?[0-9]+\s*(?:\x00|\Z)")
 
 
 def parse_column(cells: Sequence[str]) -> list[Cell]:
     """``[parse_cell(c) for c in cells]``, at C speed for a column of ints or of floats."""
     joined = "\x00".join(cells)
-    if not joined.isascii() or "_" in joined or joined.count("\x00") != len(cells) - 1:
+    if joined.count("\x00") != len(cells) - 1:
+        return list(map(parse_cell, cells))
+    if not _MAYBE_NUMBER.search(joined) and not _EMPTY_CELL.search(joined):
+        return list(map(str.strip, cells))  # labels: no cell can be a number nor empty
+    if not joined.isascii() or "_" in joined:
         return list(map(parse_cell, cells))
     if _ALL_INTS.fullmatch(joined) and max(map(len, cells)) <= MAX_INT_DIGITS:
         return list(map(int, cells))  # int() strips as parse_cell does; none is oversized

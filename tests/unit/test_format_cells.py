@@ -71,7 +71,12 @@ COLUMN_CELL = st.one_of(
 @example(["1", "2.5"])  # an int among floats stays an int
 @example(["1", " 2 ", "+3"])
 @example(["1", ""])
-@example(["1\x002", "3"])  # a NUL inside a cell cannot fool the joined column
+@example(["1\x002", "3"])
+@example(["label_1", " cat ", "dog\u00a0"])  # labels: text only, stripped
+@example(["cat", "  "])  # an empty cell among labels is None
+@example(["cat", "Infinity"])
+@example(["cat", "\u0661\u0662"])  # non-ASCII digits stay text
+@example(["cat", ".5"])  # a NUL inside a cell cannot fool the joined column
 def test_a_column_reads_as_its_cells_read(cells: list[str]) -> None:
     assert same_cells(parse_column(cells), [parse_cell(c) for c in cells])
 
