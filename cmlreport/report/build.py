@@ -23,7 +23,7 @@ from cmlreport.report.budget import (
     cut_markdown,
 )
 from cmlreport.report.charts import draw_charts, plot_images
-from cmlreport.report.drift import drift_directions, drift_sections
+from cmlreport.report.drift import drift_directions, drift_sections, drift_verdicts
 from cmlreport.report.history import history_sections, with_history
 from cmlreport.report.jsonview import ReportFacts, report_json
 from cmlreport.report.logcurves import draw_log_curves
@@ -272,6 +272,7 @@ def build_report(
         precision=opts.precision,
         full_report_hint=full_report_hint,
         significance=significance,
+        verdicts=drift_verdicts(drift),
         sections=prediction_sections(predictions, opts.charts, opts.output, files)
         + history_sections(runs.history, headline, opts, files)
         + sections,
@@ -279,16 +280,8 @@ def build_report(
     markdown = render_report(data, opts.budget)
     full = render_report(data, max(opts.budget, GITLAB_NOTE_LIMIT))
     facts = ReportFacts(
-        diffs,
-        results,
-        runs.revisions,
-        significance,
-        predictions,
-        prediction_files(predictions),
-        runs.notes,
-        runs.history,
-        runs.head.sources,
-        drift,
+        *(diffs, results, runs.revisions, significance, predictions),
+        *(prediction_files(predictions), runs.notes, runs.history, runs.head.sources, drift),
     )
     every_file = files + curve_files + drift_files
     return BuiltReport(markdown, full, diffs, results, every_file, facts=facts)

@@ -80,6 +80,14 @@ def drift_directions(comparisons: Sequence[DriftComparison]) -> Directions:
     return DIRECTIONS
 
 
+def drift_verdicts(comparisons: Sequence[DriftComparison]) -> list[str]:
+    """The drift verdict for the report's first line, when anything was compared."""
+    from cmlreport.metrics.drift import overall_verdict
+
+    verdict = overall_verdict(comparisons) if comparisons else None
+    return [f"drift: {verdict}"] if verdict else []
+
+
 def drift_sections(
     comparisons: Sequence[DriftComparison], charts: str, report_path: Path
 ) -> tuple[list[Section], list[Path]]:

@@ -58,6 +58,7 @@ class ReportData:
     full_report_hint: str | None = None  # where the uncut report lives, for the cut notice
     significance: Mapping[str, Significance] = field(default_factory=dict)  # key -> intervals
     sections: Sequence[Section] = ()  # more sections after the headline (predictions)
+    verdicts: Sequence[str] = ()  # one-line verdicts for the first line ("drift: no drift")
 
 
 def choose_headline(
@@ -120,16 +121,19 @@ def _metric_row(d: MetricDiff, values: Column, deltas: Column) -> str:
 def _summary_line(data: ReportData) -> str:
     parts: list[str] = []
     if data.gates:
-        failed = sum(1 for g in data.gates if not g.passed)
+        failed = [g for g in data.gates if not g.passed]
         parts.append(
-            f"❌ **{failed} of {plural(len(data.gates), 'gate')} failed**"
+            f"❌ **{len(failed)} of {plural(len(data.gates), 'gate')} failed**: {_named(failed)}"
             if failed
             else f"✅ {plural(len(data.gates), 'gate')} passed"
         )
     better = sum(1 for d in data.diffs if d.verdict is Verdict.BETTER)
     worse = sum(1 for d in data.diffs if d.verdict is Verdict.WORSE)
     changed = sum(1 for d in data.diffs if d.status is Status.CHANGED)
-    added = sum(1 for d in data.diffs if d.status is Status.ADDED)
+    # Drift statistics are computed at head only: "new" every time, so not counted as news.
+    added = sum(
+        1 for d in data.diffs if d.status is Status.ADDED and not d.key.startswith(OWN_SECTION)
+    )
     parts.append(f"{plural(changed, 'metric')} changed ({better} better, {worse} worse)")
     if added:
         parts.append(f"{added} new")
@@ -137,11 +141,20 @@ def _summary_line(data: ReportData) -> str:
         parts.append(fact)
     if noise := noise_fact(data.diffs, data.significance):
         parts.append(noise)
+    parts += [md_text(v) for v in data.verdicts]
     rev = data.revisions
     if rev.base_sha:
         ref = f" {md_text(rev.base_ref)}" if rev.base_ref else ""
         parts.append(f"vs base{ref} `{short_sha(rev.base_sha)}`")
     return " · ".join(parts)
+
+
+def _named(failed: Sequence[GateResult], most: int = 3) -> str:
+    """The first failed gates by name, so the first line says why the job is red."""
+    texts = [g.gate.text if len(g.gate.text) <= 60 else g.gate.text[:59] + "…" for g in failed]
+    names = [md_code(text) for text in texts[:most]]
+    more = f" and {len(failed) - most} more" if len(failed) > most else ""
+    return ", ".join(names) + more
 
 
 def _gates_section(gates: Sequence[GateResult]) -> Section:

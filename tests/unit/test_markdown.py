@@ -161,3 +161,33 @@ def test_tables_that_cannot_fit_the_budget_are_not_formatted(monkeypatch):
     md = render_report(ReportData("T", diff_metrics(base, head)), budget=65_536)
     assert "(from all metrics)" in md and len(md) <= 65_536
     assert max(sizes) * len("|  |  |  |  |  |  |\n") <= 65_536
+
+
+def test_the_first_line_names_the_failed_gates_and_the_drift_verdict():
+    """A reviewer reads why the job is red, and whether the data moved, before any table."""
+    diffs = diff_metrics(
+        {"f1": 0.9, "recall": 0.9, "p": 0.9, "q": 0.9},
+        {"f1": 0.8, "recall": 0.8, "p": 0.8, "q": 0.8, "drift.live.score.psi": 0.31},
+    )
+    gates = ["f1:0.01", "recall:0.01", "p:0.01", "q:0.01"]
+    results = evaluate_gates(parse_gates([], gates), diffs)
+    verdict = ["drift: major drift in live.score (PSI 0.31)"]
+    first = summary_line(render_report(ReportData("T", diffs, gates=results, verdicts=verdict)))
+    named = "<code>f1:0.01</code>, <code>recall:0.01</code>, <code>p:0.01</code>"
+    assert first.startswith(f"❌ **4 of 4 gates failed**: {named}")
+    assert "and 1 more" in first and "q:0.01" not in first
+    assert "drift: major drift in live.score" in first and "PSI 0.31" in first
+    assert "new" not in first  # drift statistics exist at head only: no news in themselves
+
+
+def test_a_long_hostile_gate_name_stays_one_code_span_on_the_first_line():
+    key = "a|`b" + "x" * 70
+    diffs = diff_metrics({key: 0.9}, {key: 0.8})
+    results = evaluate_gates(parse_gates([f"{key} < 0.85"], []), diffs)
+    first = summary_line(render_report(ReportData("T", diffs, gates=results)))
+    assert first.count("…") == 1 and first.count("<code>") == 1
+    assert unescaped_pipes(first) == 0 and "a\\|\\`b" in first  # escaped as md_code does
+
+
+def summary_line(md: str) -> str:
+    return next(line for line in md.splitlines() if line.startswith(("❌", "✅")))
