@@ -7,7 +7,7 @@ import contextlib
 import os
 import signal
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -33,6 +33,8 @@ class Watched:
     pid: int | None = None
     child: subprocess.Popen[bytes] | None = None
     signum: int | None = None
+    # The child's environment; None: ours. run_watch takes the forge tokens out of it.
+    env: Mapping[str, str] | None = None
 
     def start(self) -> None:
         if self.pid is not None:
@@ -40,7 +42,7 @@ class Watched:
                 raise InputError(f"--pid {self.pid}: no such process")
         elif self.command:
             try:
-                self.child = subprocess.Popen(list(self.command))
+                self.child = subprocess.Popen(list(self.command), env=self.env)
             except OSError as exc:
                 raise InputError(f"cannot run {self.command[0]!r}: {exc.strerror}") from None
             click.echo(f"watching {self.command[0]} (pid {self.child.pid})")
@@ -125,6 +127,7 @@ def run_watch(
     warn: Callable[[str], None],
 ) -> int:
     """Watch ``options.report`` until ``watched`` ends; the exit code for the command."""
+    from cmlreport.forges.select import without_forge_secrets
     from cmlreport.forges.send import deliver, prepare_text
     from cmlreport.forges.watch import Watch, WatchTiming
 
@@ -135,6 +138,9 @@ def run_watch(
         deliver(options, prepare_text(options, text, env, cwd, warn), warn)
 
     watch = Watch(options.report, WatchTiming.for_interval(interval), post, warn)
+    # The training posts nothing itself: the code it runs (and every package it imports) need
+    # not hold a token that can write to the repository.
+    watched.env = without_forge_secrets(env, options.token_env)
     with trapped(watched):
         try:
             watched.start()

@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # the clients import PyGithub/python-gitlab: only when a forg
     from cmlreport.forges.gitlab.client import GitLabSettings
 
 GITHUB_TOKEN_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
+# What gives write access to a forge, wherever cmlreport may read it from.
+FORGE_SECRET_VARS = (*GITHUB_TOKEN_VARS, "GITLAB_TOKEN", "GITHUB_APP_PRIVATE_KEY")
 # Characters one comment may hold: a GitHub comment, a GitLab note.
 COMMENT_LIMITS = {"github": GITHUB_COMMENT_LIMIT, "gitlab": GITLAB_NOTE_LIMIT}
 
@@ -181,6 +183,13 @@ def _token_vars(provider: str, ci: CiContext) -> tuple[str, ...]:
     if provider == "github":
         return GITHUB_TOKEN_VARS
     return ("GITLAB_TOKEN", "CI_JOB_TOKEN")
+
+
+def without_forge_secrets(env: Mapping[str, str], token_env: str | None) -> dict[str, str]:
+    """``env`` less the variables that give write access to a forge (and ``--token-env``'s):
+    what a command cmlreport starts may see, since it need not post anything itself."""
+    hidden = {*FORGE_SECRET_VARS, *((token_env,) if token_env else ())}
+    return {name: value for name, value in env.items() if name not in hidden}
 
 
 def missing_token(ctx: ForgeContext) -> InputError:

@@ -130,3 +130,34 @@ def test_watch_misuse_is_one_line_and_exit_2(job: Job) -> None:
         code, _ = started.wait(timeout=20)
         assert code == 2 and log.read_text().count("\n") == 1, log.read_text()
     assert not job.server.requests
+
+
+def test_the_training_runs_without_the_forge_token(job: Job) -> None:
+    # The watch posts; the training (and every package it imports) only writes the report, so
+    # it gets no token that can write to the repository, and keeps the rest of the environment.
+    script = job.root / "train.py"
+    script.write_text(
+        "import os\n"
+        "seen = {k: os.environ.get(k) for k in ('GITHUB_TOKEN', 'GH_TOKEN', 'MY_TOKEN',\n"
+        "        'GITLAB_TOKEN', 'GITHUB_APP_PRIVATE_KEY', 'WANDB_API_KEY', 'GITHUB_REPOSITORY')}\n"
+        "open('report.md', 'w').write(f'## Training\\n\\n{seen}\\n')\n"
+    )
+    env = job.env(
+        GH_TOKEN="gho_" + "x" * 36, MY_TOKEN=TOKEN, GITLAB_TOKEN="glpat-" + "y" * 20,
+        GITHUB_APP_PRIVATE_KEY="-----BEGIN RSA PRIVATE KEY-----", WANDB_API_KEY="wandb-key",
+    )  # fmt: skip
+    env["GITHUB_TOKEN"] = TOKEN
+    log = job.root / "watch.log"
+    with open(log, "wb") as out, open(os.devnull, "rb") as nothing:
+        started = start_cmlreport(
+            "send-comment", "report.md", "--watch", "--interval", "0.2", "--token-env",
+            "MY_TOKEN", "--", sys.executable, str(script), cwd=job.root, env=env,
+            stdin=nothing.fileno(), stdout=out.fileno(), stderr=out.fileno(),
+        )  # fmt: skip
+    code, _ = started.wait(timeout=30)
+    assert code == 0, log.read_text()
+    (comment,) = comments_on_7(job.server)
+    for name in ("GITHUB_TOKEN", "GH_TOKEN", "MY_TOKEN", "GITLAB_TOKEN", "GITHUB_APP_PRIVATE_KEY"):
+        assert f"'{name}': None" in comment.body, comment.body
+    assert "'WANDB_API_KEY': 'wandb-key'" in comment.body
+    assert f"'GITHUB_REPOSITORY': '{REPO}'" in comment.body
