@@ -117,6 +117,33 @@ def test_a_retraining_pull_request_and_a_check_run_with_the_key_in_a_file(
     assert run_.conclusion == "neutral"
 
 
+def test_a_long_watch_gets_a_new_token_before_the_hour_is_up(
+    clone: GitRepo, github_server: FakeGitHub
+) -> None:
+    # GitHub's installation tokens expire after an hour; a send-comment --watch follows a
+    # training for longer. The token is reused for 50 minutes, then exchanged again.
+    from cmlreport.ci import GitHubAppCredentials
+    from cmlreport.forges.github.app import installation_token
+    from cmlreport.forges.http import HttpLimits
+
+    now = [1_000.0]
+    app = GitHubAppCredentials(APP_ID, PRIVATE, INSTALLATION)
+
+    def token() -> str:
+        return installation_token(
+            app, repository=REPO, api_url=github_server.url, limits=HttpLimits(),
+            clock=lambda: now[0],
+        )  # fmt: skip
+
+    first = token()
+    now[0] += 49 * 60
+    assert token() == first
+    now[0] += 2 * 60
+    second = token()
+    assert second != first and github_server.apps[APP_ID].issued == [first, second]
+    assert token() == second
+
+
 def test_runner_registration_uses_the_installation_token(
     clone: GitRepo, github_server: FakeGitHub
 ) -> None:

@@ -1,13 +1,17 @@
 """A GitHub App's installation token: the app's JWT (RS256, PyGithub's ``Auth.AppAuth``)
 exchanged for a token of its installation on the repository, so no personal token is needed.
 
-The exchange happens once per process and repository; the token is registered with
-``redact`` before anything can print it, and the private key was registered when read.
+The exchange happens once per process and repository, and again when the token has lived
+``TOKEN_LIFETIME`` (GitHub's expire after an hour: a ``send-comment --watch`` follows a
+training for longer). The token is registered with ``redact`` before anything can print it,
+and the private key was registered when read.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cmlreport import __version__
@@ -20,7 +24,10 @@ if TYPE_CHECKING:
     from cmlreport.ci import GitHubAppCredentials
 
 KEY_VAR = "GITHUB_APP_PRIVATE_KEY"
-_TOKENS: dict[tuple[str, int | None, str, str], str] = {}
+# Used for at most 50 minutes of the hour GitHub gives it, by this machine's monotonic clock
+# (the server's expires_at is another clock, which may be skewed from ours).
+TOKEN_LIFETIME = 50 * 60.0
+_TOKENS: dict[tuple[str, int | None, str, str], tuple[str, float]] = {}
 
 
 def check_private_key(pem: str) -> None:
@@ -41,16 +48,23 @@ def check_private_key(pem: str) -> None:
 
 
 def installation_token(
-    app: GitHubAppCredentials, *, repository: str, api_url: str, limits: HttpLimits
+    app: GitHubAppCredentials,
+    *,
+    repository: str,
+    api_url: str,
+    limits: HttpLimits,
+    clock: Callable[[], float] = time.monotonic,
 ) -> str:
     """A token of ``app``'s installation on ``repository`` (``GITHUB_APP_INSTALLATION_ID``,
-    else the installation GitHub names for the repository)."""
+    else the installation GitHub names for the repository), fresh enough to use now."""
     key = (app.app_id, app.installation_id, repository, api_url)
-    if key not in _TOKENS:
+    cached = _TOKENS.get(key)
+    if cached is None or clock() - cached[1] >= TOKEN_LIFETIME:
         register(app.private_key)
         check_private_key(app.private_key)
-        _TOKENS[key] = _exchange(app, repository, api_url, limits)
-    return _TOKENS[key]
+        issued = clock()
+        _TOKENS[key] = cached = (_exchange(app, repository, api_url, limits), issued)
+    return cached[0]
 
 
 def _exchange(app: GitHubAppCredentials, repository: str, api_url: str, limits: HttpLimits) -> str:
