@@ -20,7 +20,7 @@ _OPTIONS = [
     click.option(
         "--predictions",
         metavar="FILE",
-        help="Per-example predictions (CSV, TSV or JSON lines: true and predicted label, "
+        help="Per-example predictions (CSV, TSV, JSON lines or Parquet: true and predicted label, "
         "optionally id, score or proba_<class> columns): adds predictions.accuracy, "
         "predictions.f1_macro... with 95 % intervals, and the per-class table.",
     ),

@@ -111,10 +111,10 @@ if TYPE_CHECKING:
     "--drift",
     multiple=True,
     metavar="[NAME=]REF:CUR",
-    help="Compare two CSV/TSV/JSON-lines files column by column (e.g. the test set's scores "
-    "and live ones): PSI, KS, Wasserstein, Jensen-Shannon, chi-square as drift.NAME.COLUMN.* "
-    "metrics any gate can use. NAME (letters, digits, _.-) defaults to CUR's stem; a path "
-    "holding ':' is split where both sides are files. Repeatable.",
+    help="Compare two CSV/TSV/JSON-lines/Parquet files column by column (e.g. the test set's "
+    "scores and live ones): PSI, KS, Wasserstein, Jensen-Shannon, chi-square as "
+    "drift.NAME.COLUMN.* metrics any gate can use. NAME (letters, digits, _.-) defaults to "
+    "CUR's stem; a path holding ':' is split where both sides are files. Repeatable.",
 )
 @click.option(
     "--json",

@@ -17,7 +17,7 @@ import numpy as np
 from cmlreport.errors import InputError
 from cmlreport.metrics.direction import Direction, DirectionRule, Directions
 from cmlreport.metrics.limits import MAX_VALUES, shown_key
-from cmlreport.metrics.prediction_rows import RawColumns, read_columns
+from cmlreport.metrics.prediction_rows import RawColumns, data_rows, read_columns
 from cmlreport.stats.drift import EPSILON as EPSILON
 from cmlreport.stats.drift import PSI_BINS as PSI_BINS
 from cmlreport.stats.drift import (
@@ -112,7 +112,9 @@ def parse_spec(text: str) -> tuple[str | None, list[tuple[str, str]]]:
     return name, splits
 
 
-def compare(name: str, reference: tuple[str, str], current: tuple[str, str]) -> DriftComparison:
+def compare(
+    name: str, reference: tuple[str, str | bytes], current: tuple[str, str | bytes]
+) -> DriftComparison:
     """The shared columns of two files, each given as (path, text), compared."""
     ref_path, cur_path = reference[0], current[0]
     ref = _read(ref_path, reference[1], None)
@@ -167,9 +169,9 @@ def overall_verdict(comparisons: Sequence[DriftComparison]) -> str | None:
 
 
 def _read(
-    path: str, text: str, wanted: Mapping[str, str] | None, ref: RawColumns | None = None
+    path: str, text: str | bytes, wanted: Mapping[str, str] | None, ref: RawColumns | None = None
 ) -> RawColumns:
-    rows = max(text.rstrip("\n").count("\n"), 1)  # data rows, the header not counted
+    rows = data_rows(path, text)
 
     def pick(header: Sequence[str]) -> list[str]:
         chosen = [c for c in header if wanted is None or c.lower() in wanted]
@@ -255,7 +257,7 @@ def _numbers(raw: RawColumns, column: str, cells: Sequence[str | float]) -> Floa
     if not finite.all():
         row = _row_of(raw, column, int(np.argmin(finite)))
         raise InputError(
-            f"{raw.path}: line {raw.lines[row]} column '{shown_key(column)}' is "
+            f"{raw.path}: {raw.row_word} {raw.lines[row]} column '{shown_key(column)}' is "
             f"{shown_key(str(raw.cells[column][row]))}; drift needs finite numbers "
             "(leave a missing value empty)"
         )
@@ -274,8 +276,8 @@ def _text_or_refuse(raw: RawColumns, column: str) -> None:
             text = row if text is None else text
         if number is not None and text is not None:
             raise InputError(
-                f"{raw.path}: column '{shown_key(column)}' mixes numbers (line "
-                f"{raw.lines[number]}) and text (line {raw.lines[text]}: "
+                f"{raw.path}: column '{shown_key(column)}' mixes numbers ({raw.row_word} "
+                f"{raw.lines[number]}) and text ({raw.row_word} {raw.lines[text]}: "
                 f"'{shown_key(str(raw.cells[column][text]))}'); make it one or the other"
             )
     return None

@@ -1,8 +1,9 @@
-"""A predictions file's text as named columns of raw cells: CSV, TSV or JSON lines.
+"""A predictions file's text as named columns of raw cells: CSV, TSV, JSON lines or Parquet.
 
-Pure: text in, columns out. Only the columns asked for are kept (a file of 100k rows and 4,000
-``proba_`` columns would otherwise be held twice); cells stay as written, so a label ``01`` is
-not the label ``1``. Every refusal names the file and the line or column.
+Pure: text (a Parquet file's bytes) in, columns out. Only the columns asked for are kept (a
+file of 100k rows and 4,000 ``proba_`` columns would otherwise be held twice); cells stay as
+written, so a label ``01`` is not the label ``1``. Every refusal names the file and the line
+or column.
 """
 
 from __future__ import annotations
@@ -34,28 +35,48 @@ class RawColumns:
     cells: Mapping[str, list[Cell]]
     lines: list[int]  # the file line of each row, for messages
     text_only: bool = False  # every cell is text or None (CSV, TSV); JSON has numbers too
+    row_word: str = "line"  # how messages name a place in the file (Parquet: "row")
+
+
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+FORMATS |= {".parquet": "parquet", ".pq": "parquet"}
 
 
 def predictions_format(path: str) -> str:
-    """``csv``, ``tsv`` or ``jsonl`` from the file name (``.json``: JSON lines or an array of
-    records)."""
+    """``csv``, ``tsv``, ``jsonl`` or ``parquet`` from the file name (``.json``: JSON lines or
+    an array of records)."""
     suffix = PurePath(path).suffix.lower()
-    formats = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-    formats[".json"] = "jsonl"
-    if suffix in formats:
-        return formats[suffix]
+    if suffix in FORMATS:
+        return FORMATS[suffix]
     what = f"extension '{suffix}'" if suffix else "no extension"
     raise InputError(
-        f"{path}: {what} is not a predictions format; give a .csv, .tsv or .jsonl file "
-        "(one row per example)"
+        f"{path}: {what} is not a predictions format; give a .csv, .tsv, .jsonl or .parquet "
+        "file (one row per example)"
     )
 
 
+def is_binary(path: str) -> bool:
+    """Whether the file is read as bytes (Parquet), not as UTF-8 text."""
+    return PurePath(path).suffix.lower() in (".parquet", ".pq")
+
+
+def data_rows(path: str, data: str | bytes) -> int:
+    """About how many rows ``data`` holds (the header not counted), before it is parsed."""
+    if isinstance(data, bytes):
+        from cmlreport.metrics.parquet_rows import row_count
+
+        return max(row_count(path, data), 1)
+    return max(data.rstrip("\n").count("\n"), 1)
+
+
 def read_columns(
-    path: str, text: str, pick: Callable[[Sequence[str]], Sequence[str]]
+    path: str, text: str | bytes, pick: Callable[[Sequence[str]], Sequence[str]]
 ) -> RawColumns:
-    """The columns ``pick(header)`` names, read from ``text``; ``pick`` raises for a header
-    that lacks what it needs."""
+    """The columns ``pick(header)`` names, read from ``text`` (bytes: a Parquet file);
+    ``pick`` raises for a header that lacks what it needs."""
+    if isinstance(text, bytes) or predictions_format(path) == "parquet":
+        data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
+        return _parquet(path, data, pick)
     if not text.strip():
         raise InputError(f"{path}: file is empty; write one row per example with a header")
     rows = text.count("\n")
@@ -132,6 +153,18 @@ def _json_lines(path: str, text: str, pick: Callable[[Sequence[str]], Sequence[s
         for column in wanted:
             cells[column].append(_json_cell(path, number, column, record.get(column)))
     return RawColumns(path, header, cells, [n for n, _ in records])
+
+
+def _parquet(path: str, data: bytes, pick: Callable[[Sequence[str]], Sequence[str]]) -> RawColumns:
+    from cmlreport.metrics.parquet_rows import parquet_columns
+
+    header, values = parquet_columns(path, data, pick, MAX_EXAMPLES)
+    cells = {
+        name: [_json_cell(path, row, name, value) for row, value in enumerate(column, start=1)]
+        for name, column in values.items()
+    }
+    rows = len(next(iter(values.values()), []))
+    return RawColumns(path, header, cells, list(range(1, rows + 1)), row_word="row")
 
 
 def _json_records(path: str, text: str) -> list[tuple[int, Mapping[str, object]]]:

@@ -125,8 +125,11 @@ def _roles(path: str, header: Sequence[str], flags: ColumnFlags) -> _Roles:
     )
 
 
-def parse_predictions(path: str, text: str, flags: ColumnFlags | None = None) -> Predictions:
-    """The predictions in ``text``; ``path`` names the file in messages."""
+def parse_predictions(
+    path: str, text: str | bytes, flags: ColumnFlags | None = None
+) -> Predictions:
+    """The predictions in ``text`` (bytes: a Parquet file); ``path`` names the file in
+    messages."""
     flags = flags or ColumnFlags()
     roles: list[_Roles] = []
 
@@ -162,7 +165,7 @@ def parse_predictions(path: str, text: str, flags: ColumnFlags | None = None) ->
 
 
 def _where(raw: RawColumns, row: int, column: str) -> str:
-    return f"{raw.path}: line {raw.lines[row]} column '{shown_key(column)}'"
+    return f"{raw.path}: {raw.row_word} {raw.lines[row]} column '{shown_key(column)}'"
 
 
 def _labels(raw: RawColumns, column: str) -> list[str]:
@@ -224,7 +227,7 @@ def _ids(raw: RawColumns, column: str) -> tuple[str, ...]:
         text = cell if isinstance(cell, str) else repr(cell)
         if text in seen:
             raise InputError(
-                f"{_where(raw, row, column)} repeats id '{shown_key(text)}' of line "
+                f"{_where(raw, row, column)} repeats id '{shown_key(text)}' of {raw.row_word} "
                 f"{raw.lines[seen[text]]}; ids must be unique"
             )
         seen[text] = row

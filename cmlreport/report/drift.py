@@ -14,18 +14,18 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from cmlreport.errors import InputError
-from cmlreport.files import MAX_INPUT_BYTES, read_text
 from cmlreport.metrics.direction import Directions
 from cmlreport.metrics.limits import shown_key
 from cmlreport.metrics.model import MetricSet
 from cmlreport.report.budget import Section
 from cmlreport.report.diffview import json_number
+from cmlreport.report.predictions import read_rows_file
 from cmlreport.report.runs import Runs
 
 if TYPE_CHECKING:  # numpy and scipy: only loaded when --drift is given
     from cmlreport.metrics.drift import ColumnDrift, DriftComparison
 
-SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
+SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
 
 
 def read_drift(specs: Sequence[str], cwd: Path) -> list[DriftComparison]:
@@ -45,7 +45,7 @@ def read_drift(specs: Sequence[str], cwd: Path) -> list[DriftComparison]:
         chosen.append((name, reference, current))
     out = []
     for name, reference, current in chosen:
-        texts = [(p, read_text(cwd / p, p, limit=MAX_INPUT_BYTES)) for p in (reference, current)]
+        texts = [(p, read_rows_file(cwd, p)) for p in (reference, current)]
         out.append(compare(name, texts[0], texts[1]))
     return out
 
@@ -65,8 +65,8 @@ def _existing_split(spec: str, splits: list[tuple[str, str]], cwd: Path) -> tupl
     for path in found[0]:
         if not path.lower().endswith(SUFFIXES):
             raise InputError(
-                f"--drift {shown_key(spec)!r}: '{shown_key(path)}' is not a .csv, .tsv or "
-                ".jsonl file (one row per example, one column per feature or score)"
+                f"--drift {shown_key(spec)!r}: '{shown_key(path)}' is not a .csv, .tsv, "
+                ".jsonl or .parquet file (one row per example, one column per feature or score)"
             )
     return found[0]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cmlreport.errors import GitError, InputError
-from cmlreport.files import MAX_INPUT_BYTES, decode_text, read_text
+from cmlreport.files import MAX_INPUT_BYTES, decode_text, read_bytes
 from cmlreport.metrics.model import MetricSet, Significance
 from cmlreport.report.budget import Section
 from cmlreport.report.runs import Runs
@@ -43,11 +43,10 @@ def evaluate_files(
 
     predictions_format(opts.path)  # a wrong extension fails before the file is read
     check_slice_flags(opts.columns.slice_by)
-    text = read_text(cwd / opts.path, opts.path, limit=MAX_INPUT_BYTES)
-    head = parse_predictions(opts.path, text, opts.columns)
+    head = parse_predictions(opts.path, read_rows_file(cwd, opts.path), opts.columns)
     notes: list[str] = []
     if opts.base_path is not None:
-        base_text = read_text(cwd / opts.base_path, opts.base_path, limit=MAX_INPUT_BYTES)
+        base_text = read_rows_file(cwd, opts.base_path)
         base: Predictions | None = parse_predictions(opts.base_path, base_text, opts.columns)
     else:
         base = _at_base(opts, runs, cwd, notes)
@@ -55,6 +54,17 @@ def evaluate_files(
         head, base, resamples=opts.resamples, seed=opts.seed, slice_by=opts.columns.slice_by
     )
     return results, [*notes, *results.notes]
+
+
+def read_rows_file(cwd: Path, path: str) -> str | bytes:
+    """A predictions or drift file: its text, or a Parquet file's bytes."""
+    return rows_data(path, read_bytes(cwd / path, path, limit=MAX_INPUT_BYTES))
+
+
+def rows_data(path: str, data: bytes) -> str | bytes:
+    from cmlreport.metrics.prediction_rows import is_binary
+
+    return data if is_binary(path) else decode_text(data, path)
 
 
 def _at_base(
@@ -74,7 +84,7 @@ def _at_base(
                 "(give --base-predictions FILE to compare with another file)."
             )
             return None
-        return parse_predictions(opts.path, decode_text(blob, opts.path), opts.columns)
+        return parse_predictions(opts.path, rows_data(opts.path, blob), opts.columns)
     except (InputError, GitError) as exc:
         reason = exc.message.removeprefix(f"{opts.path}: ")
         notes.append(

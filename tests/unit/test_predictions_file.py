@@ -98,7 +98,9 @@ def test_a_column_of_ids_taken_for_labels_is_refused_not_scored() -> None:
 
 
 def test_another_extension_is_refused_before_parsing() -> None:
-    with pytest.raises(InputError, match=r"p\.parquet: extension '.parquet' is not a predictions"):
+    with pytest.raises(InputError, match=r"p\.xlsx: extension '.xlsx' is not a predictions"):
+        parse_predictions("p.xlsx", "PK")
+    with pytest.raises(InputError, match=r"p\.parquet: not a readable Parquet file"):
         parse_predictions("p.parquet", "PAR1")
 
 
