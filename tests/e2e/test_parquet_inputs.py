@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,26 +15,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
 
-from cmlreport.cli import main
-from tests.e2e.conftest import Result, Run
+from tests.e2e.conftest import Run
+from tests.e2e.test_drift_cli import cmlreport
 from tests.gitrepo import GitRepo
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "predictions"
-CI_PREFIXES = ("GITHUB_", "GITLAB_", "CI_", "RUNNER_")
-
-
-def cmlreport(cwd: Path, *args: str) -> Result:
-    no_ci: dict[str, str | None] = {k: None for k in os.environ if k.startswith(CI_PREFIXES)}
-    no_ci["CI"] = None
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        done = CliRunner().invoke(main, list(args), env=no_ci)
-    finally:
-        os.chdir(old)
-    return Result(done.exit_code, done.stdout, done.stderr)
 
 
 def csv_to_parquet(source: Path, target: Path, **options: Any) -> None:

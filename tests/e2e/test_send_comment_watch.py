@@ -36,12 +36,12 @@ def writes(server: FakeGitHub) -> list[str]:
     ]
 
 
-def watch(job: Job, *args: str) -> tuple[Started, Path]:
+def watch(job: Job, *args: str, env: dict[str, str] | None = None) -> tuple[Started, Path]:
     log = job.root / "watch.log"
     with open(log, "wb") as out, open(os.devnull, "rb") as nothing:
         started = start_cmlreport(
             "send-comment", "report.md", "--watch", "--interval", "0.2", *args,
-            cwd=job.root, env=job.env(), stdin=nothing.fileno(), stdout=out.fileno(),
+            cwd=job.root, env=env or job.env(), stdin=nothing.fileno(), stdout=out.fileno(),
             stderr=out.fileno(),
         )  # fmt: skip
     return started, log
@@ -147,13 +147,7 @@ def test_the_training_runs_without_the_forge_token(job: Job) -> None:
         GITHUB_APP_PRIVATE_KEY="-----BEGIN RSA PRIVATE KEY-----", WANDB_API_KEY="wandb-key",
     )  # fmt: skip
     env["GITHUB_TOKEN"] = TOKEN
-    log = job.root / "watch.log"
-    with open(log, "wb") as out, open(os.devnull, "rb") as nothing:
-        started = start_cmlreport(
-            "send-comment", "report.md", "--watch", "--interval", "0.2", "--token-env",
-            "MY_TOKEN", "--", sys.executable, str(script), cwd=job.root, env=env,
-            stdin=nothing.fileno(), stdout=out.fileno(), stderr=out.fileno(),
-        )  # fmt: skip
+    started, log = watch(job, "--token-env", "MY_TOKEN", "--", sys.executable, str(script), env=env)
     code, _ = started.wait(timeout=30)
     assert code == 0, log.read_text()
     (comment,) = comments_on_7(job.server)
