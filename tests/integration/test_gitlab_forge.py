@@ -404,7 +404,44 @@ def test_an_issue_gets_its_report_too(server: FakeGitLab) -> None:
     outcome = post_sticky(forge(server), issue, "drift report", KEY)
 
     assert outcome.comment.url.endswith(f"/{PROJECT}/-/issues/5#note_{outcome.comment.id}")
+    server.reset_log()
     assert post_sticky(forge(server), issue, "drift report", KEY).action == "unchanged"
+    assert [r.path for r in server.requests] == ["/graphql"]  # an issue's notes alike
+
+
+# -- where GraphQL cannot answer: the REST lists ---------------------------------------------
+
+
+def test_a_gitlab_whose_graphql_refuses_the_query_is_read_through_rest(
+    server: FakeGitLab,
+) -> None:
+    first = post_sticky(forge(server), MR, "accuracy 0.91", KEY)
+    # An instance whose schema lacks a field answers 200 with errors and no data.
+    server.inject("POST", GRAPHQL, 200, body={"errors": [{"message": "Field 'url' doesn't exist"}]})
+    gitlab = forge(server)
+    server.reset_log()
+
+    outcome = post_sticky(gitlab, MR, "accuracy 0.93", KEY)
+
+    assert outcome.action == "updated" and outcome.comment.id == first.comment.id
+    # Asked once; then the oldest notes by creation, who we are, the PUT, and the racing
+    # duplicate check goes on through REST too.
+    assert [r.method for r in server.requests] == ["POST", "GET", "GET", "PUT"]
+    assert server.calls("GET", r"^/user$")
+
+
+@pytest.mark.parametrize("how", ["job token", "numeric project id"])
+def test_a_job_token_or_a_project_id_reads_notes_through_rest(server: FakeGitLab, how: str) -> None:
+    first = post_sticky(forge(server), MR, "accuracy 0.91", KEY)
+    server.reset_log()
+    # GitLab's GraphQL takes no job token, and finds a project by its full path only.
+    options = {"token": JOB} if how == "job token" else {"project": "42"}
+
+    found = forge(server, **options).find_comment(MR, marker(KEY))
+
+    assert found is not None and found.id == first.comment.id
+    assert server.calls("POST", GRAPHQL) == []
+    assert server.calls("GET", NOTES)
 
 
 # -- where GitLab lives ---------------------------------------------------------------------
