@@ -21,7 +21,7 @@ import pytest
 from cmlreport.forges.base import Forge, Target, TargetKind
 from cmlreport.forges.github.forge import GitHubForge, GitHubSettings
 from cmlreport.forges.gitlab.forge import GitLabForge, GitLabSettings
-from cmlreport.forges.sticky import post_sticky, with_marker
+from cmlreport.forges.sticky import delete_sticky, post_sticky, with_marker
 from tests.fakes.github import ACTIONS_BOT, FakeGitHub
 from tests.fakes.gitlab import FakeGitLab
 
@@ -189,3 +189,16 @@ def test_github_ours_the_151st_of_5000_is_in_the_second_query(github_server: Fak
 
     assert unchanged == [("POST", "/graphql")] * 2
     assert [m for m, _ in update] == ["POST", "POST", "PATCH"]
+
+
+def test_gitlab_delete_reads_every_note_once_from_both_ends(gitlab_server: FakeGitLab) -> None:
+    busy = busy_gitlab(gitlab_server, 1_000, "middle")
+    gitlab_server.reset_log()
+
+    deleted = delete_sticky(busy.open(), busy.target, KEY)
+
+    assert len(deleted) == 1
+    assert not [n for n in gitlab_server.user_notes(PROJECT, 3) if n.body.startswith("<!--")]
+    # 1,001 notes (the first a system note), 200 a request until the two fronts meet.
+    assert [r[0] for r in busy.requests()[:-1]] == ["POST"] * 6
+    assert busy.requests()[-1][0] == "DELETE"
