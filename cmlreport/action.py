@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from cmlreport.errors import InputError
 from cmlreport.textsafe import escape_controls
@@ -165,11 +166,22 @@ def _repeated(flag: str, values: tuple[str, ...]) -> list[str]:
     return [arg for value in values for arg in (flag, value)]
 
 
+def report_json_path(inputs: ActionInputs) -> str | None:
+    """Where command=report writes the report as data, for command=check's annotations:
+    ``<stem>.json`` beside the report (``check`` finds it there); None when that would be the
+    report itself or one of the metrics files."""
+    sibling = PurePosixPath(inputs.report).with_suffix(".json")
+    taken = {PurePosixPath(inputs.report), *map(PurePosixPath, inputs.metrics)}
+    return None if sibling in taken else str(sibling)
+
+
 def report_argv(inputs: ActionInputs) -> list[str]:
+    data = report_json_path(inputs)
     return [
         "report",
         "--output",
         inputs.report,
+        *([f"--json={data}"] if data else []),  # one word: a path "-x.json" is no flag
         *_repeated("--metrics", inputs.metrics),
         *_repeated("--plot", inputs.plots),
         *inputs.options("base"),

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     metavar="FILE",
     help="The JSON `report --json` wrote: on GitHub each failed gate becomes an annotation on "
     "its metrics file, at the line of its key (a failure; a warning when --conclusion says "
-    "the gates do not fail the check), and the check's text lists them.",
+    "the gates do not fail the check), and the check's text lists them. Default: REPORT's "
+    "sibling STEM.json when `report --json` wrote it with this very REPORT.",
 )
 def check(
     report: Path,
@@ -50,16 +51,17 @@ def check(
     \b
     Examples:
       cmlreport report -m metrics.json --fail-if "eval.f1 < 0.9" -o report.md --json report.json
-      cmlreport check report.md --json report.json
+      cmlreport check report.md   # annotates from report.json, written with it
       cmlreport check report.md --name "model quality" --conclusion neutral
     """
-    from cmlreport.files import read_text
+    from cmlreport.files import MAX_INPUT_BYTES, decode_text, read_bytes
     from cmlreport.forges.select import forge_context, open_forge
     from cmlreport.redact import mask
     from cmlreport.report.markdown import read_gates_marker
 
     env = environment()
-    md = read_text(report, inside="report")
+    raw = read_bytes(report, inside="report", limit=MAX_INPUT_BYTES)
+    md = decode_text(raw, report.as_posix())
     gates = read_gates_marker(md)
     if gates is None:
         title = "metrics report (no gates)"
@@ -70,7 +72,7 @@ def check(
         title = f"{failed} of {total} gates failed" if failed else f"all {total} gates passed"
         auto = "failure" if failed else "success"
     chosen = auto if conclusion == "auto" else conclusion
-    failures = _failed_gates(json_path)
+    failures = _failed_gates(json_path, report, raw)
     level = "failure" if chosen == "failure" else "warning"
     annotations = [_annotation(g, level) for g in failures if g.path is not None]
     ctx = forge_context(env, Path.cwd(), repo=repo, token_env=token_env, forge=forge)
@@ -84,13 +86,14 @@ def check(
     write_output(env, "check-url", result.url)
 
 
-def _failed_gates(json_path: Path | None) -> list[FailedGate]:
-    if json_path is None:
-        return []
-    from cmlreport.report.failed_gates import read_failed_gates
+def _failed_gates(json_path: Path | None, report: Path, raw: bytes) -> list[FailedGate]:
+    from cmlreport.report.failed_gates import read_failed_gates, sibling_json
 
     cwd = Path.cwd()
-    return read_failed_gates(json_path, cwd=cwd, root=project_root(cwd))
+    root = project_root(cwd)
+    if json_path is None:
+        json_path = sibling_json(report, raw, cwd=cwd, root=root)
+    return [] if json_path is None else read_failed_gates(json_path, cwd=cwd, root=root)
 
 
 def _annotation(gate: FailedGate, level: str) -> Annotation:

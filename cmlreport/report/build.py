@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -165,7 +166,8 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
             summary = cut_markdown(built.full_markdown, STEP_SUMMARY_LIMIT, where)
             append_text(ci.step_summary_path, summary + "\n")
         if opts.json_path is not None and built.facts is not None:
-            write_text(opts.json_path, report_json(built.facts, name=opts.name))
+            written = (output.name, hashlib.sha256(output.read_bytes()).hexdigest())
+            write_text(opts.json_path, report_json(built.facts, name=opts.name, report=written))
             built.files.append(opts.json_path)
     except OSError as exc:
         raise InputError(

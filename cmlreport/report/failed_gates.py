@@ -4,11 +4,14 @@
 this reads that JSON back, makes the file's path relative to the repository root (an
 annotation must name a file of the repository) and finds the key's line in it
 (``metrics.keylines``). A file outside the repository, or gone, keeps its gate at line 1 of
-no file: ``path`` None, and the gate is still listed in the check's text.
+no file: ``path`` None, and the gate is still listed in the check's text. Without ``--json``,
+``check`` takes the JSON beside the report when it records this report's digest
+(``sibling_json``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,3 +87,19 @@ def _read(path: Path) -> str | None:
         return read_text(path)
     except CmlReportError:
         return None
+
+
+def sibling_json(report: Path, report_bytes: bytes, *, cwd: Path, root: Path) -> Path | None:
+    """The JSON ``report --json`` wrote with this very report, for ``check`` without ``--json``:
+    ``<stem>.json`` in the report's folder, inside the work tree, recording the sha256 of
+    ``report_bytes`` (a JSON left by another run, or anyone else's file, does not count)."""
+    candidate = report.with_suffix(".json")
+    if candidate.name == report.name or _in_repo(candidate, cwd, root) is None:
+        return None
+    try:
+        doc = json.loads(read_text(cwd / candidate))
+    except (CmlReportError, ValueError):
+        return None  # none there, or not ours: the check goes on without annotations
+    recorded = (doc.get("report") or {}).get("sha256") if isinstance(doc, dict) else None
+    digest = hashlib.sha256(report_bytes).hexdigest()
+    return candidate if isinstance(recorded, str) and recorded == digest else None

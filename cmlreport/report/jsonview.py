@@ -97,8 +97,12 @@ def _drift(facts: ReportFacts) -> dict[str, Any] | None:
     return drift_json(facts.drift) if facts.drift else None
 
 
-def report_json(facts: ReportFacts, name: str | None = None) -> str:
-    """The JSON; ``name`` (``report --name``) names the matrix leg for ``cmlreport merge``."""
+def report_json(
+    facts: ReportFacts, name: str | None = None, report: tuple[str, str] | None = None
+) -> str:
+    """The JSON; ``name`` (``report --name``) names the matrix leg for ``cmlreport merge``;
+    ``report`` is the markdown file written with it and its sha256, so ``check`` can tell the
+    JSON of this very report from any other beside it."""
     diffs, gates, sig = facts.diffs, facts.gates, facts.significance
     judged = [sig[d.key] for d in diffs if d.key in sig and sig[d.key].significant is not None]
     failed = sum(1 for g in gates if not g.passed)
@@ -136,6 +140,8 @@ def report_json(facts: ReportFacts, name: str | None = None) -> str:
     }
     if name is not None:
         doc = {"version": JSON_VERSION, "name": name} | doc
+    if report is not None:
+        doc["report"] = {"file": report[0], "sha256": report[1]}
     if facts.history is not None:
         from cmlreport.report.historyview import add_history
 

@@ -168,6 +168,25 @@ def test_comment_false_writes_the_report_in_the_working_directory(job: PullReque
     assert result.outputs["comment-url"] == "" and not comments_on_7(job.server)
 
 
+def test_a_check_after_the_report_annotates_each_failed_gate_at_its_line(
+    job: PullRequestJob,
+) -> None:
+    # Two steps of one job, no extra input: command=report, then command=check.
+    built = job.uses(metrics="metrics.json", gates="eval.accuracy < 0.99", images="none")
+    assert built.code == 1, built.log  # the gate failed
+    checked = job.uses(command="check")
+
+    assert checked.code == 0, checked.log
+    (check,) = job.server.check_runs.values()
+    assert check.conclusion == "failure"
+    (annotation,) = check.annotations
+    assert annotation["path"] == "metrics.json"
+    assert annotation["title"] == "gate failed: eval.accuracy < 0.99"
+    lines = (job.project.path / "metrics.json").read_text().splitlines()
+    assert '"accuracy"' in lines[annotation["start_line"] - 1]
+    assert (job.project.path / "report.json").is_file()  # beside report.md, as check reads it
+
+
 def test_check_command_creates_a_check_run(job: PullRequestJob) -> None:
     report = "<!-- cmlreport-gates: passed=1 failed=1 -->\n## Report\n"
     job.project.write("report.md", report)

@@ -121,3 +121,48 @@ def test_a_json_that_is_not_the_reports_is_one_line_and_exit_2(
     assert result.code == 2
     assert result.stderr.strip().count("\n") == 0 and "--json other.json" in result.stderr
     assert not github_server.check_runs
+
+
+def test_without_json_the_report_s_own_json_beside_it_is_annotated(
+    run: Run, github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    job = gated_job(run, github_server, tmp_path / "job", classes=2)
+
+    result = run("check", "report.md", cwd=job.root, env=job.env())
+
+    assert result.code == 0, result.stderr
+    assert "annotated 3 failed gates" in result.stdout
+    (check,) = github_server.check_runs.values()
+    assert [a["path"] for a in check.annotations] == ["results/metrics.json"] * 3
+
+
+def test_a_json_beside_the_report_from_another_run_is_not_used(
+    run: Run, github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    job = gated_job(run, github_server, tmp_path / "job", classes=2)
+    # The report was rewritten since (another run, or a hand edit): report.json is not its own.
+    report = job.root / "report.md"
+    report.write_text(report.read_text() + "\nedited by hand\n")
+
+    result = run("check", "report.md", cwd=job.root, env=job.env())
+
+    assert result.code == 0, result.stderr
+    assert "annotated" not in result.stdout
+    (check,) = github_server.check_runs.values()
+    assert check.conclusion == "failure" and check.annotations == []
+
+
+def test_a_json_beside_the_report_outside_the_work_tree_is_not_read(
+    run: Run, github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    job = gated_job(run, github_server, tmp_path / "job", classes=1)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (job.root / "report.md").rename(outside / "report.md")
+    (job.root / "report.json").rename(outside / "report.json")
+
+    result = run("check", str(outside / "report.md"), cwd=job.root, env=job.env())
+
+    assert result.code == 0, result.stderr
+    (check,) = github_server.check_runs.values()
+    assert check.annotations == []

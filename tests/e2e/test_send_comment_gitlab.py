@@ -90,7 +90,8 @@ def test_first_post_then_update_in_place_then_no_write(run: Run, pipeline: Pipel
     pipeline.server.reset_log()
     again = send(run, pipeline, "## Report\n\nf1 0.82\n")
     assert again.code == 0 and "unchanged" in again.stdout
-    assert not [r for r in pipeline.server.requests if r.method in ("POST", "PUT", "DELETE")]
+    writes = [r for r in pipeline.server.requests if r.method in ("POST", "PUT", "DELETE")]
+    assert [r.path for r in writes] == ["/graphql"]  # the one query that reads the notes
 
 
 def test_5xx_then_success_leaves_one_note(run: Run, pipeline: Pipeline) -> None:

@@ -35,6 +35,7 @@ HEAD = "4f5e6d7c8b9a0f1e2d3c4b5a69788796a5b4c3d2"
 MR = Target(TargetKind.PR, number=3)
 KEY = "train"
 NOTES = r"/merge_requests/3/notes"
+GRAPHQL = r"^/graphql$"  # POST /api/graphql: how a merge request's notes are read
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -171,10 +172,10 @@ def test_among_150_notes_the_newest_of_ours_is_found_with_few_requests(
 
     assert found is not None
     assert found.id == newer.id != older.comment.id
-    # The newest 100 notes hold it: one page of notes, and who we are.
-    assert len(server.calls("GET", NOTES)) == 1
-    assert again.request_count == 2
-    assert server.calls("GET", r"^/user$") != []
+    # The newest 100 notes hold it: one GraphQL query holds them and who we are.
+    assert len(server.calls("POST", GRAPHQL)) == 1
+    assert again.request_count == 1
+    assert server.calls("GET", NOTES) == server.calls("GET", r"^/user$") == []
 
 
 def test_the_oldest_note_is_found_in_the_first_request(server: FakeGitLab) -> None:
@@ -187,23 +188,24 @@ def test_the_oldest_note_is_found_in_the_first_request(server: FakeGitLab) -> No
 
     assert outcome.action == "updated"
     assert outcome.comment.id == first.comment.id
-    # The oldest 100 by creation come first: a bot posts when the merge request opens.
-    orders = [(c.query.get("order_by"), c.query.get("sort")) for c in server.calls("GET", NOTES)]
-    assert orders == [("created_at", "asc")]
-    assert gitlab.request_count == 3  # one page of notes, /user, one PUT
+    # The oldest 100 are in the first query (a bot posts when the merge request opens).
+    assert [r.method for r in server.requests] == ["POST", "PUT"]
+    assert gitlab.request_count == 2
 
 
 # -- failures and retries -------------------------------------------------------------------
 
 
 def test_a_server_error_while_reading_is_retried(server: FakeGitLab) -> None:
-    server.inject("GET", NOTES, 503, times=2)
+    server.inject("POST", GRAPHQL, 503, times=2)
     gitlab = forge(server)
 
     outcome = post_sticky(gitlab, MR, "accuracy 0.91", KEY)
 
     assert outcome.action == "created"
-    assert len(server.calls("GET", NOTES)) == 4  # the last one looks for a racing duplicate
+    # A query changes nothing: asked again. The last one looks for a racing duplicate.
+    assert len(server.calls("POST", GRAPHQL)) == 4
+    assert server.calls("GET", NOTES) == []
     assert len(user_notes(server)) == 1
 
 
@@ -237,7 +239,7 @@ def test_a_rate_limited_post_waits_as_told_and_posts_once(server: FakeGitLab) ->
 
 
 def test_a_rate_limit_asking_for_longer_than_max_wait_fails_at_once(server: FakeGitLab) -> None:
-    server.inject("GET", NOTES, 429, headers={"Retry-After": "3600"})
+    server.inject("POST", GRAPHQL, 429, headers={"Retry-After": "3600"})
 
     started = time.monotonic()
     with pytest.raises(RemoteError) as failed:
@@ -245,17 +247,17 @@ def test_a_rate_limit_asking_for_longer_than_max_wait_fails_at_once(server: Fake
 
     assert time.monotonic() - started < 2
     assert "rate limit" in one_line(failed.value)
-    assert len(server.calls("GET", NOTES)) == 1
+    assert len(server.requests) == 1  # and not the REST list: it would be refused alike
 
 
 def test_retries_are_bounded(server: FakeGitLab) -> None:
-    server.inject("GET", NOTES, 500, times=10)
+    server.inject("POST", GRAPHQL, 500, times=10)
 
     with pytest.raises(RemoteError) as failed:
         forge(server, retries=2).find_comment(MR, marker(KEY))
 
     assert "500" in one_line(failed.value)
-    assert len(server.calls("GET", NOTES)) == 3
+    assert len(server.calls("POST", GRAPHQL)) == 3
 
 
 def test_an_unreachable_gitlab_is_one_line_after_bounded_retries(server: FakeGitLab) -> None:
@@ -402,7 +404,44 @@ def test_an_issue_gets_its_report_too(server: FakeGitLab) -> None:
     outcome = post_sticky(forge(server), issue, "drift report", KEY)
 
     assert outcome.comment.url.endswith(f"/{PROJECT}/-/issues/5#note_{outcome.comment.id}")
+    server.reset_log()
     assert post_sticky(forge(server), issue, "drift report", KEY).action == "unchanged"
+    assert [r.path for r in server.requests] == ["/graphql"]  # an issue's notes alike
+
+
+# -- where GraphQL cannot answer: the REST lists ---------------------------------------------
+
+
+def test_a_gitlab_whose_graphql_refuses_the_query_is_read_through_rest(
+    server: FakeGitLab,
+) -> None:
+    first = post_sticky(forge(server), MR, "accuracy 0.91", KEY)
+    # An instance whose schema lacks a field answers 200 with errors and no data.
+    server.inject("POST", GRAPHQL, 200, body={"errors": [{"message": "Field 'url' doesn't exist"}]})
+    gitlab = forge(server)
+    server.reset_log()
+
+    outcome = post_sticky(gitlab, MR, "accuracy 0.93", KEY)
+
+    assert outcome.action == "updated" and outcome.comment.id == first.comment.id
+    # Asked once; then the oldest notes by creation, who we are, the PUT, and the racing
+    # duplicate check goes on through REST too.
+    assert [r.method for r in server.requests] == ["POST", "GET", "GET", "PUT"]
+    assert server.calls("GET", r"^/user$")
+
+
+@pytest.mark.parametrize("how", ["job token", "numeric project id"])
+def test_a_job_token_or_a_project_id_reads_notes_through_rest(server: FakeGitLab, how: str) -> None:
+    first = post_sticky(forge(server), MR, "accuracy 0.91", KEY)
+    server.reset_log()
+    # GitLab's GraphQL takes no job token, and finds a project by its full path only.
+    options = {"token": JOB} if how == "job token" else {"project": "42"}
+
+    found = forge(server, **options).find_comment(MR, marker(KEY))
+
+    assert found is not None and found.id == first.comment.id
+    assert server.calls("POST", GRAPHQL) == []
+    assert server.calls("GET", NOTES)
 
 
 # -- where GitLab lives ---------------------------------------------------------------------

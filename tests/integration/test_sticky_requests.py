@@ -5,10 +5,10 @@ oldest (posted when the pull request opened), the newest, or in the middle, neve
 A run whose report is unchanged, then one that changes it, each as a new CI job (a fresh
 forge); the fake's request log is the count.
 
-GitHub: one GraphQL query reads both ends of the thread with who the token is, so ours oldest
-or newest is found in that one request. GitLab: one request holds one order; the oldest 100 by
-creation are read first, then the most recently updated 100, and ``GET /user`` says who we are.
-Elsewhere (the 151st, the middle) both read on from both ends (README, "How many requests").
+On both forges one GraphQL query reads both ends of the thread with who the token is, so ours
+oldest or newest is found in that one request. Elsewhere (the 151st, the middle) both read on
+from both ends (README, "How many requests"). A GitLab without GraphQL is read through REST:
+one request holds one order, and ``GET /user`` says who we are.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from cmlreport.forges.base import Forge, Target, TargetKind
 from cmlreport.forges.github.forge import GitHubForge, GitHubSettings
 from cmlreport.forges.gitlab.forge import GitLabForge, GitLabSettings
-from cmlreport.forges.sticky import post_sticky, with_marker
+from cmlreport.forges.sticky import delete_sticky, post_sticky, with_marker
 from tests.fakes.github import ACTIONS_BOT, FakeGitHub
 from tests.fakes.gitlab import FakeGitLab
 
@@ -134,63 +134,54 @@ def gitlab_reads(server: FakeGitLab) -> list[tuple[str | None, str | None]]:
     return [(r.query.get("order_by"), r.query.get("sort")) for r in server.calls("GET", "/notes")]
 
 
+@pytest.mark.parametrize("where", ["oldest", "newest"])
 @pytest.mark.parametrize("total", SIZES)
-def test_gitlab_ours_the_oldest_is_one_page_who_we_are_and_the_put(
-    gitlab_server: FakeGitLab, total: int
+def test_gitlab_an_update_is_one_query_and_one_put_wherever_ours_sits(
+    gitlab_server: FakeGitLab, total: int, where: str
 ) -> None:
-    busy = busy_gitlab(gitlab_server, total, "oldest")
+    busy = busy_gitlab(gitlab_server, total, where)
 
     unchanged, update = costs(busy)
 
-    assert [m for m, _ in unchanged] == ["GET", "GET"]  # the oldest 100, GET /user
-    assert [m for m, _ in update] == ["GET", "GET", "PUT"]
-    assert [p for _, p in unchanged][1].endswith("/user")
+    assert unchanged == [("POST", "/graphql")]  # both ends and who we are
+    assert [m for m, _ in update] == ["POST", "PUT"]
+    assert not gitlab_server.calls("GET", r"/notes|^/user$")  # no REST page, no GET /user
 
 
-def test_gitlab_ours_the_newest_of_10_is_in_the_first_page(gitlab_server: FakeGitLab) -> None:
-    unchanged, update = costs(busy_gitlab(gitlab_server, 10, "newest"))
-
-    assert len(unchanged) == 2 and len(update) == 3
-
-
-def test_gitlab_ours_the_newest_of_5000_takes_the_second_order(
-    gitlab_server: FakeGitLab,
-) -> None:
-    busy = busy_gitlab(gitlab_server, 5_000, "newest")
-
-    unchanged, update = costs(busy)
-
-    # One request holds one order: the oldest 100 (not there), the most recently updated 100.
-    assert len(unchanged) == 3 and len(update) == 4
-    assert gitlab_reads(gitlab_server) == [("created_at", "asc"), ("updated_at", "desc")]
-
-
-def test_gitlab_ours_in_the_middle_of_5000_reads_on_from_both_ends_in_turn(
+def test_gitlab_ours_in_the_middle_of_5000_reads_on_from_both_ends_at_once(
     gitlab_server: FakeGitLab,
 ) -> None:
     busy = busy_gitlab(gitlab_server, 5_000, "middle")
 
     unchanged, update = costs(busy)
 
-    # 2,500 notes before ours, 2,499 after: a page of each order in turn, and ours is on the
-    # 25th page by update time (it would be the 26th by creation).
-    assert gitlab_reads(gitlab_server) == [("created_at", "asc"), ("updated_at", "desc")] * 25
-    assert len(unchanged) == 50 + 1  # and GET /user
-    assert len(update) == len(unchanged) + 1
+    # 2,500 notes before ours (and the merge request's first system note), 2,499 after: the
+    # two ends first, then 100 more of each side a request; the backward front meets ours
+    # 2,500 in, after 24 more requests.
+    assert unchanged == [("POST", "/graphql")] * 25
+    assert update == [*unchanged, ("PUT", update[-1][1])]
 
 
-def test_gitlab_ours_the_151st_of_5000_is_on_the_second_page_by_creation(
-    gitlab_server: FakeGitLab,
-) -> None:
-    # Posted after 150 notes, never edited since: 4,849 came after it.
+def test_gitlab_ours_the_151st_of_5000_is_in_the_second_query(gitlab_server: FakeGitLab) -> None:
     unchanged, update = costs(busy_gitlab(gitlab_server, 5_000, "151st"))
 
-    assert len(unchanged) == 4 and len(update) == 5  # asc 1, desc 1, asc 2, GET /user
-    assert gitlab_reads(gitlab_server)[-3:] == [
-        ("created_at", "asc"),
-        ("updated_at", "desc"),
-        ("created_at", "asc"),
-    ]
+    assert unchanged == [("POST", "/graphql")] * 2
+    assert [m for m, _ in update] == ["POST", "POST", "PUT"]
+
+
+def test_gitlab_without_graphql_reads_the_sorted_rest_lists(gitlab_server: FakeGitLab) -> None:
+    # An old self-managed GitLab that does not serve /api/graphql.
+    busy = busy_gitlab(gitlab_server, 5_000, "newest")
+    gitlab_server.inject("POST", r"^/graphql$", 404, times=2)
+
+    unchanged, update = costs(busy)
+
+    # One request holds one order: the oldest 100 (not there), the most recently updated 100;
+    # then who we are. The refused query is asked once per run.
+    assert [m for m, _ in unchanged] == ["POST", "GET", "GET", "GET"]
+    assert [m for m, _ in update] == ["POST", "GET", "GET", "GET", "PUT"]
+    assert gitlab_reads(gitlab_server) == [("created_at", "asc"), ("updated_at", "desc")]
+    assert unchanged[-1][1] == "/user"
 
 
 def test_github_ours_the_151st_of_5000_is_in_the_second_query(github_server: FakeGitHub) -> None:
@@ -198,3 +189,16 @@ def test_github_ours_the_151st_of_5000_is_in_the_second_query(github_server: Fak
 
     assert unchanged == [("POST", "/graphql")] * 2
     assert [m for m, _ in update] == ["POST", "POST", "PATCH"]
+
+
+def test_gitlab_delete_reads_every_note_once_from_both_ends(gitlab_server: FakeGitLab) -> None:
+    busy = busy_gitlab(gitlab_server, 1_000, "middle")
+    gitlab_server.reset_log()
+
+    deleted = delete_sticky(busy.open(), busy.target, KEY)
+
+    assert len(deleted) == 1
+    assert not [n for n in gitlab_server.user_notes(PROJECT, 3) if n.body.startswith("<!--")]
+    # 1,001 notes (the first a system note), 200 a request until the two fronts meet.
+    assert [r[0] for r in busy.requests()[:-1]] == ["POST"] * 6
+    assert busy.requests()[-1][0] == "DELETE"

@@ -229,7 +229,8 @@ def test_gitlab_two_jobs_at_once_end_with_one_note(
     token = gitlab_server.add_project_bot_token(GITLAB_TOKEN, project=PROJECT)
     gitlab_server.add_notes(PROJECT, 3, ["looks good", f"> {MARKER}\n> quoted"])
     roots = job_folders(tmp_path, ["## Report\n\nrun A\n", "## Report\n\nrun B\n"])
-    gitlab_server.hold_together("GET", r"/merge_requests/3/notes$", parties=2)
+    # Both read the notes (one GraphQL query each) before either posts.
+    gitlab_server.hold_together("POST", r"/api/graphql$", parties=2)
 
     results = run_together([(root, gitlab_env(gitlab_server)) for root in roots])
 

@@ -227,9 +227,7 @@ def test_gitlab_note_and_its_errors_hold_no_token(
     assert not leaks(note.body, [GITLAB_TOKEN])
     assert_no_leak(posted, [GITLAB_TOKEN], root, inputs=[root / "report.md"])
     # Retry-After 0: every retry is made, none waits (the backoff would be 15 s here).
-    gitlab_server.inject(
-        "GET", r"/merge_requests/3/notes", 500, headers={"Retry-After": "0"}, times=50
-    )
+    gitlab_server.inject("POST", r"^/graphql$", 500, headers={"Retry-After": "0"}, times=50)
     failed = cli("--debug", "send-comment", "report.md", cwd=root, env=env)
     assert failed.code == 3, failed.text
     assert_no_leak(failed, [GITLAB_TOKEN], root, inputs=[root / "report.md"])

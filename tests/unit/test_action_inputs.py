@@ -220,7 +220,8 @@ def test_report_with_comment_builds_then_posts() -> None:
         image_root="out",
     )
     expected = [
-        "report --output report.md --metrics metrics.json --metrics per_class.csv"
+        "report --output report.md --json=report.json --metrics metrics.json"
+        " --metrics per_class.csv"
         " --plot plots/ --plot curve.png --base origin/main"
         " --fail-if 'eval.accuracy < 0.5' --fail-on-regression eval.f1:0.01",
         "send-comment --target pr/7 --images mermaid --key nightly --image-root out -- report.md",
@@ -230,14 +231,25 @@ def test_report_with_comment_builds_then_posts() -> None:
 
 def test_report_with_the_defaults() -> None:
     assert calls(inputs(metrics="m.json")) == [
-        ["report", "--output", "report.md", "--metrics", "m.json"],
+        ["report", "--output", "report.md", "--json=report.json", "--metrics", "m.json"],
         ["send-comment", "--target", "auto", "--images", "assets", "--", "report.md"],
     ]
 
 
 def test_report_without_comment_only_builds() -> None:
     got = inputs(metrics="m.json", comment="false", report="out/ci.md")
-    assert calls(got) == [["report", "--output", "out/ci.md", "--metrics", "m.json"]]
+    assert calls(got) == [
+        ["report", "--output", "out/ci.md", "--json=out/ci.json", "--metrics", "m.json"]
+    ]
+
+
+def test_the_report_json_goes_beside_the_report_but_never_over_an_input() -> None:
+    # check finds STEM.json beside the report: the failed gates' annotations need no flag.
+    assert (
+        calls(inputs(metrics="m.json", report="-r.md", comment="false"))[0][3] == "--json=-r.json"
+    )
+    for clash in (inputs(metrics="report.json"), inputs(metrics="m.json", report="r.json")):
+        assert not [arg for arg in calls(clash)[0] if arg.startswith("--json")]
 
 
 def test_send_comment_and_check_read_the_report_input() -> None:

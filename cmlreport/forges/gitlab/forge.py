@@ -1,23 +1,26 @@
 """The GitLab forge: sticky report notes, commit statuses and image uploads, over python-gitlab.
 
 Requests are few and counted (``request_count``): the project and its merge requests are lazy
-python-gitlab objects (no request until a call needs one), notes are read newest-first and the
-reading stops at the first match, and ``GET /user`` is only asked once a marker note is found.
-Commit targets use commit *discussions*, because plain commit comments cannot be edited.
+python-gitlab objects (no request until a call needs one); a merge request's or issue's notes
+are read through GraphQL, both ends and who the token is in one request (``thread``), or where
+GitLab does not answer that, through REST (``notes``; ``GET /user`` only once a marker note is
+found). Commit targets use commit *discussions*, because plain commit comments cannot be edited.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
 from cmlreport.forges.base import Annotation, CheckResult, Comment, Target, TargetKind
+from cmlreport.forges.gitlab import notes as rest
 from cmlreport.forges.gitlab.client import GitLabSettings, make_client
 from cmlreport.forges.gitlab.errors import Attempt, BadToken, NotFound, gitlab_errors
-from cmlreport.forges.gitlab.metrics import status_data
-from cmlreport.forges.gitlab.notes import by_update, commit_notes, find_note, recent_notes
+from cmlreport.forges.gitlab.graphql import GraphQLNotes
+from cmlreport.forges.gitlab.metrics import open_merge_request, status_data
 from cmlreport.forges.gitlab.uploads import publish_uploads, uploads_in
 from cmlreport.forges.shared import ForgeBase
 from cmlreport.forges.sticky import opens_with
@@ -25,6 +28,10 @@ from cmlreport.publishable.image import LocalImage
 
 if TYPE_CHECKING:
     import gitlab
+
+    from cmlreport.forges.gitlab.thread import Thread
+
+T = TypeVar("T")
 
 __all__ = ["BadToken", "GitLabForge", "GitLabSettings", "NoWriteAccess", "NotFound"]
 
@@ -40,6 +47,7 @@ class GitLabForge(ForgeBase[GitLabSettings]):
         self._username: str | None = None  # the token's user, once asked
         self._web_url: str | None = None  # https://host/group/project
         self._discussions: dict[int, str] = {}  # commit note id -> its discussion id
+        self._notes = GraphQLNotes(settings, self._gitlab, self._errors)
 
     # -- targets ---------------------------------------------------------------------------
 
@@ -67,43 +75,42 @@ class GitLabForge(ForgeBase[GitLabSettings]):
         if not branch:
             return None
         with self._errors(Attempt(f"list the merge requests of branch {branch}")):
-            found = [
-                mr.attributes
-                for mr in self._project().mergerequests.list(
-                    state="opened",
-                    source_branch=branch,
-                    order_by="created_at",
-                    sort="desc",
-                    get_all=False,  # the newest 100 are plenty, and no warning about more
-                )
-            ]
-        # A fork's merge request may use the same branch name: this project's own comes first.
-        found.sort(key=lambda mr: mr.get("source_project_id") != mr.get("project_id"))
-        return int(found[0]["iid"]) if found else None
+            return open_merge_request(self._project(), branch)
 
     # -- notes -----------------------------------------------------------------------------
 
     def find_comment(self, target: Target, marker: str, *, newest: bool = False) -> Comment | None:
         if target.kind is TargetKind.COMMIT:
             return super().find_comment(target, marker)
+        found = self._graphql_read(target, lambda thread: [thread.find(marker)])
+        if found is not None:
+            return found[0]
         with self._target_errors(Attempt(f"read the notes on {_describe(target)}"), target):
-            found = find_note(self._noteable(target).notes, self._matcher(marker), newest=newest)
-        return None if found is None else self._comment(target, found)
+            note = rest.find_note(
+                self._noteable(target).notes, self._matcher(marker), newest=newest
+            )
+        return None if note is None else self._comment(target, note)
+
+    def find_comments(self, target: Target, marker: str) -> list[Comment]:
+        found = self._graphql_read(target, lambda thread: thread.find_all(marker))
+        return super().find_comments(target, marker) if found is None else found
 
     def recent_comments(self, target: Target, marker: str) -> list[Comment]:
-        if target.kind is TargetKind.COMMIT:
-            return super().recent_comments(target, marker)
+        found = self._graphql_read(target, lambda thread: thread.find_recent(marker))
+        if found is not None or target.kind is TargetKind.COMMIT:
+            return super().recent_comments(target, marker) if found is None else found
         with self._target_errors(Attempt(f"read the notes on {_describe(target)}"), target):
-            found = recent_notes(self._noteable(target).notes, self._matcher(marker))
-        return [self._comment(target, note) for note in found]
+            notes = rest.recent_notes(self._noteable(target).notes, self._matcher(marker))
+        return [self._comment(target, note) for note in notes]
+
+    def _graphql_read(self, target: Target, read: Callable[[Thread], T]) -> T | None:
+        doing = f"read the notes on {_describe(target)}"
+        found = self._notes.read(target, doing, partial(self._note_url, target), read)
+        self._username = self._username or self._notes.viewer
+        return found
 
     def _matcher(self, marker: str) -> Callable[[Mapping[str, Any]], bool]:
-        def matches(note: Mapping[str, Any]) -> bool:
-            # The body first: who the token is is asked only once a marker note is met.
-            body = str(note.get("body") or "")
-            return not note.get("system") and opens_with(body, marker) and self._is_ours(note)
-
-        return matches
+        return partial(rest.matches, marker, self._is_ours)
 
     def _ours(self, target: Target, marker: str) -> Iterator[Comment]:
         """Notes opening with ``marker`` that this token's user wrote, newest first."""
@@ -152,9 +159,9 @@ class GitLabForge(ForgeBase[GitLabSettings]):
         on a commit), fetched a page at a time."""
         if target.kind is TargetKind.COMMIT:
             commit = self._project().commits.get(target.sha, lazy=True)
-            listed = commit_notes(commit, self._discussions)
+            listed = rest.commit_notes(commit, self._discussions)
         else:
-            listed = by_update(self._noteable(target).notes)
+            listed = rest.by_update(self._noteable(target).notes)
         for note in listed:
             if not note.get("system"):
                 yield note

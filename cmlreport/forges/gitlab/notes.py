@@ -1,4 +1,5 @@
-"""Finding our note on a merge request or issue in few requests, wherever it sits.
+"""Finding our note on a merge request or issue through REST, where GraphQL is not answered
+(``thread`` reads both ends in one request): in few requests, wherever it sits.
 
 GitLab sorts notes (``order_by=created_at|updated_at``, ``sort=asc|desc``) but one request
 holds one order, 100 notes at most. A bot posts its report when the merge request opens, so
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+from cmlreport.forges.sticky import opens_with
 
 WINDOW = 100  # GitLab's largest page
 MAX_PAGES = 1_000  # 100,000 notes each way: past that the answer is not believed
@@ -36,6 +39,13 @@ def find_note(notes: Any, matches: Callable[[Note], bool], *, newest: bool = Fal
             if len(listed) < WINDOW:
                 return None  # one order read to its end: every note was seen
     return None
+
+
+def matches(marker: str, is_ours: Callable[[Note], bool], note: Note) -> bool:
+    """Whether ``note`` is a user's note opening with ``marker`` that ``is_ours`` takes (asked
+    last: it may cost ``GET /user``, only once a marker note is met)."""
+    body = str(note.get("body") or "")
+    return not note.get("system") and opens_with(body, marker) and is_ours(note)
 
 
 def recent_notes(notes: Any, matches: Callable[[Note], bool]) -> list[Note]:

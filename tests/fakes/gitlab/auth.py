@@ -85,3 +85,20 @@ def visible_project(state: GitLabState, token: Token | None, ref: str) -> Projec
     if token.project_id is not None and token.project_id != project.id:
         return None
     return project
+
+
+def graphql_token(state: GitLabState, headers: Mapping[str, str]) -> Token | None:
+    """Whose request to ``/api/graphql`` this is; None: anonymous. A job token is no GraphQL
+    credential (the request goes on as anonymous); an unknown token is 401, one without
+    ``api``/``read_api`` 403, as on REST."""
+    if headers.get("job-token"):
+        return None
+    value = credential(headers)
+    if value is None:
+        return None
+    token = state.tokens.get(value)
+    if token is None or token.kind == "job":
+        raise ApiError(401, [{"message": "Invalid token"}], key="errors")
+    if not token.scopes & {"api", "read_api"}:
+        raise ApiError(403, [{"message": SCOPE_ERROR}], key="errors")
+    return token

@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from tests.fakes.gitlab.auth import authenticate, authorize, credential, visible_project
+from tests.fakes.gitlab import graphql_api
+from tests.fakes.gitlab.auth import (
+    authenticate,
+    authorize,
+    credential,
+    graphql_token,
+    visible_project,
+)
 from tests.fakes.gitlab.faults import gitlab_faults
 from tests.fakes.gitlab.forms import Fields, read_fields
 from tests.fakes.gitlab.records import Clock
@@ -32,6 +39,7 @@ from tests.fakes.served import ServedFake
 from tests.fakes.transport import Answer
 
 API = "/api/v4"
+GRAPHQL = "/api/graphql"  # logged and fault-injected as path "/graphql"
 # Where GitLab serves a project's uploads on its web side: by project id, or by project path
 # (what a relative ``/uploads/...`` link in a note resolves to).
 UPLOAD = r"/uploads/(?P<secret>[0-9a-f]{32})/(?P<name>[^/]+)"
@@ -83,6 +91,8 @@ class FakeGitLab(ServedFake[RecordedRequest], Seeding):
                 self.violations.append(f"request {method} {split.path}: outside GitLab's URL")
                 return _encode(Reply(404, {"error": "404 Not Found"}), 0.0)
             rest = split.path[len(self.prefix) :]
+            if rest == GRAPHQL:
+                return self._graphql(method, headers, raw)
             if rest == API or rest.startswith(API + "/"):
                 return self._api(method, rest[len(API) :], split.query, headers, raw)
             return self._web(method, rest, headers)
@@ -144,6 +154,27 @@ class FakeGitLab(ServedFake[RecordedRequest], Seeding):
             where = f"{Path(frame.filename).name}:{frame.lineno}"
             self.violations.append(f"fake GitLab crashed on {method} {path}: {error!r} at {where}")
             return Reply(500, {"message": "500 Internal Server Error"})
+
+    def _graphql(self, method: str, headers: dict[str, str], raw: bytes) -> Answer:
+        """GitLab's GraphQL endpoint: see ``graphql_api``."""
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        self.requests.append(RecordedRequest(method, "/graphql", {}, body))
+        delay = self.faults.take_delay(method, "/graphql")
+        injected = self.faults.take_injection(method, "/graphql")
+        if injected is not None:
+            return _encode(injected, delay)
+        if method != "POST":
+            self.violations.append(f"request {method} {GRAPHQL}: GitLab's GraphQL takes POST")
+            return _encode(Reply(405, {"error": "405 Not Allowed"}), delay)
+        try:
+            token = graphql_token(self, headers)
+        except ApiError as error:
+            return _encode(Reply(error.status, error.payload, error.headers), delay)
+        context = graphql_api.Context(self, Links(self.url), token, self.violations)
+        return _encode(graphql_api.answer(body, context), delay)
 
     def _web(self, method: str, path: str, headers: dict[str, str]) -> Answer:
         """GitLab's web side, as far as tests need it: downloading an uploaded file."""
