@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,6 +11,9 @@ from cmlreport.ci import environment
 from cmlreport.cli.common import number_option, precision_option
 from cmlreport.errors import GateFailed, InputError
 from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, GITLAB_NOTE_LIMIT
+
+if TYPE_CHECKING:
+    from cmlreport.report.legs import Leg
 
 
 def split_leg(arg: str) -> tuple[str | None, str]:
@@ -30,6 +34,13 @@ def split_leg(arg: str) -> tuple[str | None, str]:
     show_default=True,
     help="Where to write the merged report.",
 )
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the legs' gates as JSON (each with its leg and metrics file) and the "
+    "report's digest: `check` beside it (report.json for report.md) annotates the failed gates.",
+)
 @click.option("--title", default="Metrics report", show_default=True, help="Report heading.")
 @precision_option("Decimals shown.")
 @number_option(
@@ -39,7 +50,14 @@ def split_leg(arg: str) -> tuple[str | None, str]:
     f"{GITLAB_NOTE_LIMIT:,}. Legs are cut from the last, never the summary or the gates.",
     low=2_000,
 )
-def merge(legs: tuple[str, ...], output: Path, title: str, precision: int, max_chars: int) -> None:
+def merge(
+    legs: tuple[str, ...],
+    output: Path,
+    json_path: Path | None,
+    title: str,
+    precision: int,
+    max_chars: int,
+) -> None:
     """Merge the reports of a matrix's legs into one report: a combined summary and gates
     table, the legs side by side on the metrics they share, one section per leg.
 
@@ -51,6 +69,7 @@ def merge(legs: tuple[str, ...], output: Path, title: str, precision: int, max_c
       cmlreport merge legs/*/report.json -o report.md
       cmlreport merge resnet=a/report.json vit=b/report.json --title "Models"
       cmlreport merge legs/*/report.json && cmlreport send-comment report.md
+      cmlreport merge legs/*/leg.json --json report.json && cmlreport check report.md
 
     Exits 1 when a gate failed in any leg, after the report is written; 2 for a leg that
     cannot be read or two legs with one name.
@@ -83,6 +102,8 @@ def merge(legs: tuple[str, ...], output: Path, title: str, precision: int, max_c
             click.echo(f"  cut to fit --max-chars {max_chars:,}; the uncut report is {full_path}")
         elif full_path.exists():
             full_path.unlink()  # a stale uncut copy from an earlier run would mislead
+        if json_path is not None:
+            _write_json(json_path, output, read)
         if ci.step_summary_path:
             append_text(ci.step_summary_path, cut_markdown(full, STEP_SUMMARY_LIMIT, None) + "\n")
     except OSError as exc:
@@ -94,3 +115,14 @@ def merge(legs: tuple[str, ...], output: Path, title: str, precision: int, max_c
     if failing:
         failed = sum(len(leg.failed) for leg in failing)
         raise GateFailed(f"{failed} gate(s) failed in {len(failing)} leg(s) (see {output})")
+
+
+def _write_json(json_path: Path, output: Path, legs: list[Leg]) -> None:
+    import hashlib
+
+    from cmlreport.output import write_text
+    from cmlreport.report.merge import merged_json
+
+    digest = hashlib.sha256(output.read_bytes()).hexdigest()
+    write_text(json_path, merged_json(legs, (output.name, digest)))
+    click.echo(f"wrote {json_path} (the gates of {len(legs)} legs)")

@@ -29,6 +29,7 @@ class LegGate:
     key: str
     passed: bool
     detail: str
+    file: str | None = None  # the metrics file the leg read the key from (check annotates it)
 
 
 @dataclass(frozen=True)
@@ -176,4 +177,5 @@ def _gate(entry: object, where: str) -> LegGate:
         key=_text(entry.get("key", ""), f"{where}: key"),
         passed=passed,
         detail=_text(entry.get("detail", ""), f"{where}: detail"),
+        file=_text(entry["file"], f"{where}: file") if entry.get("file") is not None else None,
     )

@@ -7,6 +7,7 @@ dropped from the last leg first when the budget is short.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,6 +51,34 @@ def gates_marker(legs: Sequence[Leg]) -> str:
     total = sum(len(leg.gates) for leg in legs)
     failed = sum(len(leg.failed) for leg in legs)
     return f"<!-- cmlreport-gates: passed={total - failed} failed={failed} -->"
+
+
+def merged_json(legs: Sequence[Leg], report: tuple[str, str]) -> str:
+    """The merged gates as ``report --json`` writes them, each with its leg, and the report's
+    file and sha256: what ``check`` annotates the failed gates from."""
+    from cmlreport.report.legs import JSON_VERSION
+
+    gates = [
+        {
+            "leg": leg.name,
+            "gate": g.gate,
+            "key": g.key,
+            "passed": g.passed,
+            "detail": f"{leg.name}: {g.detail}",
+            "file": g.file,
+        }
+        for leg in legs
+        for g in leg.gates
+    ]
+    failed = sum(1 for g in gates if not g["passed"])
+    doc = {
+        "version": JSON_VERSION,
+        "legs": [leg.name for leg in legs],
+        "summary": {"gates_passed": len(gates) - failed, "gates_failed": failed},
+        "gates": gates,
+        "report": {"file": report[0], "sha256": report[1]},
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def _counts(diffs: Sequence[MetricDiff]) -> str:

@@ -69,6 +69,34 @@ def test_a_matrix_becomes_one_comment_and_one_check_on_github(
     assert check.conclusion == "failure"
 
 
+def test_the_merged_check_annotates_each_legs_failed_gate_at_its_line(
+    run: Run, project: GitRepo, job: Job
+) -> None:
+    # The merge job checks the repository out, as every job does: the legs' metrics file is
+    # there, so the failed gate points at its line, named with its leg.
+    paths = legs(run, project, job.root / "legs")
+    args = ("merge", *map(str, paths), "-o", "report.md", "--json", "report.json")
+    done = run(*args, cwd=project.path, env=clean_env())
+    assert done.code == 1 and "wrote report.json (the gates of 2 legs)" in done.stdout
+    doc = json.loads((project.path / "report.json").read_text())
+    assert [(g["leg"], g["passed"], g["file"]) for g in doc["gates"]] == [
+        ("resnet", True, "metrics.json"),
+        ("vit|<!-- cmlreport:x -->", False, "metrics.json"),
+    ]
+    checked = run("check", "report.md", "--name", "models", cwd=project.path, env=job.env())
+    assert checked.code == 0, checked.stderr
+    (check,) = job.server.check_runs.values()
+    (annotation,) = check.annotations
+    assert annotation["path"] == "metrics.json" and annotation["annotation_level"] == "failure"
+    assert "vit|<!-- cmlreport:x -->: eval.accuracy = 0.9" in annotation["message"]
+    # A report edited after the merge is not the one the JSON describes: no annotations.
+    (project.path / "report.md").write_text("## edited by hand\n")
+    again = run("check", "report.md", "--name", "models2", cwd=project.path, env=job.env())
+    assert again.code == 0, again.stderr
+    edited = next(c for c in job.server.check_runs.values() if c.name == "models2")
+    assert not edited.annotations
+
+
 def test_a_matrix_becomes_one_note_on_gitlab(
     run: Run, project: GitRepo, gitlab_server: FakeGitLab, tmp_path: Path
 ) -> None:
