@@ -75,19 +75,11 @@ def merge(
     cannot be read or two legs with one name.
     """
     from cmlreport.ci import detect_ci
-    from cmlreport.files import read_text
     from cmlreport.output import append_text, write_text
     from cmlreport.report.budget import STEP_SUMMARY_LIMIT, cut_markdown
-    from cmlreport.report.legs import parse_leg
-    from cmlreport.report.merge import MergeOptions, check_names, render_merged
+    from cmlreport.report.merge import MergeOptions, render_merged
 
-    read = []
-    files = []
-    for arg in legs:
-        name, path = split_leg(arg)
-        read.append(parse_leg(read_text(path, inside="leg reports"), path, name))
-        files.append(path)
-    check_names(read, files)
+    read = _read_legs(legs)
     ci = detect_ci(environment())
     full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
     opts = MergeOptions(title, precision, max_chars, full_report_hint=full_path.name)
@@ -108,6 +100,25 @@ def merge(
             append_text(ci.step_summary_path, cut_markdown(full, STEP_SUMMARY_LIMIT, None) + "\n")
     except OSError as exc:
         raise InputError(f"cannot write {exc.filename or output}: {exc.strerror}") from exc
+    _fail_on_gates(read, output)
+
+
+def _read_legs(legs: tuple[str, ...]) -> list[Leg]:
+    from cmlreport.files import read_text
+    from cmlreport.report.legs import parse_leg
+    from cmlreport.report.merge import check_names
+
+    read = []
+    files = []
+    for arg in legs:
+        name, path = split_leg(arg)
+        read.append(parse_leg(read_text(path, inside="leg reports"), path, name))
+        files.append(path)
+    check_names(read, files)
+    return read
+
+
+def _fail_on_gates(read: list[Leg], output: Path) -> None:
     failing = [leg for leg in read if leg.failed]
     for leg in failing:
         for gate in leg.failed:
