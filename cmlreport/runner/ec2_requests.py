@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cmlreport.errors import InputError
+from cmlreport.runner.bootstrap import packed_user_data
 from cmlreport.runner.placement import Placement
 from cmlreport.runner.presets import ImageQuery
 from cmlreport.runner.spec import CiRun, RunnerSpec
@@ -141,7 +142,7 @@ def run_request(
         "InstanceType": placement.instance_type,
         "MinCount": 1,
         "MaxCount": 1,
-        "UserData": launch.user_data,
+        "UserData": packed_user_data(launch.user_data),
         # The machine ends itself with `shutdown` when idle or past its lifetime: that must
         # terminate it, not leave a stopped instance whose disk bills forever.
         "InstanceInitiatedShutdownBehavior": "terminate",
