@@ -151,6 +151,9 @@ def run_request(
             "HttpTokens": "required",
             "HttpEndpoint": "enabled",
             "HttpPutResponseHopLimit": 2,
+            # A multi-job runner's watchdog reads the tags a reuse writes (cmlreport:deadline,
+            # cmlreport:claimed-at) from the metadata: no AWS permission on the machine.
+            "InstanceMetadataTags": "disabled" if launch.spec.runner.single else "enabled",
         },
         "BlockDeviceMappings": [
             {
