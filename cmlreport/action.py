@@ -53,6 +53,13 @@ PLAIN = (
     "idle-timeout",
     "max-lifetime",
     "launch-timeout",
+    # --cloud kubernetes; node-selector and toleration are lists, one flag per word.
+    "kubeconfig",
+    "namespace",
+    "gpus",
+    "node-selector",
+    "toleration",
+    "pod-image",
 )
 FLAGS = {"runner-name": "--name", "launch-timeout": "--timeout"}
 # bash's default IFS: what separated the paths of `metrics`, `plots` and `security-groups`.
@@ -201,6 +208,9 @@ def runner_launch_argv(inputs: ActionInputs) -> list[str]:
         *_repeated("--security-group", inputs.security_groups),
         *inputs.options("instance-profile", "labels", "runner-name"),
         *inputs.options("idle-timeout", "max-lifetime", "launch-timeout"),
+        *inputs.options("kubeconfig", "namespace", "gpus", "pod-image"),
+        *_repeated("--node-selector", split_list(inputs.text["node-selector"])),
+        *_repeated("--toleration", split_list(inputs.text["toleration"])),
         *(["--spot"] if inputs.spot else []),
         # Both ways explicitly: the input's default, not the CLI's, is what the user read.
         "--single" if inputs.single else "--no-single",
@@ -209,7 +219,10 @@ def runner_launch_argv(inputs: ActionInputs) -> list[str]:
 
 
 def runner_stop_argv(inputs: ActionInputs) -> list[str]:
-    return ["runner", "stop", *inputs.options("runner-name", "labels", "instance-id", "region")]
+    pods = inputs.text["cloud"] == "kubernetes"
+    cloud = ["--cloud", "kubernetes", *inputs.options("kubeconfig", "namespace")] if pods else []
+    where = inputs.options("runner-name", "labels", "instance-id", "region")
+    return ["runner", "stop", *cloud, *where]
 
 
 def calls(inputs: ActionInputs) -> list[list[str]]:
