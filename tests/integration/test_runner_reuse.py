@@ -243,3 +243,34 @@ def test_two_launches_at_once_never_take_the_same_machine(world):
     assert len(results) == 2
     taken = [r for r in results if r is not None]
     assert len(taken) == 1 and taken[0].instance.id == machine
+
+
+def test_the_launch_announces_the_reused_machine_under_its_own_name(world):
+    from cmlreport.cli.runner.reuse import reused
+
+    machine = world.left_over()
+    registry = GitHubRunners(
+        GitHubSettings(repository=REPO, token=TOKEN, api_url=world.github.url, backoff=0.01)
+    )
+    announced: list[tuple[RunnerSpec, Any, dict[str, Any]]] = []
+
+    def announce(spec: RunnerSpec, instance: Any, **how: Any) -> None:
+        announced.append((spec, instance, how))
+
+    asked = spec("cmlreport-t4-200", ("gpu-train",))
+    assert reused(asked, registry, world.ec2, announce, sleep=world.sleep) is True
+
+    ((said, instance, how),) = announced
+    # The job must go to the machine that exists: its name (a label of its own) is the output.
+    assert said.runner.name == LEFT_OVER and LEFT_OVER in said.runner.labels
+    assert instance.id == machine and how == {"reused": True}
+
+
+def test_nothing_idle_leaves_the_launch_to_go_on(world):
+    from cmlreport.cli.runner.reuse import reused
+
+    registry = GitHubRunners(
+        GitHubSettings(repository=REPO, token=TOKEN, api_url=world.github.url, backoff=0.01)
+    )
+    asked = spec("cmlreport-t4-200", ("gpu-train",))
+    assert reused(asked, registry, world.ec2, lambda *a, **k: None, sleep=world.sleep) is False

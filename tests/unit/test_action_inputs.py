@@ -325,7 +325,8 @@ def test_runner_launch_on_kubernetes_passes_the_pod_flags() -> None:
 
 def test_runner_stop_on_kubernetes_names_the_cloud_and_namespace() -> None:
     got = inputs(command="runner-stop", cloud="kubernetes", namespace="ci", labels="gpu-7")
-    assert calls(got) == ["runner stop --cloud kubernetes --namespace ci --labels gpu-7".split()]
+    expected = "runner stop --cloud kubernetes --namespace ci --labels gpu-7"
+    assert calls(got) == [expected.split()]
 
 
 def test_runner_stop_passes_only_what_is_given() -> None:

@@ -34,9 +34,19 @@ def check_reuse(reuse: bool, flags: Mapping[str, Any]) -> None:
         )
 
 
-def reused(spec: RunnerSpec, registry: RunnerRegistry, ec2: Ec2, announce: Announce) -> bool:
+def reused(
+    spec: RunnerSpec,
+    registry: RunnerRegistry,
+    ec2: Ec2,
+    announce: Announce,
+    *,
+    sleep: Callable[[float], None] | None = None,
+) -> bool:
     """Whether an idle runner was claimed and announced (its name, labels and machine as the
-    outputs a launch writes, ``reused=true``); False: launch one."""
+    outputs a launch writes, ``reused=true``); False: launch one. ``sleep``: the claim's
+    settle wait (time.sleep)."""
+    import time
+
     from cmlreport.runner.reuse import reuse_idle
 
     if spec.repo.forge != "github":
@@ -45,7 +55,7 @@ def reused(spec: RunnerSpec, registry: RunnerRegistry, ec2: Ec2, announce: Annou
             "--reuse-idle is for GitHub runners: GitLab's runner list does not say whether a "
             "runner is busy, so an idle one cannot be told from one running a job"
         )
-    found = reuse_idle(spec, registry, ec2, progress)
+    found = reuse_idle(spec, registry, ec2, progress, sleep=sleep or time.sleep)
     if found is None:
         return False
     instance: Instance = found.instance
