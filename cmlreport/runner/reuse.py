@@ -1,8 +1,8 @@
 """`runner launch --reuse-idle`: take a live, idle multi-job runner instead of a new machine.
 
 A machine fits when it runs, serves this repository, carries the same labels (its own name
-aside) and the forge lists its runner online and not busy. Two launches may find the same
-machine at once; the claim decides which one takes it:
+aside) and the forge lists its runner online and not busy (GitLab: no running job). Two
+launches may find the same machine at once; the claim decides which one takes it:
 
 1. look at the machine's tags: a claim by another launch younger than ``CLAIM_LEASE`` means
    it is taken (the job it was claimed for has not reached it yet);
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from cmlreport.forges.runners import ForgeRunner, RunnerRegistry
+from cmlreport.forges.runners import RunnerRegistry
 from cmlreport.runner.ec2_claims import running_tags, write_tags
 from cmlreport.runner.ec2_requests import TAG_EXPIRES, Instance, format_expiry, parse_expiry
 from cmlreport.runner.spec import RunnerSpec
@@ -99,12 +99,13 @@ def reuse_idle(
     """An idle runner of this repository with the same labels, claimed and extended; None
     (after saying so) when none fits or another launch took each one first."""
     wanted = job_labels(spec.runner.labels, spec.runner.name)
-    idle = {r.name: r for r in registry.list_runners() if _idle(r)}
+    online = {r.name: r for r in registry.list_runners() if r.online}
     candidates = [
         i
         for i in ec2.find(repo=spec.repo.repository)
-        if i.state == "running" and i.name in idle and job_labels(i.labels, i.name) == wanted
+        if i.state == "running" and i.name in online and job_labels(i.labels, i.name) == wanted
     ]
+    candidates = [i for i in candidates if not registry.is_busy(online[i.name])]
     token = claim_token(spec)
     for instance in candidates:
         if _claimed(instance, token, ec2, progress, now, clock, sleep, settle):
@@ -130,12 +131,9 @@ def reuse_idle(
     return None
 
 
-def _idle(runner: ForgeRunner) -> bool:
-    return runner.online and not runner.busy
-
-
 def _still_idle(registry: RunnerRegistry, name: str) -> bool:
-    return any(r.name == name and _idle(r) for r in registry.list_runners())
+    found = [r for r in registry.list_runners() if r.name == name and r.online]
+    return bool(found) and not registry.is_busy(found[0])
 
 
 def _claimed(

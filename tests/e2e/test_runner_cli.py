@@ -337,15 +337,17 @@ def test_reuse_idle_with_nothing_idle_says_so_and_launches(
     assert "reused=false" in step.output.read_text()
 
 
-def test_reuse_idle_on_gitlab_is_refused_in_one_line(
+def test_reuse_idle_on_gitlab_with_nothing_idle_launches_and_writes_the_dotenv(
     run: Run, moto: MotoServer, gitlab_server: FakeGitLab, tmp_path: Path, image: str
 ) -> None:
     gitlab_server.add_project("ml/model", id=42)
+    gitlab_server.add_token("glpat-runnerAdmin0123456789", username="maya", role="maintainer")
     env = clean_env(
         GITLAB_CI="true",
         CI_SERVER_URL=gitlab_server.url,
         CI_API_V4_URL=gitlab_server.api_url,
         CI_PROJECT_PATH="ml/model",
+        CI_JOB_ID="77",
         GITLAB_TOKEN="glpat-runnerAdmin0123456789",
         AWS_ENDPOINT_URL=moto.url,
         AWS_REGION=REGION,
@@ -353,8 +355,10 @@ def test_reuse_idle_on_gitlab_is_refused_in_one_line(
         AWS_SECRET_ACCESS_KEY="testing",
     )
     args = ("runner", "launch", "--image", image, "--no-wait", "--no-single", "--reuse-idle")
-    result = run(*args, cwd=tmp_path, env=env)
-    assert result.code == 2, result.stderr
-    (line,) = result.stderr.splitlines()
-    assert "--reuse-idle is for GitHub runners" in line
-    assert not gitlab_server.runners and not live_instances(moto)
+    result = run(*args, "--labels", "gpu-train", cwd=tmp_path, env=env)
+    assert result.code == 0, result.stderr
+    assert "no idle runner with labels gpu-train: launching" in result.stderr
+    (runner,) = gitlab_server.runners.values()
+    (instance,) = live_instances(moto)
+    assert tags(instance)["cmlreport:runner"] == runner.description
+    assert "CMLREPORT_RUNNER_TAG=" in (tmp_path / "cmlreport-runner.env").read_text()

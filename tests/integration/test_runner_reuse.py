@@ -1,16 +1,17 @@
 """`runner launch --reuse-idle`: an idle multi-job runner taken instead of a new machine.
 
-The account is moto's server, the forge the fake GitHub, both over HTTP. A machine "left
-over" from an earlier pipeline is launched into the account and its runner listed at the
-forge; the reuse then decides from what both say, and claims the machine with tags that the
-test reads back with plain boto3. The claim's settle wait is the test's: the world moves
-(another job claims, the runner takes a job) while the reuse waits.
+The account is moto's server, the forge the fake GitHub (the fake GitLab at the end), all
+over HTTP. A machine "left over" from an earlier pipeline is launched into the account and
+its runner listed at the forge; the reuse then decides from what both say, and claims the
+machine with tags that the test reads back with plain boto3. The claim's settle wait is the
+test's: the world moves (another job claims, the runner takes a job) while the reuse waits.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -18,15 +19,21 @@ import pytest
 
 from cmlreport.forges.github.client import GitHubSettings
 from cmlreport.forges.github.runners import GitHubRunners
+from cmlreport.forges.gitlab.client import GitLabSettings
+from cmlreport.forges.gitlab.runners import GitLabRunners
 from cmlreport.runner.ec2 import Ec2, Launch
 from cmlreport.runner.reuse import Reused, reuse_idle
 from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
 from tests.fakes.github import ADMIN_PERMISSIONS, FakeGitHub
 from tests.fakes.github.records import Runner
+from tests.fakes.gitlab.records import Job as GitLabJob
+from tests.fakes.gitlab.records import Runner as GitLabRunner
+from tests.fakes.gitlab.server import FakeGitLab
 from tests.integration.test_runner_aws import REGION, Progress, copy_image, described, tags_of
 
 pytest_plugins = [
     "tests.fakes.github.pytest_plugin",
+    "tests.fakes.gitlab.pytest_plugin",
     "tests.fakes.moto_server",
     "tests.integration.ec2_account",
 ]
@@ -274,3 +281,43 @@ def test_nothing_idle_leaves_the_launch_to_go_on(world):
     )
     asked = spec("cmlreport-t4-200", ("gpu-train",))
     assert reused(asked, registry, world.ec2, lambda *a, **k: None, sleep=world.sleep) is False
+
+
+# -- GitLab: its runner list says online, not busy; the runner's running jobs say busy ---------
+
+GL_PROJECT = "ml/model"
+GL_TOKEN = "glpat-maint0123456789"
+
+
+@pytest.mark.parametrize("job", [None, "running", "success"])
+def test_a_gitlab_runner_is_reused_only_without_a_running_job(
+    world: World, gitlab_server: FakeGitLab, job: str | None
+) -> None:
+    gitlab_server.add_project(GL_PROJECT, id=42)
+    gitlab_server.add_token(GL_TOKEN, username="maya", role="maintainer")
+    machine = world.left_over(repo=GL_PROJECT)
+    labels = [LEFT_OVER, "gpu-train"]
+    gitlab_server.runners[77] = GitLabRunner(
+        77, "glrt-left0ver", "project_type", 42, LEFT_OVER, labels, False, status="online"
+    )
+    if job is not None:
+        gitlab_server.jobs[500] = GitLabJob(500, 42, 9, "train", job, labels, runner_id=77)
+    registry = GitLabRunners(
+        GitLabSettings(
+            project=GL_PROJECT, token=GL_TOKEN, server_url=gitlab_server.url, backoff=0.01
+        )
+    )
+    asked = replace(
+        spec("cmlreport-t4-200", ("gpu-train",)),
+        repo=ForgeRepo("gitlab", GL_PROJECT, gitlab_server.url.rstrip("/")),
+    )
+    lines = Progress()
+
+    found = reuse_idle(asked, registry, world.ec2, lines, now=lambda: NOW, sleep=world.sleep)
+
+    if job == "running":
+        assert found is None
+        assert lines.lines[-1] == "no idle runner with labels gpu-train: launching"
+    else:
+        assert found is not None and found.instance.id == machine
+        assert "cmlreport:deadline" in world.tags(machine)

@@ -49,12 +49,6 @@ def reused(
 
     from cmlreport.runner.reuse import reuse_idle
 
-    if spec.repo.forge != "github":
-        # GitLab's runner list says online, never busy: a runner mid-job would look idle.
-        raise InputError(
-            "--reuse-idle is for GitHub runners: GitLab's runner list does not say whether a "
-            "runner is busy, so an idle one cannot be told from one running a job"
-        )
     found = reuse_idle(spec, registry, ec2, progress, sleep=sleep or time.sleep)
     if found is None:
         return False
