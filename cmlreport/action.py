@@ -18,7 +18,7 @@ from cmlreport.textsafe import escape_controls
 
 COMMANDS = ("report", "send-comment", "check", "runner-launch", "runner-stop")
 MODES = ("update", "recreate", "new", "once")  # send-comment --mode
-BOOLEANS = ("comment", "spot", "single", "wait")
+BOOLEANS = ("comment", "spot", "single", "reuse-idle", "wait")
 # action.yml's defaults, for the inputs a run leaves unset (a test holds the two equal).
 DEFAULTS: dict[str, str] = {
     "command": "report",
@@ -29,6 +29,7 @@ DEFAULTS: dict[str, str] = {
     "cloud": "aws",
     "spot": "false",
     "single": "true",
+    "reuse-idle": "false",
     "wait": "true",
 }
 # Inputs passed on to a flag as they are, and the flags whose name is not --INPUT.
@@ -111,6 +112,7 @@ class ActionInputs:
     comment: bool
     spot: bool
     single: bool
+    reuse_idle: bool
     wait: bool
     text: Mapping[str, str]
 
@@ -125,7 +127,7 @@ class ActionInputs:
         command = get("command")
         if command not in COMMANDS:
             raise InputError(f"input 'command' is {_shown(command)}: use {_choices(COMMANDS)}")
-        flags = {name: _boolean(name, get(name)) for name in BOOLEANS}
+        flags = {name.replace("-", "_"): _boolean(name, get(name)) for name in BOOLEANS}
         # Empty is allowed: in a DVC project `cmlreport report` takes what dvc.yaml declares,
         # and elsewhere it says in one line that it needs a metrics file.
         metrics = split_list(get("metrics"))
@@ -214,6 +216,7 @@ def runner_launch_argv(inputs: ActionInputs) -> list[str]:
         *(["--spot"] if inputs.spot else []),
         # Both ways explicitly: the input's default, not the CLI's, is what the user read.
         "--single" if inputs.single else "--no-single",
+        *(["--reuse-idle"] if inputs.reuse_idle else []),
         "--wait" if inputs.wait else "--no-wait",
     ]
 

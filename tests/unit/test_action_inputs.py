@@ -323,6 +323,12 @@ def test_runner_launch_on_kubernetes_passes_the_pod_flags() -> None:
     assert calls(got) == [expected.split()]
 
 
+def test_runner_launch_reuses_an_idle_runner_when_asked() -> None:
+    got = inputs(command="runner-launch", single="false", reuse_idle="true", labels="gpu-train")
+    expected = "runner launch --cloud aws --labels gpu-train --no-single --reuse-idle --wait"
+    assert calls(got) == [expected.split()]
+
+
 def test_runner_stop_on_kubernetes_names_the_cloud_and_namespace() -> None:
     got = inputs(command="runner-stop", cloud="kubernetes", namespace="ci", labels="gpu-7")
     expected = "runner stop --cloud kubernetes --namespace ci --labels gpu-7"
