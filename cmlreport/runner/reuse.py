@@ -112,7 +112,10 @@ def reuse_idle(
             if not _still_idle(registry, instance.name):
                 progress(f"{instance.name} took a job or went offline meanwhile: not reusing it")
                 continue
-            tags = running_tags(ec2, instance.id) or {}
+            tags = running_tags(ec2, instance.id)
+            if tags is None:
+                progress(f"{instance.name} ({instance.id}) is ending: not reusing it")
+                continue
             deadline = extended(tags, now(), spec.runner.max_lifetime)
             write_tags(
                 ec2,
@@ -158,7 +161,11 @@ def _claimed(
         return False
     sleep(settle)
     tags = running_tags(ec2, instance.id)
-    if tags is None or tags.get(TAG_CLAIM) != token:
+    if tags is None:
+        # Its watchdog ended it (idle) before it saw the claim: the machine is going.
+        progress(f"{instance.name} ({instance.id}) is ending: not reusing it")
+        return False
+    if tags.get(TAG_CLAIM) != token:
         progress(f"another job claimed {instance.name} ({instance.id}) first")
         return False
     return True

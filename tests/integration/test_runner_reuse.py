@@ -321,3 +321,15 @@ def test_a_gitlab_runner_is_reused_only_without_a_running_job(
     else:
         assert found is not None and found.instance.id == machine
         assert "cmlreport:deadline" in world.tags(machine)
+
+
+def test_a_machine_whose_watchdog_ends_it_while_the_claim_settles_is_not_reused(world):
+    machine = world.left_over()
+    # Idle to the end of its window, the watchdog shut it down before it saw the claim.
+    world.during_settle.append(lambda: world.aws.terminate_instances(InstanceIds=[machine]))
+
+    found, lines = world.reuse()
+
+    assert found is None
+    assert f"{LEFT_OVER} ({machine}) is ending: not reusing it" in lines.lines
+    assert lines.lines[-1] == "no idle runner with labels gpu-train: launching"
