@@ -238,7 +238,7 @@ def test_two_launches_at_once_never_take_the_same_machine(world):
             GitHubSettings(repository=REPO, token=TOKEN, api_url=world.github.url, backoff=0.01)
         )
         # Real time and a short settle: both look before either writes.
-        found = reuse_idle(spec(name, ("gpu-train",)), registry, world.ec2, Progress(), settle=1.5)
+        found = reuse_idle(spec(name, ("gpu-train",)), registry, world.ec2, Progress(), settle=3.0)
         results.append(found)
 
     both = [threading.Thread(target=launch, args=(f"cmlreport-t4-{n}",)) for n in (300, 301)]
