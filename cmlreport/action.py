@@ -19,7 +19,7 @@ from cmlreport.textsafe import escape_controls
 
 COMMANDS = ("report", "send-comment", "check", "runner-launch", "runner-stop")
 MODES = ("update", "recreate", "new", "once")  # send-comment --mode
-BOOLEANS = ("comment", "spot", "single", "wait")
+BOOLEANS = ("comment", "spot", "single", "reuse-idle", "wait")
 # action.yml's defaults, for the inputs a run leaves unset (a test holds the two equal).
 DEFAULTS: dict[str, str] = {
     "command": "report",
@@ -30,6 +30,7 @@ DEFAULTS: dict[str, str] = {
     "cloud": "aws",
     "spot": "false",
     "single": "true",
+    "reuse-idle": "false",
     "wait": "true",
 }
 # Inputs passed on to a flag as they are, and the flags whose name is not --INPUT.
@@ -54,6 +55,13 @@ PLAIN = (
     "idle-timeout",
     "max-lifetime",
     "launch-timeout",
+    # --cloud kubernetes; node-selector and toleration are lists, one flag per word.
+    "kubeconfig",
+    "namespace",
+    "gpus",
+    "node-selector",
+    "toleration",
+    "pod-image",
 )
 FLAGS = {"runner-name": "--name", "launch-timeout": "--timeout"}
 # bash's default IFS: what separated the paths of `metrics`, `plots` and `security-groups`.
@@ -105,6 +113,7 @@ class ActionInputs:
     comment: bool
     spot: bool
     single: bool
+    reuse_idle: bool
     wait: bool
     text: Mapping[str, str]
 
@@ -119,7 +128,7 @@ class ActionInputs:
         command = get("command")
         if command not in COMMANDS:
             raise InputError(f"input 'command' is {_shown(command)}: use {_choices(COMMANDS)}")
-        flags = {name: _boolean(name, get(name)) for name in BOOLEANS}
+        flags = {name.replace("-", "_"): _boolean(name, get(name)) for name in BOOLEANS}
         # Empty is allowed: in a DVC project `cmlreport report` takes what dvc.yaml declares,
         # and elsewhere it says in one line that it needs a metrics file.
         metrics = split_list(get("metrics"))
@@ -213,15 +222,22 @@ def runner_launch_argv(inputs: ActionInputs) -> list[str]:
         *_repeated("--security-group", inputs.security_groups),
         *inputs.options("instance-profile", "labels", "runner-name"),
         *inputs.options("idle-timeout", "max-lifetime", "launch-timeout"),
+        *inputs.options("kubeconfig", "namespace", "gpus", "pod-image"),
+        *_repeated("--node-selector", split_list(inputs.text["node-selector"])),
+        *_repeated("--toleration", split_list(inputs.text["toleration"])),
         *(["--spot"] if inputs.spot else []),
         # Both ways explicitly: the input's default, not the CLI's, is what the user read.
         "--single" if inputs.single else "--no-single",
+        *(["--reuse-idle"] if inputs.reuse_idle else []),
         "--wait" if inputs.wait else "--no-wait",
     ]
 
 
 def runner_stop_argv(inputs: ActionInputs) -> list[str]:
-    return ["runner", "stop", *inputs.options("runner-name", "labels", "instance-id", "region")]
+    pods = inputs.text["cloud"] == "kubernetes"
+    cloud = ["--cloud", "kubernetes", *inputs.options("kubeconfig", "namespace")] if pods else []
+    where = inputs.options("runner-name", "labels", "instance-id", "region")
+    return ["runner", "stop", *cloud, *where]
 
 
 def calls(inputs: ActionInputs) -> list[list[str]]:

@@ -41,6 +41,11 @@ class RunnerRegistry(Protocol):
 
     def list_runners(self) -> list[ForgeRunner]: ...
 
+    def is_busy(self, runner: ForgeRunner) -> bool:
+        """Whether the runner is running a job now, asked of the forge (GitHub's list says so;
+        GitLab's does not, so it asks for the runner's running jobs)."""
+        ...
+
     def remove(self, runner_id: int) -> bool:
         """True when it was removed, False when it was already gone (stopping twice is fine);
         a RemoteError when it may still be registered (the forge kept failing)."""
@@ -69,6 +74,9 @@ class ForgeRegistry(ABC, Generic[SettingsT]):
     @abstractmethod
     def _connect(self, settings: SettingsT) -> Any:
         """The forge's client, counting its requests and retrying by cmlreport's rules."""
+
+    def is_busy(self, runner: ForgeRunner) -> bool:
+        return runner.busy
 
     def hurried(self) -> Self:
         from cmlreport.forges.http import hurried

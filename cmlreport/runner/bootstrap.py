@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import shlex
 from functools import cache
@@ -18,6 +19,9 @@ from cmlreport.runner.spec import RunnerSpec
 # alphabet (RunnerSpec checks them when it is made; the secret is checked here), so nothing
 # rendered needs escaping beyond shlex.quote.
 USER_DATA_LIMIT = 16 * 1024  # bytes, before base64: EC2 refuses larger user data
+# The script goes gzip-compressed: cloud-init uncompresses gzip user data itself (its
+# "User-Data Formats": "typically useful because user-data is limited to ~16384 bytes"), and
+# the watchdog, the runner's state and two runners' set-up would not fit uncompressed.
 WATCHDOG_PATH = "/usr/local/bin/cmlreport-watchdog"
 SECRETS_FILE = "/run/cmlreport/runner.env"  # tmpfs: gone when the machine stops
 SECRETS_MARKER = "CMLREPORT_SECRETS"
@@ -52,13 +56,18 @@ def render_user_data(spec: RunnerSpec, secret: str) -> str:
             _template("bootstrap_tail.sh"),
         ]
     )
-    size = len(script.encode())
+    size = len(packed_user_data(script))
     if size > USER_DATA_LIMIT:
         raise InputError(
-            f"the runner's bootstrap script is {size} bytes, over EC2's {USER_DATA_LIMIT}-byte "
-            "user-data limit; use fewer or shorter --labels"
+            f"the runner's bootstrap script is {size} bytes compressed, over EC2's "
+            f"{USER_DATA_LIMIT}-byte user-data limit; use fewer or shorter --labels"
         )
     return script
+
+
+def packed_user_data(script: str) -> bytes:
+    """The script as EC2 gets it: gzip (mtime 0, so one script is always the same bytes)."""
+    return gzip.compress(script.encode(), compresslevel=9, mtime=0)
 
 
 def watchdog_script() -> str:

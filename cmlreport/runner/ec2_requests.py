@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cmlreport.errors import InputError
+from cmlreport.runner.bootstrap import packed_user_data
 from cmlreport.runner.placement import Placement
 from cmlreport.runner.presets import ImageQuery
 from cmlreport.runner.spec import CiRun, RunnerSpec
@@ -141,7 +142,7 @@ def run_request(
         "InstanceType": placement.instance_type,
         "MinCount": 1,
         "MaxCount": 1,
-        "UserData": launch.user_data,
+        "UserData": packed_user_data(launch.user_data),
         # The machine ends itself with `shutdown` when idle or past its lifetime: that must
         # terminate it, not leave a stopped instance whose disk bills forever.
         "InstanceInitiatedShutdownBehavior": "terminate",
@@ -150,6 +151,9 @@ def run_request(
             "HttpTokens": "required",
             "HttpEndpoint": "enabled",
             "HttpPutResponseHopLimit": 2,
+            # A multi-job runner's watchdog reads the tags a reuse writes (cmlreport:deadline,
+            # cmlreport:claimed-at) from the metadata: no AWS permission on the machine.
+            "InstanceMetadataTags": "disabled" if launch.spec.runner.single else "enabled",
         },
         "BlockDeviceMappings": [
             {

@@ -305,6 +305,11 @@ def test_unreadable_oidc_token_file_is_one_line_and_exit_2(
         (("--max-lifetime", "0"), "--max-lifetime"),
         (("--instance-type", "g4dn.xlarge,g5 xlarge"), "--instance-type 'g5 xlarge'"),
         (("--subnet", "subnet-0a1b2c3d", "--subnet", "subnet-x;reboot"), "--subnet"),
+        (("--reuse-idle",), "--reuse-idle needs --no-single"),
+        (
+            ("--reuse-idle", "--no-single", "--cloud", "kubernetes"),
+            "--reuse-idle does not apply to --cloud kubernetes",
+        ),
     ],
 )
 def test_bad_launch_flags_are_refused_before_anything_is_registered(
@@ -317,3 +322,43 @@ def test_bad_launch_flags_are_refused_before_anything_is_registered(
     # Not registered and removed again: never asked for (the forge's audit log stays clean).
     assert not [r for r in step.server.requests if "/actions/runners" in r.path]
     assert not live_instances(step.moto) and not step.server.runners
+
+
+def test_reuse_idle_with_nothing_idle_says_so_and_launches(
+    run: Run, step: Step, image: str
+) -> None:
+    result = launch(run, step, image, "--reuse-idle", "--no-single", "--labels", "gpu-train")
+    assert result.code == 0, result.stderr
+    assert "cmlreport: no idle runner with labels gpu-train: launching" in result.stderr
+    (instance,) = live_instances(step.moto)
+    assert tags(instance)["cmlreport:labels"] == "cmlreport-t4-4242,gpu-train"
+    # A multi-job machine: its watchdog reads the tags a later reuse writes, from the metadata.
+    assert instance["MetadataOptions"]["InstanceMetadataTags"] == "enabled"
+    assert "reused=false" in step.output.read_text()
+
+
+def test_reuse_idle_on_gitlab_with_nothing_idle_launches_and_writes_the_dotenv(
+    run: Run, moto: MotoServer, gitlab_server: FakeGitLab, tmp_path: Path, image: str
+) -> None:
+    gitlab_server.add_project("ml/model", id=42)
+    gitlab_server.add_token("glpat-runnerAdmin0123456789", username="maya", role="maintainer")
+    env = clean_env(
+        GITLAB_CI="true",
+        CI_SERVER_URL=gitlab_server.url,
+        CI_API_V4_URL=gitlab_server.api_url,
+        CI_PROJECT_PATH="ml/model",
+        CI_JOB_ID="77",
+        GITLAB_TOKEN="glpat-runnerAdmin0123456789",
+        AWS_ENDPOINT_URL=moto.url,
+        AWS_REGION=REGION,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+    )
+    args = ("runner", "launch", "--image", image, "--no-wait", "--no-single", "--reuse-idle")
+    result = run(*args, "--labels", "gpu-train", cwd=tmp_path, env=env)
+    assert result.code == 0, result.stderr
+    assert "no idle runner with labels gpu-train: launching" in result.stderr
+    (runner,) = gitlab_server.runners.values()
+    (instance,) = live_instances(moto)
+    assert tags(instance)["cmlreport:runner"] == runner.description
+    assert "CMLREPORT_RUNNER_TAG=" in (tmp_path / "cmlreport-runner.env").read_text()

@@ -8,12 +8,28 @@ terminated instance carrying the watchdog's tag (GitHub story) or EC2's state re
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
+
 from tests.e2e.conftest import Result, Run, clean_env
-from tests.e2e.test_runner_cli import REGION, Step, aws, image, launch, live_instances, step, tags
+from tests.e2e.example_project import EXAMPLES
+from tests.e2e.test_runner_cli import (
+    REGION,
+    TOKEN,
+    Step,
+    aws,
+    image,
+    launch,
+    live_instances,
+    step,
+    tags,
+)
 from tests.fakes.github.records import WorkflowRun
 from tests.fakes.gitlab.records import Job
 from tests.fakes.gitlab.server import FakeGitLab
@@ -197,3 +213,51 @@ def test_gitlab_spot_interruption_retries_the_launch_and_the_failed_gpu_job(
     (replacement,) = live_instances(moto)
     assert "InstanceLifecycle" not in replacement
     assert tags(replacement)["cmlreport:attempt"] == "2"
+
+
+def test_the_spot_rerun_example_reruns_gpu_yml_once_and_launches_on_demand(
+    run: Run, step: Step, image: str
+) -> None:
+    gpu = yaml.safe_load((EXAMPLES / "github/gpu.yml").read_text(encoding="utf-8"))
+    rerun = yaml.safe_load((EXAMPLES / "github/spot-rerun.yml").read_text(encoding="utf-8"))
+    assert rerun[True]["workflow_run"]["workflows"] == [gpu["name"]]  # YAML 1.1: `on` is True
+    launched_with = next(
+        s["with"] for job in gpu["jobs"].values() for s in job["steps"] if s.get("id") == "launch"
+    )
+    stop_step, launch_step = rerun["jobs"]["rerun"]["steps"][-2:]
+
+    # gpu.yml's run 4242 launched its spot machine, named as the action names it; EC2 took it.
+    step.server.workflow_runs[4242] = WorkflowRun(4242, "octo/model", status="completed")
+    first = spot_launch(run, step, image, "1")
+    assert first.code == 0, first.stderr
+    (machine,) = live_instances(step.moto)
+    assert tags(machine)["cmlreport:runner"] == f"cmlreport-{launched_with['gpu']}-4242"
+    reclaim(step.moto, machine["InstanceId"], tag=False)
+
+    # The example's stop step, as the runner runs it: bash, with the step's env.
+    env = step.env(
+        GITHUB_RUN_ID="5000",
+        GITHUB_TOKEN=TOKEN,
+        RUN_ID="4242",
+        RUN_ATTEMPT="1",
+        PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    )
+    script = stop_step["run"]
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=step.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"spot interruption: EC2 reclaimed {machine['InstanceId']}" in done.stderr
+    assert step.server.workflow_runs[4242].reruns == ["failed-jobs"]
+    assert "spot-interrupted=true" in step.output.read_text()
+
+    # Then the re-run's machine: on demand, under the name the re-run's training waits for.
+    assert launch_step["if"] == f"steps.{stop_step['id']}.outputs.spot-interrupted == 'true'"
+    assert '--name "cmlreport-t4-$RUN_ID"' in launch_step["run"]
+    assert "--spot" not in launch_step["run"]

@@ -10,6 +10,7 @@ HTTP status, parsed by the real client.
 from __future__ import annotations
 
 import base64
+import gzip
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -134,7 +135,9 @@ def test_on_demand_runner_is_tagged_encrypted_imdsv2_only_and_ends_itself(
     )
     assert shutdown["InstanceInitiatedShutdownBehavior"]["Value"] == "terminate"
     user_data = aws.describe_instance_attribute(InstanceId=instance.id, Attribute="userData")
-    assert base64.b64decode(user_data["UserData"]["Value"]).decode() == USER_DATA
+    # gzip: cloud-init uncompresses it, and the bootstrap fits in EC2's 16 KiB that way.
+    packed = base64.b64decode(user_data["UserData"]["Value"])
+    assert gzip.decompress(packed).decode() == USER_DATA
     (volume,) = aws.describe_volumes(
         Filters=[{"Name": "attachment.instance-id", "Values": [instance.id]}]
     )["Volumes"]

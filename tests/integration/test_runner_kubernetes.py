@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import pytest
 from cmlreport.errors import RemoteError
 from cmlreport.forges.github.client import GitHubSettings
 from cmlreport.forges.github.runners import GitHubRunners
+from cmlreport.forges.gitlab.client import GitLabSettings
+from cmlreport.forges.gitlab.runners import GitLabRunners
 from cmlreport.runner.k8s import KubeConfig, Kubernetes
 from cmlreport.runner.k8s_launch import launch_pod
 from cmlreport.runner.k8s_placement import PodPlacement, parse_node_selector, parse_toleration
@@ -25,9 +28,14 @@ from cmlreport.runner.k8s_stop import ended_pods, find_pods, stop_pods
 from cmlreport.runner.progress import LaunchProgress
 from cmlreport.runner.spec import ForgeRepo, Machine, RunnerSetup, RunnerSpec
 from tests.fakes.github import ADMIN_PERMISSIONS, FakeGitHub
+from tests.fakes.gitlab.server import FakeGitLab
 from tests.fakes.kubernetes import FakeKubernetes
 
-pytest_plugins = ["tests.fakes.github.pytest_plugin", "tests.fakes.kubernetes"]
+pytest_plugins = [
+    "tests.fakes.github.pytest_plugin",
+    "tests.fakes.gitlab.pytest_plugin",
+    "tests.fakes.kubernetes",
+]
 
 REPO = "octo/model"
 TOKEN = "ghp_adminToken0123456789abcdef"
@@ -190,3 +198,68 @@ def test_the_fake_refuses_what_an_apiserver_would(
     elsewhere = Kubernetes(KubeConfig(str(kube_server.kubeconfig(tmp_path))), "nope")
     with pytest.raises(RemoteError, match="does namespace nope exist"):
         elsewhere.read_pod("x")
+
+
+# -- GitLab: the same pod, with gitlab-runner and its glrt- token ------------------------------
+
+GL_PROJECT = "ml/model"
+GL_TOKEN = "glpat-maint0123456789"
+
+
+def test_a_gitlab_runner_pod_gets_its_runner_token_from_the_owned_secret_and_stop_ends_it(
+    kube_server: FakeKubernetes, gitlab_server: FakeGitLab, tmp_path: Path
+) -> None:
+    gitlab_server.add_project(GL_PROJECT, id=42)
+    gitlab_server.add_token(GL_TOKEN, username="maya", role="maintainer")
+    registry = GitLabRunners(
+        GitLabSettings(
+            project=GL_PROJECT, token=GL_TOKEN, server_url=gitlab_server.url, backoff=0.01
+        )
+    )
+    kube = Kubernetes(KubeConfig(str(kube_server.kubeconfig(tmp_path))), "default")
+    gitlab_spec = replace(
+        spec(), repo=ForgeRepo("gitlab", GL_PROJECT, gitlab_server.url.rstrip("/"))
+    )
+    lines: list[str] = []
+
+    def online() -> None:
+        for runner in gitlab_server.runners.values():
+            runner.status = "online"
+
+    # The cluster moves on while the launch waits: the pod runs, then the runner checks in.
+    steps = [lambda: kube_server.run(POD), online]
+    phases = LaunchProgress(lines.append, clock=lambda: 1000.0 + 5 * (2 - len(steps)))
+    launch_pod(
+        gitlab_spec,
+        PodPlacement(gpus=1),
+        registry,
+        kube,
+        phases,
+        sleep=lambda _: steps.pop(0)() if steps else None,
+    )
+
+    assert any(f"runner {NAME} is online" in line for line in lines)
+    (runner,) = gitlab_server.runners.values()
+    assert runner.description == NAME and set(runner.tag_list) == {NAME, "gpu"}
+    pod = kube_server.pods()[POD]
+    (container,) = pod["spec"]["containers"]
+    assert container["image"].startswith("gitlab/gitlab-runner:")
+    command = container["command"]
+    assert command[:2] == ["gitlab-runner", "run-single"] and "--max-builds" in command
+    # The glrt- token GitLab issued is in the Secret the pod owns, and nowhere in the pod.
+    secret = kube_server.secrets()[POD]
+    token = base64.b64decode(secret["data"]["runner-secret"]).decode()
+    assert token == runner.token and token.startswith("glrt-")
+    assert token not in str(pod) and all(token not in line for line in lines)
+    env = {e["name"]: e for e in container["env"]}
+    assert env["CI_SERVER_URL"]["value"] == gitlab_server.url.rstrip("/")
+    token_ref = env["CI_SERVER_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert token_ref == {"name": POD, "key": "runner-secret"}
+    (owner,) = secret["metadata"]["ownerReferences"]
+    assert (owner["kind"], owner["uid"]) == ("Pod", pod["metadata"]["uid"])
+
+    done = stop_pods(registry, kube, find_pods(kube, GL_PROJECT, name=NAME, labels=[]), set())
+
+    assert done.terminated == [f"default/{POD}"] and done.removed_runners == [NAME]
+    assert kube_server.pods() == {} and kube_server.secrets() == {}
+    assert gitlab_server.runners == {}

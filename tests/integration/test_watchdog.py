@@ -577,3 +577,89 @@ def test_the_runner_state_reads_the_listeners_lines_and_its_worker(machine, gith
         ["bash", str(github.state), "last-job"], env=env, capture_output=True, text=True
     )
     assert last.stdout.strip() == "1590"
+
+
+# -- a multi-job runner that `runner launch --reuse-idle` reused --------------------------------
+# The reuse writes two tags on the instance, read from the instance metadata:
+# cmlreport:deadline moves the end later and cmlreport:claimed-at restarts the idle window.
+# The deadline is still a cap.
+
+DEADLINE_TAG = "tags/instance/cmlreport:deadline"
+CLAIM_TAG = "tags/instance/cmlreport:claimed-at"
+REUSABLE = {
+    "CMLREPORT_READ_TAGS": 1,
+    "CMLREPORT_STARTED_AT": 1000,
+    "CMLREPORT_MAX_LIFETIME": 3600,  # 4600 without a reuse
+    "CMLREPORT_RESCHEDULE": "echo fallback shutdown >> events; echo",
+}
+
+
+def test_a_reuse_extends_the_lifetime_and_moves_the_fallback_shutdown(machine, metadata):
+    metadata.values[DEADLINE_TAG] = "8200"
+    machine.start_job()
+    machine.start_watchdog(**REUSABLE)
+    # Read at 1000: 7200 s left, the fallback ten minutes after that.
+    assert machine.events == ["fallback shutdown"]
+    assert "lifetime extended by a reuse: the machine ends at 8200" in machine.log
+
+    machine.set_clock(4600)  # the first launch's max lifetime: no longer the end
+    machine.wait_rounds()
+    assert machine.running
+
+    machine.set_clock(8200)  # the extended one still ends the machine mid-job
+    assert machine.wait_for_exit() == 0
+    assert machine.events[-2:] == ["runner stopped cleanly", "shutdown"]
+    assert "extended lifetime reached (deadline 8200)" in machine.log
+    assert (machine.dir / "job").exists()
+
+
+def test_the_fallback_shutdown_is_told_the_minutes_left_plus_ten(machine, metadata):
+    metadata.values[DEADLINE_TAG] = "8200"
+    machine.start_watchdog(**{**REUSABLE, "CMLREPORT_RESCHEDULE": "echo >> events"})
+    # (8200 - 1000 + 59) // 60 + 10 minutes from the round that read the tag.
+    assert machine.events == ["+130"]
+
+
+def test_a_deadline_tag_never_shortens_the_lifetime(machine, metadata):
+    metadata.values[DEADLINE_TAG] = "2000"  # earlier than the machine's own 4600
+    machine.start_job()
+    machine.start_watchdog(**REUSABLE)
+    machine.set_clock(4599)
+    machine.wait_rounds()
+    assert machine.running and machine.events == []
+    machine.set_clock(4600)
+    assert machine.wait_for_exit() == 0
+    assert "max lifetime of 3600s reached" in machine.log
+
+
+def test_a_claim_restarts_the_idle_window_like_a_job(machine, metadata):
+    machine.start_watchdog(**REUSABLE)
+    machine.set_clock(1500)
+    metadata.values[CLAIM_TAG] = "1500"  # a launch claimed this idle machine for its job
+    machine.wait_rounds()
+    machine.set_clock(2099)  # 1099 s idle since boot, 599 since the claim
+    machine.wait_rounds()
+    assert machine.running and machine.events == []
+    assert "claimed for a job at 1500: idle timer restarted" in machine.log
+
+    machine.set_clock(2100)
+    assert machine.wait_for_exit() == 0
+    assert "idle for 600s" in machine.log
+
+
+def test_a_claim_from_the_future_does_not_keep_the_machine_up(machine, metadata):
+    metadata.values[CLAIM_TAG] = "999999"
+    machine.start_watchdog(**REUSABLE)
+    machine.set_clock(1600)
+    assert machine.wait_for_exit() == 0
+    assert "idle for 600s" in machine.log
+
+
+def test_a_single_use_runner_ignores_the_tags(machine: Machine, metadata):
+    metadata.values[DEADLINE_TAG] = "8200"
+    machine.start_job()
+    machine.start_watchdog(**{**REUSABLE, "CMLREPORT_READ_TAGS": 0})
+    machine.set_clock(4600)
+    assert machine.wait_for_exit() == 0
+    assert "max lifetime of 3600s reached" in machine.log
+    assert not any("/tags/" in path for _, path, _ in metadata.requests)

@@ -11,6 +11,7 @@ and on error paths: the forge refusing the token, answering 500, EC2 failing.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import pickle
 import subprocess
@@ -321,7 +322,7 @@ def test_runner_launch_list_stop_never_print_the_jit_config(
     assert launched.code == 0, launched.text
     # The machine did get the JIT config: the secret travelled, to EC2 only.
     (call,) = moto.calls_to("RunInstances")
-    assert JIT in base64.b64decode(call["UserData"]).decode()
+    assert JIT in gzip.decompress(base64.b64decode(call["UserData"])).decode()
     listed = cli("runner", "list", "--region", REGION, cwd=runner_job.root, env=env, mode=mode)
     assert listed.code == 0 and "cmlreport-leak" in listed.text
     stopped = cli(
@@ -354,7 +355,7 @@ def test_a_persistent_runner_registration_token_is_never_printed(
     )
     assert result.code == 0, result.text
     (call,) = moto.calls_to("RunInstances")
-    user_data = base64.b64decode(call["UserData"]).decode()
+    user_data = gzip.decompress(base64.b64decode(call["UserData"])).decode()
     (line,) = [x for x in user_data.splitlines() if x.startswith("ACTIONS_RUNNER_INPUT_TOKEN=")]
     registration_token = line.split("=", 1)[1]
     assert_no_leak(result, [TOKEN, registration_token], runner_job.root)
@@ -395,7 +396,7 @@ def test_gitlab_runner_token_stays_out_of_output_and_dotenv(
     )
     calls = moto.calls_to("RunInstances")
     for call in calls:
-        user_data = base64.b64decode(call["UserData"]).decode()
+        user_data = gzip.decompress(base64.b64decode(call["UserData"])).decode()
         issued += [
             x.split("=", 1)[1] for x in user_data.splitlines() if x.startswith("CI_SERVER_TOKEN=")
         ]

@@ -314,6 +314,39 @@ def test_runner_launch_with_every_input() -> None:
     assert calls(got) == [expected.split()]
 
 
+def test_runner_launch_on_kubernetes_passes_the_pod_flags() -> None:
+    got = inputs(
+        command="runner-launch",
+        cloud="kubernetes",
+        namespace="ci-runners",
+        kubeconfig="kube.yaml",
+        gpus="2",
+        node_selector="nvidia.com/gpu.product=Tesla-T4\npool=gpu",
+        toleration="nvidia.com/gpu=present:NoSchedule",
+        pod_image="ghcr.io/acme/runner:1",
+        labels="gpu-7",
+    )
+    expected = (
+        "runner launch --cloud kubernetes --labels gpu-7 --kubeconfig kube.yaml"
+        " --namespace ci-runners --gpus 2 --pod-image ghcr.io/acme/runner:1"
+        " --node-selector nvidia.com/gpu.product=Tesla-T4 --node-selector pool=gpu"
+        " --toleration nvidia.com/gpu=present:NoSchedule --single --wait"
+    )
+    assert calls(got) == [expected.split()]
+
+
+def test_runner_launch_reuses_an_idle_runner_when_asked() -> None:
+    got = inputs(command="runner-launch", single="false", reuse_idle="true", labels="gpu-train")
+    expected = "runner launch --cloud aws --labels gpu-train --no-single --reuse-idle --wait"
+    assert calls(got) == [expected.split()]
+
+
+def test_runner_stop_on_kubernetes_names_the_cloud_and_namespace() -> None:
+    got = inputs(command="runner-stop", cloud="kubernetes", namespace="ci", labels="gpu-7")
+    expected = "runner stop --cloud kubernetes --namespace ci --labels gpu-7"
+    assert calls(got) == [expected.split()]
+
+
 def test_runner_stop_passes_only_what_is_given() -> None:
     assert calls(inputs(command="runner-stop")) == [["runner", "stop"]]
     got = inputs(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import os
 import re
 import stat
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -19,6 +21,7 @@ from cmlreport.runner.bootstrap import (
     SECRETS_MARKER,
     USER_DATA_LIMIT,
     WATCHDOG_MARKER,
+    packed_user_data,
     render_user_data,
     runner_state_script,
     watchdog_script,
@@ -145,7 +148,28 @@ def test_every_variant_passes_shellcheck(rendered):
 
 
 def test_every_variant_fits_in_ec2_user_data(rendered):
-    assert len(rendered.read_bytes()) < USER_DATA_LIMIT
+    assert len(packed_user_data(rendered.read_text())) < USER_DATA_LIMIT
+
+
+# The largest machine a launch can ask for: a 64-character name, labels up to the 256
+# characters EC2 allows in the cmlreport:labels tag, the watchdog and the runner's state, and
+# a JIT config of 6 KB of random (incompressible) base64.
+LONGEST_NAME = "cmlreport-a100-" + "9" * 49
+LONGEST_LABELS = (LONGEST_NAME, *(f"gpu-{i}-" + os.urandom(18).hex()[:30] for i in range(5)))
+
+
+@pytest.mark.parametrize("variant", sorted(ALL_SPECS))
+def test_the_largest_configuration_fits_compressed_and_decodes_back(variant):
+    spec = ALL_SPECS[variant]()
+    runner = replace(spec.spec.runner, name=LONGEST_NAME, labels=LONGEST_LABELS)
+    assert len(",".join(LONGEST_LABELS)) <= 256
+    script = render_user_data(replace(spec.spec, runner=runner), spec.secret)
+    packed = packed_user_data(script)
+
+    assert len(packed) < USER_DATA_LIMIT
+    # What cloud-init does with it: gzip's magic bytes, then the very script.
+    assert packed[:2] == b"\x1f\x8b"
+    assert gzip.decompress(packed).decode() == script
 
 
 def test_a_single_github_runner_runs_its_jit_config_once():
@@ -264,7 +288,8 @@ def test_secrets_are_kept_out_of_repr_and_listed_for_masking():
 
 
 def test_too_much_for_user_data_is_refused_with_what_to_change():
-    labels = tuple(f"label-{i:03d}-" + "x" * 80 for i in range(200))
+    # Random labels: gzip cannot shrink them much.
+    labels = tuple(f"label-{i:03d}-" + os.urandom(45).hex() for i in range(400))
     with pytest.raises(InputError, match=r"16384.*--labels"):
         render(github_single(labels=labels))
 

@@ -21,6 +21,7 @@ from cmlreport.cli.runner.common import (
     region_option,
 )
 from cmlreport.cli.runner.k8s import KUBE_FLAGS, cloud_option, launch_on_kubernetes, pod_options
+from cmlreport.cli.runner.reuse import check_reuse, reused
 from cmlreport.output import write_text
 
 if TYPE_CHECKING:
@@ -114,6 +115,12 @@ DOTENV = Path("cmlreport-runner.env")
     "With --spot: when EC2 reclaimed this run's spot machine in an earlier attempt, launch "
     "the re-run on demand.",
 )
+@click.option(
+    "--reuse-idle",
+    is_flag=True,
+    help="With --no-single: reuse an idle runner of this repository with the same labels "
+    "(extending its lifetime) instead of launching a machine (docs/runners.md).",
+)
 @on_by_default("--wait/--no-wait", "Wait until the runner is online at the forge.")
 @click.option(
     "--timeout",
@@ -148,6 +155,8 @@ def launch(
     from cmlreport.runner.spot import after_interruption
 
     on_demand = flags.pop("on_demand_after_interruption")
+    reuse = flags.pop("reuse_idle")
+    check_reuse(reuse, flags)
 
     # Before anything is created; undone when the command ends. From here on a signal unwinds
     # into the launch's clean-up instead of killing the process.
@@ -167,12 +176,17 @@ def launch(
         launch_on_kubernetes(ctx, spec, {**kube_flags, "gpu": flags["gpu"]}, phases)
         return
     ec2 = open_ec2(region)
+    registry = open_registry(ctx)
+    if reuse and reused(spec, registry, ec2, partial(_announce, env)):
+        return
     spec, _ = after_interruption(ec2, spec, ci_run(env), progress, on_demand=on_demand)
     # Outputs are written inside the launch: a signal meanwhile still ends the machine.
-    launch_runner(spec, open_registry(ctx), ec2, phases, announce=partial(_announce, env, spec))
+    launch_runner(spec, registry, ec2, phases, announce=partial(_announce, env, spec))
 
 
-def _announce(env: dict[str, str], spec: RunnerSpec, instance: Instance) -> None:
+def _announce(
+    env: dict[str, str], spec: RunnerSpec, instance: Instance, *, reused: bool = False
+) -> None:
     name = spec.runner.name
     click.echo(f"runner:   {name}")
     click.echo(f"labels:   {','.join(spec.runner.labels)}")
@@ -185,6 +199,7 @@ def _announce(env: dict[str, str], spec: RunnerSpec, instance: Instance) -> None
         "instance-type": instance.instance_type,
         "market": instance.market,
         "availability-zone": instance.zone,
+        "reused": str(reused).lower(),
     }
     for key, value in outputs.items():
         write_output(env, key, value)

@@ -60,6 +60,14 @@ class GitLabRunners(ForgeRegistry[GitLabSettings]):
             for r in runners
         ]
 
+    def is_busy(self, runner: ForgeRunner) -> bool:
+        # The runner list has no busy field: a runner with a running job is busy.
+        attempt = Attempt(f"list the running jobs of runner {runner.id}", ROLE)
+        with gitlab_errors(attempt, self._settings):
+            jobs = self._client.runners.get(runner.id, lazy=True).jobs
+            running = jobs.list(status="running", per_page=1, get_all=False)
+        return bool(running)
+
     def remove(self, runner_id: int) -> bool:
         attempt = Attempt(f"delete runner {runner_id}", ROLE, write=True)
         try:

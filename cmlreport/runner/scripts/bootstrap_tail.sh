@@ -15,6 +15,7 @@ CMLREPORT_DRAIN_RUNNER="$DRAIN_RUNNER"
 CMLREPORT_RUNNER_CHECK="systemctl is-active --quiet cmlreport-runner.service"
 CMLREPORT_ON_JOB_START="$ON_JOB_START"
 CMLREPORT_STOP_RUNNER=/usr/local/bin/cmlreport-stop-runner
+CMLREPORT_READ_TAGS=$((1 - SINGLE))
 ENV
 # journal+console: the watchdog's decisions also reach the EC2 console log, which outlives
 # the machine for a while and says why it ended.

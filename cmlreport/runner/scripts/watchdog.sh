@@ -29,8 +29,12 @@
 # CMLREPORT_MARK_INTERRUPTED, or by default the tag cmlreport:interrupted=spot written on this
 # instance with the AWS CLI (needs ec2:CreateTags in the instance profile; without it `runner
 # stop` still reads EC2's own state reason, Server.SpotInstanceTermination).
-# Each check is a command from the environment,
-# so tests can drive the script with a fake clock, a fake runner and a fake metadata server.
+# CMLREPORT_READ_TAGS=1 (a multi-job runner, which `runner launch --reuse-idle` may reuse):
+# every round reads two tags of this instance from the metadata (instance tags in IMDS):
+# cmlreport:deadline (epoch seconds) moves the end later, never earlier, and the fallback
+# shutdown with it (CMLREPORT_RESCHEDULE +MINUTES); cmlreport:claimed-at (epoch seconds) is
+# a job on its way, which restarts the idle window like a job would. The deadline still ends
+# the machine whatever the runner does: an extended max lifetime is still the cap.
 # One line per decision goes to stderr (the journal, under systemd).
 
 # No -e: a failing check is an answer here, and the watchdog must outlive every one of them.
@@ -49,6 +53,8 @@ STOP_TIMEOUT=${CMLREPORT_STOP_TIMEOUT:-120}
 SHUTDOWN=${CMLREPORT_SHUTDOWN:-shutdown -h now}
 METADATA_URL=${CMLREPORT_METADATA_URL:-http://169.254.169.254}
 MARK_INTERRUPTED=${CMLREPORT_MARK_INTERRUPTED:-tag_interrupted}
+READ_TAGS=${CMLREPORT_READ_TAGS:-0}
+RESCHEDULE=${CMLREPORT_RESCHEDULE:-shutdown -h}
 # EC2 gives two minutes of notice before reclaiming a spot machine: poll well inside that.
 POLL=${CMLREPORT_POLL:-15}
 
@@ -109,6 +115,28 @@ note_last_job() {
 	fi
 }
 
+# What a reuse wrote on this instance (`runner launch --reuse-idle`): a later deadline, a
+# claim that restarts the idle window. Succeeds when the idle window was restarted.
+read_reuse_tags() {
+	local value restarted=1
+	((READ_TAGS)) || return 1
+	value=$(imds meta-data/tags/instance/cmlreport:deadline) || value=""
+	if [[ $value =~ ^[0-9]{1,12}$ ]] && ((value > deadline)); then
+		deadline=$value
+		log "lifetime extended by a reuse: the machine ends at $deadline at the latest"
+		# The fallback shutdown moves too, or it would end the reused machine early.
+		eval "$RESCHEDULE +$(((deadline - t + 59) / 60 + 10))" >/dev/null 2>&1 ||
+			log "could not move the fallback shutdown: $RESCHEDULE"
+	fi
+	value=$(imds meta-data/tags/instance/cmlreport:claimed-at) || value=""
+	if [[ $value =~ ^[0-9]{1,12}$ ]] && ((value > idle_since && value <= t)); then
+		idle_since=$value
+		restarted=0
+		log "claimed for a job at $value: idle timer restarted"
+	fi
+	return $restarted
+}
+
 end_machine() {
 	log "shutting down: $1"
 	if [[ -n $STOP_RUNNER ]]; then
@@ -139,6 +167,7 @@ until first=$(now); do
 done
 # Lifetime counts from boot; idle time from when there is a runner to watch.
 started=${CMLREPORT_STARTED_AT:-$first}
+deadline=$((started + CMLREPORT_MAX_LIFETIME))
 idle_since=$first
 busy=0
 draining=0
@@ -151,8 +180,12 @@ while true; do
 		sleep "$POLL"
 		continue
 	fi
-	if ((t - started >= CMLREPORT_MAX_LIFETIME)); then
-		end_machine "max lifetime of ${CMLREPORT_MAX_LIFETIME}s reached"
+	read_reuse_tags
+	if ((t >= deadline)); then
+		if ((deadline == started + CMLREPORT_MAX_LIFETIME)); then
+			end_machine "max lifetime of ${CMLREPORT_MAX_LIFETIME}s reached"
+		fi
+		end_machine "extended lifetime reached (deadline $deadline)"
 	fi
 	if notice=$(spot_notice); then
 		log "spot interruption notice: $notice"
@@ -188,6 +221,8 @@ while true; do
 			# The last look: a job taken since the check above keeps the machine up.
 			if busy_now; then
 				log "a job started at the end of the idle window; staying up"
+			elif read_reuse_tags; then
+				log "claimed by a reuse at the end of the idle window; staying up"
 			elif [[ -n $DRAIN_RUNNER ]]; then
 				log "idle for $((t - idle_since))s (idle timeout ${CMLREPORT_IDLE_TIMEOUT}s):" \
 					"draining the runner; a job it takes meanwhile runs to its end"

@@ -234,3 +234,4 @@ class Job:
     tag_list: list[str] = field(default_factory=list)
     stage: str = "test"
     retried: bool = False  # a newer job replaced it (GitLab hides these by default)
+    runner_id: int | None = None  # the runner that picked it up (running or done)

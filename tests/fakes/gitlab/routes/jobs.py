@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.gitlab.records import DEVELOPER, Job
+from tests.fakes.gitlab.records import DEVELOPER, MAINTAINER, Job
 from tests.fakes.gitlab.routing import ApiError, Call, Reply, Router, not_found
 
 router = Router()
@@ -22,6 +22,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "tag_list": list(job.tag_list),
         "pipeline": {"id": job.pipeline_id, "project_id": job.project_id},
         "retried": job.retried,
+        "runner": {"id": job.runner_id} if job.runner_id is not None else None,
     }
 
 
@@ -80,3 +81,28 @@ def retry_job(call: Call) -> Reply:
     )
     call.state.jobs[new.id] = new
     return Reply(201, job_json(new))
+
+
+@router(
+    "GET",
+    "/runners/:id/jobs",
+    docs="https://docs.gitlab.com/api/runners/#list-jobs-processed-by-a-runner",
+    optional=("status", "order_by", "sort"),
+    choices={"status": ("running", "success", "failed", "canceled")},
+    paginated=True,
+    scopes=("api", "manage_runner", "read_api"),
+)
+def list_runner_jobs(call: Call) -> Reply:
+    runner = call.state.runners.get(call.number("id", "Runner"))
+    if runner is None:
+        raise not_found("Runner")
+    project = runner.project_id
+    if project is not None and call.token.project_id not in (None, project):
+        raise not_found("Runner")
+    if call.token.access_level < MAINTAINER:
+        raise ApiError(403, "403 Forbidden")
+    jobs = [j for j in call.state.jobs.values() if j.runner_id == runner.id]
+    if "status" in call.args:
+        jobs = [j for j in jobs if j.status == call.text("status")]
+    page, headers = call.paginate(sorted(jobs, key=lambda j: j.id, reverse=True))
+    return Reply(200, [job_json(j) for j in page], headers)
