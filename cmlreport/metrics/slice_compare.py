@@ -37,8 +37,11 @@ def _num(value: Scalar) -> float | None:
 
 def floats(values: list[Scalar]) -> list[float | None]:
     """``_num`` of each value; a column of floats (nearly every large table) as it is."""
-    if set(map(type, values)) == {float}:
+    kinds = set(map(type, values))
+    if kinds == {float}:
         return values  # type: ignore[return-value]
+    if kinds <= {int, float}:  # a support column of counts: float() as _num does
+        return list(map(float, values))  # type: ignore[arg-type]
     return list(map(_num, values))
 
 
