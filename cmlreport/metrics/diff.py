@@ -124,18 +124,17 @@ def _diff_grouped(
     for what did not move. Two equal groups are skipped whole unless a bool is about: True ==
     1.0 in a dict comparison, but a bool that became a number has changed."""
     whole = not unchanged and not (base.has_bool or head.has_bool)
-    if of is guess_direction:
-        # The guess reads the last dotted segment, which is the leaf's (a prefix ends in "."):
-        # once per leaf name, not once per key (10,000 groups share 100 names).
-        of = _by_leaf(of)
+    # The guess reads a key's last dotted segment, which is its leaf name's (a prefix ends
+    # in "."): once per name, not once per key (10,000 groups share 100 names).
+    known: dict[str, Direction] | None = {} if of is guess_direction else None
     olds, news = base.document, head.document
     for top, new in news.items():
         old = olds.get(top, _MISSING)
         if type(new) is dict:
             if type(old) is not dict:
-                _diff_into(out, f"{top}.", new, {}, of, unchanged)
+                _diff_into(out, f"{top}.", new, {}, of, unchanged, known)
             elif not (whole and new == old):
-                _diff_into(out, f"{top}.", new, old, of, unchanged)
+                _diff_into(out, f"{top}.", new, old, of, unchanged, known)
         else:
             before = {} if old is _MISSING or type(old) is dict else {top: old}
             _diff_into(out, "", {top: new}, before, of, unchanged)
@@ -153,19 +152,6 @@ def _diff_grouped(
                     out.append(diff_one(key, value, None, True, False, of(key)))
 
 
-def _by_leaf(guess: Callable[[str], Direction]) -> Callable[[str], Direction]:
-    known: dict[str, Direction] = {}
-
-    def of(key: str) -> Direction:
-        leaf = key[key.rfind(".") + 1 :]
-        found = known.get(leaf)
-        if found is None:
-            found = known[leaf] = guess(key)
-        return found
-
-    return of
-
-
 def _diff_into(
     out: list[MetricDiff],
     prefix: str,
@@ -173,8 +159,10 @@ def _diff_into(
     base: Mapping[str, Scalar],
     of: Callable[[str], Direction],
     unchanged: bool,
+    known: dict[str, Direction] | None = None,
 ) -> None:
-    """The rows of ``head``'s keys (each ``prefix`` + its name) against ``base``'s."""
+    """The rows of ``head``'s keys (each ``prefix`` + its name) against ``base``'s;
+    ``known``: directions by name, where a key's direction is its name's."""
     add = out.append
     new_diff = tuple.__new__  # MetricDiff(...) without NamedTuple's Python-level __new__
     missing = _MISSING
@@ -193,7 +181,11 @@ def _diff_into(
             if unchanged or d.status is not _UNCHANGED:
                 add(d)
             continue
-        direction = of(key)
+        direction = known.get(name) if known is not None else None
+        if direction is None:
+            direction = of(key)
+            if known is not None:
+                known[name] = direction
         row: tuple[object, ...]
         if old == new:
             row = (key, old, new, True, True, _UNCHANGED, 0.0, None, direction, _SAME)
