@@ -10,7 +10,7 @@ revisions group by group (two equal groups are one C-speed comparison).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping, ValuesView
 from typing import Any
 
 from cmlreport.metrics.model import Scalar
@@ -60,6 +60,19 @@ class GroupedScalars(Mapping[str, Scalar]):
     def __len__(self) -> int:
         return self.size
 
+    def items(self) -> ItemsView[str, Scalar]:
+        return _Items(self)  # a merge of several files reads every pair: not a lookup each
+
+    def values(self) -> ValuesView[Scalar]:
+        return _Values(self)
+
+    def pairs(self) -> Iterator[tuple[str, Scalar]]:
+        for top, value in self.document.items():
+            if type(value) is dict:
+                yield from zip(map(f"{top}.".__add__, value), value.values(), strict=True)
+            else:
+                yield top, value
+
     def groups(self) -> Iterator[tuple[str, Mapping[str, Scalar]]]:
         """(prefix, leaves) in document order; a top-level scalar is its own group under ``""``
         (its flat key is the prefix plus its name either way)."""
@@ -73,6 +86,20 @@ class GroupedScalars(Mapping[str, Scalar]):
         """The leaves under ``prefix`` (``"train."``), None when there is no such group."""
         value = self.document.get(prefix[:-1])
         return value if type(value) is dict else None
+
+
+class _Items(ItemsView[str, Scalar]):
+    _mapping: GroupedScalars
+
+    def __iter__(self) -> Iterator[tuple[str, Scalar]]:
+        return self._mapping.pairs()
+
+
+class _Values(ValuesView[Scalar]):
+    _mapping: GroupedScalars
+
+    def __iter__(self) -> Iterator[Scalar]:
+        return (value for _, value in self._mapping.pairs())
 
 
 def grouped_scalars(document: Mapping[Any, Any], limit: int) -> GroupedScalars | None:

@@ -53,6 +53,8 @@ def grouped(document: dict[str, Any]) -> GroupedScalars:
 def test_the_grouped_scalars_are_the_flattened_dict(document: dict[str, Any]) -> None:
     scalars, flat = grouped(document), flattened(document)
     assert repr(list(scalars.items())) == repr(list(flat.items()))
+    assert repr(list(scalars.values())) == repr(list(flat.values()))
+    assert list(scalars) == list(flat)
     assert len(scalars) == len(flat)
     for key in [*flat, "train", "train.", "eval.f1.x", "nope", "a:b.x.y", ".f1"]:
         assert (key in scalars) is (key in flat)
