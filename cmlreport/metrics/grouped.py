@@ -30,6 +30,8 @@ class GroupedScalars(Mapping[str, Scalar]):
         self.document, self.size, self.has_bool = document, size, has_bool
 
     def __getitem__(self, key: str) -> Scalar:
+        if type(key) is not str:
+            raise KeyError(key)
         top, dot, leaf = key.partition(".")
         value = self.document[top]
         if type(value) is dict:
