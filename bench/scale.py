@@ -1,14 +1,17 @@
 """cmlreport diff vs dvc metrics diff at 1k..1M keys, report at 100k keys, slices at many labels.
 
 Wall time and peak RSS of each command (a fresh child process, `resource` of children), side by
-side. Usage: `python bench/scale.py [--sizes 1000,10000,100000] [--labels 400000]`.
+side. Usage: `python bench/scale.py [--sizes 1000,10000,100000] [--labels 400000] [--repeat 3]`;
+with --repeat, cmlreport and dvc run in turn, round after round, and the figures are min / median.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import statistics
 import subprocess
 import tempfile
 import time
@@ -30,7 +33,6 @@ SEED = 20240611
 
 def measure(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (MiB) of one fresh run, in its own process via /usr/bin/time."""
-    run(args, cwd, env, ok_codes=(0, 1))  # warm-up: pyc and file cache
     start = time.perf_counter()
     proc = subprocess.run(
         ["/usr/bin/time", "-f", "%M", *args],
@@ -41,6 +43,46 @@ def measure(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int
         raise SystemExit(f"bench failed: {' '.join(args)}: {proc.stderr.strip()[-300:]}")
     peak_kib = int(proc.stderr.strip().splitlines()[-1])
     return wall, peak_kib // 1024
+
+
+class Runs:
+    """Timed runs of one command: min and median wall time, the highest peak RSS."""
+
+    def __init__(self) -> None:
+        self.walls: list[float] = []
+        self.peak = 0
+
+    def add(self, measured: tuple[float, int]) -> None:
+        self.walls.append(measured[0])
+        self.peak = max(self.peak, measured[1])
+
+    @property
+    def min(self) -> float:
+        return min(self.walls) if self.walls else float("nan")
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.walls) if self.walls else float("nan")
+
+    def text(self) -> str:
+        if len(self.walls) == 1:
+            return f"{self.walls[0]:.2f} s"
+        return f"{self.min:.2f} / {self.median:.2f} s"
+
+
+def interleaved(commands: list[list[str]], cwd: Path, env: dict[str, str]) -> list[Runs]:
+    """Each command once untimed (pyc, file cache), then REPEAT rounds of one run of each in
+    turn: commands compared back to back share the machine's load of the moment."""
+    for args in commands:
+        run(args, cwd, env, ok_codes=(0, 1))
+    runs = [Runs() for _ in commands]
+    for _ in range(REPEAT):
+        for args, timed in zip(commands, runs, strict=True):
+            timed.add(measure(args, cwd, env))
+    return runs
+
+
+REPEAT = 1  # --repeat
 
 
 Groups = dict[str, dict[str, float]]  # metrics.json: group -> metric -> value
@@ -59,10 +101,10 @@ def metrics(n: int, rng: random.Random, changed: float) -> tuple[Groups, Groups]
     return base, head
 
 
-def measure_report(metrics: str, repo: Path, env: dict[str, str]) -> tuple[float, int]:
-    """`cmlreport report` on one metrics file against main, no charts: time and peak RSS."""
+def report_command(metrics: str) -> list[str]:
+    """`cmlreport report` on one metrics file against main, no charts."""
     args = ["report", "-m", metrics, "--base", "main", "--charts", "none", "-o", "r.md"]
-    return measure([*cmlreport_command(), *args], repo, env)
+    return [*cmlreport_command(), *args]
 
 
 def diff_row(n: int, tmp: Path, env: dict[str, str]) -> list[str]:
@@ -77,19 +119,22 @@ def diff_row(n: int, tmp: Path, env: dict[str, str]) -> list[str]:
     git(repo, "switch", "-q", "-c", "head")
     (repo / "metrics.json").write_text(json.dumps(head, indent=2), encoding="utf-8")
     commit_all(repo, "head")
-    ours = measure(
-        [*cmlreport_command(), "diff", "metrics.json", "--base", "main", "--format", "json"],
-        repo,
-        env,
-    )
-    theirs = (
-        measure([*dvc, "metrics", "diff", "main", "--json"], repo, env)
-        if dvc
-        else (float("nan"), 0)
-    )
-    rep = measure_report("metrics.json", repo, env)
-    figures = [f"{ours[0]:.2f} s", f"{ours[1]} MiB", f"{theirs[0]:.2f} s", f"{theirs[1]} MiB"]
-    return [f"{n:,}", *figures, f"{theirs[0] / ours[0]:.2f}x", f"{rep[0]:.2f} s", f"{rep[1]} MiB"]
+    ours = [*cmlreport_command(), "diff", "metrics.json", "--base", "main", "--format", "json"]
+    theirs = [*dvc, "metrics", "diff", "main", "--json"] if dvc else None
+    commands = [ours, *([theirs] if theirs else []), report_command("metrics.json")]
+    timed = interleaved(commands, repo, env)
+    cml, rep = timed[0], timed[-1]
+    dvc_runs = timed[1] if theirs else Runs()
+    return [
+        f"{n:,}",
+        cml.text(),
+        f"{cml.peak} MiB",
+        dvc_runs.text(),
+        f"{dvc_runs.peak} MiB",
+        f"{dvc_runs.min / cml.min:.2f}x / {dvc_runs.median / cml.median:.2f}x",
+        rep.text(),
+        f"{rep.peak} MiB",
+    ]
 
 
 def slices_row(labels: int, tmp: Path, env: dict[str, str]) -> list[str]:
@@ -111,8 +156,8 @@ def slices_row(labels: int, tmp: Path, env: dict[str, str]) -> list[str]:
     git(repo, "switch", "-q", "-c", "head")
     write(0.05)
     commit_all(repo, "head")
-    rep = measure_report("per_class.csv", repo, env)
-    return [f"{labels:,} labels", f"{rep[0]:.2f} s", f"{rep[1]} MiB"]
+    (rep,) = interleaved([report_command("per_class.csv")], repo, env)
+    return [f"{labels:,} labels", rep.text(), f"{rep.peak} MiB"]
 
 
 def main() -> int:
@@ -123,12 +168,18 @@ def main() -> int:
     parser.add_argument(
         "--labels", type=int, default=400_000, help="per-class rows for the slices run (0: skip)"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="timed rounds (figures: min / median when > 1)"
+    )
     opts = parser.parse_args()
+    global REPEAT
+    REPEAT = max(1, opts.repeat)
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         env = child_env(tmp)
         rows = [diff_row(int(n), tmp, env) for n in opts.sizes.split(",")]
-        heads = ["keys", "cml diff", "cml RSS", "dvc diff", "dvc RSS", "x", "report", "RSS"]
+        heads = ["keys", "cml diff", "cml RSS", "dvc diff", "dvc RSS", "dvc/cml", "report", "RSS"]
         print_table(heads, rows, "diff vs dvc metrics diff (goal >= 2x); report (goal < 2 s)")
         if opts.labels:
             print_table(
@@ -136,6 +187,7 @@ def main() -> int:
                 [slices_row(opts.labels, tmp, env)],
                 "slices (goal < 5 s at 400k)",
             )
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import repeat
+from itertools import compress, count, repeat
 from typing import Any
 
 from cmlreport.errors import InputError
@@ -72,10 +72,26 @@ def looks_like_number(text: str) -> bool:
 # and tabs only around it: int() strips no other whitespace), and some cell an int (\s is what
 # str.strip() strips, for ASCII text).
 _ALL_INTS = re.compile(r"[ \t]*[-+]?[0-9]+[ \t]*(?:\x00[ \t]*[-+]?[0-9]+[ \t]*)*")
+# Each pattern is a cell's: ``match`` tries the first cell, ``search`` the others (after a
+# NUL). One pattern starting ``(?:\A|\x00)`` would be tried at every position; a literal NUL
+# first lets the regex engine skip to the next NUL (five times faster on a 400k-cell column).
 # A cell that float() could read starts so (non-ASCII digits too: \d is wide, which is safe).
-_MAYBE_NUMBER = re.compile(r"(?:\A|\x00)\s*(?:[-+.\d]|nan|inf)", re.IGNORECASE)
-_EMPTY_CELL = re.compile(r"(?:\A|\x00)\s*(?=\x00|\Z)")
-_SOME_INT = re.compile(r"(?:\A|\x00)\s*[-+]?[0-9]+\s*(?:\x00|\Z)")
+_MAYBE_NUMBER = r"\s*(?:[-+.\d]|(?i:nan|inf))"
+_EMPTY_CELL = r"\s*(?=\x00|\Z)"
+_SOME_INT = r"\s*[-+]?[0-9]+\s*(?:\x00|\Z)"
+
+
+class _AnyCell:
+    """Whether some cell of a NUL-joined column matches ``pattern`` from its start."""
+
+    def __init__(self, pattern: str) -> None:
+        self.first, self.later = re.compile(pattern), re.compile("\x00" + pattern)
+
+    def __call__(self, joined: str) -> bool:
+        return bool(self.first.match(joined) or self.later.search(joined))
+
+
+_maybe_number, _empty_cell, _some_int = map(_AnyCell, (_MAYBE_NUMBER, _EMPTY_CELL, _SOME_INT))
 
 
 def parse_column(cells: Sequence[str]) -> list[Cell]:
@@ -83,7 +99,7 @@ def parse_column(cells: Sequence[str]) -> list[Cell]:
     joined = "\x00".join(cells)
     if joined.count("\x00") != len(cells) - 1:
         return list(map(parse_cell, cells))
-    if not _MAYBE_NUMBER.search(joined) and not _EMPTY_CELL.search(joined):
+    if not _maybe_number(joined) and not _empty_cell(joined):
         return list(map(str.strip, cells))  # labels: no cell can be a number nor empty
     if not joined.isascii() or "_" in joined:
         return list(map(parse_cell, cells))
@@ -93,7 +109,7 @@ def parse_column(cells: Sequence[str]) -> list[Cell]:
         values: list[Cell] = list(map(float, cells))
     except ValueError:  # an empty cell, a word: not a column of floats
         return list(map(parse_cell, cells))
-    if _SOME_INT.search(joined):  # ints among the floats stay ints
+    if joined.count(".") != len(cells) and _some_int(joined):  # ints among floats stay ints
         return list(map(parse_cell, cells))
     return values
 
@@ -137,7 +153,10 @@ def _split_plain(text: str, delimiter: str) -> _Split | None:
     raw = text.split("\n")
     if max(map(len, raw)) > csv.field_size_limit():
         return None
-    kept = [number for number, line in enumerate(raw, start=1) if _filled(line, delimiter)]
+    # The lines holding more than delimiters and whitespace (blank ones are skipped), found
+    # with C-speed maps: a Python call per line was a tenth of reading 400k rows.
+    filled = map(str.strip, map(str.replace, raw, repeat(delimiter), repeat("")))
+    kept = list(compress(count(1), filled))
     if not kept:
         return _Split([], None)
     header = raw[kept[0] - 1].split(delimiter)
@@ -148,10 +167,6 @@ def _split_plain(text: str, delimiter: str) -> _Split | None:
         width = len(header)
         return _Split(kept[1:], header, columns=[flat[i::width] for i in range(width)])
     return _Split(kept[1:], header, rows=[line.split(delimiter) for line in body])
-
-
-def _filled(line: str, delimiter: str) -> bool:
-    return bool(line.replace(delimiter, "").strip())
 
 
 def _split_quoted(path: str, name: str, text: str, delimiter: str) -> _Split:

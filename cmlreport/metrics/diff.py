@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, NamedTuple
 
-from cmlreport.metrics.direction import Direction, Directions
+from cmlreport.metrics.direction import Direction, Directions, guess_direction
+from cmlreport.metrics.grouped import GroupedScalars
 from cmlreport.metrics.model import Scalar
 
 
@@ -102,16 +103,77 @@ def diff_metrics(
     the keys that moved only (`diff` without --all: most keys of a large file stay put)."""
     of = (directions or Directions()).lookup
     out: list[MetricDiff] = []
+    if isinstance(base, GroupedScalars) and isinstance(head, GroupedScalars):
+        _diff_grouped(out, base, head, of, unchanged)
+        return out
+    _diff_into(out, "", head, base, of, unchanged)
+    for key, old in base.items():
+        if key not in head:
+            out.append(diff_one(key, old, None, True, False, of(key)))
+    return out
+
+
+def _diff_grouped(
+    out: list[MetricDiff],
+    base: GroupedScalars,
+    head: GroupedScalars,
+    of: Callable[[str], Direction],
+    unchanged: bool,
+) -> None:
+    """``diff_metrics`` group by group: the same rows in the same order, without a flat key
+    for what did not move. Two equal groups are skipped whole unless a bool is about: True ==
+    1.0 in a dict comparison, but a bool that became a number has changed."""
+    whole = not unchanged and not (base.has_bool or head.has_bool)
+    # The guess reads a key's last dotted segment, which is its leaf name's (a prefix ends
+    # in "."): once per name, not once per key (10,000 groups share 100 names).
+    known: dict[str, Direction] | None = {} if of is guess_direction else None
+    olds, news = base.document, head.document
+    for top, new in news.items():
+        old = olds.get(top, _MISSING)
+        if type(new) is dict:
+            if type(old) is not dict:
+                _diff_into(out, f"{top}.", new, {}, of, unchanged, known)
+            elif not (whole and new == old):
+                _diff_into(out, f"{top}.", new, old, of, unchanged, known)
+        else:
+            before = {} if old is _MISSING or type(old) is dict else {top: old}
+            _diff_into(out, "", {top: new}, before, of, unchanged)
+    for top, old in olds.items():
+        new = news.get(top, _MISSING)
+        if type(old) is not dict:
+            if new is _MISSING or type(new) is dict:
+                out.append(diff_one(top, old, None, True, False, of(top)))
+            continue
+        kept = new if type(new) is dict else {}
+        if not old.keys() <= kept.keys():
+            for leaf, value in old.items():
+                if leaf not in kept:
+                    key = f"{top}.{leaf}"
+                    out.append(diff_one(key, value, None, True, False, of(key)))
+
+
+def _diff_into(
+    out: list[MetricDiff],
+    prefix: str,
+    head: Mapping[str, Scalar],
+    base: Mapping[str, Scalar],
+    of: Callable[[str], Direction],
+    unchanged: bool,
+    known: dict[str, Direction] | None = None,
+) -> None:
+    """The rows of ``head``'s keys (each ``prefix`` + its name) against ``base``'s;
+    ``known``: directions by name, where a key's direction is its name's."""
     add = out.append
     new_diff = tuple.__new__  # MetricDiff(...) without NamedTuple's Python-level __new__
     missing = _MISSING
-    for key, new in head.items():
-        old = base.get(key, missing)
+    for name, new in head.items():
+        old = base.get(name, missing)
+        if not unchanged and type(old) is type(new) and old == new:
+            continue  # same type, equal: same_value's "unchanged" (most keys of a large file)
+        key = prefix + name
         if old is missing:
             add(diff_one(key, None, new, False, True, of(key)))
             continue
-        if not unchanged and type(old) is type(new) and old == new:
-            continue  # same type, equal: same_value's "unchanged" (most keys of a large file)
         # Two finite floats, nearly every key of a large file: diff_one's answer, inline
         # (tests/unit/test_diff.py holds the two to the same answers).
         if type(old) is not float or type(new) is not float or not _finite(old + new):
@@ -119,9 +181,11 @@ def diff_metrics(
             if unchanged or d.status is not _UNCHANGED:
                 add(d)
             continue
-        if old == new and not unchanged:
-            continue
-        direction = of(key)
+        direction = known.get(name) if known is not None else None
+        if direction is None:
+            direction = of(key)
+            if known is not None:
+                known[name] = direction
         row: tuple[object, ...]
         if old == new:
             row = (key, old, new, True, True, _UNCHANGED, 0.0, None, direction, _SAME)
@@ -136,10 +200,6 @@ def diff_metrics(
                 verdict = _WORSE
             row = (key, old, new, True, True, _CHANGED, delta, rel, direction, verdict)
         add(new_diff(MetricDiff, row))
-    for key, old in base.items():
-        if key not in head:
-            add(diff_one(key, old, None, True, False, of(key)))
-    return out
 
 
 _finite = math.isfinite

@@ -15,6 +15,7 @@ from typing import Any
 
 from cmlreport.errors import InputError
 from cmlreport.metrics import huggingface
+from cmlreport.metrics.grouped import grouped_scalars
 from cmlreport.metrics.limits import MAX_VALUES, ValueCount, check_number, shown_key
 from cmlreport.metrics.logs import LogValues
 from cmlreport.metrics.model import MetricSet, OneSource, Scalar, SliceTable
@@ -35,6 +36,10 @@ def from_document(
     """``wanted`` is the ``--label-column``; ``values`` picks a training log's metrics;
     ``limit`` bounds the values the walk visits (YAML aliases expanded)."""
     found = _Found(path, wanted, limit)
+    if type(document) is dict and _plain_document(document):
+        grouped = grouped_scalars(document, limit)
+        if grouped is not None:  # nothing to flatten key by key (most large files)
+            return MetricSet(scalars=grouped, sources=OneSource(path, grouped))
     if isinstance(document, Mapping):
         found.walk(document)
         if huggingface.is_trainer_state(document):
@@ -172,6 +177,11 @@ class _Found:
 
 _LEAF_TYPES = frozenset({float, str, bool, type(None)})
 _STR = frozenset({str})
+
+
+def _plain_document(document: Mapping[Any, Any]) -> bool:
+    """Neither a classification report nor a trainer state: what the walk would read alone."""
+    return class_report(document) is None and not huggingface.is_trainer_state(document)
 
 
 def _is_records(value: object) -> bool:

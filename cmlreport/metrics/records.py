@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from cmlreport.errors import InputError
+from cmlreport.metrics.columnar import ColumnRows
 from cmlreport.metrics.delimited import looks_like_number
 from cmlreport.metrics.limits import OversizedInt, ValueCount, check_number, shown_key
 from cmlreport.metrics.model import Scalar, SliceTable
@@ -158,21 +159,14 @@ def table_of_columns(
             f"{path}: table '{name}' line {line} has no '{label_column}' value; "
             "every row needs a label"
         )
-    if len(set(labels)) != len(labels):
+    index = dict(zip(labels, range(len(labels)), strict=True))
+    if len(index) != len(labels):
         _repeated_label(path, name, labels, lines, label_column)
     others = [c for c in columns if c != label_column]
     cells = [v for i, v in enumerate(values) if i != at]
-    if others:
-        rows = [dict(zip(others, row, strict=True)) for row in zip(*cells, strict=True)]
-        table_rows = dict(zip(labels, rows, strict=True))
-    else:
-        table_rows = {label: {} for label in labels}
+    rows = ColumnRows(labels, index, others, cells)  # type: ignore[arg-type]
     return SliceTable(
-        name=name,
-        label_column=label_column,
-        columns=tuple(others),
-        rows=table_rows,  # type: ignore[arg-type]
-        source=path,
+        name=name, label_column=label_column, columns=tuple(others), rows=rows, source=path
     )
 
 

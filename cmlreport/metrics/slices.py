@@ -4,17 +4,22 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from cmlreport.errors import InputError
+from cmlreport.metrics.columnar import ColumnRows
 from cmlreport.metrics.diff import is_number
 from cmlreport.metrics.direction import Direction, guess_direction
-from cmlreport.metrics.model import Scalar, SliceTable
+from cmlreport.metrics.model import SliceTable
+from cmlreport.metrics.slice_compare import SliceDelta as SliceDelta  # report.slices reads it here
+from cmlreport.metrics.slice_compare import (
+    compared_columns,
+    extremes,
+    finite_deltas,
+)
 
 # Preferred metric columns, in order, when the user does not name one.
 _METRIC_PREFERENCE = (
@@ -45,16 +50,6 @@ _SUPPORT_NAMES = (
     "size",
     "instances",
 )
-
-
-class SliceDelta(NamedTuple):
-    """One label's move; a tuple because a 400k-label table makes 400k of them."""
-
-    label: str
-    old: float | None
-    new: float
-    delta: float | None
-    support: float | None
 
 
 @dataclass(frozen=True)
@@ -122,23 +117,9 @@ def pick_support_column(table: SliceTable) -> str | None:
 
 
 def _column_is_numeric(table: SliceTable, column: str) -> bool:
+    if isinstance(table.rows, ColumnRows):
+        return any(map(is_number, table.rows.column(column) or ()))
     return any(is_number(row.get(column)) for row in table.rows.values())
-
-
-def _num(value: Scalar) -> float | None:
-    if type(value) is float:  # nearly every cell of a large table
-        return value
-    if is_number(value):
-        assert isinstance(value, (int, float))
-        return float(value)
-    return None
-
-
-def _floats(values: list[Scalar]) -> list[float | None]:
-    """``_num`` of each value; a column of floats (nearly every large table) as it is."""
-    if set(map(type, values)) == {float}:
-        return values  # type: ignore[return-value]
-    return list(map(_num, values))
 
 
 def histogram(values: Sequence[float], bins: int = 20) -> Histogram:
@@ -155,58 +136,6 @@ def histogram(values: Sequence[float], bins: int = 20) -> Histogram:
     return Histogram(tuple(lo + i * width for i in range(bins + 1)), tuple(counts))
 
 
-def _extremes(
-    scored: list[SliceDelta], sign: float, top_n: int
-) -> tuple[tuple[SliceDelta, ...], tuple[SliceDelta, ...]]:
-    """The ``top_n`` worst and best moves. Ties are broken by support (bigger classes matter
-    more) then label, so output is stable; heapq gives sorted()[:n], ties too, without sorting
-    400k labels twice for ten rows."""
-    worst = heapq.nsmallest(
-        top_n,
-        (d for d in scored if sign * (d.delta or 0.0) < 0),
-        key=lambda d: (sign * (d.delta or 0.0), -(d.support or 0.0), d.label),
-    )
-    best = heapq.nsmallest(
-        top_n,
-        (d for d in scored if sign * (d.delta or 0.0) > 0),
-        key=lambda d: (-sign * (d.delta or 0.0), -(d.support or 0.0), d.label),
-    )
-    return tuple(worst), tuple(best)
-
-
-def _compared(
-    head: SliceTable,
-    base: SliceTable | None,
-    column: str,
-    support_col: str | None,
-    min_support: float,
-) -> tuple[list[SliceDelta], int]:
-    """Labels with a value at both revisions (whole columns at once: 400k labels), and how
-    many were left out for too little support."""
-    labels = list(head.rows)
-    news = _floats([row.get(column) for row in head.rows.values()])
-    supports = (
-        _floats([row.get(support_col) for row in head.rows.values()])
-        if support_col
-        else [None] * len(labels)
-    )
-    n_low = 0
-    if support_col and min_support > 0:
-        low = [s is None or s < min_support for s in supports]
-        n_low = sum(1 for n, is_low in zip(news, low, strict=True) if is_low and n is not None)
-        news = [None if is_low else n for n, is_low in zip(news, low, strict=True)]
-    base_rows = base.rows if base is not None else {}
-    empty: Mapping[str, Scalar] = {}
-    olds = _floats([base_rows.get(label, empty).get(column) for label in labels])
-    isnan = math.isnan
-    compared = [
-        SliceDelta(label, old, new, None if isnan(new - old) else new - old, support)
-        for label, old, new, support in zip(labels, olds, news, supports, strict=True)
-        if new is not None and old is not None
-    ]
-    return compared, n_low
-
-
 def summarize_slices(
     head: SliceTable,
     base: SliceTable | None,
@@ -220,11 +149,10 @@ def summarize_slices(
 ) -> SliceSummary:
     column = pick_metric_column(head, metric)
     support_col = pick_support_column(head)
-    compared, n_low = _compared(head, base, column, support_col, min_support)
+    compared, n_low = compared_columns(head, base, column, support_col, min_support)
     sign = {Direction.HIGHER: 1.0, Direction.LOWER: -1.0}.get(direction, 0.0)  # counts: no rank
-    scored = [d for d in compared if d.delta is not None]
-    regressions, improvements = _extremes(scored, sign, top_n)
-    deltas = tuple(d.delta for d in scored if d.delta is not None and math.isfinite(d.delta))
+    regressions, improvements = extremes(compared, sign, top_n)
+    deltas = finite_deltas(compared.deltas)
     base_labels = set(base.rows) if base is not None else set()
     return SliceSummary(
         table=head.name,
@@ -234,12 +162,12 @@ def summarize_slices(
         min_support=min_support,
         threshold=threshold,
         n_labels=len(head.rows),
-        n_compared=len(compared),
+        n_compared=len(compared.labels),
         n_new=len(set(head.rows) - base_labels) if base is not None else 0,
         n_removed=len(base_labels - set(head.rows)),
         n_low_support=n_low,
-        n_regressed=sum(1 for d in deltas if sign * d < -threshold),
-        n_improved=sum(1 for d in deltas if sign * d > threshold),
+        n_regressed=sum(map((-threshold).__gt__, map(sign.__mul__, deltas))),
+        n_improved=sum(map(threshold.__lt__, map(sign.__mul__, deltas))),
         regressions=regressions,
         improvements=improvements,
         deltas=deltas,

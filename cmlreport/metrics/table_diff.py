@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import compress
+from operator import is_not, ne, or_
 
+from cmlreport.metrics.columnar import ColumnRows
 from cmlreport.metrics.diff import same_value
-from cmlreport.metrics.model import SliceTable
+from cmlreport.metrics.model import Scalar, SliceTable
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,39 @@ def diff_table(name: str, base: SliceTable | None, head: SliceTable | None) -> T
     base_columns = set(base.columns) if base is not None else set()
     head_columns = head.columns if head is not None else ()
     shared = [c for c in head_columns if c in base_columns]
+    if isinstance(base_rows, ColumnRows) and isinstance(head_rows, ColumnRows):
+        cells, labels = _moved_columns(base_rows, head_rows, shared)
+    else:
+        cells, labels = _moved_rows(base_rows, head_rows, shared)
+    return TableDiff(
+        name=name,
+        n_labels=len(head_rows),
+        cells_changed=cells,
+        labels_changed=labels,
+        labels_added=_count_missing(head_rows, base_rows),
+        labels_removed=_count_missing(base_rows, head_rows),
+        columns_added=tuple(c for c in head_columns if c not in base_columns),
+        columns_removed=tuple(
+            c for c in (base.columns if base is not None else ()) if c not in set(head_columns)
+        ),
+    )
+
+
+def _count_missing(
+    rows: Mapping[str, Mapping[str, Scalar]], other: Mapping[str, Mapping[str, Scalar]]
+) -> int:
+    """How many of ``rows``' labels ``other`` does not hold."""
+    if isinstance(rows, ColumnRows) and isinstance(other, ColumnRows):
+        return len(rows) - sum(map(other.index.__contains__, rows.labels))  # C-speed loop
+    return sum(1 for label in rows if label not in other)
+
+
+def _moved_rows(
+    base_rows: Mapping[str, Mapping[str, Scalar]],
+    head_rows: Mapping[str, Mapping[str, Scalar]],
+    shared: list[str],
+) -> tuple[int, int]:
+    """Changed cells of the shared columns, and the labels holding them, row by row."""
     cells = labels = 0
     for label, row in head_rows.items():
         old = base_rows.get(label)
@@ -56,18 +92,28 @@ def diff_table(name: str, base: SliceTable | None, head: SliceTable | None) -> T
         )
         cells += moved
         labels += moved > 0
-    return TableDiff(
-        name=name,
-        n_labels=len(head_rows),
-        cells_changed=cells,
-        labels_changed=labels,
-        labels_added=sum(1 for label in head_rows if label not in base_rows),
-        labels_removed=sum(1 for label in base_rows if label not in head_rows),
-        columns_added=tuple(c for c in head_columns if c not in base_columns),
-        columns_removed=tuple(
-            c for c in (base.columns if base is not None else ()) if c not in set(head_columns)
-        ),
-    )
+    return cells, labels
+
+
+def _moved_columns(base: ColumnRows, head: ColumnRows, shared: list[str]) -> tuple[int, int]:
+    """``_moved_rows`` a column at a time: the labels at both revisions lined up once, a
+    cell compared in Python only where ``!=`` or its type says it may have moved (every row
+    holds every column, so none is present at one revision only)."""
+    at_base = list(map(base.index.get, head.labels))
+    both = [i for i, j in enumerate(at_base) if j is not None]
+    base_at = [at_base[i] for i in both]
+    cells = 0
+    moved_labels: set[int] = set()
+    for column in shared:
+        news, olds = head.by_column[column], base.by_column[column]
+        new = [news[i] for i in both]
+        old = [olds[j] for j in base_at]  # type: ignore[index]
+        maybe = map(or_, map(ne, old, new), map(is_not, map(type, old), map(type, new)))
+        for k in compress(range(len(new)), maybe):
+            if not same_value(old[k], new[k]):
+                cells += 1
+                moved_labels.add(k)
+    return cells, len(moved_labels)
 
 
 def diff_tables(base: Mapping[str, SliceTable], head: Mapping[str, SliceTable]) -> list[TableDiff]:

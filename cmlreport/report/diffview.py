@@ -57,10 +57,8 @@ def _entry(d: MetricDiff) -> str:
         and type(rel) is float
         and _finite(old + new + delta + rel)
     ):  # a changed number, most keys of a large diff: float repr is what json writes
-        text = f'  {_string(d.key)}: {{\n    "status": "changed",\n    "old": {old!r},\n    '
-        text += f'"new": {new!r},\n    "diff": {delta!r},\n    "rel_diff": {rel!r},\n    '
-        text += f'"direction": {_DIRECTION[d.direction]},\n    '
-        return f'{text}"verdict": {_VERDICT[d.verdict]}\n  }}'
+        ends = _DIRECTION[d.direction], _VERDICT[d.verdict]
+        return _CHANGED_ENTRY % (_key(d.key), old, new, delta, rel, *ends)
     text = f'  {_string(d.key)}: {{\n    "status": {_STATUS[d.status]}'
     if d.has_old:
         text += f',\n    "old": {_value(d.old)}'
@@ -76,6 +74,12 @@ def _entry(d: MetricDiff) -> str:
 
 _finite = math.isfinite
 _string = json.JSONEncoder(ensure_ascii=False).encode
+_key = json.encoder.encode_basestring  # _string of a str, without its Python-level call
+# One % format: cheaper than joining f-strings, 300,000 times (%r of a float is its repr).
+_CHANGED_ENTRY = (
+    '  %s: {\n    "status": "changed",\n    "old": %r,\n    "new": %r,\n    "diff": %r,\n'
+    '    "rel_diff": %r,\n    "direction": %s,\n    "verdict": %s\n  }'
+)
 _STATUS = {s: _string(s.value) for s in Status}
 _DIRECTION = {d: _string(d.value) for d in Direction}
 _VERDICT = {v: _string(v.value) for v in Verdict}
