@@ -1,7 +1,8 @@
 """cmlreport diff vs dvc metrics diff at 1k..1M keys, report at 100k keys, slices at many labels.
 
 Wall time and peak RSS of each command (a fresh child process, `resource` of children), side by
-side. Usage: `python bench/scale.py [--sizes 1000,10000,100000] [--labels 400000] [--repeat 3]`;
+side. Usage: `python bench/scale.py [--sizes 1000,10000,100000] [--labels 400000] [--repeat 3]
+[--format json|table]`;
 with --repeat, cmlreport and dvc run in turn, round after round, and the figures are min / median.
 """
 
@@ -107,7 +108,7 @@ def report_command(metrics: str) -> list[str]:
     return [*cmlreport_command(), *args]
 
 
-def diff_row(n: int, tmp: Path, env: dict[str, str]) -> list[str]:
+def diff_row(n: int, tmp: Path, env: dict[str, str], fmt: str = "json") -> list[str]:
     repo = init_repo(tmp / f"diff{n}", env)
     dvc = dvc_command()
     if dvc:
@@ -119,8 +120,12 @@ def diff_row(n: int, tmp: Path, env: dict[str, str]) -> list[str]:
     git(repo, "switch", "-q", "-c", "head")
     (repo / "metrics.json").write_text(json.dumps(head, indent=2), encoding="utf-8")
     commit_all(repo, "head")
-    ours = [*cmlreport_command(), "diff", "metrics.json", "--base", "main", "--format", "json"]
-    theirs = [*dvc, "metrics", "diff", "main", "--json"] if dvc else None
+    # Each tool's default output (a table) or, with --format json, both tools' JSON.
+    ours = [*cmlreport_command(), "diff", "metrics.json", "--base", "main"]
+    theirs = [*dvc, "metrics", "diff", "main"] if dvc else None
+    if fmt == "json":
+        ours += ["--format", "json"]
+        theirs = [*theirs, "--json"] if theirs else None
     commands = [ours, *([theirs] if theirs else []), report_command("metrics.json")]
     timed = interleaved(commands, repo, env)
     cml, rep = timed[0], timed[-1]
@@ -171,6 +176,12 @@ def main() -> int:
     parser.add_argument(
         "--repeat", type=int, default=1, help="timed rounds (figures: min / median when > 1)"
     )
+    parser.add_argument(
+        "--format",
+        choices=("json", "table"),
+        default="json",
+        help="both tools' JSON (the default) or each one's default table",
+    )
     opts = parser.parse_args()
     global REPEAT
     REPEAT = max(1, opts.repeat)
@@ -178,7 +189,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         env = child_env(tmp)
-        rows = [diff_row(int(n), tmp, env) for n in opts.sizes.split(",")]
+        rows = [diff_row(int(n), tmp, env, opts.format) for n in opts.sizes.split(",")]
         heads = ["keys", "cml diff", "cml RSS", "dvc diff", "dvc RSS", "dvc/cml", "report", "RSS"]
         print_table(heads, rows, "diff vs dvc metrics diff (goal >= 2x); report (goal < 2 s)")
         if opts.labels:

@@ -78,4 +78,5 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
     elif fmt == "md":
         click.echo(diffview.to_markdown(shown, precision, tables))
     else:
-        click.echo(diffview.to_table(shown, precision, tables))
+        for chunk in diffview.table_chunks(shown, precision, tables):
+            click.echo(chunk, nl=False)

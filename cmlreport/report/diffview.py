@@ -112,31 +112,35 @@ def to_markdown(
 
 
 def to_table(diffs: Sequence[MetricDiff], precision: int, tables: Sequence[TableDiff] = ()) -> str:
+    return "".join(table_chunks(diffs, precision, tables)).removesuffix("\n")
+
+
+def table_chunks(
+    diffs: Sequence[MetricDiff], precision: int, tables: Sequence[TableDiff] = ()
+) -> Iterator[str]:
+    """The terminal table in pieces of whole lines (each ending in a newline), printed as they
+    come: a million changed keys are never one string."""
     if not diffs:
         nothing = "No scalar metric changed." if any(t.changed for t in tables) else None
-        return _with_tables(nothing or "No metric changed.", tables, markdown=False)
-    return _with_tables(_terminal_table(diffs, precision), tables, markdown=False)
+        yield _with_tables(nothing or "No metric changed.", tables, markdown=False) + "\n"
+        return
+    yield from _terminal_table(diffs, precision)
+    if moved := _with_tables("", tables, markdown=False):
+        yield moved.removeprefix("\n") + "\n"
 
 
-def _terminal_table(diffs: Sequence[MetricDiff], precision: int) -> str:
-    from tabulate import tabulate
+def _terminal_table(diffs: Sequence[MetricDiff], precision: int) -> Iterator[str]:
+    from cmlreport.report.textgrid import text_table_chunks
 
-    values = column([v for d in diffs for v in (d.old, d.new)], precision)
-    deltas = column([d.delta for d in diffs], precision)
-    rows = [
-        [
-            d.key,
-            values.value(d.old) if d.has_old else "-",
-            values.value(d.new) if d.has_new else "-",
-            deltas.delta(d.delta),
-            fmt_percent(d.rel_delta),
-            mark(d),
-        ]
-        for d in diffs
+    values = column((v for d in diffs for v in (d.old, d.new)), precision)
+    deltas = column((d.delta for d in diffs), precision)
+    columns = [
+        [d.key for d in diffs],
+        [values.value(d.old) if d.has_old else "-" for d in diffs],
+        [values.value(d.new) if d.has_new else "-" for d in diffs],
+        [deltas.delta(d.delta) for d in diffs],
+        [fmt_percent(d.rel_delta) for d in diffs],
+        [mark(d) for d in diffs],
     ]
-    return tabulate(
-        rows,
-        headers=["Metric", "Base", "Head", "Change", "Change %", ""],
-        disable_numparse=True,
-        colalign=("left", "right", "right", "right", "right", "left"),
-    )
+    headers = ["Metric", "Base", "Head", "Change", "Change %", ""]
+    return text_table_chunks(headers, columns, (False, True, True, True, True, False))
