@@ -2,7 +2,7 @@
 
 Wall time and peak RSS of each command (a fresh child process, `resource` of children), side by
 side. Usage: `python bench/scale.py [--sizes 1000,10000,100000] [--labels 400000] [--repeat 3]
-[--format json|table]`;
+[--format json|table|md]`;
 with --repeat, cmlreport and dvc run in turn, round after round, and the figures are min / median.
 """
 
@@ -123,9 +123,9 @@ def diff_row(n: int, tmp: Path, env: dict[str, str], fmt: str = "json") -> list[
     # Each tool's default output (a table) or, with --format json, both tools' JSON.
     ours = [*cmlreport_command(), "diff", "metrics.json", "--base", "main"]
     theirs = [*dvc, "metrics", "diff", "main"] if dvc else None
-    if fmt == "json":
-        ours += ["--format", "json"]
-        theirs = [*theirs, "--json"] if theirs else None
+    if fmt != "table":
+        ours += ["--format", fmt]
+        theirs = [*theirs, "--json" if fmt == "json" else "--md"] if theirs else None
     commands = [ours, *([theirs] if theirs else []), report_command("metrics.json")]
     timed = interleaved(commands, repo, env)
     cml, rep = timed[0], timed[-1]
@@ -178,9 +178,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--format",
-        choices=("json", "table"),
+        choices=("json", "table", "md"),
         default="json",
-        help="both tools' JSON (the default) or each one's default table",
+        help="both tools' JSON (the default), each one's default table, or markdown",
     )
     opts = parser.parse_args()
     global REPEAT

@@ -76,7 +76,8 @@ def diff(inputs: MetricInputs, fmt: str, show_all: bool, precision: int) -> None
             click.echo(json_safe(chunk), nl=False)
         click.echo()
     elif fmt == "md":
-        click.echo(diffview.to_markdown(shown, precision, tables))
+        for chunk in diffview.markdown_chunks(shown, precision, tables):
+            click.echo(chunk, nl=False)
     else:
         for chunk in diffview.table_chunks(shown, precision, tables):
             click.echo(chunk, nl=False)

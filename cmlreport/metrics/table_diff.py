@@ -81,8 +81,10 @@ def _moved_rows(
         old = base_rows.get(label)
         if old is None:
             continue
-        if row == old and list(map(type, row.values())) == list(map(type, old.values())):
-            continue  # the same cells, the same types: nothing moved (most rows of a big table)
+        if row == old and list(map(type, row.values())) == [type(old[c]) for c in row]:
+            # The same cells, the same types column by column (two files may order their
+            # columns differently): nothing moved (most rows of a big table).
+            continue
         # A value present at one revision only (an empty CSV cell) has changed too.
         moved = sum(
             1

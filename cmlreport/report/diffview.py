@@ -13,8 +13,11 @@ from cmlreport.metrics.table_diff import TableDiff
 from cmlreport.report.columns import column
 from cmlreport.report.escape import md_text
 from cmlreport.report.format import fmt_percent, mark
-from cmlreport.report.markdown import metrics_table
+from cmlreport.report.markdown import metrics_table_lines
 from cmlreport.report.slices import table_change
+
+# Lines printed at a time: a million-row diff is never held as one string.
+_BATCH = 10_000
 
 
 def visible(diffs: Sequence[MetricDiff], show_all: bool) -> list[MetricDiff]:
@@ -105,10 +108,27 @@ def _with_tables(text: str, tables: Sequence[TableDiff], markdown: bool) -> str:
 def to_markdown(
     diffs: Sequence[MetricDiff], precision: int, tables: Sequence[TableDiff] = ()
 ) -> str:
+    return "".join(markdown_chunks(diffs, precision, tables)).removesuffix("\n")
+
+
+def markdown_chunks(
+    diffs: Sequence[MetricDiff], precision: int, tables: Sequence[TableDiff] = ()
+) -> Iterator[str]:
+    """The markdown table in pieces of whole lines, each ending in a newline."""
     if not diffs:
         nothing = "_No scalar metric changed._" if any(t.changed for t in tables) else None
-        return _with_tables(nothing or "_No metric changed._", tables, markdown=True)
-    return _with_tables(metrics_table(diffs, precision), tables, markdown=True)
+        yield _with_tables(nothing or "_No metric changed._", tables, markdown=True) + "\n"
+        return
+    batch: list[str] = []
+    for line in metrics_table_lines(diffs, precision):
+        batch.append(line)
+        if len(batch) == _BATCH:
+            yield "\n".join(batch) + "\n"
+            batch.clear()
+    if batch:
+        yield "\n".join(batch) + "\n"
+    if moved := _with_tables("", tables, markdown=True):
+        yield moved.removeprefix("\n") + "\n"
 
 
 def to_table(diffs: Sequence[MetricDiff], precision: int, tables: Sequence[TableDiff] = ()) -> str:

@@ -139,3 +139,12 @@ def test_a_csv_per_class_table_is_read_as_columns() -> None:
     rows: dict[str, dict[str, Scalar]] = {k: dict(v) for k, v in table.rows.items()}
     assert rows == {"cat": {"f1": 0.5, "support": 10}, "dog": {"f1": None, "support": 3}}
     assert math.isclose(summarize_slices(table, table).n_compared, 1)
+
+
+def test_a_cell_that_turns_from_false_to_zero_is_a_change_when_the_columns_were_reordered() -> None:
+    # Found by the property above: row dicts equal under ==, their types equal in file order,
+    # yet "recall" went from false to 0.0 and "note" from 0.0 to false.
+    base = SliceTable("t", "label", ("recall", "note"), {"c6": {"recall": False, "note": 0.0}})
+    head = SliceTable("t", "label", ("note", "recall"), {"c6": {"note": False, "recall": 0.0}})
+    changed = diff_table("t", base, head)
+    assert (changed.cells_changed, changed.labels_changed) == (2, 1)

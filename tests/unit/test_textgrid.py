@@ -9,7 +9,7 @@ from tabulate import tabulate
 from wcwidth import wcswidth
 
 from cmlreport.metrics.diff import diff_metrics
-from cmlreport.report.diffview import table_chunks, to_table
+from cmlreport.report.diffview import markdown_chunks, table_chunks, to_markdown, to_table
 from cmlreport.report.textgrid import text_table
 
 CELLS = ["acc", "0.8123", "-", "+0.01", "🟢 ▲", "🆕 new", "日本語", "", "x y", "eval/f1", "➖"]
@@ -51,3 +51,15 @@ def test_a_long_diff_prints_in_pieces_of_whole_lines_that_add_up_to_the_table() 
     assert all(c.endswith("\n") for c in chunks)
     assert "".join(chunks) == to_table(diffs, 4) + "\n"
     assert len(to_table(diffs, 4).splitlines()) == 25_000 + 2
+
+
+def test_a_long_markdown_diff_prints_in_pieces_that_add_up_to_the_table() -> None:
+    base = {f"m{i:05}": i / 1000 for i in range(25_000)}
+    head = {k: v - 0.001 for k, v in base.items()} | {"note": "a | b"}
+    diffs = diff_metrics(base | {"note": "a"}, head)
+    chunks = list(markdown_chunks(diffs, 4))
+    assert len(chunks) > 2 and all(c.endswith("\n") for c in chunks)
+    text = "".join(chunks)
+    assert text == to_markdown(diffs, 4) + "\n"
+    assert text.count("\n") == 25_001 + 2
+    assert "a \\| b" in text  # a text value is still escaped; numbers need not be
