@@ -19,6 +19,7 @@ import pytest
 from tests.e2e.conftest import Result, Run, clean_env
 from tests.fakes.ec2_capacity import Capacity
 from tests.fakes.github import ADMIN_PERMISSIONS, FakeGitHub
+from tests.fakes.github.records import Runner
 from tests.fakes.gitlab.server import FakeGitLab
 
 if TYPE_CHECKING:
@@ -335,6 +336,37 @@ def test_reuse_idle_with_nothing_idle_says_so_and_launches(
     # A multi-job machine: its watchdog reads the tags a later reuse writes, from the metadata.
     assert instance["MetadataOptions"]["InstanceMetadataTags"] == "enabled"
     assert "reused=false" in step.output.read_text()
+
+
+def test_a_second_pipeline_reuses_the_idle_machine_the_first_one_left(
+    run: Run, step: Step, image: str
+) -> None:
+    first = launch(run, step, image, "--reuse-idle", "--no-single", "--labels", "gpu-train")
+    assert first.code == 0, first.stderr
+    (machine,) = live_instances(step.moto)
+    # A multi-job runner registers from the machine (config.sh with a registration token): as
+    # its agent does once booted; it ran the first pipeline's job and waits for more.
+    runner = Runner(7, REPO, "cmlreport-t4-4242", ["self-hosted", "cmlreport-t4-4242", "gpu-train"])
+    runner.status = "online"
+    step.server.runners[runner.id] = runner
+    started = time.monotonic()
+    second = step.run(
+        run,
+        "launch",
+        *("--gpu", "t4", "--image", image, "--no-wait", "--reuse-idle", "--no-single"),
+        *("--labels", "gpu-train", "--max-lifetime", "3h"),
+        GITHUB_RUN_ID="4343",
+    )
+    assert second.code == 0, second.stderr
+    assert time.monotonic() - started >= 20  # the claim settles before the machine is taken
+    # No second machine, no second runner: the job goes to the one that is there, by its name.
+    assert [i["InstanceId"] for i in live_instances(step.moto)] == [machine["InstanceId"]]
+    assert list(step.server.runners.values()) == [runner]
+    outputs = step.output.read_text()
+    assert "runner-label=cmlreport-t4-4242" in outputs and "reused=true" in outputs
+    assert "cmlreport-t4-4242" in second.stderr and "reus" in second.stderr
+    deadline = int(tags(live_instances(step.moto)[0])["cmlreport:deadline"])
+    assert deadline >= time.time() + 3 * 3600 - 60  # its lifetime moved to this pipeline's
 
 
 def test_reuse_idle_on_gitlab_with_nothing_idle_launches_and_writes_the_dotenv(
