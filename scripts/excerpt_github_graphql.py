@@ -15,10 +15,12 @@ The default source is ``../shared/data/github/graphql/schema.graphql`` next to t
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
-from typing import Any
+
+# Loaded by file path from the tests as well: the shared part sits beside this script.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import graphql_excerpt
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "data" / "github" / "graphql" / "schema.graphql"
@@ -71,45 +73,11 @@ HEADER = f"""\
 
 
 def excerpt(source: str) -> str:
-    import graphql
-
-    document = graphql.parse(source)
-    found: dict[str, Any] = {}
-    for node in document.definitions:
-        name = getattr(getattr(node, "name", None), "value", None)
-        if name in KEPT and not type(node).__name__.endswith("ExtensionNode"):
-            found.setdefault(name, node)
-    missing = sorted(set(KEPT) - set(found))
-    if missing:
-        raise SystemExit(f"not in the schema: {', '.join(missing)}")
-    kept = []
-    for name, fields in KEPT.items():
-        node = found[name]
-        parts = {key: getattr(node, key) for key in node.keys if key != "loc"}
-        if fields is not None:
-            by_name = {f.name.value: f for f in node.fields}
-            absent = [f for f in fields if f not in by_name]
-            if absent:
-                raise SystemExit(f"{name} has no field {', '.join(absent)}")
-            parts["fields"] = tuple(by_name[f] for f in fields)
-        if parts.get("interfaces"):
-            parts["interfaces"] = tuple(i for i in node.interfaces if i.name.value in KEPT)
-        kept.append(type(node)(**parts))
-    printed = graphql.print_ast(graphql.language.DocumentNode(definitions=tuple(kept)))
-    graphql.build_schema(printed)  # the excerpt must build on its own
-    return HEADER + "\n" + printed + "\n"
+    return graphql_excerpt.excerpt(source, KEPT, HEADER)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("source", nargs="?", type=Path, default=DEFAULT_SOURCE)
-    source: Path = parser.parse_args().source
-    if not source.is_file():
-        print(f"{source}: no such file", file=sys.stderr)
-        return 2
-    OUT.write_text(excerpt(source.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"wrote {OUT.relative_to(REPO_ROOT)}")
-    return 0
+    return graphql_excerpt.run(__doc__, excerpt, OUT, REPO_ROOT, DEFAULT_SOURCE)
 
 
 if __name__ == "__main__":
