@@ -238,6 +238,23 @@ def test_wait_until_the_runner_is_online(run: Run, step: Step, image: str) -> No
     assert "is online at the forge" in result.stderr and "\r" not in result.stderr
 
 
+def gitlab_job_env(gitlab: FakeGitLab, moto: MotoServer, token: str) -> dict[str, str]:
+    """A GitLab CI job of project ml/model, with AWS pointed at moto."""
+    return clean_env(
+        GITLAB_CI="true",
+        CI_SERVER_URL=gitlab.url,
+        CI_API_V4_URL=gitlab.api_url,
+        CI_PROJECT_PATH="ml/model",
+        CI_JOB_ID="77",
+        GITLAB_TOKEN=token,
+        AWS_ENDPOINT_URL=moto.url,
+        AWS_REGION=REGION,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+
+
 def test_gitlab_launch_writes_a_dotenv_and_stop_deletes_the_runner(
     run: Run, moto: MotoServer, gitlab_server: FakeGitLab, tmp_path: Path, image: str
 ) -> None:
@@ -245,19 +262,7 @@ def test_gitlab_launch_writes_a_dotenv_and_stop_deletes_the_runner(
     gitlab_server.add_token("glpat-maint0123456789", username="maya", role="maintainer")
     root = tmp_path / "gl"
     root.mkdir()
-    env = clean_env(
-        GITLAB_CI="true",
-        CI_SERVER_URL=gitlab_server.url,
-        CI_API_V4_URL=gitlab_server.api_url,
-        CI_PROJECT_PATH="ml/model",
-        CI_JOB_ID="77",
-        GITLAB_TOKEN="glpat-maint0123456789",
-        AWS_ENDPOINT_URL=moto.url,
-        AWS_REGION=REGION,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_EC2_METADATA_DISABLED="true",
-    )
+    env = gitlab_job_env(gitlab_server, moto, "glpat-maint0123456789")
     result = run(
         "runner", "launch", "--gpu", "a10g", "--image", image, "--no-wait", cwd=root, env=env
     )
@@ -374,18 +379,7 @@ def test_reuse_idle_on_gitlab_with_nothing_idle_launches_and_writes_the_dotenv(
 ) -> None:
     gitlab_server.add_project("ml/model", id=42)
     gitlab_server.add_token("glpat-runnerAdmin0123456789", username="maya", role="maintainer")
-    env = clean_env(
-        GITLAB_CI="true",
-        CI_SERVER_URL=gitlab_server.url,
-        CI_API_V4_URL=gitlab_server.api_url,
-        CI_PROJECT_PATH="ml/model",
-        CI_JOB_ID="77",
-        GITLAB_TOKEN="glpat-runnerAdmin0123456789",
-        AWS_ENDPOINT_URL=moto.url,
-        AWS_REGION=REGION,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-    )
+    env = gitlab_job_env(gitlab_server, moto, "glpat-runnerAdmin0123456789")
     args = ("runner", "launch", "--image", image, "--no-wait", "--no-single", "--reuse-idle")
     result = run(*args, "--labels", "gpu-train", cwd=tmp_path, env=env)
     assert result.code == 0, result.stderr
