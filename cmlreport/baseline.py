@@ -56,6 +56,20 @@ def head_sha(cwd: Path | None = None) -> str:
     return Clone(repo_root(cwd), provider="local").head
 
 
+def uncommitted(paths: Sequence[Path], cwd: Path | None = None) -> bool:
+    """Whether any of ``paths`` differs from HEAD's copy (modified, staged or untracked): the
+    report then shows the work tree, not the commit it names. False outside git."""
+    try:
+        clone = Clone(repo_root(cwd), provider="local")
+    except GitError:
+        return False
+    where = Path.cwd() if cwd is None else cwd
+    names = [str((where / p).resolve()) for p in paths]
+    # --porcelain lists nothing for a clean file, and ignored files are left out by default.
+    status = clone.output(["status", "--porcelain", "--untracked-files=all", "--", *names])
+    return bool(status and status.strip())
+
+
 def resolve_base(
     explicit: str | None,
     ci: CiContext,

@@ -221,7 +221,12 @@ def _slice_summaries(runs: Runs, opts: ReportOptions, directions: Directions) ->
 
 def _with_predictions(opts: ReportOptions, runs: Runs, cwd: Path) -> tuple[PredictionResults, Runs]:
     from cmlreport.metrics.predictions import ColumnFlags
-    from cmlreport.report.predictions import PredictionOptions, evaluate_files, join_runs
+    from cmlreport.report.predictions import (
+        PredictionOptions,
+        evaluate_files,
+        join_runs,
+        with_prediction_files,
+    )
 
     assert opts.predictions is not None
     columns = ColumnFlags(
@@ -231,7 +236,7 @@ def _with_predictions(opts: ReportOptions, runs: Runs, cwd: Path) -> tuple[Predi
         opts.predictions, opts.base_predictions, columns, opts.resamples, opts.seed
     )
     results, notes = evaluate_files(popts, runs, cwd)
-    return results, join_runs(runs, results, notes)
+    return results, join_runs(with_prediction_files(runs, popts, cwd), results, notes)
 
 
 def build_report(

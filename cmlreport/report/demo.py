@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from cmlreport.metrics.load import merge_metric_sets, parse_metrics
 from cmlreport.metrics.model import MetricSet
 from cmlreport.report.build import BuiltReport, ReportOptions, build_report
-from cmlreport.report.markdown import Revisions
+from cmlreport.report.footer import Revisions
 from cmlreport.report.predictions import join_runs
 from cmlreport.report.runs import Runs
 
@@ -94,7 +94,11 @@ def run_demo(out: Path) -> DemoResult:
     runs = Runs(
         head=_load_side(data / "head"),
         base=_load_side(data / "base"),
-        revisions=Revisions(base_ref="demo base run", base_how="bundled example data"),
+        revisions=Revisions(
+            base_ref="the bundled base run",
+            base_how="example data",
+            head_ref="the bundled retrained run",
+        ),
         notes=("Demo: bundled example data, compared as if the base run were on main.",),
     )
     predicted = _predictions(data)

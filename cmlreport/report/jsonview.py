@@ -16,7 +16,7 @@ from cmlreport.metrics.gates import GateResult
 from cmlreport.metrics.model import CONFIDENCE, Significance
 from cmlreport.report.derived_json import calibration_json, confusion_json, groups_json
 from cmlreport.report.diffview import json_number
-from cmlreport.report.markdown import Revisions
+from cmlreport.report.footer import Revisions
 
 if TYPE_CHECKING:
     from cmlreport.metrics.drift import DriftComparison
@@ -118,7 +118,13 @@ def report_json(
             "significant": sum(1 for s in judged if s.significant),
             "within_noise": sum(1 for s in judged if not s.significant),
         },
-        "revisions": {"base": rev.base_sha, "base_ref": rev.base_ref, "head": rev.head_sha},
+        "revisions": {
+            "base": rev.base_sha,
+            "base_ref": rev.base_ref,
+            "base_files": list(rev.base_files),
+            "head": rev.head_sha,
+            "head_dirty": rev.head_dirty,
+        },
         "notes": list(facts.notes),
         "metrics": [_metric(d, sig.get(d.key)) for d in diffs],
         "gates": [

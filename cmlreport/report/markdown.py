@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cmlreport import __version__
 from cmlreport.metrics.diff import MetricDiff, Status, Verdict
 from cmlreport.metrics.direction import Direction
 from cmlreport.metrics.gates import GateResult
@@ -17,7 +16,8 @@ from cmlreport.metrics.table_diff import TableDiff
 from cmlreport.report.budget import GITHUB_COMMENT_LIMIT, Section, fit
 from cmlreport.report.charts import Chart, Image, chart_markdown, image_markdown
 from cmlreport.report.columns import Column, column
-from cmlreport.report.escape import html_attr, http_url, md_code, md_text
+from cmlreport.report.escape import html_attr, md_code, md_text
+from cmlreport.report.footer import Revisions, footer
 from cmlreport.report.format import (
     direction_hint,
     fmt_percent,
@@ -33,15 +33,6 @@ OWN_SECTION = ("drift.",)  # prefixes of metrics a section of their own shows
 
 
 @dataclass(frozen=True)
-class Revisions:
-    base_sha: str | None = None
-    base_ref: str | None = None
-    base_how: str | None = None
-    head_sha: str | None = None
-    run_url: str | None = None
-
-
-@dataclass(frozen=True)
 class ReportData:
     title: str
     diffs: Sequence[MetricDiff]
@@ -52,7 +43,7 @@ class ReportData:
     slice_charts: dict[str, Chart] = field(default_factory=dict)  # table name -> histogram
     charts: Sequence[Chart] = ()  # headline chart(s)
     images: Sequence[Image] = ()  # --plot files
-    revisions: Revisions = Revisions()
+    revisions: Revisions = field(default_factory=Revisions)
     notes: Sequence[str] = ()  # one-line facts: "no base revision: every metric is new"
     precision: int = 4
     full_report_hint: str | None = None  # where the uncut report lives, for the cut notice
@@ -235,22 +226,6 @@ def _all_metrics_sections(data: ReportData, budget: int) -> list[Section]:
     return [Section("all metrics", full, shorter=tuple(shorter))]
 
 
-def _footer(data: ReportData) -> str:
-    rev = data.revisions
-    bits: list[str] = []
-    if rev.base_sha:
-        how = f" ({md_text(rev.base_how)})" if rev.base_how else ""
-        bits.append(f"base <code>{short_sha(rev.base_sha)}</code>{how}")
-    else:
-        bits.append("no base revision")
-    if rev.head_sha:
-        bits.append(f"head <code>{short_sha(rev.head_sha)}</code>")
-    if run_url := http_url(rev.run_url):
-        bits.append(f'<a href="{html_attr(run_url)}">CI run</a>')
-    bits.append(f"cmlreport {__version__}")
-    return "---\n<sub>" + " · ".join(bits) + "</sub>"
-
-
 # A line of its own, as written: text quoted mid-line (in a hand-edited report) never counts.
 # ASCII digits, at most 9: int() refuses over 4,300 digits; a longer count is no marker of ours.
 _GATES_MARKER = re.compile(
@@ -292,4 +267,4 @@ def build_sections(data: ReportData, budget: int = GITHUB_COMMENT_LIMIT) -> list
 
 
 def render_report(data: ReportData, budget: int = GITHUB_COMMENT_LIMIT) -> str:
-    return fit(build_sections(data, budget), _footer(data), budget, data.full_report_hint)
+    return fit(build_sections(data, budget), footer(data.revisions), budget, data.full_report_hint)

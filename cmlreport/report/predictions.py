@@ -162,3 +162,15 @@ def prediction_sections(
     ]
     sections += [group_section(g, predicted.significance) for g in predicted.derived.groups]
     return sections
+
+
+def with_prediction_files(runs: Runs, opts: PredictionOptions, cwd: Path) -> Runs:
+    """The footer names a base read from a file, and a predictions file not committed."""
+    from cmlreport import baseline
+
+    rev = runs.revisions
+    dirty = rev.head_dirty or (
+        rev.head_sha is not None and baseline.uncommitted([Path(opts.path)], cwd)
+    )
+    files = (opts.base_path,) if opts.base_path else ()
+    return replace(runs, revisions=replace(rev, head_dirty=dirty, base_files=files))

@@ -22,7 +22,7 @@ from cmlreport.metrics.load import (
 from cmlreport.metrics.logs import LogValues, describe
 from cmlreport.metrics.mlflow import parse_run
 from cmlreport.metrics.model import MetricSet
-from cmlreport.report.markdown import Revisions
+from cmlreport.report.footer import Revisions
 
 if TYPE_CHECKING:
     from cmlreport.report.discover import DvcProject
@@ -95,7 +95,8 @@ def _with_base(
         head_sha: str | None = baseline.head_sha(cwd)
     except GitError:
         head_sha = None
-    alone = Revisions(head_sha=head_sha, run_url=ci.run_url)
+    dirty = head_sha is not None and baseline.uncommitted([Path(n) for n, _ in head_sets], cwd)
+    alone = Revisions(head_sha=head_sha, run_url=ci.run_url, head_dirty=dirty)
     if no_base:
         return Runs(head, None, alone, ("--no-base: every metric is shown as new.",))
     try:
@@ -120,6 +121,7 @@ def _with_base(
         base_how=base_rev.how,
         head_sha=head_sha,
         run_url=ci.run_url,
+        head_dirty=dirty,
     )
     return Runs(head, base_set, revisions, tuple(notes))
 

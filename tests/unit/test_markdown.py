@@ -4,8 +4,9 @@ from cmlreport.metrics.diff import diff_metrics
 from cmlreport.metrics.gates import evaluate_gates, parse_gates
 from cmlreport.report.charts import Image
 from cmlreport.report.escape import md_text
+from cmlreport.report.footer import Revisions
 from cmlreport.report.format import fmt_delta, fmt_percent, fmt_value
-from cmlreport.report.markdown import ReportData, Revisions, choose_headline, render_report
+from cmlreport.report.markdown import ReportData, choose_headline, render_report
 
 
 def table_rows(md):

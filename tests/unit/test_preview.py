@@ -20,7 +20,8 @@ from cmlreport.metrics.model import SliceTable
 from cmlreport.metrics.slices import summarize_slices
 from cmlreport.plots.mermaid import line_chart
 from cmlreport.report.charts import Chart, Image
-from cmlreport.report.markdown import ReportData, Revisions, render_report
+from cmlreport.report.footer import Revisions
+from cmlreport.report.markdown import ReportData, render_report
 from cmlreport.report.preview import markdown_to_html, render_preview, write_preview
 
 
