@@ -2,7 +2,7 @@
 
 Pure: values in, markdown out. Groups are sorted by the accuracy change, worst first; the table
 shows at most ``SHOWN_GROUPS`` of them (10,000 groups must not fill a comment), folded in
-``<details>`` past ``FOLD_AFTER`` rows, and a shorter rendering lets the budget cut it further.
+``<details>``, and a shorter rendering of ``FOLD_AFTER`` rows lets the budget cut it further.
 """
 
 from __future__ import annotations
@@ -84,8 +84,7 @@ def group_section(s: GroupSlice, significance: Mapping[str, Significance]) -> Se
 
 def _fold(table: str, rows: int, total: int) -> str:
     more = f"; {total - rows:,} more in the --json output" if rows < total else ""
-    if rows <= FOLD_AFTER:
-        return table + (f"\n\n_{rows:,} of {total:,} groups shown{more}._" if more else "")
+    # Folded however short: the gap and who lost most (above) are what a reviewer reads first.
     summary = f"Per group ({rows:,} of {total:,}, worst first{more})"
     return f"<details><summary>{summary}</summary>\n\n{table}\n\n</details>"
 

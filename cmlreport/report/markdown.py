@@ -192,9 +192,15 @@ def _headline_section(data: ReportData) -> Section:
 
 
 def _images_section(images: Sequence[Image]) -> Section:
-    lines = ["### Plots", ""]
-    for img in images:
-        lines += [f"**{md_text(img.alt)}**", "", image_markdown(img), ""]
+    first, *rest = images
+    lines = ["### Plots", "", f"**{md_text(first.alt)}**", "", image_markdown(first), ""]
+    if rest:
+        # The first plot stays open; the others are one click away, so the comment stays short.
+        names = ", ".join(md_text(img.alt) for img in rest)
+        lines += [f"<details><summary>{len(rest)} more: {names}</summary>", ""]
+        for img in rest:
+            lines += [f"**{md_text(img.alt)}**", "", image_markdown(img), ""]
+        lines.append("</details>")
     return Section("plots", "\n".join(lines).rstrip())
 
 

@@ -117,6 +117,7 @@ def slice_section(
         lines += ["", f"**Top {len(s.regressions)} regressions**", ""]
         lines += _slice_rows(s.regressions, precision, has_support)
     if s.improvements:
-        lines += ["", f"**Top {len(s.improvements)} improvements**", ""]
-        lines += _slice_rows(s.improvements, precision, has_support)
+        # Secondary to the regressions a reviewer must see: folded, one click away.
+        lines += ["", f"<details><summary>Top {len(s.improvements)} improvements</summary>", ""]
+        lines += [*_slice_rows(s.improvements, precision, has_support), "", "</details>"]
     return Section(f"slices {md_text(s.table)}", "\n".join(lines))

@@ -83,6 +83,10 @@ def test_a_group_that_lost_is_named_and_its_gap_can_fail_a_gate(folder: Path) ->
     assert asia["head"]["accuracy_ci_low"] < asia["head"]["accuracy"] < asia["base"]["accuracy"]
     md = (folder / "report.md").read_text()
     assert "**asia lost most**" in md and "### Groups by Region" in md
+    # The gap and who lost most read open; the per-group table, however short, is folded.
+    section = md.split("### Groups by Region")[1].split("\n### ")[0]
+    assert section.index("lost most") < section.index("<details><summary>Per group")
+    assert section.index("<details><summary>Per group") < section.index("| asia")
     assert "<b>@team" not in md  # a hostile group name is escaped, not rendered or a mention
 
 

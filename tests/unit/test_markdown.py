@@ -2,6 +2,8 @@ import re
 
 from cmlreport.metrics.diff import diff_metrics
 from cmlreport.metrics.gates import evaluate_gates, parse_gates
+from cmlreport.metrics.model import SliceTable
+from cmlreport.metrics.slices import summarize_slices
 from cmlreport.report.charts import Image
 from cmlreport.report.escape import md_text
 from cmlreport.report.footer import Revisions
@@ -192,3 +194,30 @@ def test_a_long_hostile_gate_name_stays_one_code_span_on_the_first_line():
 
 def summary_line(md: str) -> str:
     return next(line for line in md.splitlines() if line.startswith(("❌", "✅")))
+
+
+def test_the_first_plot_stays_open_and_the_others_are_folded_by_name():
+    images = [Image(n, f"plots/{n}.png") for n in ("drift", "confusion", "curves")]
+    md = render_report(ReportData("T", diff_metrics({}, {"a": 1}), images=images))
+    plots = md.split("### Plots")[1]
+    opened, folded = plots.split("<details>", 1)
+    assert "![drift](plots/drift.png)" in opened and "confusion" not in opened
+    assert folded.startswith("<summary>2 more: confusion, curves</summary>")
+    assert "![curves](plots/curves.png)" in folded.split("</details>")[0]
+
+
+def test_a_single_plot_is_not_folded():
+    md = render_report(ReportData("T", diff_metrics({}, {"a": 1}), images=[Image("x", "x.png")]))
+    assert "<details>" not in md.split("### Plots")[1].split("<details><summary>All")[0]
+
+
+def test_slice_regressions_read_open_and_the_improvements_are_folded():
+    def table(shift: float) -> SliceTable:
+        rows = {f"c{i}": {"f1": 0.5 + shift * ((-1) ** i) * i / 50} for i in range(30)}
+        return SliceTable("per_class", "label", ("f1",), rows)
+
+    summary = summarize_slices(table(0.0), table(1.0), top_n=3)
+    md = render_report(ReportData("T", diff_metrics({}, {"a": 1}), slices=[summary]))
+    section = md.split("### Slices")[1]
+    assert "**Top 3 regressions**" in section.split("<details>")[0]
+    assert "<details><summary>Top 3 improvements</summary>" in section
