@@ -233,9 +233,17 @@ def test_hostile_names_reach_the_report_as_plain_text(hostile: GitRepo) -> None:
     doc = assert_inert(md, where="report.md")
     assert_inert((hostile.path / "summary.md").read_text(encoding="utf-8"), where="summary")
 
-    # Structure: one title, the four sections, the notes quote, one details block, one chart.
+    # Structure: one title, the four sections, the notes quote, one chart, and three folds: the
+    # slices' improvements, the plots after the first, and every metric (more than the headline
+    # holds). Hostile text inside a summary must not open a fold of its own.
     assert doc.tags.count("h2") == 1 and doc.tags.count("h3") == 4, doc.tags
-    assert doc.tags.count("details") == 1 and doc.tags.count("blockquote") == 1
+    assert doc.tags.count("details") == 3 and doc.tags.count("blockquote") == 1
+    folds = re.findall(r"^<details><summary>(.*?)</summary>", md, flags=re.MULTILINE)
+    assert [f.split(" ", 2)[:2] for f in folds] == [
+        ["Top", "9"],
+        ["18", "more:"],
+        ["All", "metrics"],
+    ]
     assert doc.tags.count("img") == len(HOSTILE)
     assert md.count("```mermaid") == 2  # the headline changes and the per-class histogram
     # Every table row has the cells of its header, and each name reads as written.
