@@ -61,8 +61,14 @@ def choose_headline(
             d for d in diffs if any(d.key == p or fnmatch.fnmatchcase(d.key, p) for p in patterns)
         ]
     gate_set = set(gate_keys)
-    # Drift statistics have their own section: in the headline only when a gate names them.
-    diffs = [d for d in diffs if not d.key.startswith(OWN_SECTION) or d.key in gate_set]
+    # Drift statistics have their own section, and an unchanged row or a text value (a model
+    # name) is no news: in the headline only when a gate names them; all are in the details.
+    diffs = [
+        d
+        for d in diffs
+        if d.key in gate_set
+        or (not d.key.startswith(OWN_SECTION) and d.status is not Status.UNCHANGED and d.numeric)
+    ]
     if len(diffs) <= HEADLINE_LIMIT:
         return list(diffs)
     chosen = [d for d in diffs if d.key in gate_set]
@@ -176,11 +182,11 @@ def _gates_section(gates: Sequence[GateResult]) -> Section:
     return Section("gates", "\n".join(lines), required=True)
 
 
-def _headline_section(data: ReportData) -> Section:
-    gate_keys = [g.key for g in data.gates]
-    chosen = choose_headline(data.diffs, data.headline, gate_keys)
+def _headline_section(data: ReportData, chosen: Sequence[MetricDiff]) -> Section:
     lines = ["### Headline metrics", ""]
-    if not chosen:
+    if not chosen and not data.headline and data.diffs:
+        lines.append("_No metric changed; every metric is in the details below._")
+    elif not chosen:
         lines.append("_No metrics matched the headline selection._")
     else:
         lines.append(metrics_table(chosen, data.precision, data.significance))
@@ -261,14 +267,16 @@ def build_sections(data: ReportData, budget: int = GITHUB_COMMENT_LIMIT) -> list
         sections.append(Section("notes", notes, required=True))
     if data.gates:
         sections.append(_gates_section(data.gates))
-    sections.append(_headline_section(data))
+    chosen = choose_headline(data.diffs, data.headline, [g.key for g in data.gates])
+    sections.append(_headline_section(data, chosen))
     sections += data.sections
     for s in data.slices:
         changes = next((t for t in data.tables if t.name == s.table), None)
         sections.append(slice_section(s, data.slice_charts.get(s.table), data.precision, changes))
     if data.images:
         sections.append(_images_section(data.images))
-    sections += _all_metrics_sections(data, budget)
+    if len(chosen) < len(data.diffs):  # else the details would only repeat the headline
+        sections += _all_metrics_sections(data, budget)
     return sections
 
 

@@ -78,7 +78,7 @@ def test_all_metrics_are_in_a_details_block():
 
 def test_headline_prefers_gate_keys_then_biggest_moves():
     base = {f"m{i}": 1.0 for i in range(30)}
-    head = dict(base, m29=5.0, m3=1.5)
+    head = dict(base, m29=5.0, m3=1.5) | {f"m{i}": 1.01 for i in range(10, 25)}
     chosen = choose_headline(diff_metrics(base, head), [], ["m7"])
     assert [d.key for d in chosen[:3]] == ["m7", "m29", "m3"]
     assert len(chosen) == 15
@@ -86,6 +86,34 @@ def test_headline_prefers_gate_keys_then_biggest_moves():
         "m1",
         "m10",
     ]
+
+
+def test_unchanged_rows_and_text_values_leave_the_headline_unless_a_gate_names_them():
+    base = {"acc": 0.8, "loss": 0.3, "epochs": 10, "model": "bert", "seed": 1, "lr": 0.1}
+    head = dict(base, acc=0.82, model="roberta")
+    chosen = choose_headline(diff_metrics(base, head), [], ["lr"])
+    assert [d.key for d in chosen] == ["acc", "lr"]  # lr: a gate reads it
+    md = render_report(ReportData("T", diff_metrics(base, head)))
+    headline = md.split("### Headline metrics")[1].split("<details>")[0]
+    assert "acc" in headline and "model" not in headline and "loss" not in headline
+    assert "_1 of 6 metrics shown; all are below._" in headline
+    details = md.split("<details><summary>All metrics")[1]
+    assert all(k in details for k in ("loss", "epochs", "model", "seed", "lr"))
+
+
+def test_the_details_block_is_left_out_when_the_headline_shows_every_metric():
+    md = render_report(
+        ReportData("T", diff_metrics({"acc": 0.8, "f1": 0.7}, {"acc": 0.9, "f1": 0.6}))
+    )
+    assert "<details>" not in md and "all are below" not in md
+    assert md.count("| <span") == 2  # each metric once
+
+
+def test_nothing_changed_says_so_in_one_line():
+    md = render_report(ReportData("T", diff_metrics({"acc": 0.8}, {"acc": 0.8})))
+    headline = md.split("### Headline metrics")[1]
+    assert "_No metric changed; every metric is in the details below._" in headline
+    assert "<details><summary>All metrics (1; 0 changed or new)</summary>" in md
 
 
 def test_report_fits_the_budget_and_says_what_was_cut():
