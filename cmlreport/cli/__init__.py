@@ -111,6 +111,8 @@ class LazyGroup(click.Group):
             message = getattr(exc, "message", "interrupted")
             click.echo(f"cmlreport: {message}", err=True)
             sys.exit(getattr(exc, "exit_code", 130))
+        except BrokenPipeError:
+            raise  # the reader left (`| head`): click's main ends quietly, as a shell tool does
         except CmlReportError as exc:
             if debug:
                 _print_traceback()
