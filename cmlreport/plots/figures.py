@@ -79,7 +79,8 @@ def confusion_matrix(cm: ConfusionMatrix, normalize: bool = False, fmt: str = "p
                         color="white" if v > 0.5 * vmax else "#222222",
                     )
         what = "normalized by actual, " if normalize else ""
-        ax.set_title(f"Confusion matrix ({what}{n} labels, accuracy {accuracy:.3f})")
+        # Four decimals, as the report's tables print predictions.accuracy from the same counts.
+        ax.set_title(f"Confusion matrix ({what}{n} labels, accuracy {accuracy:.4f})")
 
     return render(draw, (side + 1.5, side), fmt)
 

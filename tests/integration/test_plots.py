@@ -190,7 +190,7 @@ def test_small_confusion_matrices_show_their_counts_and_accuracy() -> None:
     texts = svg_texts(drawn("confusion", "svg"))
     assert {"50", "40", "30", "6", "predicted", "actual"} <= set(texts)
     accuracy = (50 + 40 + 30) / sum(map(sum, CM.counts))
-    assert f"Confusion matrix (3 labels, accuracy {accuracy:.3f})" in texts
+    assert f"Confusion matrix (3 labels, accuracy {accuracy:.4f})" in texts
     normalized = svg_texts(drawn("normalized", "svg"))
     assert "0.80" in normalized  # dog: 40 of 50 actual dogs
 
