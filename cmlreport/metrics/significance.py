@@ -46,6 +46,20 @@ class PredictionResults:
     derived: Derived = field(default_factory=Derived)  # calibration, confusions, groups
 
 
+def _few(classes: Sequence[str]) -> str:
+    shown = ", ".join(c[:40] for c in classes[:3])
+    return shown + (f" and {len(classes) - 3:,} more" if len(classes) > 3 else "")
+
+
+def _no_shared_class(head: Predictions, base: Predictions) -> str:
+    # Not an error: a base that main broke must not block the pull request that fixes it.
+    return (
+        f"{head.source} and {base.source} share no class (head: {_few(head.classes)}; base: "
+        f"{_few(base.classes)}): every class is new or removed, so the deltas compare different "
+        "tasks; check that both files label the same classes."
+    )
+
+
 def evaluate_predictions(
     head: Predictions,
     base: Predictions | None,
@@ -74,6 +88,8 @@ def evaluate_predictions(
         )
     if resamples > 0:
         sig = _bootstrap(pair, k, resamples, seed, confidence, derived)
+    if base is not None and not set(head.classes) & set(base.classes):
+        notes = (*notes, _no_shared_class(head, base))
     discordant = None
     if pair.paired and pair.base is not None:
         discordant = _discordant(pair.head, pair.base)

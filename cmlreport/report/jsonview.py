@@ -17,6 +17,7 @@ from cmlreport.metrics.model import CONFIDENCE, Significance
 from cmlreport.report.derived_json import calibration_json, confusion_json, groups_json
 from cmlreport.report.diffview import json_number
 from cmlreport.report.footer import Revisions
+from cmlreport.report.noise import judged_changes
 
 if TYPE_CHECKING:
     from cmlreport.metrics.drift import DriftComparison
@@ -104,7 +105,7 @@ def report_json(
     ``report`` is the markdown file written with it and its sha256, so ``check`` can tell the
     JSON of this very report from any other beside it."""
     diffs, gates, sig = facts.diffs, facts.gates, facts.significance
-    judged = [sig[d.key] for d in diffs if d.key in sig and sig[d.key].significant is not None]
+    judged = judged_changes(diffs, sig)
     failed = sum(1 for g in gates if not g.passed)
     rev = facts.revisions
     doc = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from cmlreport.metrics.diff import MetricDiff
+from cmlreport.metrics.diff import MetricDiff, Status
 from cmlreport.metrics.model import Significance
 from cmlreport.report.budget import Section
 from cmlreport.report.columns import Column
@@ -42,13 +42,23 @@ def verdict(s: Significance) -> str:
     return f"**significant**{p}" if s.significant else f"within noise{p}"
 
 
-def noise_fact(diffs: Sequence[MetricDiff], significance: Mapping[str, Significance]) -> str:
-    """For the summary line: "Δ significant for 1 of 7 metrics with a 95 % CI, 6 within noise"."""
-    judged = [
+def judged_changes(
+    diffs: Sequence[MetricDiff], significance: Mapping[str, Significance]
+) -> list[Significance]:
+    """The intervals of the metrics that changed and were judged: an unchanged metric is not a
+    change "within noise", whatever its interval."""
+    return [
         significance[d.key]
         for d in diffs
-        if d.key in significance and significance[d.key].significant is not None
+        if d.status is Status.CHANGED
+        and d.key in significance
+        and significance[d.key].significant is not None
     ]
+
+
+def noise_fact(diffs: Sequence[MetricDiff], significance: Mapping[str, Significance]) -> str:
+    """For the summary line: "Δ significant for 1 of 7 metrics with a 95 % CI, 6 within noise"."""
+    judged = judged_changes(diffs, significance)
     if not judged:
         return ""
     real = sum(1 for s in judged if s.significant)

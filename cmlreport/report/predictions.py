@@ -16,7 +16,7 @@ from cmlreport.errors import GitError, InputError
 from cmlreport.files import MAX_INPUT_BYTES, decode_text, read_bytes
 from cmlreport.metrics.model import MetricSet, Significance
 from cmlreport.report.budget import Section
-from cmlreport.report.runs import Runs
+from cmlreport.report.runs import NO_BASE_NOTE, Runs
 
 if TYPE_CHECKING:
     from cmlreport.metrics.predictions import ColumnFlags, Predictions
@@ -108,9 +108,17 @@ def join_runs(runs: Runs, results: PredictionResults, notes: list[str]) -> Runs:
         )
     head = _join(runs.head, results.head)
     base = runs.base
+    kept = runs.notes
     if results.base is not None:
+        if base is None:  # --no-base with --base-predictions: only the predictions have a base
+            source = results.base.sources.get("predictions", "the base predictions")
+            said = (
+                "--no-base: the metrics files' values are new; the predictions are compared "
+                f"with {source}."
+            )
+            kept = tuple(said if n == NO_BASE_NOTE else n for n in kept)
         base = _join(base, results.base) if base is not None else results.base
-    return replace(runs, head=head, base=base, notes=(*runs.notes, *notes))
+    return replace(runs, head=head, base=base, notes=(*kept, *notes))
 
 
 def _join(metrics: MetricSet, extra: MetricSet) -> MetricSet:

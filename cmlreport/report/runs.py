@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 Warn = Callable[[str], None]
 
 
+NO_BASE_NOTE = "--no-base: every metric is shown as new."
+
+
 @dataclass(frozen=True)
 class Runs:
     """Head and base metrics with where they came from."""
@@ -98,7 +101,7 @@ def _with_base(
     dirty = head_sha is not None and baseline.uncommitted([Path(n) for n, _ in head_sets], cwd)
     alone = Revisions(head_sha=head_sha, run_url=ci.run_url, head_dirty=dirty)
     if no_base:
-        return Runs(head, None, alone, ("--no-base: every metric is shown as new.",))
+        return Runs(head, None, alone, (NO_BASE_NOTE,))
     try:
         base_rev = baseline.resolve_base(base, ci, cwd)
     except GitError as exc:

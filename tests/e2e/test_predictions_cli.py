@@ -239,3 +239,23 @@ def test_a_predictions_flag_without_predictions_is_refused(folder: Path) -> None
     result = cmlreport("report", "-m", "m.json", "--base-predictions", "base.csv", "--no-base")
     assert result.code == 2
     assert "--base-predictions: give --predictions FILE too" in result.stderr
+
+
+def test_a_base_of_other_classes_is_said_and_unchanged_metrics_are_no_change(
+    folder: Path,
+) -> None:
+    # Both models are perfect on their own labels: every predictions.* metric is 1 → 1.
+    (folder / "head.csv").write_text("y_true,y_pred\ncat,cat\ndog,dog\n", encoding="utf-8")
+    (folder / "base.csv").write_text("y_true,y_pred\nx,x\ny,y\n", encoding="utf-8")
+    result = report("--output", "report.md")
+    assert result.code == 0, result.stderr
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    assert "head.csv and base.csv share no class \\(head: cat, dog; base: x, y\\)" in md
+    # --no-base left the metrics files without a base, not the predictions.
+    assert "the predictions are compared with base.csv" in md
+    assert "every metric is shown as new" not in md
+    doc = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    assert metric(doc, "predictions.accuracy")["delta"] == 0
+    assert doc["summary"]["changed"] == 0
+    assert doc["summary"]["within_noise"] == doc["summary"]["significant"] == 0
+    assert "within noise" not in md.splitlines()[2]  # the summary line counts no "change"
