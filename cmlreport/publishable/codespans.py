@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
 _FENCE_OPEN = re.compile(r"[ \t>]*(`{3,}|~{3,})(.*)")
 BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+_BLANK_AHEAD = re.compile(r"(?=\n[ \t]*\r?\n)")
 
 
 def _fenced_blocks(md: str) -> list[tuple[int, int]]:
@@ -40,9 +42,33 @@ def escaped(md: str, i: int) -> bool:
     return backslashes % 2 == 1
 
 
+class _Runs:
+    """Every maximal run of backticks in ``md`` by length, and where paragraphs end, so that
+    the closer of each opening run is a lookup: scanning ahead from every unmatched run would
+    be quadratic in a paragraph full of them."""
+
+    def __init__(self, md: str, start: int, end: int) -> None:
+        self.by_length: dict[int, list[int]] = {}
+        for m in re.finditer(r"`+", md[start:end]):
+            self.by_length.setdefault(len(m[0]), []).append(start + m.start())
+        # Every place a blank line starts, overlapping ones too ("\n\n\n" has two).
+        self.blanks = [start + m.start() for m in _BLANK_AHEAD.finditer(md[start:end])]
+        self.end = end
+
+    def closer(self, after: int, length: int) -> int | None:
+        """The start of the next run of exactly ``length`` backticks after ``after``, in the
+        same paragraph; None when there is none."""
+        at = bisect.bisect_left(self.blanks, after)
+        limit = self.blanks[at] if at < len(self.blanks) else self.end
+        starts = self.by_length.get(length, [])
+        k = bisect.bisect_left(starts, after)
+        return starts[k] if k < len(starts) and starts[k] < limit else None
+
+
 def _inline_skips(md: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Code spans and HTML comments between ``start`` and ``end`` (outside fenced blocks)."""
     opener = re.compile(r"`+|<!--")
+    runs = _Runs(md, start, end)
     i = start
     while (m := opener.search(md, i, end)) is not None:
         if m[0] == "<!--":
@@ -55,15 +81,13 @@ def _inline_skips(md: str, start: int, end: int) -> Iterator[tuple[int, int]]:
             i = m.start() + 1
             continue
         # A code span closes at the next run of exactly as many backticks in its paragraph.
-        blank = BLANK_LINE.search(md, m.end(), end)
-        limit = end if blank is None else blank.start()
-        run = re.compile(rf"(?<!`){m[0]}(?!`)")
-        close_m = run.search(md, m.end(), limit)
-        if close_m is None:
+        closer = runs.closer(m.end(), len(m[0]))
+        if closer is None:
             i = m.end()  # unmatched backticks are literal text
             continue
-        yield m.start(), close_m.end()
-        i = close_m.end()
+        stop = closer + len(m[0])
+        yield m.start(), stop
+        i = stop
 
 
 def skipped(md: str) -> list[tuple[int, int]]:

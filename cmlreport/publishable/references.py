@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Callable, Mapping
@@ -95,16 +96,67 @@ def _splice(md: str, change: Callable[[_Found], tuple[int, int, str] | None]) ->
 _START = re.compile(r"!\[|<img(?=[\s/>])", re.IGNORECASE)
 
 
+class _Index:
+    """What the scan looks up instead of reading ahead from every candidate (quadratic on a
+    report full of unclosed ``![``, ``(`` or quotes): the spans to skip, each ``[``'s closing
+    ``]``, each ``(``'s closing ``)``, and where the unescaped quotes and the blanks are."""
+
+    def __init__(self, md: str) -> None:
+        self.skips = skipped(md)
+        self.skip_starts = [s for s, _ in self.skips]
+        self.brackets = _matches(md, "[", "]", stop_at_blank_line=True)
+        self.parens = _matches(md, "(", ")", stop_at_blank_line=False)
+        self.closers = {
+            c: [m.start() for m in re.finditer(re.escape(c), md) if not escaped(md, m.start())]
+            for c in "\"')"
+        }
+        self.spaces = [m.start() for m in re.finditer(r"\s", md)]
+
+    def skip_at(self, i: int) -> tuple[int, int] | None:
+        k = bisect.bisect_right(self.skip_starts, i) - 1
+        return self.skips[k] if k >= 0 and i < self.skips[k][1] else None
+
+    def next_closer(self, c: str, i: int) -> int | None:
+        found = self.closers[c]
+        k = bisect.bisect_left(found, i)
+        return found[k] if k < len(found) else None
+
+    def next_space(self, i: int, end: int) -> int:
+        k = bisect.bisect_left(self.spaces, i)
+        return min(self.spaces[k], end) if k < len(self.spaces) else end
+
+
+def _matches(md: str, opener: str, closer: str, *, stop_at_blank_line: bool) -> dict[int, int]:
+    """Each opener's position to its closer's (nesting counted, backslash escapes skipped); an
+    opener never closed (with ``stop_at_blank_line``: not closed in its paragraph) has none."""
+    out: dict[int, int] = {}
+    stack: list[int] = []
+    alternatives = [r"\\.", re.escape(opener), re.escape(closer)]
+    if stop_at_blank_line:
+        alternatives.append(r"\n")
+    for m in re.finditer("|".join(alternatives), md, re.DOTALL):
+        c = m[0]
+        if c == opener:
+            stack.append(m.start())
+        elif c == closer:
+            if stack:
+                out[stack.pop()] = m.start()
+        elif c == "\n" and BLANK_LINE.match(md, m.start()):
+            stack.clear()
+    return out
+
+
 def _scan(md: str) -> list[_Found]:
-    skips = skipped(md)
+    index = _Index(md)
     found: list[_Found] = []
     i = 0
     while (m := _START.search(md, i)) is not None:
-        inside = next(((s, e) for s, e in skips if s <= m.start() < e), None)
+        inside = index.skip_at(m.start())
         if inside is not None:
             i = inside[1]
             continue
-        item = _markdown_image(md, m.start()) if m[0] == "![" else _html_image(md, m.start())
+        at = m.start()
+        item = _markdown_image(md, at, index) if m[0] == "![" else _html_image(md, at)
         if item is None:
             i = m.end()
             continue
@@ -115,10 +167,10 @@ def _scan(md: str) -> list[_Found]:
     return found
 
 
-def _markdown_image(md: str, i: int) -> _Found | None:
+def _markdown_image(md: str, i: int, index: _Index) -> _Found | None:
     if escaped(md, i):
         return None
-    close = _closing_bracket(md, i + 2)
+    close = index.brackets.get(i + 1)
     if close is None or md[close + 1 : close + 2] != "(":
         return None
     k = _skip_space(md, close + 2)
@@ -130,18 +182,14 @@ def _markdown_image(md: str, i: int) -> _Found | None:
             return None
         src_start, kind, k = k + 1, "angle", src_end + 1
     else:
-        src_start, depth, k = k, 0, k
-        while k < len(md) and not md[k].isspace() and not (md[k] == ")" and depth == 0):
-            depth += {"(": 1, ")": -1}.get(md[k], 0)
-            k += 2 if md[k] == "\\" else 1
+        # The destination ends at a blank or at the ")" that closes the "(" before it.
+        src_start = k
+        k = index.next_space(k, index.parens.get(close + 1, len(md)))
         src_end, kind = k, "md"
     k = _skip_space(md, k)
     if md[k : k + 1] in ('"', "'", "("):
-        closer = ")" if md[k] == "(" else md[k]
-        k += 1
-        while k < len(md) and md[k] != closer:
-            k += 2 if md[k] == "\\" else 1
-        k = _skip_space(md, k + 1)
+        at = index.next_closer(")" if md[k] == "(" else md[k], k + 1)
+        k = _skip_space(md, len(md) if at is None else at + 1)
     if md[k : k + 1] != ")":
         return None
     ref = md[src_start:src_end]
@@ -151,30 +199,17 @@ def _markdown_image(md: str, i: int) -> _Found | None:
     return _found(ref, _unescape(ref), alt, i, k + 1, src_start, src_end, kind)
 
 
-def _closing_bracket(md: str, j: int) -> int | None:
-    depth = 1
-    while j < len(md):
-        c = md[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "\n" and BLANK_LINE.match(md, j):
-            return None
-        depth += {"[": 1, "]": -1}.get(c, 0)
-        if depth == 0:
-            return j
-        j += 1
-    return None
-
-
 def _skip_space(md: str, k: int) -> int:
     while k < len(md) and md[k] in " \t\r\n":
         k += 1
     return k
 
 
+# CommonMark's attribute grammar, as the forges' renderers (cmark-gfm) read raw HTML: a name
+# cannot hold "<", so `<img <img <img ...` fails at once instead of reading to the end each time.
 _ATTR = re.compile(
-    r"""\s*([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""", re.DOTALL
+    r"""\s*([A-Za-z_:][A-Za-z0-9_.:-]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""",
+    re.DOTALL,
 )
 
 

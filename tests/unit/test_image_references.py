@@ -345,3 +345,49 @@ def test_a_plot_with_a_mermaid_sidecar_can_be_swapped_for_its_chart(tmp_path: Pa
 def test_image_ref_is_a_plain_value() -> None:
     found = find_images("![a](a.png)")
     assert found == [ImageRef(ref="a.png", path="a.png", data_uri=False, alt="a", start=0, end=11)]
+
+
+def test_an_img_tag_is_read_by_commonmarks_grammar_as_github_renders_it() -> None:
+    import cmarkgfm
+
+    # cmark-gfm shows the first `<img` as text (`<img` is no attribute name), the second as an
+    # image; a `<!--` where an attribute belongs makes the whole tag text.
+    for md, shown in [
+        ("<img <img src=x.png>", ["x.png"]),
+        ("<img src=n<!--<p -->", []),
+        ('<img src="a.png" data-x=1>', ["a.png"]),
+    ]:
+        rendered = cmarkgfm.github_flavored_markdown_to_html(
+            md, options=cmarkgfm.Options.CMARK_OPT_UNSAFE
+        )
+        assert rendered.count("<img") == len(shown), rendered
+        assert [ref.ref for ref in find_images(md)] == shown
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("unclosed image openers", "![" * 400_000),
+        ("destinations never closed", "![a](" * 200_000),
+        ("titles never closed", '![a](b "' * 100_000),
+        ("parenthesised titles never closed", "![a](b (" * 100_000),
+        ("angle destinations", "![a](<" * 200_000),
+        ("img tags that never end", "<img " * 200_000),
+        ("img attributes that never end", "<img a " * 150_000),
+        ("backtick runs that never close", "`a``b```c" * 80_000),
+        ("code spans between openers", "`a` ![" * 100_000),
+        ("comments never closed", "<!--" * 200_000),
+        ("nested alt text", "![" * 100_000 + "a" + "](p.png)" * 100_000),
+    ],
+)
+def test_scanning_a_report_for_images_and_code_is_linear(name: str, text: str) -> None:
+    import time
+
+    # Shapes where every candidate reads ahead to the end if nothing is remembered: quadratic,
+    # these take minutes (the backtick runs 6 s at 720k characters before); linear, well under
+    # a second each.
+    start = time.perf_counter()
+    found = find_images(text)
+    rewrite_images(text, {})
+    assert time.perf_counter() - start < 10, name
+    assert len(found) == (1 if name == "nested alt text" else 0)
