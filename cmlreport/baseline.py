@@ -60,11 +60,17 @@ def uncommitted(paths: Sequence[Path], cwd: Path | None = None) -> bool:
     """Whether any of ``paths`` differs from HEAD's copy (modified, staged or untracked): the
     report then shows the work tree, not the commit it names. False outside git."""
     try:
-        clone = Clone(repo_root(cwd), provider="local")
+        root = repo_root(cwd)
+        clone = Clone(root, provider="local")
     except GitError:
         return False
     where = Path.cwd() if cwd is None else cwd
-    names = [str((where / p).resolve()) for p in paths]
+    # A file outside the repository is in no commit: git refuses the whole status for it, which
+    # would hide the files inside that did change.
+    resolved = [(where / p).resolve() for p in paths]
+    names = [str(p) for p in resolved if p.is_relative_to(root.resolve())]
+    if not names:
+        return False
     # --porcelain lists nothing for a clean file, and ignored files are left out by default.
     status = clone.output(["status", "--porcelain", "--untracked-files=all", "--", *names])
     return bool(status and status.strip())

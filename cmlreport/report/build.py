@@ -143,10 +143,10 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
         predicted, runs = _with_predictions(opts, runs, cwd)
     drift: list[DriftComparison] = []
     if opts.drift:
-        from cmlreport.report.drift import join_drift, read_drift
+        from cmlreport.report.drift import join_drift, read_drift, with_drift_files
 
         drift = read_drift(opts.drift, cwd)
-        runs = join_drift(runs, drift)
+        runs = with_drift_files(join_drift(runs, drift), drift, cwd)
     output = opts.output
     full_path = output.with_name(f"{output.stem}.full{output.suffix or '.md'}")
     hint = full_path.name

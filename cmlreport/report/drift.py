@@ -100,6 +100,19 @@ def drift_sections(
     return [section], files
 
 
+def with_drift_files(runs: Runs, comparisons: Sequence[DriftComparison], cwd: Path) -> Runs:
+    """The footer names head as uncommitted when a drift file read from the work tree is."""
+    from cmlreport import baseline
+
+    rev = runs.revisions
+    if rev.head_dirty or rev.head_sha is None or not comparisons:
+        return runs
+    paths = [Path(p) for comp in comparisons for p in (comp.reference, comp.current)]
+    if not baseline.uncommitted(paths, cwd):
+        return runs
+    return replace(runs, revisions=replace(rev, head_dirty=True))
+
+
 def join_drift(runs: Runs, comparisons: Sequence[DriftComparison]) -> Runs:
     """The runs with head's ``drift.*`` metrics added."""
     from cmlreport.metrics.drift import PREFIX, drift_metrics

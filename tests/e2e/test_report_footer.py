@@ -88,3 +88,25 @@ def test_the_demo_names_its_bundled_runs_not_a_missing_base(tmp_path: Path, run:
     last = footer((tmp_path / "demo" / "report.md").read_text())
     assert "no base revision" not in last
     assert "base: the bundled base run" in last and "head: the bundled retrained run" in last
+
+
+def test_a_drift_file_not_yet_committed_is_uncommitted(project: GitRepo, run: Run) -> None:
+    scores = "score\n" + "".join(f"{i / 100}\n" for i in range(100))
+    project.write("scores_ref.csv", scores)
+    project.commit("reference scores")
+    project.write("scores_new.csv", scores)
+    last, revisions = report(run, project, "--drift", "scores_ref.csv:scores_new.csv")
+    assert "+ uncommitted changes" in last and revisions["head_dirty"] is True
+
+
+def test_a_file_outside_the_repository_does_not_hide_an_uncommitted_one(
+    project: GitRepo, run: Run, tmp_path: Path
+) -> None:
+    scores = "score\n" + "".join(f"{i / 100}\n" for i in range(100))
+    outside = tmp_path / "elsewhere" / "live.csv"
+    outside.parent.mkdir()
+    outside.write_text(scores, encoding="utf-8")
+    project.write("scores_ref.csv", scores)  # in the repository, never committed
+    # git refuses a status that names a path outside the repository, all paths with it.
+    last, revisions = report(run, project, "--drift", f"scores_ref.csv:{outside}")
+    assert revisions["head_dirty"] is True and "+ uncommitted changes" in last
