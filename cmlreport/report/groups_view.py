@@ -14,7 +14,7 @@ import numpy as np
 
 from cmlreport.metrics.model import Significance
 from cmlreport.report.budget import Section
-from cmlreport.report.escape import md_text
+from cmlreport.report.escape import md_code, md_text
 from cmlreport.report.format import plural
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def _gap_line(s: GroupSlice, metric: str, significance: Mapping[str, Significanc
     base = s.gaps(s.base).get(s.key(metric))
     if head is None and base is None:
         return ""
-    text = f"- `{md_text(s.key(metric))}`: "
+    text = f"- {md_code(s.key(metric))}: "  # a code span would show md_text's backslashes
     text += f"base {base:.4f} → " if base is not None else ""
     text += f"head {head:.4f}" if head is not None else "head —"
     sig = significance.get(s.key(metric))
