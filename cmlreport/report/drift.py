@@ -20,7 +20,7 @@ from cmlreport.metrics.model import MetricSet
 from cmlreport.report.budget import Section
 from cmlreport.report.diffview import json_number
 from cmlreport.report.predictions import read_rows_file
-from cmlreport.report.runs import Runs
+from cmlreport.report.runs import Runs, with_uncommitted
 
 if TYPE_CHECKING:  # numpy and scipy: only loaded when --drift is given
     from cmlreport.metrics.drift import ColumnDrift, DriftComparison
@@ -102,15 +102,8 @@ def drift_sections(
 
 def with_drift_files(runs: Runs, comparisons: Sequence[DriftComparison], cwd: Path) -> Runs:
     """The footer names head as uncommitted when a drift file read from the work tree is."""
-    from cmlreport import baseline
-
-    rev = runs.revisions
-    if rev.head_dirty or rev.head_sha is None or not comparisons:
-        return runs
     paths = [Path(p) for comp in comparisons for p in (comp.reference, comp.current)]
-    if not baseline.uncommitted(paths, cwd):
-        return runs
-    return replace(runs, revisions=replace(rev, head_dirty=True))
+    return with_uncommitted(runs, paths, cwd)
 
 
 def join_drift(runs: Runs, comparisons: Sequence[DriftComparison]) -> Runs:

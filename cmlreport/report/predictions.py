@@ -16,7 +16,7 @@ from cmlreport.errors import GitError, InputError
 from cmlreport.files import MAX_INPUT_BYTES, decode_text, read_bytes
 from cmlreport.metrics.model import MetricSet, Significance
 from cmlreport.report.budget import Section
-from cmlreport.report.runs import NO_BASE_NOTE, Runs
+from cmlreport.report.runs import NO_BASE_NOTE, Runs, with_uncommitted
 
 if TYPE_CHECKING:
     from cmlreport.metrics.predictions import ColumnFlags, Predictions
@@ -174,11 +174,6 @@ def prediction_sections(
 
 def with_prediction_files(runs: Runs, opts: PredictionOptions, cwd: Path) -> Runs:
     """The footer names a base read from a file, and a predictions file not committed."""
-    from cmlreport import baseline
-
-    rev = runs.revisions
-    dirty = rev.head_dirty or (
-        rev.head_sha is not None and baseline.uncommitted([Path(opts.path)], cwd)
-    )
+    runs = with_uncommitted(runs, [Path(opts.path)], cwd)
     files = (opts.base_path,) if opts.base_path else ()
-    return replace(runs, revisions=replace(rev, head_dirty=dirty, base_files=files))
+    return replace(runs, revisions=replace(runs.revisions, base_files=files))

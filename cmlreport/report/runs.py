@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,17 @@ Warn = Callable[[str], None]
 
 
 NO_BASE_NOTE = "--no-base: every metric is shown as new."
+
+
+def with_uncommitted(runs: Runs, paths: Sequence[Path], cwd: Path) -> Runs:
+    """The footer names head as uncommitted when another file the report read from the work
+    tree (--predictions, --drift) differs from the commit it names."""
+    from cmlreport import baseline
+
+    rev = runs.revisions
+    if rev.head_dirty or rev.head_sha is None or not baseline.uncommitted(paths, cwd):
+        return runs
+    return replace(runs, revisions=replace(rev, head_dirty=True))
 
 
 @dataclass(frozen=True)
