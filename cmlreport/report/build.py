@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +25,7 @@ from cmlreport.report.budget import (
 from cmlreport.report.charts import draw_charts, plot_images
 from cmlreport.report.drift import drift_directions, drift_sections, drift_verdicts
 from cmlreport.report.history import history_sections, with_history
-from cmlreport.report.jsonview import ReportFacts, report_json
+from cmlreport.report.jsonview import ReportFacts, report_json_beside
 from cmlreport.report.logcurves import draw_log_curves
 from cmlreport.report.markdown import ReportData, choose_headline, render_report
 from cmlreport.report.predictions import prediction_files, prediction_sections, significance_of
@@ -166,8 +165,7 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
             summary = cut_markdown(built.full_markdown, STEP_SUMMARY_LIMIT, where)
             append_text(ci.step_summary_path, summary + "\n")
         if opts.json_path is not None and built.facts is not None:
-            written = (output.name, hashlib.sha256(output.read_bytes()).hexdigest())
-            write_text(opts.json_path, report_json(built.facts, name=opts.name, report=written))
+            write_text(opts.json_path, report_json_beside(built.facts, output, name=opts.name))
             built.files.append(opts.json_path)
     except OSError as exc:
         raise InputError(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -13,7 +12,7 @@ from cmlreport.metrics.model import MetricSet
 from cmlreport.report.build import BuiltReport, ReportOptions, build_report
 from cmlreport.report.drift import join_drift
 from cmlreport.report.footer import Revisions
-from cmlreport.report.jsonview import report_json
+from cmlreport.report.jsonview import report_json_beside
 from cmlreport.report.predictions import join_runs
 from cmlreport.report.runs import Runs
 
@@ -140,8 +139,6 @@ def run_demo(out: Path) -> DemoResult:
     report_path.write_text(built.markdown, encoding="utf-8")
     json_path = out / "report.json"
     if built.facts is not None:
-        digest = hashlib.sha256(report_path.read_bytes()).hexdigest()
-        json_text = report_json(built.facts, report=(report_path.name, digest))
-        json_path.write_text(json_text, encoding="utf-8")
+        json_path.write_text(report_json_beside(built.facts, report_path), encoding="utf-8")
     html = write_preview(report_path, out / "report.html", title=opts.title)
     return DemoResult(report_path, html, json_path, built, plot_files + built.files)

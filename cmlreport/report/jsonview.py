@@ -6,9 +6,11 @@ Pure: values in, JSON text out. Numbers that JSON cannot hold (NaN, ±inf) are t
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmlreport.metrics.diff import MetricDiff, Status, Verdict
@@ -96,6 +98,12 @@ def _drift(facts: ReportFacts) -> dict[str, Any] | None:
     from cmlreport.report.drift import drift_json
 
     return drift_json(facts.drift) if facts.drift else None
+
+
+def report_json_beside(facts: ReportFacts, written: Path, name: str | None = None) -> str:
+    """The JSON of the markdown report just ``written``, naming it with its sha256."""
+    digest = hashlib.sha256(written.read_bytes()).hexdigest()
+    return report_json(facts, name=name, report=(written.name, digest))
 
 
 def report_json(
