@@ -2,7 +2,7 @@
 
 Pure: text (a Parquet file's bytes) in, columns out. Only the columns asked for are kept (a
 file of 100k rows and 4,000 ``proba_`` columns would otherwise be held twice); cells stay as
-written, so a label ``01`` is not the label ``1``. Every refusal names the file and the line
+written (predictions.py decides when labels are numbers). Every refusal names the file and the line
 or column.
 """
 

@@ -4,12 +4,16 @@ Pure: text in, a ``Predictions`` out. Column names are matched ignoring case: th
 (``y_true``, ``label``, ``target``, ``actual``...), the predicted one (``y_pred``,
 ``prediction``, ``predicted``...), optionally a top-1 score (``score``, ``confidence``) or one
 probability per class (``proba_<class>``), and an example id (``id``); flags name any other
-column. Labels are text as written; classes are the sorted labels seen in either column.
+column. Labels are text as written, except that labels that are all numbers are read as numbers
+(``1``, ``1.0`` and ``01`` are one class, as pandas and scikit-learn see them: pandas writes
+``1.0`` for an integer column that holds a gap); classes are the sorted labels seen in either
+column.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -141,13 +145,13 @@ def parse_predictions(
     role = roles[0]
     if not raw.lines:
         raise InputError(f"{path}: no data rows; write one row per example under the header")
-    true = _labels(raw, role.true)
-    pred = _labels(raw, role.pred)
+    true, pred = numeric_labels(_labels(raw, role.true), _labels(raw, role.pred))
     true_classes = set(true)
     classes = tuple(sorted(true_classes | set(pred)))
     _check_classes(path, role, classes, true, len(true_classes))
     index = {label: code for code, label in enumerate(classes)}
-    proba_classes = tuple(c[len(PROBA_PREFIX) :] for c in role.proba)
+    (suffixes,) = numeric_labels([c[len(PROBA_PREFIX) :] for c in role.proba])
+    proba_classes = tuple(suffixes)
     if role.proba:
         _check_proba_classes(path, role, proba_classes, index)
     return Predictions(
@@ -182,6 +186,32 @@ def _labels(raw: RawColumns, column: str) -> list[str]:
             cell = repr(cell)
         out.append(cell)
     return out
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def numeric_labels(*columns: list[str]) -> tuple[list[str], ...]:
+    """``columns`` with each number written one way (``1.0``, ``01`` and ``+1`` as ``1``) when
+    every label in them is a number; labels beside any other text stay as written (``01`` and
+    ``1`` may then be two codes), in every column alike so that they still match."""
+    distinct = set().union(*columns)  # a few thousand classes at most, however many rows
+    if not all(_DECIMAL.fullmatch(label) for label in distinct):
+        return columns
+    canonical = {label: _number_text(label) for label in distinct}
+    if all(label == text for label, text in canonical.items()):
+        return columns
+    return tuple([canonical[label] for label in column] for column in columns)
+
+
+def _number_text(label: str) -> str:
+    if _INTEGER.fullmatch(label):
+        return str(int(label))  # exact however long; a float would round 20-digit ids
+    value = float(label)
+    if math.isinf(value):
+        return label  # 1e999: no number to write it as
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def _group_values(raw: RawColumns, column: str) -> list[str]:

@@ -48,6 +48,31 @@ def test_tsv_and_json_lines_read_like_csv() -> None:
         parse_predictions("p.json", '[{"y_true": "a", "y_pred": "b"}, 3]')
 
 
+def test_a_number_is_one_class_however_it_is_written() -> None:
+    # pandas writes an integer column that holds a gap as 1.0, 0.0: those are the classes 1, 0
+    # of a file written without the gap, as scikit-learn sees them.
+    csv = parse_predictions("p.csv", "y_true,y_pred\n1,1.0\n0,0.0\n1,0.0\n")
+    assert csv.classes == ("0", "1") and labels(csv) == (["1", "0", "1"], ["1", "0", "0"])
+    text = parse_predictions(
+        "p.jsonl", '{"y_true": "2", "y_pred": "2.0"}\n{"y_true": 1, "y_pred": 1}\n'
+    )
+    assert text.classes == ("1", "2") and labels(text) == (["2", "1"], ["2", "1"])
+    spread = parse_predictions("p.tsv", "y_true\ty_pred\n+3\t3.00\n0.5\t.50\n1e1\t010\n")
+    assert labels(spread) == (["3", "0.5", "10"], ["3", "0.5", "10"])
+    long_ids = parse_predictions(
+        "p.csv", "y_true,y_pred\n12345678901234567891,12345678901234567890\n1,1\n"
+    )
+    assert labels(long_ids)[0][0] == "12345678901234567891"  # not rounded through a float
+    # A column with any other text keeps its labels as written: "01" and "1" may be codes.
+    words = parse_predictions("p.csv", "y_true,y_pred\n01,01\n1,x\n")
+    assert words.classes == ("01", "1", "x")
+
+
+def test_probability_columns_name_classes_the_same_way() -> None:
+    p = parse_predictions("p.csv", "y_true,y_pred,proba_0.0,proba_1.0\n1,1,0.2,0.8\n0,1,0.4,0.6\n")
+    assert p.proba_classes == ("0", "1") and p.classes == ("0", "1")
+
+
 def test_flags_name_other_columns() -> None:
     text = "gold,guess,conf,uid\nx,y,0.1,a\ny,y,0.2,b\n"
     flags = ColumnFlags(true="gold", pred="GUESS", score="conf", id="uid")
