@@ -75,9 +75,13 @@ def summarize_all(
     grid = np.array([[_as_float(s.get(k, nan)) for k in keys] for s in per_commit], dtype=float).T
     finite = np.isfinite(grid)
     counts = finite.sum(axis=1)
-    masked = np.where(finite, grid, 0.0)
-    means = masked.sum(axis=1) / np.maximum(counts, 1)
-    squares = np.where(finite, (grid - means[:, None]) ** 2, 0.0).sum(axis=1)
+    # Measured from each key's first point: a constant history is then exactly zero apart, so
+    # its σ is 0, not the 1e-16 that summing 0.8 five times leaves (and a z of -8e13 with it).
+    first = np.where(finite, grid, 0.0)[np.arange(len(keys)), finite.argmax(axis=1)]
+    apart = np.where(finite, grid - first[:, None], 0.0)
+    shifts = apart.sum(axis=1) / np.maximum(counts, 1)
+    means = first + shifts
+    squares = np.where(finite, (apart - shifts[:, None]) ** 2, 0.0).sum(axis=1)
     stds = np.sqrt(squares / np.maximum(counts - 1, 1))
     lows = np.where(finite, grid, np.inf).min(axis=1)
     highs = np.where(finite, grid, -np.inf).max(axis=1)

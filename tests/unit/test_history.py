@@ -65,6 +65,20 @@ def test_a_constant_history_fails_on_any_drop_and_few_points_never_fail() -> Non
     assert check_sigma(gate, "acc", Direction.HIGHER, None)[0]
 
 
+@pytest.mark.parametrize("value", [0.8, 0.1, 0.7, 0.3, 1 / 3, 123.456])
+@pytest.mark.parametrize("points", [5, 6, 7, 10, 12])
+def test_a_constant_history_is_constant_whatever_its_value(value: float, points: int) -> None:
+    # 0.8 summed six times is not 4.8 in binary: the spread must still be exactly none.
+    gate = SigmaGate("acc", 3.0, "acc@3sigma")
+    flat = summarize_all({"acc": value}, [{"acc": value}] * points)["acc"]
+    assert (flat.mean, flat.std, flat.z) == (value, 0.0, None)
+    passed, detail = check_sigma(gate, "acc", Direction.HIGHER, flat)
+    assert passed and "constant history" in detail and "z =" not in detail
+    lower = summarize_all({"acc": value * 0.99}, [{"acc": value}] * points)["acc"]
+    passed, detail = check_sigma(gate, "acc", Direction.HIGHER, lower)
+    assert not passed and "(constant history)" in detail
+
+
 def test_evaluate_gates_judges_sigma_gates_on_the_history_and_globs_too() -> None:
     diffs = diff_metrics({"eval.f1": 0.8}, {"eval.f1": 0.7, "eval.loss": 0.3}, Directions())
     h = summarize_all({"eval.f1": 0.7}, [{"eval.f1": v} for v in (0.8, 0.81, 0.79, 0.8, 0.8)])
