@@ -223,27 +223,61 @@ def evaluate_gates(
     gates: Sequence[Gate],
     diffs: Sequence[MetricDiff],
     history: Mapping[str, MetricHistory] | None = None,
+    not_computed: Mapping[str, str] | None = None,
 ) -> list[GateResult]:
     """One result per (gate, matching key). A gate naming an unknown key is an input error;
-    ``history`` (``--history``) is what the N-sigma gates judge head against."""
+    ``history`` (``--history``) is what the N-sigma gates judge head against.
+
+    ``not_computed`` holds the metrics the run would have had but could not compute, each with
+    why (a gap of one group, the PSI of a constant reference). A gate on one fails, saying why:
+    a gate that cannot judge must not pass, and the report is still written."""
     by_key: Mapping[str, MetricDiff] = {d.key: d for d in diffs}
     known = [d.key for d in diffs if d.has_new]
+    missing = not_computed or {}
     results: list[GateResult] = []
     for gate in gates:
         if isinstance(gate, ThresholdGate):
             if gate.key not in by_key:
-                raise _unknown_key("--fail-if", gate.key, known)
+                if gate.key not in missing:
+                    raise _unknown_key("--fail-if", gate.key, known)
+                results.append(_not_computed(gate, gate.key, missing))
+                continue
             results.append(_check_threshold(gate, by_key[gate.key]))
             continue
+        regression = (
+            RegressionGate(gate.key, 0.0, False, gate.text) if isinstance(gate, SigmaGate) else gate
+        )
+        try:
+            resolved, keys = _resolve(regression, by_key, known)
+        except InputError:
+            unjudged = _matching(regression, missing)
+            if not unjudged:
+                raise
+            results.extend(_not_computed(gate, k, missing) for k in unjudged)
+            continue
         if isinstance(gate, SigmaGate):
-            _, keys = _resolve(RegressionGate(gate.key, 0.0, False, gate.text), by_key, known)
             for k in keys:
                 passed, detail = check_sigma(gate, k, by_key[k].direction, (history or {}).get(k))
                 results.append(GateResult(gate, k, passed, detail))
             continue
-        gate, keys = _resolve(gate, by_key, known)
-        results.extend(_check_regression(gate, by_key[k]) for k in keys)
+        results.extend(_check_regression(resolved, by_key[k]) for k in keys)
     return results
+
+
+def _matching(gate: RegressionGate, missing: Mapping[str, str]) -> list[str]:
+    """The metrics not computed that ``gate`` names, by its first reading that names any."""
+    for key, _, _ in gate.readings or ((gate.key, gate.tolerance, gate.relative),):
+        if key in missing:
+            return [key]
+        if any(ch in key for ch in "*?["):
+            found = [k for k in missing if fnmatch.fnmatchcase(k, key)]
+            if found:
+                return found
+    return []
+
+
+def _not_computed(gate: Gate, key: str, missing: Mapping[str, str]) -> GateResult:
+    return GateResult(gate, key, False, f"{key} was not computed: {missing[key]}")
 
 
 def _resolve(

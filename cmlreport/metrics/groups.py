@@ -63,6 +63,19 @@ class GroupSlice:
         found = {self.key(m): run.gap(m) for m in GAP_METRICS}
         return {k: v for k, v in found.items() if not np.isnan(v)}
 
+    def why_no_gap(self) -> str:
+        """Why head has no gap for this column (meaningful when :meth:`gaps` lacks one)."""
+        if self.head is None:
+            return f"the head predictions have no column '{shown_key(self.flag)}'"
+        if len(self.names) < 2:
+            only = shown_key(self.names[0]) if self.names else ""
+            return f"column '{shown_key(self.column)}' holds one group only ('{only}')"
+        large = int(np.sum(self.head.eligible()))
+        return (
+            f"column '{shown_key(self.column)}' has {large:,} group{'s' if large != 1 else ''} "
+            f"of at least {MIN_GROUP_EXAMPLES} examples at head; a gap needs two"
+        )
+
     def lost_most(self) -> int | None:
         """The group whose accuracy fell most, among groups large enough at both runs."""
         if self.head is None or self.base is None:

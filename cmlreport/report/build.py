@@ -250,7 +250,10 @@ def build_report(
     base_scalars = runs.base.scalars if runs.base is not None else {}
     diffs = diff_metrics(base_scalars, runs.head.scalars, directions)
     significance = significance_of(runs, predictions)
-    results = evaluate_gates(gates, diffs, runs.history.metrics if runs.history else None)
+    from cmlreport.metrics.uncomputed import not_computed
+
+    history = runs.history.metrics if runs.history else None
+    results = evaluate_gates(gates, diffs, history, not_computed(predictions, drift))
     if opts.significant:
         from cmlreport.metrics.noise_gates import apply_significance
 

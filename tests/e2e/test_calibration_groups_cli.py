@@ -128,3 +128,33 @@ def test_ten_thousand_groups_stay_within_the_comment_budget(folder: Path) -> Non
     doc = json.loads((folder / "report.json").read_text())
     assert len(doc["groups"][0]["groups"]) == 3_000
     assert any("fewer than 10 examples" in n for n in doc["groups"][0]["notes"])
+
+
+def test_a_gate_on_a_gap_that_could_not_be_computed_fails_and_the_report_says_why(
+    folder: Path,
+) -> None:
+    # Every example is one user: no gap, and no score column named on the second run either.
+    done = report(
+        "--slice-by", "user", "--fail-if", "groups.user.accuracy.gap > 0.1",
+        "--fail-on-regression", "groups.user.f1_macro.gap@0.01",
+    )  # fmt: skip
+    assert done.code == 1, done.stderr  # a gate failed; not 2, a usage error
+    md = (folder / "report.md").read_text()
+    assert "groups.user.accuracy.gap was not computed: column 'user' holds one group only" in md
+    assert "groups.user.f1\\_macro.gap was not computed" in md
+    gates = json.loads((folder / "report.json").read_text())["gates"]
+    assert [g["passed"] for g in gates] == [False, False]
+    assert all("holds one group only ('u0')" in g["detail"] for g in gates)
+
+
+def test_a_gate_on_calibration_without_scores_says_what_is_missing(folder: Path) -> None:
+    for name in ("head.csv", "base.csv"):
+        text = (folder / name).read_text().replace(",confidence,", ",conf_x,", 1)
+        (folder / name).write_text(text)
+    done = report("--fail-if", "predictions.ece > 0.05")
+    assert done.code == 1, done.stderr
+    md = (folder / "report.md").read_text()
+    assert "predictions.ece was not computed: head.csv has no score or proba\\_ column" in md
+    # A name that is no metric at all is still a usage error, with a suggestion.
+    typo = report("--fail-if", "predictions.eces > 0.05")
+    assert typo.code == 2 and "not in the head metrics" in typo.stderr

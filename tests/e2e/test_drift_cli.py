@@ -168,3 +168,24 @@ def test_two_drifts_need_two_names(folder: Path) -> None:
     result = cmlreport(folder, "report", "-m", "metrics.json", "--no-base",
                        "--drift", "test.csv:live.csv", "--drift", "live.csv:live.csv")  # fmt: skip
     assert result.code == 2 and "the name 'live' is taken by another --drift" in result.stderr
+
+
+def test_a_gate_on_a_psi_that_could_not_be_computed_fails_and_says_why(folder: Path) -> None:
+    scores_csv(folder / "flat.csv", np.full(50, 0.5))  # a constant reference has no deciles
+    done = cmlreport(
+        folder, "report", "metrics.json", "--no-base", "--charts", "none",
+        "--drift", "conf=flat.csv:live.csv", "--fail-if", "drift.conf.score.psi > 0.2",
+        "--fail-if", "drift.conf.score.ks > 0.9",
+    )  # fmt: skip
+    assert done.code == 1, done.stderr
+    md = (folder / "report.md").read_text()
+    assert (
+        "drift.conf.score.psi was not computed: the reference is constant, so it has no "
+        "quantile bins" in md
+    )
+    # KS needs no bins: it is computed and judged as usual, beside the gate that failed.
+    ks = stats.ks_2samp(np.full(50, 0.5), np.loadtxt(folder / "live.csv", skiprows=1)).statistic
+    assert (
+        f"| ✅ | <code>drift.conf.score.ks &gt; 0.9</code> | drift.conf.score.ks = {ks:.6g}" in md
+    )
+    assert "❌ **1 of 2 gates failed**: <code>drift.conf.score.psi &gt; 0.2</code>" in md

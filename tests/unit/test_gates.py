@@ -126,3 +126,22 @@ def test_non_numeric_metric_in_gate_is_an_input_error():
 def test_metric_removed_at_head_fails_regression_gate():
     (result,) = run({"f1": 0.5}, {"other": 1}, regression=["f1"])
     assert not result.passed and "missing at head" in result.detail
+
+
+def test_a_gate_on_a_metric_that_could_not_be_computed_fails_with_the_reason():
+    diffs = diff_metrics({"drift.x.a.psi": 0.1}, {"drift.x.a.psi": 0.3, "acc": 0.9})
+    missing = {"drift.x.b.psi": "the reference is constant", "drift.x.b.js": "the same"}
+    gates = parse_gates(["drift.x.b.psi > 0.2"], ["drift.x.b.psi@0.01", "drift.x.b.js:3sigma"])
+    results = evaluate_gates(gates, diffs, None, missing)
+    assert [(r.key, r.passed) for r in results] == [
+        ("drift.x.b.psi", False), ("drift.x.b.psi", False), ("drift.x.b.js", False)
+    ]  # fmt: skip
+    assert results[0].detail == "drift.x.b.psi was not computed: the reference is constant"
+    # A glob names the metrics there are; it reaches the uncomputed only when nothing else.
+    [only] = evaluate_gates(parse_gates((), ["drift.x.*.psi@0.5"]), diffs, None, missing)
+    assert only.key == "drift.x.a.psi" and only.passed
+    none_left = evaluate_gates(parse_gates((), ["drift.x.b.*@0.5"]), diffs, None, missing)
+    assert {r.key for r in none_left} == {"drift.x.b.psi", "drift.x.b.js"}
+    assert not any(r.passed for r in none_left)
+    with pytest.raises(InputError, match="not in the head metrics"):
+        evaluate_gates(parse_gates(["drift.x.c.psi > 1"], ()), diffs, None, missing)
