@@ -116,6 +116,11 @@ def check_sigma(
             f"--fail-on-regression {gate.text!r}: {key!r} is a count or an index, neither "
             "better nor worse; give its direction with --higher-is-better or --lower-is-better"
         )
+    if h is None and key.startswith("drift."):
+        return True, (
+            f"{key}: no history (--history reads the metrics and --predictions files at each "
+            f"commit, not --drift files): not judged; cap it with --fail-if"
+        )
     if h is None or len(h.values) < MIN_POINTS:
         n = 0 if h is None else len(h.values)
         return True, (

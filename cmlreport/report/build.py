@@ -34,6 +34,7 @@ from cmlreport.settings import Settings
 
 if TYPE_CHECKING:
     from cmlreport.metrics.drift import DriftComparison
+    from cmlreport.metrics.predictions import ColumnFlags
     from cmlreport.metrics.significance import PredictionResults
     from cmlreport.report.discover import DvcProject
 
@@ -136,10 +137,11 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
         log_values=values,
         dvc=opts.dvc,
     )
-    runs = with_history(runs, opts, values, ci, cwd)
     predicted = None
     if opts.predictions is not None:
         predicted, runs = _with_predictions(opts, runs, cwd)
+    # After the predictions: their metrics are head's too, and have a history.
+    runs = with_history(runs, opts, values, ci, cwd, _columns(opts) if predicted else None)
     drift: list[DriftComparison] = []
     if opts.drift:
         from cmlreport.report.drift import join_drift, read_drift, with_drift_files
@@ -217,8 +219,15 @@ def _slice_summaries(runs: Runs, opts: ReportOptions, directions: Directions) ->
     return out
 
 
-def _with_predictions(opts: ReportOptions, runs: Runs, cwd: Path) -> tuple[PredictionResults, Runs]:
+def _columns(opts: ReportOptions) -> ColumnFlags:
     from cmlreport.metrics.predictions import ColumnFlags
+
+    return ColumnFlags(
+        opts.true_column, opts.pred_column, opts.score_column, opts.id_column, opts.slice_by
+    )
+
+
+def _with_predictions(opts: ReportOptions, runs: Runs, cwd: Path) -> tuple[PredictionResults, Runs]:
     from cmlreport.report.predictions import (
         PredictionOptions,
         evaluate_files,
@@ -227,9 +236,7 @@ def _with_predictions(opts: ReportOptions, runs: Runs, cwd: Path) -> tuple[Predi
     )
 
     assert opts.predictions is not None
-    columns = ColumnFlags(
-        opts.true_column, opts.pred_column, opts.score_column, opts.id_column, opts.slice_by
-    )
+    columns = _columns(opts)
     popts = PredictionOptions(
         opts.predictions, opts.base_predictions, columns, opts.resamples, opts.seed
     )

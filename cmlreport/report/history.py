@@ -1,5 +1,8 @@
 """``report --history N``: the metrics files at the base branch's last N first-parent commits.
 
+With ``--predictions``, the predictions file at each commit is evaluated too (the point metrics,
+no bootstrap), so ``predictions.*`` and ``groups.*`` keys have a history like any other.
+
 The history starts at the base commit (the merge base with HEAD, so a branch is compared with
 main as it was when the branch left it) and follows first parents, so a merged branch's own
 commits are not main's history. A shallow clone is deepened from origin when it can be, else
@@ -17,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from cmlreport.ci import CiContext
 from cmlreport.errors import InputError
-from cmlreport.files import decode_text
+from cmlreport.files import MAX_INPUT_BYTES, decode_text
 from cmlreport.metrics.diff import is_number
 from cmlreport.metrics.gates import parse_gates
 from cmlreport.metrics.history import MetricHistory, SigmaGate, summarize_all
@@ -30,6 +33,7 @@ from cmlreport.report.historyview import history_sections as history_sections
 if TYPE_CHECKING:
     from cmlreport.git.command import Clone
     from cmlreport.git.history import Blob
+    from cmlreport.metrics.predictions import ColumnFlags
     from cmlreport.report.build import ReportOptions
     from cmlreport.report.runs import Runs
 
@@ -58,9 +62,15 @@ def history_depth(opts: ReportOptions) -> int:
 
 
 def with_history(
-    runs: Runs, opts: ReportOptions, values: LogValues, ci: CiContext, cwd: Path
+    runs: Runs,
+    opts: ReportOptions,
+    values: LogValues,
+    ci: CiContext,
+    cwd: Path,
+    predictions: ColumnFlags | None = None,
 ) -> Runs:
-    """``runs`` with the history the options ask for (none: unchanged)."""
+    """``runs`` with the history the options ask for (none: unchanged); ``predictions``: the
+    columns of ``--predictions``, whose file is read at every commit too."""
     depth = history_depth(opts)
     if depth == 0:
         return runs
@@ -70,7 +80,8 @@ def with_history(
     if rev.base_sha is None:
         note = "History: no base revision, so no history of the base branch to compare with."
         return replace(runs, history=History("", depth, notes=(note,)))
-    reading = _Reading(opts.metrics, opts.label_column, values, runs.head.scalars)
+    evaluated = (opts.predictions, predictions) if opts.predictions and predictions else None
+    reading = _Reading(opts.metrics, opts.label_column, values, runs.head.scalars, evaluated)
     history = read_history(rev.base_sha, rev.base_ref or rev.base_sha[:7], depth, reading, ci, cwd)
     return replace(runs, history=history)
 
@@ -81,6 +92,16 @@ class _Reading:
     label_column: str | None
     values: LogValues
     head: Mapping[str, Scalar]
+    predictions: tuple[str, ColumnFlags] | None = None  # the file and its columns
+
+    def all_paths(self) -> list[str]:
+        return [*self.paths, *(self.predictions[:1] if self.predictions else ())]
+
+    def limit(self, path: str) -> int:
+        """The largest version of ``path`` read: a predictions file may be larger."""
+        if self.predictions is not None and path == self.predictions[0]:
+            return MAX_INPUT_BYTES
+        return size_limit(detect_format(path))
 
 
 def read_history(
@@ -92,9 +113,9 @@ def read_history(
 
     clone = Clone(baseline.repo_root(cwd), provider=ci.provider)
     shas, notes = _commits(clone, start, ref, depth, ci.provider)
-    paths, rels, skipped = _paths(reading.paths, clone.root, cwd)
+    paths, rels, skipped = _paths(reading.all_paths(), clone.root, cwd)
     notes += skipped
-    limit = max((size_limit(detect_format(p)) for p in paths), default=0)
+    limit = max((reading.limit(p) for p in paths), default=0)
     names = [f"{sha}:{rel}" for sha in shas for rel in rels]
     blobs = read_files(clone, names, limit) if names else {}
     per_commit, file_notes = _parse_all(shas, paths, rels, blobs, reading)
@@ -170,7 +191,7 @@ def _parse_all(
             blob = blobs[f"{sha}:{rel}"]
             if blob.kind == "missing":
                 missing[path] += 1
-            elif blob.data is None or size_limit(detect_format(path)) < blob.size:
+            elif blob.data is None or reading.limit(path) < blob.size:
                 broken[path] += 1
             else:
                 if blob.oid not in parsed:
@@ -190,12 +211,31 @@ def _parse_all(
 
 
 def _parse(path: str, data: bytes, reading: _Reading) -> Mapping[str, Scalar] | None:
+    if reading.predictions is not None and path == reading.predictions[0]:
+        return _evaluate(path, data, reading.predictions[1])
     try:
         text = decode_text(data, path)
         m = parse_metrics(path, text, label_column=reading.label_column, log_values=reading.values)
     except InputError:  # an old commit's broken file is one point less, not a failed report
         return None
     return m.scalars
+
+
+def _evaluate(path: str, data: bytes, columns: ColumnFlags) -> Mapping[str, Scalar] | None:
+    """An old commit's predictions file as its point metrics (no intervals: a history point
+    is a value, and a bootstrap per commit would cost seconds each)."""
+    from cmlreport.metrics.predictions import parse_predictions
+    from cmlreport.metrics.significance import evaluate_predictions
+    from cmlreport.report.predictions import rows_data
+
+    try:
+        parsed = parse_predictions(path, rows_data(path, data), columns)
+        # A group column added later is no reason to lose the commit's accuracy.
+        slices = [f for f in columns.slice_by if f.lower() in parsed.groups]
+        results = evaluate_predictions(parsed, None, resamples=0, slice_by=slices)
+    except InputError:
+        return None
+    return results.head.scalars
 
 
 def _prefixed(head: Mapping[str, Scalar], paths: Sequence[str]) -> frozenset[str]:

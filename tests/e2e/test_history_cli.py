@@ -152,3 +152,44 @@ def test_history_is_a_bounded_integer(tmp_path: Path, run: Run) -> None:
         result = run("report", "-m", "metrics.json", "--history", bad, cwd=repo.path)
         assert result.code == 2
         assert "--history" in result.stderr and "Traceback" not in result.stderr
+
+
+def predictions_csv(right: int, region: bool = True) -> str:
+    """200 examples of two classes, ``right`` of them predicted correctly, in two regions."""
+    rows = ["id,y_true,y_pred" + (",region" if region else "")]
+    for i in range(200):
+        truth = i % 2
+        pred = truth if i < right else 1 - truth
+        rows.append(f"e{i},{truth},{pred}" + (f",{'eu' if i % 4 < 2 else 'us'}" if region else ""))
+    return "\n".join(rows) + "\n"
+
+
+def test_predictions_have_a_history_and_a_ratchet_like_any_metric(tmp_path: Path, run: Run) -> None:
+    repo = GitRepo.init(tmp_path / "p")
+    repo.write("metrics.json", metrics(0.8))
+    repo.commit("before predictions were kept")
+    repo.write("preds.csv", "y_true,y_pred\n")  # a broken version: one point less, no failure
+    repo.commit("broken")
+    right = [160, 162, 158, 161, 159, 160]  # accuracy 0.80 ± 0.007
+    for i, r in enumerate(right):
+        repo.write("preds.csv", predictions_csv(r, region=i > 1))  # region came later
+        repo.commit(f"train {i}")
+    repo.branch("feature")
+    repo.checkout("feature")
+    repo.write("preds.csv", predictions_csv(140))  # 0.70: a real drop
+    repo.commit("head run")
+    code, md, err = report(
+        run, repo, "--predictions", "preds.csv", "--slice-by", "region", "--history", "8",
+        "--fail-on-regression", "predictions.accuracy@3sigma", "--json", "r.json",
+    )  # fmt: skip
+    assert code == 1, err
+    assert "predictions.accuracy@3sigma" in err and "worse by more than 3σ" in err
+    doc = json.loads((repo.path / "r.json").read_text())
+    accuracy = next(m for m in doc["metrics"] if m["key"] == "predictions.accuracy")
+    assert accuracy["history"]["values"] == [r / 200 for r in right]
+    gap = next(m for m in doc["metrics"] if m["key"] == "groups.region.accuracy.gap")
+    assert gap["history"]["points"] == 4  # the commits whose file has the column
+    assert "preds.csv cannot be read at 1 commit" in md
+    assert "preds.csv is missing at 1 commit" in md
+    row = next(line for line in md.splitlines() if line.startswith("| predictions.accuracy |"))
+    assert "| 6 | 0.800 |" in row

@@ -63,6 +63,8 @@ def test_a_constant_history_fails_on_any_drop_and_few_points_never_fail() -> Non
     passed, detail = check_sigma(gate, "acc", Direction.HIGHER, few)
     assert passed and "4 points of history, 5 needed" in detail
     assert check_sigma(gate, "acc", Direction.HIGHER, None)[0]
+    passed, detail = check_sigma(gate, "drift.conf.score.psi", Direction.LOWER, None)
+    assert passed and "not --drift files" in detail and "read more" not in detail
 
 
 @pytest.mark.parametrize("value", [0.8, 0.1, 0.7, 0.3, 1 / 3, 123.456])
