@@ -3,6 +3,8 @@
 Issue 12's measure for the history: N=100 commits, 10,000 keys, "a few seconds at most". Prints
 the median and min wall time of a fresh `cmlreport report` process with and without --history
 (the difference is what reading and summarising the history costs) and the history's points.
+Then the same for a 100,000-row predictions file (10 classes, a group column) that changed at
+each of 20 commits: every version is evaluated (point metrics, no bootstrap).
 Usage: `python bench/history.py [--repeat 3]`.
 """
 
@@ -47,6 +49,52 @@ def build(repo: Path) -> None:
     commit_all(repo, "head")
 
 
+PREDICTION_COMMITS = 20
+PREDICTION_ROWS = 100_000
+
+
+def predictions(rng: random.Random) -> str:
+    right = 0.8 + rng.uniform(-0.01, 0.01)
+    rows = ["id,y_true,y_pred,region"]
+    truths = random.Random(SEED)  # the same test set at every commit
+    for i in range(PREDICTION_ROWS):
+        truth = truths.randrange(10)
+        pred = truth if rng.random() < right else rng.randrange(10)
+        rows.append(f"e{i},c{truth},c{pred},r{i % 7}")
+    return "\n".join(rows) + "\n"
+
+
+def build_predictions(repo: Path) -> None:
+    rng = random.Random(SEED)
+    (repo / "metrics.json").write_text('{"loss": 0.4}\n')
+    for i in range(PREDICTION_COMMITS):
+        (repo / "preds.csv").write_text(predictions(rng))
+        commit_all(repo, f"train {i}")
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "preds.csv").write_text(predictions(rng))
+    commit_all(repo, "head")
+
+
+def predictions_table(repeat: int, tmp: Path) -> None:
+    env = child_env(tmp)
+    repo = init_repo(tmp / "predictions", env)
+    build_predictions(repo)
+    base = [*cmlreport_command(), "report", "-m", "metrics.json", "--charts", "none"]
+    base += ["--predictions", "preds.csv", "--slice-by", "region", "--resamples", "200"]
+    rows = []
+    history = ["--history", str(PREDICTION_COMMITS)]
+    for label, extra in (("report --predictions", []), ("... --history 20", history)):
+        t = Timing.of(time_command([*base, *extra, "--json", "r.json"], repo, env, repeat))
+        rows.append([label, seconds(t.median), seconds(t.min)])
+    doc = json.loads((repo / "r.json").read_text())
+    accuracy = next(m for m in doc["metrics"] if m["key"] == "predictions.accuracy")
+    title = (
+        f"{PREDICTION_COMMITS} commits x {PREDICTION_ROWS:,} predictions: "
+        f"predictions.accuracy has {accuracy['history']['points']} points of history"
+    )
+    print_table(["command", "median", "min"], rows, title)
+
+
 def main() -> int:
     repeat = parse_repeat(__doc__.splitlines()[0], 3)
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,6 +115,7 @@ def main() -> int:
             f"points per metric {sorted(points)}"
         )
         print_table(["command", "median", "min"], rows, title)
+        predictions_table(repeat, Path(tmp))
     return 0
 
 
