@@ -57,17 +57,27 @@ def judged_changes(
 
 
 def noise_fact(diffs: Sequence[MetricDiff], significance: Mapping[str, Significance]) -> str:
-    """For the summary line: "Δ significant for 1 of 7 metrics with a 95 % CI, 6 within noise"."""
+    """For the summary line: "Δ significant for 1 of 7 metrics (95 % CI), 6 within noise"."""
     judged = judged_changes(diffs, significance)
     if not judged:
         return ""
     real = sum(1 for s in judged if s.significant)
+    how = _how_judged(judged)
     if real == 0:
-        return f"all {plural(len(judged), 'change')} with a 95 % CI within noise"
+        return f"all {plural(len(judged), 'change')} within noise ({how})"
     return (
-        f"**Δ significant for {real} of {plural(len(judged), 'metric')}** with a 95 % CI, "
+        f"**Δ significant for {real} of {plural(len(judged), 'metric')}** ({how}), "
         f"{len(judged) - real} within noise"
     )
+
+
+def _how_judged(judged: Sequence[Significance]) -> str:
+    """What decided: intervals, McNemar's test (--resamples 0 leaves no interval), or both."""
+    if all(s.p_value is None for s in judged):
+        return "95 % CI"
+    if all(s.delta_ci_low is None for s in judged):
+        return "McNemar's exact test, p < 0.05"
+    return "95 % CI; McNemar's exact test for accuracy"
 
 
 def predictions_section(

@@ -82,7 +82,8 @@ def test_predictions_become_metrics_with_intervals_in_the_report_and_the_json(
     # 7 class scores, and ECE and Brier from the score column
     assert doc["summary"]["within_noise"] == 9 and doc["summary"]["significant"] == 0
     md = (folder / "report.md").read_text()
-    assert "all 9 changes with a 95 % CI within noise" in md.split("\n\n")[1]  # summary line
+    summary = md.split("\n\n")[1]  # the intervals decide, and McNemar's test for accuracy
+    assert "all 9 changes within noise (95 % CI; McNemar's exact test for accuracy)" in summary
     row = next(line for line in md.splitlines() if ">predictions.accuracy<" in line)
     assert "within noise (p = " in row and f"{acc['head']:.4f}" in row
     assert "### Predictions" in md and "McNemar's exact test" in md
@@ -130,7 +131,7 @@ def test_a_significant_regression_still_fails_with_significant(folder: Path) -> 
     assert doc["gates"][0]["passed"] is False
     md = (folder / "report.md").read_text()
     # The 7 class scores are significant; ECE and Brier (the score column) may be or not.
-    assert "**Δ significant for " in md and " of 9 metrics** with a 95 % CI" in md
+    assert "**Δ significant for " in md and " of 9 metrics** (95 % CI; McNemar's" in md
 
 
 def test_only_head_predictions_give_head_intervals(folder: Path) -> None:

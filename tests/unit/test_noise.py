@@ -156,6 +156,24 @@ def test_no_bootstrap_leaves_mcnemar_alone() -> None:
     assert accuracy.p_value is not None and accuracy.significant is False
 
 
+def test_the_summary_names_what_judged_the_changes() -> None:
+    from cmlreport.report.noise import noise_fact
+
+    head = parse_predictions(*sample("head"))
+    base = parse_predictions(*sample("base"))
+    r = evaluate_predictions(head, base, resamples=0)
+    assert r.base is not None
+    diffs = diff_metrics(r.base.scalars, r.head.scalars)
+    # No bootstrap: McNemar's test alone judged, and the line must not claim an interval.
+    fact = noise_fact(diffs, r.significance)
+    assert "CI" not in fact and "(McNemar's exact test, p < 0.05)" in fact
+    boot = evaluate_predictions(head, base, resamples=200)
+    fact = noise_fact(diffs, boot.significance)
+    assert "(95 % CI; McNemar's exact test for accuracy)" in fact
+    unpaired = {k: s for k, s in boot.significance.items() if s.p_value is None}
+    assert "(95 % CI)" in noise_fact(diffs, unpaired)
+
+
 def test_a_huge_test_set_gets_fewer_resamples_and_the_report_says_so() -> None:
     from cmlreport.metrics.significance import affordable_resamples
 
