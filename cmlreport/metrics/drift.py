@@ -71,6 +71,19 @@ class ColumnDrift:
         """``no drift``, ``moderate drift`` or ``major drift`` from PSI; None without a PSI."""
         return verdict(self.psi) if self.psi is not None else None
 
+    @property
+    def psi_noise(self) -> float | None:
+        """The PSI sampling alone reaches (95 %) at these sizes; None without a PSI."""
+        stats = self.numeric or self.categorical
+        return stats.binned.noise if stats is not None and stats.binned is not None else None
+
+    @property
+    def drift_within_noise(self) -> bool:
+        """A verdict of drift that sampling alone could give: too few rows to tell."""
+        noise = self.psi_noise
+        moved = self.verdict not in (None, NO_DRIFT)
+        return moved and noise is not None and self.psi is not None and self.psi <= noise
+
 
 @dataclass(frozen=True)
 class DriftComparison:
@@ -160,12 +173,21 @@ def overall_verdict(comparisons: Sequence[DriftComparison]) -> str | None:
     if not judged:
         return None
     rank = {NO_DRIFT: 0, MODERATE: 1, MAJOR: 2}
-    comp, worst = max(judged, key=lambda pair: (rank[pair[1].verdict or NO_DRIFT], pair[1].psi))
+    # Drift beyond sampling noise first: a column of 5 rows must not hide one of 50,000.
+    comp, worst = max(
+        judged,
+        key=lambda pair: (
+            not pair[1].drift_within_noise,
+            rank[pair[1].verdict or NO_DRIFT],
+            pair[1].psi,
+        ),
+    )
     if worst.verdict == NO_DRIFT:
         return f"{NO_DRIFT} ({len(judged)} column{'s' if len(judged) > 1 else ''})"
     moved = sum(1 for _, col in judged if col.verdict != NO_DRIFT)
     more = f" and {moved - 1} more" if moved > 1 else ""
-    return f"{worst.verdict} in {comp.name}.{worst.column}{more} (PSI {worst.psi:.2f})"
+    noise = ", within sampling noise: few rows" if worst.drift_within_noise else ""
+    return f"{worst.verdict} in {comp.name}.{worst.column}{more} (PSI {worst.psi:.2f}{noise})"
 
 
 def _read(

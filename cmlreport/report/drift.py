@@ -171,6 +171,8 @@ def _column_json(name: str, col: ColumnDrift) -> dict[str, Any]:
         "reference_missing": col.missing[0],
         "current_missing": col.missing[1],
         "verdict": col.verdict,
+        "psi_noise_95": json_number(col.psi_noise) if col.psi_noise is not None else None,
+        "within_noise": col.drift_within_noise,
         "not_computed": col.why_not or None,
     }
     if col.numeric is not None:

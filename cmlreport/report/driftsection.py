@@ -95,6 +95,11 @@ def column_sentence(col: ColumnDrift) -> str:
         said = f": no PSI ({md_text(col.numeric.why_not_binned)})"
     else:
         said = f": **{verdict}**" if verdict != "no drift" else f": {verdict}"
+    if col.drift_within_noise and col.psi_noise is not None:
+        said += (
+            f", but only {col.counts[0]:,} → {col.counts[1]:,} rows: sampling alone gives PSI up "
+            f"to {col.psi_noise:.2g} (95 %), so this is no evidence of drift"
+        )
     return f"{head}: {', '.join(parts)}{said}{left_out}"
 
 

@@ -10,6 +10,12 @@ bins; when all nine deciles are the minimum, one edge at the maximum). The outer
 so current values beyond the reference's range still count. A bin that one sample leaves empty
 counts as ``EPSILON`` in PSI (its logarithm would be infinite); Jensen-Shannon needs no such
 floor. Categories are their own bins.
+
+PSI grows with sampling noise as samples shrink: two samples of one distribution give about
+(1/n + 1/m) times a chi-square of (bins - 1) degrees of freedom (Yurdakul and Naranjo,
+"Statistical properties of the population stability index", 2020). ``Binned.noise`` is that
+PSI's 95th percentile at the samples' sizes: a PSI below it is no evidence of drift, whatever
+the rule-of-thumb verdict (below ~30 rows a side it still underestimates the noise).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import numpy.typing as npt
 PSI_BINS = 10
 EPSILON = 1e-4  # the share an empty bin counts as in PSI
 JS_BASE = 2  # Jensen-Shannon distance in bits: 0 (same shares) to 1 (no overlap)
+NOISE_LEVEL = 0.95
 
 Floats = npt.NDArray[np.float64]
 Counts = npt.NDArray[np.int64]
@@ -35,6 +42,11 @@ class Binned:
     current: Floats
     psi: float
     js: float
+    noise: float = 0.0  # the PSI equal distributions stay below 95 % of the time at these sizes
+
+    @property
+    def within_noise(self) -> bool:
+        return self.psi <= self.noise
 
 
 @dataclass(frozen=True)
@@ -70,10 +82,21 @@ def compare_shares(reference_counts: Counts, current_counts: Counts) -> Binned:
     """PSI and Jensen-Shannon distance of two count vectors over the same bins."""
     from scipy.spatial.distance import jensenshannon
 
-    r = reference_counts / reference_counts.sum()
-    c = current_counts / current_counts.sum()
+    n, m = int(reference_counts.sum()), int(current_counts.sum())
+    r = reference_counts / n
+    c = current_counts / m
     js = float(jensenshannon(r, c, base=JS_BASE))
-    return Binned(r, c, psi(r, c), 0.0 if np.isnan(js) else js)
+    noise = psi_noise(n, m, len(reference_counts))
+    return Binned(r, c, psi(r, c), 0.0 if np.isnan(js) else js, noise)
+
+
+def psi_noise(reference_n: int, current_n: int, bins: int, level: float = NOISE_LEVEL) -> float:
+    """The PSI that two samples of one distribution, of these sizes, stay below at ``level``."""
+    from scipy.stats import chi2
+
+    if bins < 2:
+        return 0.0  # one bin: PSI is 0 whatever the samples
+    return float(chi2.ppf(level, bins - 1) * (1 / reference_n + 1 / current_n))
 
 
 def quantile_edges(reference: Floats, bins: int = PSI_BINS) -> Floats:

@@ -89,6 +89,41 @@ def test_same_distribution_is_no_drift_and_a_shift_is_major() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(("n", "m"), [(100, 100), (1000, 200), (5000, 5000)])
+def test_the_psi_noise_floor_is_what_equal_distributions_reach(n: int, m: int) -> None:
+    # Two samples of one distribution, drawn 400 times: 95 % of their PSIs stay below the
+    # floor (within the simulation's own noise).
+    from cmlreport.stats.drift import numeric_drift
+
+    rng = np.random.default_rng(n + m)
+    psis = [numeric_drift(rng.normal(size=n), rng.normal(size=m)).binned for _ in range(400)]
+    observed = np.quantile([b.psi for b in psis if b is not None], 0.95)
+    floor = psis[0].noise if psis[0] is not None else 0.0
+    assert floor == pytest.approx(stats.chi2.ppf(0.95, PSI_BINS - 1) * (1 / n + 1 / m))
+    assert observed == pytest.approx(floor, rel=0.2)
+
+
+def test_drift_on_a_handful_of_rows_is_said_to_be_within_noise() -> None:
+    few = compare(
+        "x", ("a.csv", csv({"v": [0.1, 0.2, 0.3, 0.4]})), ("b.csv", csv({"v": [0.9, 0.8, 0.7]}))
+    )
+    col = few.columns[0]
+    assert col.verdict == "major drift" and col.drift_within_noise
+    assert col.psi_noise is not None and col.psi is not None and col.psi <= col.psi_noise
+    assert "within sampling noise" in (overall_verdict([few]) or "")
+    from cmlreport.report.driftsection import column_sentence
+
+    assert "**major drift**, but only 4 → 3 rows: sampling alone gives PSI up to" in (
+        column_sentence(col)
+    )
+    rng = np.random.default_rng(2)
+    base = rng.normal(0, 1, 4000)
+    real = compare("y", ("a.csv", csv({"v": list(base)})), ("b.csv", csv({"v": list(base + 1)})))
+    assert not real.columns[0].drift_within_noise
+    # The drift beyond noise is the one the first line names, however large the tiny one's PSI.
+    assert (overall_verdict([few, real]) or "").startswith("major drift in y.v and 1 more (PSI")
+
+
 def test_a_constant_reference_has_ks_but_no_psi_and_says_why() -> None:
     comp = compare("k", ("a.csv", csv({"v": [1] * 50})), ("b.csv", csv({"v": [1] * 25 + [2] * 25})))
     col = comp.columns[0]
