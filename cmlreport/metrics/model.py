@@ -90,3 +90,4 @@ class Significance:
     delta_ci_high: float | None = None
     p_value: float | None = None
     significant: bool | None = None
+    basis: str | None = None  # what the interval was computed from: "eval.support = 500"

@@ -43,6 +43,12 @@ def _count_key(key: str, scalars: Mapping[str, Scalar]) -> str | None:
 
 def _proportion(key: str, scalars: Mapping[str, Scalar]) -> tuple[int, int] | None:
     """(successes, n) of an accuracy with a count beside it; None when either is unfit."""
+    found = _counted(key, scalars)
+    return found[:2] if found is not None else None
+
+
+def _counted(key: str, scalars: Mapping[str, Scalar]) -> tuple[int, int, str] | None:
+    """(successes, n, the count's key) of an accuracy with a count beside it."""
     count_key = _count_key(key, scalars)
     if count_key is None:
         return None
@@ -53,7 +59,7 @@ def _proportion(key: str, scalars: Mapping[str, Scalar]) -> tuple[int, int] | No
         return None
     if n < 1 or n != int(n) or not 0.0 <= value <= 1.0:  # NaN fails the range too
         return None
-    return round(value * int(n)), int(n)
+    return round(value * int(n)), int(n), count_key
 
 
 def wilson_intervals(
@@ -67,13 +73,15 @@ def wilson_intervals(
     for key in head:
         if key in skip:
             continue
-        at_head = _proportion(key, head)
-        if at_head is None:
+        counted = _counted(key, head)
+        if counted is None:
             continue
+        at_head = counted[:2]
+        basis = f"{counted[2]} = {counted[1]:,}"
         low, high = binomial.wilson(*at_head, confidence)
         at_base = _proportion(key, base) if base is not None and key in base else None
         if at_base is None:
-            out[key] = Significance("Wilson", low, high)
+            out[key] = Significance("Wilson", low, high, basis=basis)
             continue
         d_low, d_high = binomial.newcombe_difference(at_head, at_base, confidence)
         out[key] = Significance(
@@ -83,5 +91,6 @@ def wilson_intervals(
             d_low,
             d_high,
             significant=d_low > 0 or d_high < 0,
+            basis=f"{basis} at head, {at_base[1]:,} at base",
         )
     return out

@@ -65,6 +65,8 @@ def _metric(d: MetricDiff, s: Significance | None) -> dict[str, Any]:
             "p_value": s.p_value,
         }
         entry["interval_method"] = s.method
+        if s.basis is not None:
+            entry["interval_basis"] = s.basis
         entry |= {k: json_number(v) if v is not None else None for k, v in numbers.items()}
         entry["significant"] = s.significant
     return entry

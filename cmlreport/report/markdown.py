@@ -25,7 +25,13 @@ from cmlreport.report.format import (
     plural,
     short_sha,
 )
-from cmlreport.report.noise import NOISE_HEADER, NOISE_RULE, noise_cells, noise_fact
+from cmlreport.report.noise import (
+    NOISE_HEADER,
+    NOISE_RULE,
+    interval_note,
+    noise_cells,
+    noise_fact,
+)
 from cmlreport.report.slices import slice_section, tables_fact
 
 HEADLINE_LIMIT = 15
@@ -190,6 +196,8 @@ def _headline_section(data: ReportData, chosen: Sequence[MetricDiff]) -> Section
         lines.append("_No metrics matched the headline selection._")
     else:
         lines.append(metrics_table(chosen, data.precision, data.significance))
+        if note := interval_note(chosen, data.significance):
+            lines += ["", note]
         if len(chosen) < len(data.diffs):
             lines += ["", f"_{len(chosen)} of {len(data.diffs):,} metrics shown; all are below._"]
     for chart in data.charts:

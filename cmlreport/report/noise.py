@@ -42,6 +42,36 @@ def verdict(s: Significance) -> str:
     return f"**significant**{p}" if s.significant else f"within noise{p}"
 
 
+MAX_NAMED = 5  # metrics named in the intervals' note; the rest counted
+
+
+def interval_note(
+    diffs: Sequence[MetricDiff], significance: Mapping[str, Significance]
+) -> str | None:
+    """Under the headline table: how the intervals of aggregated accuracies were computed
+    (those from predictions are the predictions section's to explain)."""
+    wilson = [
+        (d.key, significance[d.key])
+        for d in diffs
+        if d.key in significance and significance[d.key].method.startswith("Wilson")
+    ]
+    if not wilson:
+        return None
+    named = "; ".join(f"{md_code(k)}: {md_text(s.basis or '')}" for k, s in wilson[:MAX_NAMED])
+    if len(wilson) > MAX_NAMED:
+        named += f"; and {len(wilson) - MAX_NAMED:,} more"
+    note = (
+        "_95 % intervals of aggregated accuracies: Wilson score interval, from the example count "
+        f"beside each ({named})"
+    )
+    if any(s.delta_ci_low is not None for _, s in wilson):
+        note += (
+            "; Δ: Newcombe's interval from the two Wilson intervals, which treats the runs as "
+            "independent (conservative on one test set)"
+        )
+    return note + "._"
+
+
 def judged_changes(
     diffs: Sequence[MetricDiff], significance: Mapping[str, Significance]
 ) -> list[Significance]:

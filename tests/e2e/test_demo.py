@@ -84,6 +84,11 @@ def test_the_eval_gain_is_noise_and_the_fresh_data_drop_is_real(demo: Path) -> N
     assert drop["delta"] < 0 and drop["significant"] is True  # 20,000 examples
     assert drop["delta_ci_high"] < 0
     assert {g["gate"] for g in doc["gates"] if not g["passed"]} == {"fresh.accuracy@1%"}
+    # The report says how those intervals were had, not only the JSON.
+    assert gain["interval_basis"] == "eval.support = 500 at head, 500 at base"
+    md = (demo / "report.md").read_text()
+    assert "Wilson score interval, from the example count beside each" in md
+    assert "<code>fresh.accuracy</code>: fresh.support = 20,000 at head, 20,000 at base" in md
 
 
 def test_the_paired_test_set_drop_is_cleared_as_noise_by_significant(demo: Path) -> None:

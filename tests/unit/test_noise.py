@@ -116,6 +116,25 @@ def test_wilson_for_an_accuracy_with_its_example_count_and_nothing_else() -> Non
     assert wilson_intervals({"eval.accuracy": 0.5, "eval.support": 10.5}, None) == {}
 
 
+def test_the_report_names_the_wilson_method_and_the_count_it_used() -> None:
+    from cmlreport.report.markdown import metrics_table
+    from cmlreport.report.noise import interval_note
+
+    head = {"eval.accuracy": 0.91, "eval.support": 1000, "live_acc": 0.7, "live_samples": 40}
+    base = {"eval.accuracy": 0.88, "eval.support": 800}
+    significance = wilson_intervals(head, base)
+    diffs = diff_metrics(base, head)
+    note = interval_note(diffs, significance) or ""
+    assert "Wilson score interval" in note and "Newcombe's interval" in note
+    assert "<code>eval.accuracy</code>: eval.support = 1,000 at head, 800 at base" in note
+    assert "<code>live\\_acc</code>: live\\_samples = 40" in note  # head only: no base count
+    assert "[0.8" in metrics_table(diffs, 4, significance)  # the interval the note explains
+    # Head alone: no delta interval, so no word of Newcombe.
+    alone = interval_note(diff_metrics({}, head), wilson_intervals(head, None)) or ""
+    assert "Wilson" in alone and "Newcombe" not in alone
+    assert interval_note(diffs, {}) is None
+
+
 def gated(
     significance: dict[str, Significance], base: float, head: float, key: str = "m.f1"
 ) -> tuple[bool, str]:
