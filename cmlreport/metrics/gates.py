@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import math
 import operator
@@ -14,6 +13,7 @@ from cmlreport.errors import InputError
 from cmlreport.metrics.diff import MetricDiff, is_number
 from cmlreport.metrics.direction import Direction
 from cmlreport.metrics.history import MetricHistory, SigmaGate, check_sigma, parse_sigma
+from cmlreport.metrics.suggest import suggest, unknown_key
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -135,29 +135,6 @@ def _fmt(value: float) -> str:
     return f"{value:.6g}"
 
 
-def _unknown_key(flag: str, key: str, known: Sequence[str]) -> InputError:
-    return InputError(f"{flag}: metric {key!r} is not in the head metrics{suggest(key, known)}")
-
-
-def suggest(key: str, known: Sequence[str]) -> str:
-    """ "; did you mean …?" naming the key as written in the report: a key held by two files is
-    ``path:key``, so ``dice_multi`` suggests ``results/train/metrics.json:dice_multi``."""
-    by_tail: dict[str, list[str]] = {}
-    for name in known:
-        by_tail.setdefault(name, []).append(name)
-        for at, ch in enumerate(name):
-            if ch == ":":
-                by_tail.setdefault(name[at + 1 :], []).append(name)
-    close = difflib.get_close_matches(key, list(by_tail), n=1)
-    if not close:
-        return ""
-    names = list(dict.fromkeys(by_tail[close[0]]))
-    if len(names) == 1:
-        return f"; did you mean {names[0]!r}?"
-    shown = " or ".join(repr(n) for n in names[:3])
-    return f"; {len(names)} files hold {close[0]!r}: name one, e.g. {shown}"
-
-
 def _check_threshold(gate: ThresholdGate, d: MetricDiff) -> GateResult:
     if not d.has_new:
         return GateResult(gate, d.key, False, f"{d.key} is missing at head")
@@ -239,7 +216,7 @@ def evaluate_gates(
         if isinstance(gate, ThresholdGate):
             if gate.key not in by_key:
                 if gate.key not in missing:
-                    raise _unknown_key("--fail-if", gate.key, known)
+                    raise unknown_key("--fail-if", gate.key, known)
                 results.append(_not_computed(gate, gate.key, missing))
                 continue
             results.append(_check_threshold(gate, by_key[gate.key]))
@@ -306,7 +283,7 @@ def _resolve(
             f"--fail-on-regression {gate.text!r}: no metric is named {gate.key!r}, and the part "
             f"after the last '@' or ':' is not a number{hint}{suggest(gate.key, known)}"
         )
-    raise _unknown_key("--fail-on-regression", gate.key, known)
+    raise unknown_key("--fail-on-regression", gate.key, known)
 
 
 def _ranked(d: MetricDiff) -> bool:

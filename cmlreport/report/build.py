@@ -28,13 +28,18 @@ from cmlreport.report.history import history_sections, with_history
 from cmlreport.report.jsonview import ReportFacts, report_json_beside
 from cmlreport.report.logcurves import draw_log_curves
 from cmlreport.report.markdown import ReportData, choose_headline, render_report
-from cmlreport.report.predictions import prediction_files, prediction_sections, significance_of
+from cmlreport.report.predictions import (
+    check_prediction_flags,
+    column_flags,
+    prediction_files,
+    prediction_sections,
+    significance_of,
+)
 from cmlreport.report.runs import Runs, Warn, load_runs
 from cmlreport.settings import Settings
 
 if TYPE_CHECKING:
     from cmlreport.metrics.drift import DriftComparison
-    from cmlreport.metrics.predictions import ColumnFlags
     from cmlreport.metrics.significance import PredictionResults
     from cmlreport.report.discover import DvcProject
 
@@ -124,7 +129,7 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     """Read the runs, build the report and write it: the report file, the uncut copy when the
     report was cut, and the CI's job summary when there is one."""
     parse_gates(opts.fail_if, opts.fail_on_regression)  # bad gate text fails before any git work
-    _check_prediction_flags(opts)
+    check_prediction_flags(opts)
     values = LogValues.parse(opts.log_values, opts.directions)
     runs = load_runs(
         opts.metrics,
@@ -141,7 +146,7 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     if opts.predictions is not None:
         predicted, runs = _with_predictions(opts, runs, cwd)
     # After the predictions: their metrics are head's too, and have a history.
-    runs = with_history(runs, opts, values, ci, cwd, _columns(opts) if predicted else None)
+    runs = with_history(runs, opts, values, ci, cwd, column_flags(opts) if predicted else None)
     drift: list[DriftComparison] = []
     if opts.drift:
         from cmlreport.report.drift import join_drift, read_drift, with_drift_files
@@ -176,22 +181,6 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     return built
 
 
-def _check_prediction_flags(opts: ReportOptions) -> None:
-    if opts.predictions is not None:
-        return
-    named = {
-        "--base-predictions": opts.base_predictions,
-        "--true-column": opts.true_column,
-        "--pred-column": opts.pred_column,
-        "--score-column": opts.score_column,
-        "--id-column": opts.id_column,
-        "--slice-by": ", ".join(opts.slice_by) or None,
-    }
-    for flag, value in named.items():
-        if value is not None:
-            raise InputError(f"{flag}: give --predictions FILE too (the head run's predictions)")
-
-
 def _slice_summaries(runs: Runs, opts: ReportOptions, directions: Directions) -> list[SliceSummary]:
     out: list[SliceSummary] = []
     wanted = opts.slice_metric
@@ -219,14 +208,6 @@ def _slice_summaries(runs: Runs, opts: ReportOptions, directions: Directions) ->
     return out
 
 
-def _columns(opts: ReportOptions) -> ColumnFlags:
-    from cmlreport.metrics.predictions import ColumnFlags
-
-    return ColumnFlags(
-        opts.true_column, opts.pred_column, opts.score_column, opts.id_column, opts.slice_by
-    )
-
-
 def _with_predictions(opts: ReportOptions, runs: Runs, cwd: Path) -> tuple[PredictionResults, Runs]:
     from cmlreport.report.predictions import (
         PredictionOptions,
@@ -236,7 +217,7 @@ def _with_predictions(opts: ReportOptions, runs: Runs, cwd: Path) -> tuple[Predi
     )
 
     assert opts.predictions is not None
-    columns = _columns(opts)
+    columns = column_flags(opts)
     popts = PredictionOptions(
         opts.predictions, opts.base_predictions, columns, opts.resamples, opts.seed
     )

@@ -30,7 +30,8 @@ SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
 
 def read_drift(specs: Sequence[str], cwd: Path) -> list[DriftComparison]:
     """Each ``--drift [NAME=]REFERENCE:CURRENT``, its files read and compared."""
-    from cmlreport.metrics.drift import compare, parse_spec
+    from cmlreport.metrics.drift import compare
+    from cmlreport.metrics.drift_spec import parse_spec
 
     chosen: list[tuple[str, str, str]] = []
     for spec in specs:

@@ -21,6 +21,7 @@ from cmlreport.report.runs import NO_BASE_NOTE, Runs, with_uncommitted
 if TYPE_CHECKING:
     from cmlreport.metrics.predictions import ColumnFlags, Predictions
     from cmlreport.metrics.significance import PredictionResults
+    from cmlreport.report.build import ReportOptions
 
 
 @dataclass(frozen=True)
@@ -177,3 +178,29 @@ def with_prediction_files(runs: Runs, opts: PredictionOptions, cwd: Path) -> Run
     runs = with_uncommitted(runs, [Path(opts.path)], cwd)
     files = (opts.base_path,) if opts.base_path else ()
     return replace(runs, revisions=replace(runs.revisions, base_files=files))
+
+
+def column_flags(opts: ReportOptions) -> ColumnFlags:
+    """The --predictions column flags of ``opts``."""
+    from cmlreport.metrics.predictions import ColumnFlags
+
+    return ColumnFlags(
+        opts.true_column, opts.pred_column, opts.score_column, opts.id_column, opts.slice_by
+    )
+
+
+def check_prediction_flags(opts: ReportOptions) -> None:
+    """Column flags without --predictions are refused: they would do nothing."""
+    if opts.predictions is not None:
+        return
+    named = {
+        "--base-predictions": opts.base_predictions,
+        "--true-column": opts.true_column,
+        "--pred-column": opts.pred_column,
+        "--score-column": opts.score_column,
+        "--id-column": opts.id_column,
+        "--slice-by": ", ".join(opts.slice_by) or None,
+    }
+    for flag, value in named.items():
+        if value is not None:
+            raise InputError(f"{flag}: give --predictions FILE too (the head run's predictions)")

@@ -9,7 +9,8 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from cmlreport.errors import InputError
-from cmlreport.metrics.drift import compare, drift_metrics, overall_verdict, parse_spec, verdict
+from cmlreport.metrics.drift import compare, drift_metrics, overall_verdict, verdict
+from cmlreport.metrics.drift_spec import parse_spec
 from cmlreport.stats.drift import EPSILON, PSI_BINS
 
 
