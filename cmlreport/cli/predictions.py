@@ -7,6 +7,19 @@ from typing import Any, TypeVar
 
 import click
 
+MIN_RESAMPLES = 100  # the 2.5th and 97.5th percentiles of fewer draws are one or two draws
+
+
+def _enough_resamples(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    # --resamples 1 gave a "95 % interval" of one point that called every delta significant.
+    if 0 < value < MIN_RESAMPLES:
+        raise click.BadParameter(
+            f"{value}: give 0 (no bootstrap) or at least {MIN_RESAMPLES}; fewer resamples make "
+            "no 95 % interval"
+        )
+    return value
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -46,7 +59,8 @@ _OPTIONS = [
         type=click.IntRange(min=0, max=10_000),
         default=1000,
         show_default=True,
-        help="Bootstrap resamples for the intervals (0: no bootstrap).",
+        callback=_enough_resamples,
+        help="Bootstrap resamples for the intervals: 0 (no bootstrap) or 100 to 10,000.",
     ),
     click.option(
         "--seed",

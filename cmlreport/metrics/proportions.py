@@ -19,6 +19,8 @@ from cmlreport.metrics.model import CONFIDENCE, Scalar, Significance
 from cmlreport.stats import binomial
 
 _ACCURACY = re.compile(r"^(?P<stem>(?:.*[_-])?)(?:accuracy|acc)$", re.IGNORECASE)
+# Accuracies that are means over classes or weighted, not a share of the examples.
+_NOT_A_SHARE = re.compile(r"(?:^|[_-])(?:balanced|macro|weighted|mean|avg|average|class)[_-]", re.I)
 COUNT_NAMES = ("support", "samples", "n_samples", "num_samples", "examples", "n", "count", "total")
 
 
@@ -30,7 +32,7 @@ def _split(key: str) -> tuple[str, str]:
 def _count_key(key: str, scalars: Mapping[str, Scalar]) -> str | None:
     parent, leaf = _split(key)
     m = _ACCURACY.match(leaf)
-    if m is None:
+    if m is None or _NOT_A_SHARE.search(m["stem"]):
         return None
     stems = [m["stem"], ""] if m["stem"] else [""]
     for stem in stems:

@@ -107,8 +107,9 @@ def quantile_edges(reference: Floats, bins: int = PSI_BINS) -> Floats:
     # An edge at the minimum would leave the first bin empty by construction.
     edges = edges[edges > reference.min()]
     if not len(edges) and reference.max() > reference.min():
-        # Nine deciles at the minimum (a 0/1 column of few ones): the minimum against the rest.
-        edges = np.array([reference.max()])
+        # Nine deciles at the minimum (a 0/1 column of few ones): the minimum against the rest,
+        # cut at the next value (an edge at the maximum put every middle value with the minimum).
+        edges = np.array([reference[reference > reference.min()].min()])
     return edges
 
 

@@ -260,3 +260,10 @@ def test_a_base_of_other_classes_is_said_and_unchanged_metrics_are_no_change(
     assert doc["summary"]["changed"] == 0
     assert doc["summary"]["within_noise"] == doc["summary"]["significant"] == 0
     assert "within noise" not in md.splitlines()[2]  # the summary line counts no "change"
+
+
+@pytest.mark.parametrize("count", ["1", "5", "99"])
+def test_too_few_resamples_for_an_interval_are_refused(folder: Path, count: str) -> None:
+    # One resample made a "95 % interval" of one point that called every delta significant.
+    done = report("--resamples", count)
+    assert done.code == 2 and "give 0 (no bootstrap) or at least 100" in done.stderr

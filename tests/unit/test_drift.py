@@ -199,3 +199,13 @@ def test_an_id_column_is_not_compared_as_categories() -> None:
     cur = csv({"id": [f"w{i}" for i in range(10)], "v": list(range(10))})
     ids = compare("i", ("a.csv", ref), ("b.csv", cur)).columns[0]
     assert ids.categorical is None and "distinct values" in ids.why_not
+
+
+def test_a_reference_mostly_at_its_minimum_splits_the_minimum_from_the_rest() -> None:
+    # 95 zeros, three ones, two twos: the ones moving to 38 % is drift, not "PSI 0".
+    ref = csv({"f": [0] * 95 + [1] * 3 + [2] * 2})
+    cur = csv({"f": [0] * 60 + [1] * 38 + [2] * 2})
+    col = compare("x", ("a.csv", ref), ("b.csv", cur)).columns[0]
+    r, c = np.array([0.95, 0.05]), np.array([0.60, 0.40])
+    assert col.psi == pytest.approx(float(np.sum((c - r) * np.log(c / r))))
+    assert col.verdict == "major drift"

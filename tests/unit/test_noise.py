@@ -113,6 +113,12 @@ def test_wilson_for_an_accuracy_with_its_example_count_and_nothing_else() -> Non
     assert got["eval.accuracy"].delta_ci_low == d_low and got["eval.accuracy"].significant
     assert got["eval_accuracy"].delta_ci_low is None  # no base count: head's interval only
     assert wilson_intervals({"eval.accuracy": 1.2, "eval.support": 10}, None) == {}
+    # Means over classes are no share of the examples: no interval from a count.
+    for name in ("balanced_accuracy", "mean_class_accuracy", "macro_acc", "per_class_accuracy"):
+        assert wilson_intervals({f"eval.{name}": 0.6, "eval.support": 100}, None) == {}
+    assert set(wilson_intervals({"eval.top5_accuracy": 0.9, "eval.support": 100}, None)) == {
+        "eval.top5_accuracy"
+    }
     assert wilson_intervals({"eval.accuracy": 0.5, "eval.support": 10.5}, None) == {}
 
 
