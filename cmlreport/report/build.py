@@ -146,7 +146,7 @@ def write_report(opts: ReportOptions, ci: CiContext, cwd: Path, warn: Warn) -> B
     if opts.predictions is not None:
         predicted, runs = _with_predictions(opts, runs, cwd)
     # After the predictions: their metrics are head's too, and have a history.
-    runs = with_history(runs, opts, values, ci, cwd, column_flags(opts) if predicted else None)
+    runs = with_history(runs, opts, values, ci, cwd)
     drift: list[DriftComparison] = []
     if opts.drift:
         from cmlreport.report.drift import join_drift, read_drift, with_drift_files

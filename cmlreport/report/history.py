@@ -67,10 +67,9 @@ def with_history(
     values: LogValues,
     ci: CiContext,
     cwd: Path,
-    predictions: ColumnFlags | None = None,
 ) -> Runs:
-    """``runs`` with the history the options ask for (none: unchanged); ``predictions``: the
-    columns of ``--predictions``, whose file is read at every commit too."""
+    """``runs`` with the history the options ask for (none: unchanged); a ``--predictions``
+    file is read at every commit too."""
     depth = history_depth(opts)
     if depth == 0:
         return runs
@@ -80,7 +79,9 @@ def with_history(
     if rev.base_sha is None:
         note = "History: no base revision, so no history of the base branch to compare with."
         return replace(runs, history=History("", depth, notes=(note,)))
-    evaluated = (opts.predictions, predictions) if opts.predictions and predictions else None
+    from cmlreport.report.predictions import column_flags
+
+    evaluated = (opts.predictions, column_flags(opts)) if opts.predictions else None
     reading = _Reading(opts.metrics, opts.label_column, values, runs.head.scalars, evaluated)
     history = read_history(rev.base_sha, rev.base_ref or rev.base_sha[:7], depth, reading, ci, cwd)
     return replace(runs, history=history)
@@ -97,9 +98,15 @@ class _Reading:
     def all_paths(self) -> list[str]:
         return [*self.paths, *(self.predictions[:1] if self.predictions else ())]
 
+    def columns_of(self, path: str) -> ColumnFlags | None:
+        """The predictions columns when ``path`` is the predictions file, else None."""
+        if self.predictions is not None and path == self.predictions[0]:
+            return self.predictions[1]
+        return None
+
     def limit(self, path: str) -> int:
         """The largest version of ``path`` read: a predictions file may be larger."""
-        if self.predictions is not None and path == self.predictions[0]:
+        if self.columns_of(path) is not None:
             return MAX_INPUT_BYTES
         return size_limit(detect_format(path))
 
@@ -211,8 +218,9 @@ def _parse_all(
 
 
 def _parse(path: str, data: bytes, reading: _Reading) -> Mapping[str, Scalar] | None:
-    if reading.predictions is not None and path == reading.predictions[0]:
-        return _evaluate(path, data, reading.predictions[1])
+    columns = reading.columns_of(path)
+    if columns is not None:
+        return _evaluate(path, data, columns)
     try:
         text = decode_text(data, path)
         m = parse_metrics(path, text, label_column=reading.label_column, log_values=reading.values)
