@@ -21,6 +21,7 @@ from cmlreport.stats.calibration import CalibrationInput
 from cmlreport.stats.calibration import Reliability as Reliability
 
 MULTICLASS = "multiclass"
+SCALARS = ("ece", "brier")  # the metrics calibration adds, under predictions.
 TOP1 = "top-1"
 BINNING = (
     f"{BINS} equal-width bins of the top-1 confidence over [0, 1], each closed on the right "
@@ -46,6 +47,7 @@ class Calibration:
         return calibration.reliability(self.head), base
 
     def scalars(self, run: CalibrationInput) -> dict[str, float]:
+        """One value for each of ``SCALARS``."""
         return {"ece": calibration.ece(run), "brier": calibration.brier(run)}
 
 

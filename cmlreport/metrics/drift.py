@@ -37,6 +37,11 @@ MODERATE_PSI = 0.1
 MAJOR_PSI = 0.25
 NO_DRIFT, MODERATE, MAJOR = "no drift", "moderate drift", "major drift"
 
+# The statistics each kind of column gets, by metric suffix (``figures`` gives those computed).
+STATISTICS = {
+    "numeric": ("psi", "ks", "ks_p", "wasserstein", "js"),
+    "categorical": ("psi", "chi2", "chi2_p", "js"),
+}
 # Distances: lower is better. p-values are evidence, not a score: no better or worse.
 DIRECTIONS = Directions(
     tuple(

@@ -10,20 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from cmlreport.metrics.calibration import SCALARS
+from cmlreport.metrics.derived import PREFIX as PREDICTIONS
 from cmlreport.metrics.drift import PREFIX as DRIFT
-from cmlreport.metrics.drift import figures
+from cmlreport.metrics.drift import STATISTICS, figures
 from cmlreport.metrics.groups import GAP_METRICS
 
 if TYPE_CHECKING:
     from cmlreport.metrics.drift import ColumnDrift, DriftComparison
     from cmlreport.metrics.significance import PredictionResults
 
-# The statistics each kind of column gets, by metric suffix (see drift.figures).
-_STATISTICS = {
-    "numeric": ("psi", "ks", "ks_p", "wasserstein", "js"),
-    "categorical": ("psi", "chi2", "chi2_p", "js"),
-}
-CALIBRATION = ("predictions.ece", "predictions.brier")
+CALIBRATION = tuple(f"{PREDICTIONS}.{name}" for name in SCALARS)
 
 
 def not_computed(
@@ -45,7 +42,7 @@ def not_computed(
     for comparison in drift:
         for col in comparison.columns:
             have = figures(col)
-            for stat in _STATISTICS[col.kind]:
+            for stat in STATISTICS[col.kind]:
                 if stat not in have:
                     out[f"{DRIFT}{comparison.name}.{col.column}.{stat}"] = _why(col)
     return out
