@@ -63,13 +63,17 @@ class GroupSlice:
         found = {self.key(m): run.gap(m) for m in GAP_METRICS}
         return {k: v for k, v in found.items() if not np.isnan(v)}
 
+    def one_group(self) -> str:
+        """The phrase "'c' holds one group only ('g')", for the notes and the gates."""
+        only = shown_key(self.names[0]) if self.names else ""
+        return f"'{shown_key(self.column)}' holds one group only ('{only}')"
+
     def why_no_gap(self) -> str:
         """Why head has no gap for this column (meaningful when :meth:`gaps` lacks one)."""
         if self.head is None:
             return f"the head predictions have no column '{shown_key(self.flag)}'"
         if len(self.names) < 2:
-            only = shown_key(self.names[0]) if self.names else ""
-            return f"column '{shown_key(self.column)}' holds one group only ('{only}')"
+            return f"column {self.one_group()}"
         large = int(np.sum(self.head.eligible()))
         return (
             f"column '{shown_key(self.column)}' has {large:,} group{'s' if large != 1 else ''} "
@@ -159,8 +163,7 @@ def _facts(s: GroupSlice) -> list[str]:
     """What the reader must know to trust the gap: too few groups, small or empty ones."""
     notes: list[str] = []
     if len(s.names) < 2:
-        only = shown_key(s.names[0]) if s.names else ""
-        notes.append(f"Column '{s.column}' holds one group only ('{only}'): no gap between groups.")
+        notes.append(f"Column {s.one_group()}: no gap between groups.")
     for side, run in (("head", s.head), ("base", s.base)):
         if run is None:
             continue
