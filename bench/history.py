@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from harness import (
@@ -39,13 +40,14 @@ def metrics(rng: random.Random) -> str:
     return json.dumps(groups)
 
 
-def build(repo: Path) -> None:
+def build(repo: Path, name: str, commits: int, version: Callable[[random.Random], str]) -> None:
+    """``commits`` versions of ``name`` on main, one a commit, then one on branch ``feature``."""
     rng = random.Random(SEED)
-    for i in range(COMMITS):
-        (repo / "metrics.json").write_text(metrics(rng))
+    for i in range(commits):
+        (repo / name).write_text(version(rng))
         commit_all(repo, f"train {i}")
     git(repo, "checkout", "-q", "-b", "feature")
-    (repo / "metrics.json").write_text(metrics(rng))
+    (repo / name).write_text(version(rng))
     commit_all(repo, "head")
 
 
@@ -64,21 +66,11 @@ def predictions(rng: random.Random) -> str:
     return "\n".join(rows) + "\n"
 
 
-def build_predictions(repo: Path) -> None:
-    rng = random.Random(SEED)
-    (repo / "metrics.json").write_text('{"loss": 0.4}\n')
-    for i in range(PREDICTION_COMMITS):
-        (repo / "preds.csv").write_text(predictions(rng))
-        commit_all(repo, f"train {i}")
-    git(repo, "checkout", "-q", "-b", "feature")
-    (repo / "preds.csv").write_text(predictions(rng))
-    commit_all(repo, "head")
-
-
 def predictions_table(repeat: int, tmp: Path) -> None:
     env = child_env(tmp)
     repo = init_repo(tmp / "predictions", env)
-    build_predictions(repo)
+    (repo / "metrics.json").write_text('{"loss": 0.4}\n')
+    build(repo, "preds.csv", PREDICTION_COMMITS, predictions)
     base = [*cmlreport_command(), "report", "-m", "metrics.json", "--charts", "none"]
     base += ["--predictions", "preds.csv", "--slice-by", "region", "--resamples", "200"]
     rows = []
@@ -100,7 +92,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = child_env(Path(tmp))
         repo = init_repo(Path(tmp) / "repo", env)
-        build(repo)
+        build(repo, "metrics.json", COMMITS, metrics)
         base = [*cmlreport_command(), "report", "-m", "metrics.json", "--charts", "none"]
         rows = []
         for label, extra in (("report", []), ("report --history 100", ["--history", "100"])):
