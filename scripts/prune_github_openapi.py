@@ -65,6 +65,8 @@ KEPT_OPERATIONS: dict[str, tuple[str, ...]] = {
     "/repos/{owner}/{repo}/issues/{issue_number}/comments": ("get", "post"),
     "/repos/{owner}/{repo}/pulls": ("get", "post"),
     "/repos/{owner}/{repo}/pulls/{pull_number}": ("get", "patch"),
+    # Where the sticky comment is, kept on the pull request's head commit.
+    "/repos/{owner}/{repo}/statuses/{sha}": ("post",),
     # GitHub App authentication: the installation of a repository, its access tokens.
     "/repos/{owner}/{repo}/installation": ("get",),
     "/app/installations/{installation_id}/access_tokens": ("post",),

@@ -176,6 +176,8 @@ def _post(options: SendOptions, ready: Prepared, warn: Callable[[str], None]) ->
             return None
         raise
     click.echo(f"{VERBS[outcome.action]}: {outcome.comment.url}")
+    if outcome.note:
+        warn(f"where the comment is was not kept, so the next update reads more: {outcome.note}")
     if outcome.hidden:
         click.echo(f"hid {outcome.hidden} earlier comment(s) of ours as outdated")
     return outcome.comment.url

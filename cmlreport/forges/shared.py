@@ -106,6 +106,9 @@ class ForgeBase(ABC, Generic[SettingsT]):
     def recent_comments(self, target: Target, marker: str) -> list[Comment]:
         return self.find_comments(target, marker)
 
+    def remember_comment(self, target: Target, marker: str, comment: Comment) -> str | None:
+        return None  # where the lookups are constant-cost without a kept place
+
     def hide_comment(self, target: Target, comment: Comment) -> None:
         raise InputError(f"--hide-old: {self.name} cannot hide a comment")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cmlreport.errors import InputError, NoWriteAccess, RemoteError
 from cmlreport.forges.base import Comment, Forge, Target, TargetKind
@@ -43,6 +43,11 @@ def check_key(key: str) -> str:
 
 def marker(key: str) -> str:
     return f"<!-- cmlreport:{check_key(key)} -->"
+
+
+def key_of(mark: str) -> str:
+    """The key a marker names (``marker`` read back); the first line of a longer head."""
+    return mark.removeprefix("<!-- cmlreport:").split(" -->", 1)[0]
 
 
 def opens_with(body: str, head: str) -> bool:
@@ -96,6 +101,7 @@ class PostOutcome:
     comment: Comment
     hidden: int = 0  # earlier comments of ours minimised as outdated (--hide-old)
     removed: int = 0  # earlier comments of ours deleted (--mode recreate)
+    note: str | None = None  # why the forge could not keep where the comment is
 
 
 def post_sticky(
@@ -117,6 +123,16 @@ def post_sticky(
     check_mode(mode, target, hide_old=hide_old)
     if mode == "new":
         return _post_new(forge, target, body, key, hide_old=hide_old)
+    mark = marker(key)
+    outcome = _post_sticky(forge, target, body, key, mode=mode, hide_old=hide_old)
+    # Where the comment is, kept for the next run (a commit status on GitHub): its lookup
+    # then costs the same wherever the comment sits among thousands.
+    return replace(outcome, note=forge.remember_comment(target, mark, outcome.comment))
+
+
+def _post_sticky(
+    forge: Forge, target: Target, body: str, key: str, *, mode: str, hide_old: bool
+) -> PostOutcome:
     mark = marker(key)
     full = with_marker(body, key)
     existing = forge.find_comment(target, mark, newest=mode == "recreate")

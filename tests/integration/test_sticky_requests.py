@@ -23,6 +23,7 @@ from cmlreport.forges.github.forge import GitHubForge, GitHubSettings
 from cmlreport.forges.gitlab.forge import GitLabForge, GitLabSettings
 from cmlreport.forges.sticky import delete_sticky, post_sticky, with_marker
 from tests.fakes.github import ACTIONS_BOT, FakeGitHub
+from tests.fakes.github.records import ACTIONS_PERMISSIONS, CommitStatus
 from tests.fakes.gitlab import FakeGitLab
 
 pytest_plugins = ["tests.fakes.github.pytest_plugin", "tests.fakes.gitlab.pytest_plugin"]
@@ -47,13 +48,18 @@ def place(total: int, where: str) -> int:
     return {"oldest": 0, "151st": 150, "middle": total // 2, "newest": total - 1}[where]
 
 
+def seed_ours(where: str) -> list[str]:
+    """Our comment as an earlier run left it, or none (``where`` "none": ours is yet to come)."""
+    return [] if where == "none" else [with_marker("v1", KEY)]
+
+
 def busy_github(server: FakeGitHub, total: int, where: str) -> Busy:
     server.add_repo(REPO)
     server.add_pull(REPO, number=7)
     server.add_token(GITHUB_TOKEN, login=ACTIONS_BOT, user_endpoint_forbidden=True)
-    before = place(total, where)
+    before = total if where == "none" else place(total, where)
     server.add_issue_comments(REPO, 7, [f"review {i}" for i in range(before)])
-    server.add_issue_comments(REPO, 7, [with_marker("v1", KEY)], author=ACTIONS_BOT)
+    server.add_issue_comments(REPO, 7, seed_ours(where), author=ACTIONS_BOT)
     server.add_issue_comments(REPO, 7, [f"later {i}" for i in range(total - 1 - before)])
     settings = GitHubSettings(REPO, GITHUB_TOKEN, api_url=server.url, server_url=server.web_url)
     return Busy(
@@ -83,10 +89,10 @@ def busy_gitlab(server: FakeGitLab, total: int, where: str) -> Busy:
     )
 
 
-def costs(busy: Busy) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The requests of an unchanged run, then of an update (method, path)."""
+def costs(busy: Busy, now: str = "v1") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The requests of an unchanged run (the comment says ``now``), then of an update."""
     logs = []
-    for body, action in (("v1", "unchanged"), ("v2", "updated")):
+    for body, action in ((now, "unchanged"), (now + "+", "updated")):
         busy.reset()
         assert post_sticky(busy.open(), busy.target, body, KEY).action == action
         logs.append([(method, path) for method, path, _ in busy.requests()])
@@ -96,8 +102,7 @@ def costs(busy: Busy) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 SIZES = [10, 5_000]
 
 
-@pytest.mark.parametrize("where", ["oldest", "newest"])
-@pytest.mark.parametrize("total", SIZES)
+@pytest.mark.parametrize(("total", "where"), [(10, "oldest"), (10, "newest"), (5_000, "oldest")])
 def test_github_an_update_is_one_query_and_one_patch_wherever_ours_sits(
     github_server: FakeGitHub, total: int, where: str
 ) -> None:
@@ -108,26 +113,142 @@ def test_github_an_update_is_one_query_and_one_patch_wherever_ours_sits(
     assert unchanged == [("POST", "/graphql")]
     assert [m for m, _ in update] == ["POST", "PATCH"]
     assert not github_server.calls("GET", r"/comments")  # no page of the REST list read
+    assert not github_server.statuses  # among the first 100: always in the first query
 
 
-def test_github_ours_in_the_middle_of_5000_reads_on_from_both_ends(
+def test_github_ours_the_newest_of_5000_is_kept_on_the_head_then_found_at_once(
+    github_server: FakeGitHub,
+) -> None:
+    busy = busy_github(github_server, 5_000, "newest")
+    head = github_server.pulls[(REPO, 7)].head_sha
+
+    unchanged, update = costs(busy)
+
+    # Found among the most recently updated, and not among the first 100 comments: where it
+    # is goes into a commit status on the head, once.
+    assert unchanged == [("POST", "/graphql"), ("POST", f"/repos/{REPO}/statuses/{head}")]
+    assert [m for m, _ in update] == ["POST", "PATCH"]
+    (status,) = github_server.statuses
+    ours = [c for c in github_server.issue_comments.values() if c.author == ACTIONS_BOT]
+    assert status.target_url is not None
+    assert status.target_url.endswith(f"#issuecomment-{ours[0].id}")
+    assert (status.context, status.state) == (f"cmlreport comment: {KEY}", "success")
+
+
+def test_github_ours_in_the_middle_of_5000_is_read_on_once_then_costs_two_and_three(
     github_server: FakeGitHub,
 ) -> None:
     busy = busy_github(github_server, 5_000, "middle")
 
+    first, _ = costs(busy)
+    # A new commit, and 150 more comments since ours was edited: it is in neither window.
+    github_server.push(REPO, 7)
+    github_server.add_issue_comments(REPO, 7, [f"more {i}" for i in range(150)])
+    unchanged, update = costs(busy, now="v1+")
+
+    # 2,500 comments before ours, 2,499 after, none of it kept yet: the two ends, then 100
+    # more of each side a request, until the update-time front meets ours 2,500 in.
+    assert first[:25] == [("POST", "/graphql")] * 25
+    assert first[25:] == [("POST", f"/repos/{REPO}/statuses/{github_server.statuses[0].sha}")]
+    # Then the first query names it, and it is read by id.
+    comment_id = github_server.statuses[0].target_url.rsplit("-", 1)[1]  # type: ignore[union-attr]
+    at = f"/repos/{REPO}/issues/comments/{comment_id}"
+    assert unchanged == [("POST", "/graphql"), ("GET", at)]
+    assert update == [("POST", "/graphql"), ("GET", at), ("PATCH", at)]
+
+
+@pytest.mark.parametrize("total", [250, 1_000, 5_000])
+def test_github_posted_by_us_then_buried_under_thousands_still_costs_two_and_three(
+    github_server: FakeGitHub, total: int
+) -> None:
+    # The bot posts when half the discussion has happened; the other half, and pushes, follow.
+    busy = busy_github(github_server, total // 2, "none")
+    assert post_sticky(busy.open(), busy.target, "v1", KEY).action == "created"
+    github_server.add_issue_comments(REPO, 7, [f"later {i}" for i in range(total - total // 2)])
+    for _ in range(3):
+        github_server.push(REPO, 7)
+
     unchanged, update = costs(busy)
 
-    # 2,500 comments before ours, 2,499 after: the two ends first, then 100 more of each
-    # side a request; the update-time front meets ours 2,500 in, after 24 more requests.
-    assert unchanged == [("POST", "/graphql")] * 25
-    assert update == [*unchanged, ("PATCH", update[-1][1])]
+    assert [m for m, _ in unchanged] == ["POST", "GET"]
+    assert [m for m, _ in update] == ["POST", "GET", "PATCH"]
+    assert len(github_server.statuses) == 1  # kept once, when it was posted
 
 
-def test_github_ours_in_the_middle_of_10_is_one_query(github_server: FakeGitHub) -> None:
-    unchanged, update = costs(busy_github(github_server, 10, "middle"))
+def test_github_a_status_another_user_posted_is_not_taken(github_server: FakeGitHub) -> None:
+    busy = busy_github(github_server, 1_000, "middle")
+    mallory = "mallory"
+    github_server.add_token("ghp_mallory", login=mallory)
+    # Someone with push access imitates our marker and points our status's name at it.
+    (bait,) = github_server.add_issue_comments(REPO, 7, [with_marker("v1", KEY)], author=mallory)
+    github_server.add_issue_comments(REPO, 7, [f"after {i}" for i in range(150)])
+    head = github_server.pulls[(REPO, 7)].head_sha
+    github_server.statuses.append(
+        CommitStatus(
+            1, REPO, head, f"cmlreport comment: {KEY}", "success", None,
+            f"{github_server.web_url}/{REPO}/pull/7#issuecomment-{bait.id}", mallory,
+            github_server.clock.now(),
+        )
+    )  # fmt: skip
 
-    assert unchanged == [("POST", "/graphql")]
-    assert [m for m, _ in update] == ["POST", "PATCH"]
+    outcome = post_sticky(busy.open(), busy.target, "v2", KEY)
+
+    assert outcome.action == "updated"
+    assert outcome.comment.id != bait.id
+    assert github_server.issue_comments[bait.id].body == with_marker("v1", KEY)
+    assert not github_server.calls("GET", f"/issues/comments/{bait.id}$")
+
+
+def test_github_a_kept_comment_deleted_since_is_looked_for_again(github_server: FakeGitHub) -> None:
+    busy = busy_github(github_server, 1_000, "middle")
+    costs(busy)  # read on once, then kept
+    github_server.add_issue_comments(REPO, 7, [f"more {i}" for i in range(150)])
+    (ours,) = [c for c in github_server.issue_comments.values() if c.author == ACTIONS_BOT]
+    del github_server.issue_comments[ours.id]  # someone deleted the report by hand
+
+    outcome = post_sticky(busy.open(), busy.target, "v3", KEY)
+
+    assert outcome.action == "created"
+    assert github_server.statuses[-1].target_url == outcome.comment.url  # kept anew
+
+
+def test_github_more_than_100_commits_after_the_kept_one_reads_on_and_keeps_it_again(
+    github_server: FakeGitHub,
+) -> None:
+    busy = busy_github(github_server, 1_000, "middle")
+    costs(busy)
+    for _ in range(100):
+        github_server.push(REPO, 7)
+    github_server.add_issue_comments(REPO, 7, [f"more {i}" for i in range(150)])
+    github_server.reset_log()
+
+    assert post_sticky(busy.open(), busy.target, "v1+", KEY).action == "unchanged"
+
+    head = github_server.pulls[(REPO, 7)].head_sha
+    # The status is 101 commits back, past what the first query asks: read on instead.
+    assert not github_server.calls("GET", r"/issues/comments/\d+$")
+    assert len(github_server.calls("POST", "/graphql$")) >= 2
+    assert github_server.statuses[-1].sha == head
+
+
+def test_github_without_statuses_write_the_report_is_posted_and_the_note_says_why(
+    github_server: FakeGitHub,
+) -> None:
+    busy = busy_github(github_server, 1_000, "newest")
+    github_server.add_token(
+        GITHUB_TOKEN,
+        login=ACTIONS_BOT,
+        permissions=ACTIONS_PERMISSIONS - {"statuses:write"},
+        user_endpoint_forbidden=True,
+    )
+
+    outcome = post_sticky(busy.open(), busy.target, "v2", KEY)
+
+    assert outcome.action == "updated"
+    assert outcome.note is not None
+    assert "statuses: write" in outcome.note
+    assert GITHUB_TOKEN not in outcome.note
+    assert not github_server.statuses
 
 
 def gitlab_reads(server: FakeGitLab) -> list[tuple[str | None, str | None]]:
@@ -184,11 +305,13 @@ def test_gitlab_without_graphql_reads_the_sorted_rest_lists(gitlab_server: FakeG
     assert unchanged[-1][1] == "/user"
 
 
-def test_github_ours_the_151st_of_5000_is_in_the_second_query(github_server: FakeGitHub) -> None:
+def test_github_ours_the_151st_of_5000_is_in_the_second_query_then_kept(
+    github_server: FakeGitHub,
+) -> None:
     unchanged, update = costs(busy_github(github_server, 5_000, "151st"))
 
-    assert unchanged == [("POST", "/graphql")] * 2
-    assert [m for m, _ in update] == ["POST", "POST", "PATCH"]
+    assert [m for m, _ in unchanged] == ["POST", "POST", "POST"]  # two queries, the status
+    assert [m for m, _ in update] == ["POST", "GET", "PATCH"]
 
 
 def test_gitlab_delete_reads_every_note_once_from_both_ends(gitlab_server: FakeGitLab) -> None:

@@ -36,6 +36,9 @@ class MemoryForge:
     def recent_comments(self, target: Target, marker: str) -> list[Comment]:
         return [c for c in self.find_comments(target, marker) if not c.hidden]
 
+    def remember_comment(self, target: Target, marker: str, comment: Comment) -> str | None:
+        return None
+
     def hide_comment(self, target: Target, comment: Comment) -> None:
         self.writes += 1
         hidden = replace(comment, hidden=True)

@@ -10,12 +10,21 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from cmlreport.errors import NoWriteAccess, RemoteError
+from cmlreport.forges.base import Target, TargetKind
 from cmlreport.forges.errors import Attempt, BadToken, Failure, ForgeErrors, NotFound, one_line
 
 if TYPE_CHECKING:
     from cmlreport.forges.github.client import GitHubSettings
 
-__all__ = ["Attempt", "BadToken", "NotFound", "github_errors", "is_rate_limit"]
+__all__ = [
+    "Attempt",
+    "BadToken",
+    "NotFound",
+    "github_errors",
+    "is_rate_limit",
+    "permission",
+    "write_attempt",
+]
 
 
 class GitHubErrors(ForgeErrors):
@@ -95,3 +104,13 @@ def is_rate_limit(data: Any) -> bool:
         or message.endswith("please wait a few minutes before you try again.")
         or message.endswith("please retry your request again later.")
     )
+
+
+def write_attempt(doing: str, target: Target, *, post: bool = False) -> Attempt:
+    return Attempt(doing, permission(target, "write"), write=True, post=post)
+
+
+def permission(target: Target, level: str) -> str:
+    """As the workflow's ``permissions:`` block names it."""
+    scope = {TargetKind.PR: "pull-requests", TargetKind.ISSUE: "issues"}.get(target.kind)
+    return f"{scope or 'contents'}: {level}"

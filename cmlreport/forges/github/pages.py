@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from cmlreport.forges.base import Comment
+
 if TYPE_CHECKING:
     from github.Requester import Requester
 
@@ -65,3 +67,15 @@ def _forwards(
         pages.append(data)
     for data in reversed(pages):
         yield from reversed(data)
+
+
+def comment_of(raw: Mapping[str, Any]) -> Comment:
+    """A comment as REST gives it."""
+    user = raw.get("user") or {}
+    return Comment(
+        int(raw["id"]),
+        str(raw.get("body") or ""),
+        str(user.get("login") or ""),
+        str(raw["html_url"]),
+        node_id=str(raw.get("node_id") or ""),
+    )

@@ -8,11 +8,13 @@ can ask for several cuts at once, so the first request holds, with who the token
 - ``oldest``: the first ``WINDOW`` comments by creation (a bot posts when the PR opens), and
 - ``recent``: the ``WINDOW`` most recently updated (each changed report is an edit).
 
-Only when our comment is in neither (posted after ``WINDOW`` others, and ``WINDOW`` others
-written or edited since it last changed) is more read: each further request goes on in both
-orders at once, ``WINDOW`` comments forwards by creation from where ``oldest`` stopped and
-``WINDOW`` backwards by update time from where ``recent`` stopped, until ours is met or the
-two fronts have covered every comment.
+On a pull request the same request asks for the commit status an earlier run left on one of
+its last commits to say where our comment is (``places``); when ours is in neither window,
+that comment is read by id (one ``GET``). Only when there is no such status (or it names no
+comment of ours) is more read: each further request goes on in both orders at once,
+``WINDOW`` comments forwards by creation from where ``oldest`` stopped and ``WINDOW``
+backwards by update time from where ``recent`` stopped, until ours is met or the two fronts
+have covered every comment.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from cmlreport.errors import RemoteError
 from cmlreport.forges.base import Comment
+from cmlreport.forges.github.places import FIELDS, Place, place
 from cmlreport.forges.sticky import opens_with
 
 WINDOW = 100  # GitHub's largest first/last on a connection
@@ -37,9 +40,9 @@ fragment Window on IssueCommentConnection {
 """
 _VARIABLES = "$owner: String!, $name: String!, $number: Int!, $window: Int!, $after: String"
 _RECENT = "comments(first: $window, after: $after, orderBy: {field: UPDATED_AT, direction: DESC})"
-# Both ends of the thread and who the token is, in one request.
+# Both ends of the thread, who the token is and where ours was last seen, in one request.
 ENDS_QUERY = f"""
-query({_VARIABLES}) {{
+query({_VARIABLES}, $context: String!) {{
   viewer {{ login }}
   repository(owner: $owner, name: $name) {{
     issueOrPullRequest(number: $number) {{
@@ -55,6 +58,7 @@ fragment IssueEnds on Issue {{
 fragment PullEnds on PullRequest {{
   oldest: comments(first: $window) {{ ...Window }}
   recent: {_RECENT} {{ ...Window }}
+  {FIELDS}
 }}
 {_WINDOW}"""
 # Both orders read on from where the ends stopped: creation forwards, update time backwards.
@@ -82,6 +86,7 @@ MINIMIZE = (
 )
 
 Run = Callable[[str, dict[str, Any]], Mapping[str, Any]]
+Fetch = Callable[[int], "Comment | None"]  # a comment of this thread by id (REST), if there
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class Ends:
     total: int  # comments on the thread
     forward: str | None  # where the creation order goes on; None: every comment was read
     after: str | None  # where the update-time order goes on
+    place: Place  # a pull request's head and where ours was kept
 
     @property
     def complete(self) -> bool:
@@ -108,9 +114,12 @@ class Ends:
 class Thread:
     """The comments of one pull request or issue, read through ``run`` (a GraphQL query)."""
 
-    def __init__(self, run: Run, repository: str, number: int) -> None:
+    def __init__(
+        self, run: Run, repository: str, number: int, *, context: str, fetch: Fetch
+    ) -> None:
         owner, _, name = repository.partition("/")
         self._run = run
+        self._fetch = fetch
         self._variables: dict[str, Any] = {
             "owner": owner,
             "name": name,
@@ -118,10 +127,12 @@ class Thread:
             "window": WINDOW,
             "after": None,
         }
+        self._context = context  # the status that says where ours is
         self.viewer: str | None = None
+        self.last: Ends | None = None  # the latest first answer
 
     def ends(self) -> Ends:
-        data = self._run(ENDS_QUERY, self._variables)
+        data = self._run(ENDS_QUERY, {**self._variables, "context": self._context})
         viewer = (data.get("viewer") or {}).get("login")
         if not isinstance(viewer, str) or not viewer:
             raise RemoteError("GitHub did not say who the token is (GraphQL viewer)")
@@ -134,20 +145,26 @@ class Thread:
             int(recent.get("totalCount") or 0),
             _end_cursor(oldest),
             _end_cursor(recent),
+            place(thread, viewer),
         )
         if len({s.comment.id for s in [*ends.oldest, *ends.recent]}) >= ends.total:
-            return replace(ends, forward=None, after=None)
+            ends = replace(ends, forward=None, after=None)
+        self.last = ends
         return ends
 
     def find(self, marker: str) -> Comment | None:
         """Ours that opens with ``marker``, not hidden: the most recently updated in
-        ``recent``, else the newest in ``oldest``, else the first met reading on."""
+        ``recent``, else the newest in ``oldest``, else the one the kept place names, else
+        the first met reading on."""
         ends = self.ends()
         found = _matching(ends.recent, marker) or sorted(
             _matching(ends.oldest, marker), key=lambda c: -c.id
         )
-        if found or ends.complete:
-            return found[0] if found else None
+        if found:
+            return found[0]
+        kept = self._kept(ends.place.stored, marker)
+        if kept is not None or ends.complete:
+            return kept
         for page in self._read_on(ends):
             found = _matching(page, marker)
             if found:
@@ -168,6 +185,14 @@ class Thread:
         """Ours that open with ``marker`` among the most recently updated: after posting,
         where a racing job's comment is too."""
         return _matching(self.ends().recent, marker)
+
+    def _kept(self, stored: int | None, marker: str) -> Comment | None:
+        """The comment a status of ours names, when it is still ours and opens with
+        ``marker`` (a status is a hint: anyone with push access may post one)."""
+        comment = self._fetch(stored) if stored is not None else None
+        if comment is None or comment.author != self.viewer:
+            return None
+        return comment if opens_with(comment.body, marker) else None
 
     def _read_on(self, ends: Ends) -> Iterator[list[Seen]]:
         """Further pages, the update-time order first, until the two fronts have met."""

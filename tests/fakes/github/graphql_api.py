@@ -14,6 +14,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tests.fakes.github import graphql_statuses
 from tests.fakes.github.graphql_comments import RESOLVERS, Context
 from tests.fakes.github.routing import Reply
 
@@ -28,7 +29,7 @@ def schema() -> graphql.GraphQLSchema:
     import graphql
 
     built = graphql.build_schema(SCHEMA_PATH.read_text(encoding="utf-8"))
-    for (type_name, field_name), resolve in RESOLVERS.items():
+    for (type_name, field_name), resolve in {**RESOLVERS, **graphql_statuses.RESOLVERS}.items():
         owner = built.get_type(type_name)
         assert isinstance(owner, graphql.GraphQLObjectType), type_name
         owner.fields[field_name].resolve = resolve

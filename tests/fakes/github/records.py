@@ -1,4 +1,5 @@
-"""The records the fake GitHub keeps: users, tokens, repositories, pulls, comments, checks.
+"""The records the fake GitHub keeps: users, tokens, repositories, pulls, comments, checks,
+statuses.
 
 Plain data; ``state.py`` holds them together and ``bodies.py`` renders them as GitHub does.
 """
@@ -109,6 +110,22 @@ class Pull:
     base_sha: str
     created_at: datetime
     body: str | None = None
+    commits: list[str] = field(default_factory=list)  # oldest first; the last is head_sha
+
+
+@dataclass
+class CommitStatus:
+    """One status posted on a commit; the newest per (sha, context) is its current state."""
+
+    id: int
+    repo: str
+    sha: str
+    context: str
+    state: str
+    description: str | None
+    target_url: str | None
+    creator: str
+    created_at: datetime
 
 
 @dataclass

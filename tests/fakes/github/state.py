@@ -15,6 +15,7 @@ from tests.fakes.github.records import (
     CheckRun,
     Clock,
     CommitComment,
+    CommitStatus,
     Issue,
     IssueComment,
     Pull,
@@ -41,6 +42,7 @@ class GitHubState(ForgeState):
         self.issue_comments: dict[int, IssueComment] = {}
         self.commit_comments: dict[int, CommitComment] = {}
         self.check_runs: dict[int, CheckRun] = {}
+        self.statuses: list[CommitStatus] = []  # in the order posted
         self.runners: dict[int, Runner] = {}
         self.apps: dict[str, App] = {}  # by app id and by client id
         self.workflow_runs: dict[int, WorkflowRun] = {}
@@ -167,8 +169,17 @@ class GitHubState(ForgeState):
                 base_sha=base_sha or base.refs[f"refs/heads/{base.default_branch}"],
                 created_at=self.clock.now(),
             )
+            pull.commits.append(pull.head_sha)
             self.pulls[(repo, number)] = pull
             return pull
+
+    def push(self, repo: str, number: int, sha: str | None = None) -> str:
+        """A new commit on the pull request's branch, now its head (as a ``synchronize``)."""
+        with self.lock:
+            pull = self.pulls[(repo, number)]
+            pull.head_sha = sha or fake_sha(repo, number, "push", str(len(pull.commits)))
+            pull.commits.append(pull.head_sha)
+            return pull.head_sha
 
     def add_issue_comments(
         self, repo: str, issue_number: int, bodies: Iterable[str], *, author: str = "octocat"
@@ -223,9 +234,9 @@ class GitHubState(ForgeState):
         if isinstance(stored, Commit):
             return stored
         for pull in self.pulls.values():
-            named = {pull.head_sha} if pull.head_repo == repo.full_name else set()
+            named = {*pull.commits} if pull.head_repo == repo.full_name else set()
             if pull.repo == repo.full_name:
-                named |= {pull.head_sha, pull.base_sha}
+                named |= {*pull.commits, pull.base_sha}
             if sha in named:
                 who = Signature(pull.author, self.add_user(pull.author).email, pull.created_at)
                 message = f"Update the model ({sha[:7]})"
@@ -246,7 +257,7 @@ class GitHubState(ForgeState):
             known = {s for s, o in repo.objects.objects.items() if isinstance(o, Commit)}
             for pull in self.pulls.values():
                 if pull.repo == repo.full_name:
-                    known |= {pull.head_sha, pull.base_sha}
+                    known |= {*pull.commits, pull.base_sha}
             found = {sha for sha in known if sha.startswith(ref)}
             if len(found) == 1:
                 return found.pop()

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from tests.fakes.github.routes import apps, checks, comments, commits, git, pulls, repos, runners
+from tests.fakes.github.routes import (
+    apps,
+    checks,
+    comments,
+    commits,
+    git,
+    pulls,
+    repos,
+    runners,
+    statuses,
+)
 from tests.fakes.github.routing import Route
 
 ROUTES: list[Route] = [
@@ -11,6 +21,7 @@ ROUTES: list[Route] = [
     *commits.router.routes,
     *comments.router.routes,
     *checks.router.routes,
+    *statuses.router.routes,
     *git.router.routes,
     *runners.router.routes,
     *apps.router.routes,

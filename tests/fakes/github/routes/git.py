@@ -204,4 +204,5 @@ def update_ref(call: Call) -> Reply:
     for pull in call.state.pulls.values():
         if pull.head_repo == repo.full_name and f"refs/heads/{pull.head_ref}" == ref:
             pull.head_sha = sha
+            pull.commits.append(sha)
     return _ref_reply(call, repo, ref, 200)
