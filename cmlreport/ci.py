@@ -42,6 +42,7 @@ class CiContext:
     pr_number: int | None = None
     is_fork: bool = False
     run_url: str | None = None
+    pipeline_id: int | None = None  # CI_PIPELINE_ID: the GitLab pipeline this job runs in
     server_url: str | None = None
     api_url: str | None = None
     step_summary_path: str | None = None
@@ -184,6 +185,7 @@ def gitlab_context(env: Mapping[str, str]) -> CiContext:
         pr_number=pr_number,
         is_fork=bool(source_project and target_project and source_project != target_project),
         run_url=_get(env, "CI_PIPELINE_URL") or _get(env, "CI_JOB_URL"),
+        pipeline_id=_pipeline_id(_get(env, "CI_PIPELINE_ID")),
         server_url=_get(env, "CI_SERVER_URL"),
         api_url=_get(env, "CI_API_V4_URL"),
         step_summary_path=None,
@@ -242,6 +244,11 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
     # CI systems export many variables as empty strings when they do not apply.
     value = env.get(name, "").strip()
     return value or None
+
+
+def _pipeline_id(value: str | None) -> int | None:
+    """Only where the sticky note is kept needs it: a malformed one is no reason to fail."""
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def _env_int(env: Mapping[str, str], name: str) -> int:

@@ -32,7 +32,12 @@ SOURCE = "ganievs/gitlabv4@7bde1ca96fedbfd23f1b73005e5ab3599c61a6bf:gitlab_schem
 KEPT: dict[str, dict[str, tuple[str, ...] | None] | None] = {
     "Query": {"currentUser": None, "project": None},
     "Project": {"fullPath": None, "id": None, "issue": ("iid",), "mergeRequest": None},
-    "MergeRequest": {"iid": None, "notes": None},
+    "MergeRequest": {"iid": None, "notes": None, "pipelines": ("first",)},
+    "PipelineConnection": {"nodes": None},
+    "Pipeline": {"id": None, "sha": ("format",), "job": ("name",)},
+    "ShaFormat": None,
+    "CiJob": {"name": None, "detailedStatus": None},
+    "DetailedStatus": {"detailsPath": None},
     "Issue": {"iid": None, "notes": None},
     "NoteConnection": {"nodes": None, "pageInfo": None},
     "PageInfo": None,

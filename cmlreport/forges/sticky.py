@@ -45,6 +45,15 @@ def marker(key: str) -> str:
     return f"<!-- cmlreport:{check_key(key)} -->"
 
 
+# The commit status that says where our comment for a key is (``Forge.remember_comment``).
+PLACE_CONTEXT = "cmlreport comment: {key}"
+PLACE_DESCRIPTION = "Where the report comment is: Details opens it"
+
+
+def place_context(mark: str) -> str:
+    return PLACE_CONTEXT.format(key=key_of(mark))
+
+
 def key_of(mark: str) -> str:
     """The key a marker names (``marker`` read back); the first line of a longer head."""
     return mark.removeprefix("<!-- cmlreport:").split(" -->", 1)[0]

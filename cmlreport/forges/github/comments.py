@@ -19,11 +19,11 @@ from cmlreport.forges.errors import NotFound
 from cmlreport.forges.github.client import GitHubSettings, make_client
 from cmlreport.forges.github.errors import Attempt, github_errors, permission, write_attempt
 from cmlreport.forges.github.pages import comment_of, newest_first
-from cmlreport.forges.github.places import Place, context, keep_place
+from cmlreport.forges.github.places import Place, keep_place
 from cmlreport.forges.github.queries import run_query
 from cmlreport.forges.github.threads import MINIMIZE, Fetch, Thread
 from cmlreport.forges.shared import ForgeBase
-from cmlreport.forges.sticky import opens_with
+from cmlreport.forges.sticky import opens_with, place_context
 
 if TYPE_CHECKING:
     import github
@@ -107,7 +107,7 @@ class GitHubComments(ForgeBase[GitHubSettings]):
         number = int(target.number or 0)
         fetch = self._fetch(target)
         thread = Thread(
-            run, self._settings.repository, number, context=context(marker), fetch=fetch
+            run, self._settings.repository, number, context=place_context(marker), fetch=fetch
         )
         with self._target_errors(attempt, target):
             found = use(thread)

@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cmlreport.forges.base import Comment
-from cmlreport.forges.sticky import key_of
+from cmlreport.forges.sticky import PLACE_DESCRIPTION, place_context
 
 if TYPE_CHECKING:
     from github.Requester import Requester
 
-CONTEXT = "cmlreport comment: {key}"
-DESCRIPTION = "Where the report comment is: Details opens it"
 # Asked in the first query, beside the comment windows (``threads.ENDS_QUERY``).
 FIELDS = """
   headRefOid
@@ -48,10 +46,6 @@ class Place:
 
     head: str | None
     stored: int | None
-
-
-def context(marker: str) -> str:
-    return CONTEXT.format(key=key_of(marker))
 
 
 def place(thread: Mapping[str, Any], viewer: str) -> Place:
@@ -88,8 +82,8 @@ def keep_place(
     finds (``place``)."""
     data = {
         "state": "success",
-        "context": context(marker),
-        "description": DESCRIPTION,
+        "context": place_context(marker),
+        "description": PLACE_DESCRIPTION,
         "target_url": comment.url,
     }
     requester.requestJsonAndCheck("POST", f"/repos/{repository}/statuses/{where.head}", input=data)

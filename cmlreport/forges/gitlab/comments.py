@@ -14,13 +14,15 @@ from contextlib import AbstractContextManager
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from cmlreport.errors import InputError, RemoteError
 from cmlreport.forges.base import Comment, Target, TargetKind
 from cmlreport.forges.gitlab import notes as rest
 from cmlreport.forges.gitlab.client import GitLabSettings, make_client
 from cmlreport.forges.gitlab.errors import Attempt, NotFound, gitlab_errors
 from cmlreport.forges.gitlab.graphql import GraphQLNotes
+from cmlreport.forges.gitlab.places import keep_place
 from cmlreport.forges.shared import ForgeBase
-from cmlreport.forges.sticky import opens_with
+from cmlreport.forges.sticky import opens_with, place_context
 
 if TYPE_CHECKING:
     import gitlab
@@ -40,13 +42,15 @@ class GitLabNotes(ForgeBase[GitLabSettings]):
         self._web_url: str | None = None  # https://host/group/project
         self._discussions: dict[int, str] = {}  # commit note id -> its discussion id
         self._notes = GraphQLNotes(settings, self._gitlab, self._errors)
+        # Per (merge request, marker): the note a kept status named, the oldest window's ids.
+        self._places: dict[tuple[int, str], tuple[int | None, frozenset[int]]] = {}
 
     # -- notes -----------------------------------------------------------------------------
 
     def find_comment(self, target: Target, marker: str, *, newest: bool = False) -> Comment | None:
         if target.kind is TargetKind.COMMIT:
             return super().find_comment(target, marker)
-        found = self._graphql_read(target, lambda thread: [thread.find(marker)])
+        found = self._graphql_read(target, marker, lambda thread: [thread.find(marker)])
         if found is not None:
             return found[0]
         with self._target_errors(Attempt(f"read the notes on {describe(target)}"), target):
@@ -56,22 +60,60 @@ class GitLabNotes(ForgeBase[GitLabSettings]):
         return None if note is None else self._comment(target, note)
 
     def find_comments(self, target: Target, marker: str) -> list[Comment]:
-        found = self._graphql_read(target, lambda thread: thread.find_all(marker))
+        found = self._graphql_read(target, marker, lambda thread: thread.find_all(marker))
         return super().find_comments(target, marker) if found is None else found
 
     def recent_comments(self, target: Target, marker: str) -> list[Comment]:
-        found = self._graphql_read(target, lambda thread: thread.find_recent(marker))
+        found = self._graphql_read(target, marker, lambda thread: thread.find_recent(marker))
         if found is not None or target.kind is TargetKind.COMMIT:
             return super().recent_comments(target, marker) if found is None else found
         with self._target_errors(Attempt(f"read the notes on {describe(target)}"), target):
             notes = rest.recent_notes(self._noteable(target).notes, self._matcher(marker))
         return [self._comment(target, note) for note in notes]
 
-    def _graphql_read(self, target: Target, read: Callable[[Thread], T]) -> T | None:
+    def remember_comment(self, target: Target, marker: str, comment: Comment) -> str | None:
+        """A commit status in this CI job's pipeline names ``comment`` (``places``), unless
+        the latest lookup found one naming it, or found it among the first ``WINDOW`` notes
+        (notes are only added after it: the first query always sees it). Outside GitLab CI
+        there is no pipeline to hold it: nothing is kept."""
+        seen = self._places.get((target.number or 0, marker))
+        ci = self._settings.ci
+        if target.kind is not TargetKind.PR or seen is None or seen[0] == comment.id:
+            return None
+        if comment.id in seen[1] or ci.pipeline_id is None or ci.head_sha is None:
+            return None
+        attempt = Attempt(
+            f"keep where note {comment.id} is (a commit status in pipeline {ci.pipeline_id})",
+            "Developer",
+            write=True,
+        )
+        try:
+            with self._errors(attempt):
+                keep_place(self._project(), ci.head_sha, ci.pipeline_id, marker, comment.url)
+        except (RemoteError, InputError) as exc:
+            return exc.message  # the note stands; only the next lookup costs more
+        self._places[(target.number or 0, marker)] = (comment.id, seen[1])
+        return None
+
+    def _graphql_read(self, target: Target, marker: str, read: Callable[[Thread], T]) -> T | None:
         doing = f"read the notes on {describe(target)}"
-        found = self._notes.read(target, doing, partial(self._note_url, target), read)
+        url = partial(self._note_url, target)
+        context, fetch = place_context(marker), partial(self._fetch_note, target)
+        found = self._notes.read(target, doing, url, read, context=context, fetch=fetch)
         self._username = self._username or self._notes.viewer
+        if found is not None and self._notes.place is not None:
+            self._places[(target.number or 0, marker)] = self._notes.place
         return found
+
+    def _fetch_note(self, target: Target, note_id: int) -> Comment | None:
+        """A note of the target's by id; None when it is gone (or on another noteable)."""
+        attempt = Attempt(f"read note {note_id} on {describe(target)}")
+        try:
+            with self._errors(attempt):
+                note = self._noteable(target).notes.get(note_id).attributes
+        except NotFound:
+            return None
+        return None if note.get("system") else self._comment(target, note)
 
     def _matcher(self, marker: str) -> Callable[[Mapping[str, Any]], bool]:
         return partial(rest.matches, marker, self._is_ours)

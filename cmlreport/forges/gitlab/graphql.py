@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import gitlab
 
     from cmlreport.forges.gitlab.client import GitLabSettings
-    from cmlreport.forges.gitlab.thread import Thread
+    from cmlreport.forges.gitlab.thread import Fetch, Thread
 
 PATH = "/api/graphql"
 T = TypeVar("T")
@@ -107,11 +107,22 @@ class GraphQLNotes:
         # A job token is no GraphQL credential; a numeric id is no full path.
         self._on = settings.token_kind != "job" and not settings.project.isdigit()
         self.viewer: str | None = None  # the token's username, once a query said it
+        # The latest read's kept note id and the ids of the oldest window (``places``).
+        self.place: tuple[int | None, frozenset[int]] | None = None
 
     def read(
-        self, target: Target, doing: str, url: Callable[[int], str], read: Callable[[Thread], T]
+        self,
+        target: Target,
+        doing: str,
+        url: Callable[[int], str],
+        read: Callable[[Thread], T],
+        *,
+        context: str = "",
+        fetch: Fetch | None = None,
     ) -> T | None:
-        """What ``read`` finds on ``target``; None when GraphQL cannot say (then REST)."""
+        """What ``read`` finds on ``target``; None when GraphQL cannot say (then REST).
+        ``context`` names the status that says where ours is; ``fetch`` reads the note it
+        names (``places``)."""
         if not self._on or target.kind is TargetKind.COMMIT:
             return None
 
@@ -124,11 +135,15 @@ class GraphQLNotes:
         from cmlreport.forges.gitlab.thread import Thread
 
         issue = target.kind is TargetKind.ISSUE
-        thread = Thread(run, self._settings.project, target.number or 0, url, issue=issue)
+        number = target.number or 0
+        thread = Thread(
+            run, self._settings.project, number, url, issue=issue, context=context, fetch=fetch
+        )
         try:
             found = read(thread)
         except Unavailable:
             self._on = False
             return None
         self.viewer = thread.viewer
+        self.place = (thread.stored, thread.oldest)
         return found

@@ -6,9 +6,12 @@ from either end, and one query can hold both cuts and who the token is:
 - ``oldest``: the first ``WINDOW`` notes (a bot posts when the merge request opens), and
 - ``newest``: the last ``WINDOW`` (``--mode recreate`` and a first post land at the bottom).
 
-Only when ours is in neither (more than ``WINDOW`` notes on each side of it) is more read:
-each further request goes on from both ends at once, forwards from where ``oldest`` stopped
-and backwards from where ``newest`` stopped, until ours is met or the two fronts meet.
+On a merge request the same request asks its latest pipelines for the status an earlier CI
+job left to say where our note is (``places``); when ours is in neither window, that note is
+read by id (one ``GET``). Only when there is no such status (or it names no note of ours) is
+more read: each further request goes on from both ends at once, forwards from where
+``oldest`` stopped and backwards from where ``newest`` stopped, until ours is met or the two
+fronts meet.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 from cmlreport.forges.base import Comment
 from cmlreport.forges.gitlab.graphql import Unavailable
+from cmlreport.forges.gitlab.places import FIELDS, VARIABLES, stored_note
 from cmlreport.forges.sticky import opens_with
 
 WINDOW = 100  # GitLab's largest page
@@ -34,12 +38,12 @@ fragment Window on NoteConnection {
 }
 """
 _ENDS = """
-query($project: ID!, $iid: String!, $window: Int!) {
+query($project: ID!, $iid: String!, $window: Int!PLACE_VARIABLES) {
   currentUser { username }
   project(fullPath: $project) {
     noteable: NOTEABLE(iid: $iid) {
       oldest: notes(first: $window) { ...Window }
-      newest: notes(last: $window) { ...Window }
+      newest: notes(last: $window) { ...Window }PLACE_FIELDS
     }
   }
 }
@@ -56,6 +60,7 @@ query($project: ID!, $iid: String!, $window: Int!, $after: String!, $before: Str
 """
 
 Run = Callable[[str, dict[str, Any]], Mapping[str, Any]]
+Fetch = Callable[[int], "Comment | None"]  # a note of this noteable by id (REST), if there
 
 
 @dataclass(frozen=True)
@@ -69,24 +74,56 @@ class Thread:
     """The notes of one merge request (or issue), read through ``run`` (a GraphQL query)."""
 
     def __init__(
-        self, run: Run, project: str, iid: int, url: Callable[[int], str], *, issue: bool = False
+        self,
+        run: Run,
+        project: str,
+        iid: int,
+        url: Callable[[int], str],
+        *,
+        issue: bool = False,
+        context: str = "",
+        fetch: Fetch | None = None,
     ) -> None:
         noteable = "issue" if issue else "mergeRequest"
-        self._ends = _ENDS.replace("NOTEABLE", noteable) + _WINDOW
+        kept = not issue and fetch is not None  # an issue has no pipelines to keep it in
+        ends = _ENDS.replace("PLACE_VARIABLES", VARIABLES if kept else "")
+        ends = ends.replace("PLACE_FIELDS", FIELDS if kept else "")
+        self._ends = ends.replace("NOTEABLE", noteable) + _WINDOW
         self._pages = _PAGES.replace("NOTEABLE", noteable) + _WINDOW
         self._run = run
         self._url = url  # a note's web page, when GitLab's answer has none
+        self._fetch = fetch if kept else None
         self._variables: dict[str, Any] = {"project": project, "iid": str(iid), "window": WINDOW}
+        self._context = {"context": context} if kept else {}
         self.viewer: str | None = None
+        # What the latest first answer said: the note a kept status names, the oldest ids.
+        self.stored: int | None = None
+        self.oldest: frozenset[int] = frozenset()
+        self._whole = False  # both ends hold every note
 
     def find(self, marker: str) -> Comment | None:
         """Ours that opens with ``marker``: the newest in ``newest``, else in ``oldest``, else
-        the newest on the first page further on that holds one."""
-        for page in self._read():
+        the note a kept status names, else the newest on the first page further on that
+        holds one."""
+        pages = self._read()
+        for number, page in enumerate(pages):
             found = _matching(page, marker)
             if found:
                 return found[0]
+            if number == 1:  # both ends read: what the status names, before reading on
+                kept = self._kept(marker)
+                if kept is not None:
+                    return kept
         return None
+
+    def _kept(self, marker: str) -> Comment | None:
+        """The note a status names, when it is still ours and opens with ``marker``."""
+        if self._fetch is None or self.stored is None or self._whole:
+            return None  # nothing kept, or every note was read already
+        note = self._fetch(self.stored)
+        if note is None or note.author != self.viewer or not opens_with(note.body, marker):
+            return None
+        return note
 
     def find_all(self, marker: str) -> list[Comment]:
         """Every one of ours that opens with ``marker``, newest first (reads every note)."""
@@ -101,14 +138,20 @@ class Thread:
 
     def _first(self) -> tuple[Page, Page, tuple[Mapping[str, Any], Mapping[str, Any]]]:
         """The newest window, the oldest, and the two as answered (for their cursors)."""
-        data = self._run(self._ends, self._variables)
+        data = self._run(self._ends, {**self._variables, **self._context})
         viewer = (data.get("currentUser") or {}).get("username")
         if not isinstance(viewer, str) or not viewer:
             raise Unavailable("GitLab's GraphQL did not say who the token is")
         self.viewer = viewer
         noteable = _noteable(data)
         first, last = _window(noteable, "oldest"), _window(noteable, "newest")
-        return self._page(last), self._page(first), (first, last)
+        newest, oldest = self._page(last), self._page(first)
+        self.stored, self.oldest = stored_note(noteable), frozenset(oldest.ids)
+        self._whole = bool(newest.ids & oldest.ids) or None in (
+            _cursor(first, "hasNextPage", "endCursor"),
+            _cursor(last, "hasPreviousPage", "startCursor"),
+        )
+        return newest, oldest, (first, last)
 
     def _read(self) -> Iterator[Page]:
         """The newest window, the oldest, then pages from both ends until the fronts meet."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tests.fakes.gitlab import graphql_pipelines
 from tests.fakes.gitlab.auth import visible_project
 from tests.fakes.gitlab.bodies import iso
 from tests.fakes.gitlab.records import REPORTER, Issue, MergeRequest, Note, Token
@@ -54,6 +55,7 @@ def schema() -> graphql.GraphQLSchema:
         ("Project", "issue"): noteable,
         ("MergeRequest", "notes"): notes,
         ("Issue", "notes"): notes,
+        **graphql_pipelines.RESOLVERS,
     }
     for (type_name, field_name), resolve in resolvers.items():
         owner = built.get_type(type_name)

@@ -162,6 +162,18 @@ class CommitStatus:
 
 
 @dataclass
+class Pipeline:
+    """A pipeline on a commit: a CI run (``push``, ``merge_request_event``...), or the
+    ``external`` one GitLab makes for a status posted on a commit that has none."""
+
+    id: int
+    project_id: int
+    sha: str
+    ref: str
+    source: str
+
+
+@dataclass
 class Upload:
     id: int
     project_id: int

@@ -13,6 +13,7 @@ from tests.fakes.gitlab.records import (
     Issue,
     MergeRequest,
     Note,
+    Pipeline,
     Project,
     Token,
     fake_secret,
@@ -156,6 +157,16 @@ class Seeding(GitLabState):
             system_body = f"added 1 commit\n\n<ul><li>{head.sha[:8]} - {head.title}</li></ul>"
             self.create_note(target, mr, system_body, author, system=True)
             return mr
+
+    def add_pipeline(
+        self, project: ProjectRef, *, sha: str, ref: str, source: str = "merge_request_event"
+    ) -> Pipeline:
+        """A CI pipeline on ``sha``: the one a job of the story runs in (CI_PIPELINE_ID)."""
+        with self.lock:
+            target = self.project(project)
+            made = Pipeline(self.next_id(8_000), target.id, sha, ref, source)
+            self.pipelines[made.id] = made
+            return made
 
     def add_issue(
         self,

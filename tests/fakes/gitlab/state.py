@@ -14,6 +14,7 @@ from tests.fakes.gitlab.records import (
     Job,
     MergeRequest,
     Note,
+    Pipeline,
     Project,
     Runner,
     Token,
@@ -38,6 +39,7 @@ class GitLabState(ForgeState):
         self.issues: dict[tuple[int, int], Issue] = {}
         self.notes: dict[int, Note] = {}
         self.statuses: dict[int, CommitStatus] = {}
+        self.pipelines: dict[int, Pipeline] = {}
         self.uploads: dict[int, Upload] = {}
         self.runners: dict[int, Runner] = {}
         self.jobs: dict[int, Job] = {}
@@ -134,3 +136,28 @@ class GitLabState(ForgeState):
             and n.noteable_type == kind
             and (n.commit_id if kind == "Commit" else n.noteable_iid) == key
         ]
+
+    def pipeline_for(
+        self, project: Project, sha: str, ref: str | None, pipeline_id: int | None
+    ) -> Pipeline:
+        """The pipeline a status posted on ``sha`` joins, as GitLab picks it: the one named
+        (when it is on that commit), else the newest on the commit (and ref, when given),
+        else a new ``external`` pipeline."""
+        found = sorted(
+            (
+                p
+                for p in self.pipelines.values()
+                if p.project_id == project.id
+                and p.sha == sha
+                and (ref is None or p.ref == ref)
+                and (pipeline_id is None or p.id == pipeline_id)
+            ),
+            key=lambda p: -p.id,
+        )
+        if found:
+            return found[0]
+        made = Pipeline(
+            self.next_id(8_000), project.id, sha, ref or project.default_branch, "external"
+        )
+        self.pipelines[made.id] = made
+        return made

@@ -52,6 +52,14 @@ def set_status(call: Call) -> Reply:
     if status is not None and status.status == state:
         event = EVENTS.get(state, "cancel")
         raise bad_request(f"Cannot transition status via :{event} from :{state}")
+    if "pipeline_id" in call.args:
+        try:
+            wanted: int | None = int(call.args["pipeline_id"])
+        except (TypeError, ValueError):
+            raise bad_request("pipeline_id is invalid") from None
+    else:
+        wanted = None
+    pipeline = call.state.pipeline_for(project, target.sha, ref, wanted)
     if status is None:
         status = CommitStatus(
             call.state.next_id(5_000_000),
@@ -62,6 +70,7 @@ def set_status(call: Call) -> Reply:
             state,
             call.user.username,
             now,
+            pipeline_id=pipeline.id,
         )
         call.state.statuses[status.id] = status
     _apply(call, status, state, now)
@@ -78,8 +87,6 @@ def _apply(call: Call, status: CommitStatus, state: str, now: datetime) -> None:
             status.coverage = float(call.args["coverage"])
         except (TypeError, ValueError):
             raise bad_request("coverage is invalid") from None
-    if "pipeline_id" in call.args:
-        status.pipeline_id = int(call.args["pipeline_id"])
     if state != "pending" and status.started_at is None:
         status.started_at = now
     if state in FINISHED:

@@ -1,0 +1,68 @@
+"""Reading back where an earlier run kept our comment: the status it left names the comment's
+id; a status someone else posted, or one naming no comment, is no answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cmlreport.forges.github.places import Place, place
+from cmlreport.forges.gitlab.places import stored_note
+from cmlreport.forges.sticky import marker, place_context
+
+BOT = "github-actions[bot]"
+PULL = "https://github.com/octo/model/pull/7"
+
+
+def commit(url: str | None, login: str = "github-actions", kind: str = "Bot") -> dict[str, Any]:
+    context = {"targetUrl": url, "creator": {"__typename": kind, "login": login}}
+    return {"commit": {"status": {"context": context if url is not None else None}}}
+
+
+def pull(*commits: dict[str, Any]) -> dict[str, Any]:
+    return {"headRefOid": "c" * 40, "commits": {"nodes": list(commits)}}
+
+
+def test_the_newest_commit_holding_our_status_names_the_comment() -> None:
+    answer = pull(
+        commit(f"{PULL}#issuecomment-11"), commit(None), commit(f"{PULL}#issuecomment-22")
+    )
+
+    assert place(answer, BOT) == Place("c" * 40, 22)
+
+
+def test_a_status_another_user_posted_is_passed_over() -> None:
+    answer = pull(
+        commit(f"{PULL}#issuecomment-11"), commit(f"{PULL}#issuecomment-99", "mallory", "User")
+    )
+
+    assert place(answer, BOT).stored == 11
+
+
+def test_a_bot_is_named_without_bot_in_graphql_and_a_user_as_is() -> None:
+    assert place(pull(commit(f"{PULL}#issuecomment-5", "octocat", "User")), "octocat").stored == 5
+    # A user who calls themself "github-actions" is not the bot.
+    assert (
+        place(pull(commit(f"{PULL}#issuecomment-5", "github-actions", "User")), BOT).stored is None
+    )
+
+
+def test_a_target_that_names_no_comment_is_no_answer() -> None:
+    for url in (PULL, f"{PULL}#issuecomment-", f"{PULL}#issuecomment-12x", "javascript:alert(1)"):
+        assert place(pull(commit(url)), BOT).stored is None
+    assert place({}, BOT) == Place(None, None)  # an issue: no commits, no head
+
+
+def test_gitlab_the_newest_pipeline_with_our_status_names_the_note() -> None:
+    def pipeline(path: str | None) -> dict[str, Any]:
+        return {"job": None if path is None else {"detailedStatus": {"detailsPath": path}}}
+
+    mr = "https://gitlab.example/ml/model/-/merge_requests/3"
+    nodes = [pipeline(None), pipeline(f"{mr}#note_42"), pipeline(f"{mr}#note_7")]
+
+    assert stored_note({"pipelines": {"nodes": nodes}}) == 42
+    assert stored_note({"pipelines": {"nodes": [pipeline(mr)]}}) is None
+    assert stored_note({}) is None  # an issue: no pipelines asked for
+
+
+def test_the_status_is_named_after_the_report_key() -> None:
+    assert place_context(marker("train/report")) == "cmlreport comment: train/report"
