@@ -151,6 +151,40 @@ def test_update_on_a_pull_request_with_5000_comments_takes_two_requests(run: Run
     assert [r.method for r in job.server.requests] == ["POST"]
 
 
+def test_a_report_buried_in_a_busy_pull_request_is_kept_and_found_in_three_requests(
+    run: Run, job: Job
+) -> None:
+    # The bot comments after 300 others; 300 more and a push follow before the next run.
+    job.server.add_issue_comments(REPO, 7, [f"review {i}" for i in range(300)])
+    assert send(run, job, "v1").code == 0
+    (status,) = job.server.statuses
+    assert status.sha == HEAD_SHA and status.context == "cmlreport comment: train/report"
+    job.server.add_issue_comments(REPO, 7, [f"lgtm {i}" for i in range(300)])
+    job.server.push(REPO, 7)
+    job.server.reset_log()
+
+    result = send(run, job, "v2")
+
+    assert result.code == 0, result.stderr
+    assert [r.method for r in job.server.requests] == ["POST", "GET", "PATCH"]
+    assert "updated:" in result.stdout
+
+
+def test_without_statuses_write_a_busy_report_is_posted_with_a_warning(run: Run, job: Job) -> None:
+    job.server.add_token(
+        TOKEN, permissions=ACTIONS_PERMISSIONS - {"statuses:write"}, user_endpoint_forbidden=True
+    )
+    job.server.add_issue_comments(REPO, 7, [f"review {i}" for i in range(300)])
+
+    result = send(run, job, "v1")
+
+    assert result.code == 0, result.stderr
+    assert "posted:" in result.stdout
+    (warning,) = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert "statuses: write" in warning and "next update reads more" in warning
+    assert not job.server.statuses
+
+
 def test_mode_new_with_hide_old_folds_the_previous_report(run: Run, job: Job) -> None:
     first = send(run, job, "epoch 1", "--mode", "new", "--hide-old")
     second = send(run, job, "epoch 2", "--mode", "new", "--hide-old")
