@@ -47,6 +47,14 @@ from cmlreport.cli.watch import Watched, check_watch_flags, run_watch
     "touches the model.",
 )
 @click.option("--no-sticky", is_flag=True, help="Always post a new comment (--mode new).")
+@click.option(
+    "--place-status/--no-place-status",
+    default=True,
+    show_default=True,
+    help="Keep where the comment is as a commit status (`cmlreport comment #N: KEY`, its "
+    "Details link the comment) when it is not among the first 100, so later runs find it "
+    "in 2-3 requests on a thread of thousands; GitHub: statuses: write, GitLab: Developer.",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; write nothing.")
 @choice_option(
     "--images",
@@ -94,6 +102,7 @@ def send_comment(
     hide_old: bool,
     delete: bool,
     no_sticky: bool,
+    place_status: bool,
     dry_run: bool,
     images: str,
     image_root: Path | None,
@@ -123,6 +132,7 @@ def send_comment(
         key,
         mode=choose_mode(report, mode, no_sticky=no_sticky, hide_old=hide_old, delete=delete),
         hide_old=hide_old,
+        place_status=place_status,
         dry_run=dry_run,
         images=images,
         image_root=image_root,

@@ -29,6 +29,7 @@ class SendOptions:
     key: str | None = None
     mode: str = "update"  # update | recreate | new | once | delete (``choose_mode``)
     hide_old: bool = False
+    place_status: bool = True  # keep where the comment is (``Forge.remember_comment``)
     dry_run: bool = False
     images: str = "assets"  # assets | mermaid | none
     image_root: Path | None = None
@@ -165,7 +166,13 @@ def _post(options: SendOptions, ready: Prepared, warn: Callable[[str], None]) ->
             md = rewrite_images(md, forge.publish_images(ready.images, target))
         body = cut_markdown(md, ready.limit, ready.hint)
         outcome = post_sticky(
-            forge, target, body, ready.key, mode=options.mode, hide_old=options.hide_old
+            forge,
+            target,
+            body,
+            ready.key,
+            mode=options.mode,
+            hide_old=options.hide_old,
+            keep_place=options.place_status,
         )
     except NoWriteAccess as exc:
         # "The token cannot write" on a pull request event is the fork case seen from inside:
@@ -177,7 +184,10 @@ def _post(options: SendOptions, ready: Prepared, warn: Callable[[str], None]) ->
         raise
     click.echo(f"{VERBS[outcome.action]}: {outcome.comment.url}")
     if outcome.note:
-        warn(f"where the comment is was not kept, so the next update reads more: {outcome.note}")
+        warn(
+            "could not record where the comment is, so later runs on this busy thread read "
+            f"more pages: {outcome.note}"
+        )
     if outcome.hidden:
         click.echo(f"hid {outcome.hidden} earlier comment(s) of ours as outdated")
     return outcome.comment.url

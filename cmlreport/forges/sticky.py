@@ -13,6 +13,7 @@ key keeps the content while the newer ones are deleted, so both jobs pick the sa
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass, replace
@@ -46,12 +47,36 @@ def marker(key: str) -> str:
 
 
 # The commit status that says where our comment for a key is (``Forge.remember_comment``).
-PLACE_CONTEXT = "cmlreport comment: {key}"
 PLACE_DESCRIPTION = "Where the report comment is: Details opens it"
 
 
-def place_context(mark: str) -> str:
-    return PLACE_CONTEXT.format(key=key_of(mark))
+def place_context(mark: str, where: str) -> str:
+    """The status's name for the key of ``mark`` on pull/merge request ``where`` ("#7",
+    "!3"): two pull requests may share a head commit. Status names are case-insensitive
+    on GitHub, keys are not: a key with capitals gets a digest of its exact spelling."""
+    key = key_of(mark)
+    digest = f" {hashlib.sha256(key.encode()).hexdigest()[:8]}" if key != key.lower() else ""
+    return f"cmlreport comment {where}: {key}{digest}"
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a forge's latest lookup said of where our comment is kept."""
+
+    stored: int | None  # the comment a status of ours names, if any
+    oldest: frozenset[int]  # among the first comments: every first query sees them
+    read_on: bool  # the lookup read past both ends of the thread (it cost more)
+    head: str | None = None  # where a GitHub status goes (the pull request's head)
+    readable: bool = True  # the token may read statuses (GitHub: statuses: read)
+
+    def needed(self, comment_id: int) -> bool:
+        """Whether ``comment_id`` needs a status for the next lookup to find it at once."""
+        return self.stored != comment_id and comment_id not in self.oldest
+
+    def note(self, message: str) -> str | None:
+        """Why the place was not kept, where it matters: this lookup read on (so will the
+        next); a thread small enough to read in one request needs no warning."""
+        return message if self.read_on else None
 
 
 def key_of(mark: str) -> str:
@@ -122,20 +147,24 @@ def post_sticky(
     sticky: bool = True,
     mode: str = "update",
     hide_old: bool = False,
+    keep_place: bool = True,
 ) -> PostOutcome:
     """Post the report for ``key`` on ``target`` as ``mode`` says (``sticky=False`` is
     ``new``): ``update`` edits ours in place (or leaves it alone when unchanged),
     ``recreate`` posts anew at the bottom and removes ours, ``new`` always posts, ``once``
     posts only when none of ours is there. ``hide_old`` (``new``, ``recreate``) minimises
-    our earlier comments instead of leaving or deleting them."""
+    our earlier comments instead of leaving or deleting them. ``keep_place``: let the forge
+    keep where the comment is, for the next run's lookup."""
     mode = "new" if not sticky else mode
     check_mode(mode, target, hide_old=hide_old)
     if mode == "new":
         return _post_new(forge, target, body, key, hide_old=hide_old)
     mark = marker(key)
     outcome = _post_sticky(forge, target, body, key, mode=mode, hide_old=hide_old)
-    # Where the comment is, kept for the next run (a commit status on GitHub): its lookup
-    # then costs the same wherever the comment sits among thousands.
+    if not keep_place:
+        return outcome
+    # Where the comment is, kept for the next run (a commit status): its lookup then costs
+    # the same wherever the comment sits among thousands.
     return replace(outcome, note=forge.remember_comment(target, mark, outcome.comment))
 
 

@@ -158,7 +158,7 @@ def test_a_report_buried_in_a_busy_pull_request_is_kept_and_found_in_three_reque
     job.server.add_issue_comments(REPO, 7, [f"review {i}" for i in range(300)])
     assert send(run, job, "v1").code == 0
     (status,) = job.server.statuses
-    assert status.sha == HEAD_SHA and status.context == "cmlreport comment: train/report"
+    assert status.sha == HEAD_SHA and status.context == "cmlreport comment #7: train/report"
     job.server.add_issue_comments(REPO, 7, [f"lgtm {i}" for i in range(300)])
     job.server.push(REPO, 7)
     job.server.reset_log()
@@ -166,7 +166,8 @@ def test_a_report_buried_in_a_busy_pull_request_is_kept_and_found_in_three_reque
     result = send(run, job, "v2")
 
     assert result.code == 0, result.stderr
-    assert [r.method for r in job.server.requests] == ["POST", "GET", "PATCH"]
+    # The first query finds the status, the second reads the comment by node id.
+    assert [r.method for r in job.server.requests] == ["POST", "POST", "PATCH"]
     assert "updated:" in result.stdout
 
 
@@ -181,7 +182,17 @@ def test_without_statuses_write_a_busy_report_is_posted_with_a_warning(run: Run,
     assert result.code == 0, result.stderr
     assert "posted:" in result.stdout
     (warning,) = [line for line in result.stderr.splitlines() if "warning" in line]
-    assert "statuses: write" in warning and "next update reads more" in warning
+    assert "statuses: write" in warning and "could not record where the comment is" in warning
+    assert not job.server.statuses
+
+
+def test_no_place_status_writes_no_status(run: Run, job: Job) -> None:
+    job.server.add_issue_comments(REPO, 7, [f"review {i}" for i in range(300)])
+
+    result = send(run, job, "v1", "--no-place-status")
+
+    assert result.code == 0, result.stderr
+    assert "posted:" in result.stdout and "warning" not in result.stderr
     assert not job.server.statuses
 
 

@@ -8,6 +8,7 @@ names a note not ours is passed over. (GitHub's side of the story: test_sticky_r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -32,17 +33,19 @@ class Story:
     bot: str
     pushes: int = 0
 
-    def job(self, *, in_ci: bool = True) -> GitLabForge:
+    def job(self, *, in_ci: bool = True, source: str = "merge_request_event") -> GitLabForge:
         """A new CI job on the merge request's latest commit, in its own pipeline."""
         mr = self.server.merge_requests[(42, IID)]
-        pipeline = self.server.add_pipeline(
-            PROJECT, sha=mr.sha, ref=f"refs/merge-requests/{IID}/head"
-        )
+        # A child pipeline of a merge request pipeline runs on its ref and knows its iid.
+        merge_request = source in ("merge_request_event", "parent_pipeline")
+        ref = f"refs/merge-requests/{IID}/head" if merge_request else "main"
+        pipeline = self.server.add_pipeline(PROJECT, sha=mr.sha, ref=ref, source=source)
         ci = CiContext(
             provider="gitlab",
             repository=PROJECT,
+            event_name=source,
             head_sha=mr.sha,
-            pr_number=IID,
+            pr_number=IID if merge_request else None,
             pipeline_id=pipeline.id if in_ci else None,
         )
         settings = GitLabSettings(
@@ -127,7 +130,7 @@ def test_ours_in_the_middle_of_5000_is_read_on_once_then_costs_two_and_three(
     ours = [n for n in gitlab_server.user_notes(PROJECT, IID) if n.author == s.bot]
     assert status.target_url is not None
     assert status.target_url.endswith(f"#note_{ours[0].id}")
-    assert (status.name, status.status) == (f"cmlreport comment: {KEY}", "success")
+    assert (status.name, status.status) == (f"cmlreport comment !{IID}: {KEY}", "success")
 
 
 def test_a_note_among_the_first_hundred_needs_no_status(gitlab_server: FakeGitLab) -> None:
@@ -158,7 +161,7 @@ def test_a_status_naming_someone_elses_note_is_not_taken(gitlab_server: FakeGitL
     )
     url = f"{gitlab_server.url}/{PROJECT}/-/merge_requests/{IID}#note_{bait.id}"
     commit.statuses.create(
-        {"state": "success", "name": f"cmlreport comment: {KEY}", "target_url": url,
+        {"state": "success", "name": f"cmlreport comment !{IID}: {KEY}", "target_url": url,
          "pipeline_id": pipeline}
     )  # fmt: skip
     del forge_of_mallory
@@ -170,12 +173,23 @@ def test_a_status_naming_someone_elses_note_is_not_taken(gitlab_server: FakeGitL
     assert gitlab_server.notes[bait.id].body == with_marker("bait", KEY)
 
 
-def test_outside_ci_nothing_is_kept(gitlab_server: FakeGitLab) -> None:
+@pytest.mark.parametrize(
+    "job",
+    [
+        {"in_ci": False},  # a laptop
+        {"source": "schedule"},  # a nightly job posting on the merge request with --target
+        {"source": "parent_pipeline"},  # a child pipeline: the merge request does not list it
+    ],
+    ids=["laptop", "other pipeline", "child pipeline"],
+)
+def test_a_job_whose_pipeline_the_merge_request_does_not_list_keeps_nothing(
+    gitlab_server: FakeGitLab, job: dict[str, Any]
+) -> None:
     s = story(gitlab_server)
     s.others(300)
     gitlab_server.reset_log()
 
-    outcome = post_sticky(s.job(in_ci=False), TARGET, "v1", KEY)
+    outcome = post_sticky(s.job(**job), TARGET, "v1", KEY)
 
     assert outcome.action == "created"
     assert outcome.note is None
@@ -188,6 +202,7 @@ def test_a_reporter_token_posts_the_note_and_says_why_it_is_not_kept(
     s = story(gitlab_server, role="reporter")
     s.others(300)
     gitlab_server.add_notes(PROJECT, IID, [with_marker("v1", KEY)], author=s.bot)
+    s.others(300, "later")  # ours in the middle: found by reading on
 
     outcome = post_sticky(s.job(), TARGET, "v2", KEY)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pytest
 
@@ -23,6 +24,7 @@ from cmlreport.forges.github.forge import GitHubForge, GitHubSettings
 from cmlreport.forges.gitlab.forge import GitLabForge, GitLabSettings
 from cmlreport.forges.sticky import delete_sticky, post_sticky, with_marker
 from tests.fakes.github import ACTIONS_BOT, FakeGitHub
+from tests.fakes.github.links import node_id
 from tests.fakes.github.records import ACTIONS_PERMISSIONS, CommitStatus
 from tests.fakes.gitlab import FakeGitLab
 
@@ -132,7 +134,8 @@ def test_github_ours_the_newest_of_5000_is_kept_on_the_head_then_found_at_once(
     ours = [c for c in github_server.issue_comments.values() if c.author == ACTIONS_BOT]
     assert status.target_url is not None
     assert status.target_url.endswith(f"#issuecomment-{ours[0].id}")
-    assert (status.context, status.state) == (f"cmlreport comment: {KEY}", "success")
+    assert (status.context, status.state) == (f"cmlreport comment #7: {KEY}", "success")
+    assert status.description == "Where the report comment is: Details opens it"
 
 
 def test_github_ours_in_the_middle_of_5000_is_read_on_once_then_costs_two_and_three(
@@ -150,11 +153,11 @@ def test_github_ours_in_the_middle_of_5000_is_read_on_once_then_costs_two_and_th
     # more of each side a request, until the update-time front meets ours 2,500 in.
     assert first[:25] == [("POST", "/graphql")] * 25
     assert first[25:] == [("POST", f"/repos/{REPO}/statuses/{github_server.statuses[0].sha}")]
-    # Then the first query names it, and it is read by id.
+    # Then the first query names it, and a second (by node id) reads it.
     comment_id = github_server.statuses[0].target_url.rsplit("-", 1)[1]  # type: ignore[union-attr]
     at = f"/repos/{REPO}/issues/comments/{comment_id}"
-    assert unchanged == [("POST", "/graphql"), ("GET", at)]
-    assert update == [("POST", "/graphql"), ("GET", at), ("PATCH", at)]
+    assert unchanged == [("POST", "/graphql"), ("POST", "/graphql")]
+    assert update == [("POST", "/graphql"), ("POST", "/graphql"), ("PATCH", at)]
 
 
 @pytest.mark.parametrize("total", [250, 1_000, 5_000])
@@ -170,8 +173,8 @@ def test_github_posted_by_us_then_buried_under_thousands_still_costs_two_and_thr
 
     unchanged, update = costs(busy)
 
-    assert [m for m, _ in unchanged] == ["POST", "GET"]
-    assert [m for m, _ in update] == ["POST", "GET", "PATCH"]
+    assert unchanged == [("POST", "/graphql")] * 2
+    assert [m for m, _ in update] == ["POST", "POST", "PATCH"]
     assert len(github_server.statuses) == 1  # kept once, when it was posted
 
 
@@ -185,8 +188,9 @@ def test_github_a_status_another_user_posted_is_not_taken(github_server: FakeGit
     head = github_server.pulls[(REPO, 7)].head_sha
     github_server.statuses.append(
         CommitStatus(
-            1, REPO, head, f"cmlreport comment: {KEY}", "success", None,
-            f"{github_server.web_url}/{REPO}/pull/7#issuecomment-{bait.id}", mallory,
+            1, REPO, head, f"cmlreport comment #7: {KEY}", "success", None,
+            f"{github_server.web_url}/{REPO}/pull/7?cmlreport_node="
+            f"{quote(node_id('IssueComment', bait.id), safe='')}#issuecomment-{bait.id}", mallory,
             github_server.clock.now(),
         )
     )  # fmt: skip
@@ -196,7 +200,45 @@ def test_github_a_status_another_user_posted_is_not_taken(github_server: FakeGit
     assert outcome.action == "updated"
     assert outcome.comment.id != bait.id
     assert github_server.issue_comments[bait.id].body == with_marker("v1", KEY)
-    assert not github_server.calls("GET", f"/issues/comments/{bait.id}$")
+    assert len(github_server.calls("POST", "/graphql$")) > 2  # passed over: read on
+
+
+def test_github_a_kept_comment_hidden_by_a_maintainer_is_left_alone(
+    github_server: FakeGitHub,
+) -> None:
+    busy = busy_github(github_server, 1_000, "middle")
+    costs(busy)  # read on once, then kept
+    github_server.add_issue_comments(REPO, 7, [f"more {i}" for i in range(150)])
+    (ours,) = [c for c in github_server.issue_comments.values() if c.author == ACTIONS_BOT]
+    ours.minimized_reason = "outdated"  # folded by hand: no live report any more
+
+    outcome = post_sticky(busy.open(), busy.target, "v3", KEY)
+
+    assert outcome.action == "created"
+    assert github_server.issue_comments[ours.id].body == with_marker("v1+", KEY)
+
+
+def test_github_two_pull_requests_on_one_head_keep_their_own_places(
+    github_server: FakeGitHub,
+) -> None:
+    # One branch proposed into main and into a release branch: the same head commit.
+    busy = busy_github(github_server, 300, "none")
+    head = github_server.pulls[(REPO, 7)].head_sha
+    github_server.add_pull(REPO, number=8, head_sha=head)
+    github_server.add_issue_comments(REPO, 8, [f"release review {i}" for i in range(300)])
+    other = Target(TargetKind.PR, number=8)
+    for body in ("v1", "v2"):
+        for target in (busy.target, other):
+            post_sticky(busy.open(), target, body, KEY)
+    for number in (7, 8):
+        github_server.add_issue_comments(REPO, number, [f"more {i}" for i in range(150)])
+    github_server.reset_log()
+
+    for target in (busy.target, other):
+        assert post_sticky(busy.open(), target, "v2", KEY).action == "unchanged"
+
+    assert len(github_server.calls("POST", "/graphql$")) == 4  # two requests each
+    assert len(github_server.statuses) == 2  # one a pull request, written once
 
 
 def test_github_a_kept_comment_deleted_since_is_looked_for_again(github_server: FakeGitHub) -> None:
@@ -209,7 +251,8 @@ def test_github_a_kept_comment_deleted_since_is_looked_for_again(github_server: 
     outcome = post_sticky(busy.open(), busy.target, "v3", KEY)
 
     assert outcome.action == "created"
-    assert github_server.statuses[-1].target_url == outcome.comment.url  # kept anew
+    kept = github_server.statuses[-1].target_url or ""
+    assert kept.endswith(f"#issuecomment-{outcome.comment.id}")  # kept anew
 
 
 def test_github_more_than_100_commits_after_the_kept_one_reads_on_and_keeps_it_again(
@@ -226,20 +269,19 @@ def test_github_more_than_100_commits_after_the_kept_one_reads_on_and_keeps_it_a
 
     head = github_server.pulls[(REPO, 7)].head_sha
     # The status is 101 commits back, past what the first query asks: read on instead.
-    assert not github_server.calls("GET", r"/issues/comments/\d+$")
-    assert len(github_server.calls("POST", "/graphql$")) >= 2
+    queries = [str(r.body.get("query")) for r in github_server.calls("POST", "/graphql$")]
+    assert not [q for q in queries if "node(id:" in q]
+    assert len(queries) >= 2
     assert github_server.statuses[-1].sha == head
 
 
 def test_github_without_statuses_write_the_report_is_posted_and_the_note_says_why(
     github_server: FakeGitHub,
 ) -> None:
-    busy = busy_github(github_server, 1_000, "newest")
+    busy = busy_github(github_server, 1_000, "middle")  # nothing kept: the lookup reads on
+    may_read = ACTIONS_PERMISSIONS - {"statuses:write"} | {"statuses:read"}
     github_server.add_token(
-        GITHUB_TOKEN,
-        login=ACTIONS_BOT,
-        permissions=ACTIONS_PERMISSIONS - {"statuses:write"},
-        user_endpoint_forbidden=True,
+        GITHUB_TOKEN, login=ACTIONS_BOT, permissions=may_read, user_endpoint_forbidden=True
     )
 
     outcome = post_sticky(busy.open(), busy.target, "v2", KEY)
@@ -249,6 +291,27 @@ def test_github_without_statuses_write_the_report_is_posted_and_the_note_says_wh
     assert "statuses: write" in outcome.note
     assert GITHUB_TOKEN not in outcome.note
     assert not github_server.statuses
+
+
+@pytest.mark.parametrize("where", ["newest", "middle"])
+def test_github_a_token_that_may_not_read_statuses_still_finds_and_updates_the_report(
+    github_server: FakeGitHub, where: str
+) -> None:
+    # A workflow whose `permissions:` names only contents and pull-requests.
+    busy = busy_github(github_server, 1_000, where)
+    no_statuses = ACTIONS_PERMISSIONS - {"statuses:write"}
+    github_server.add_token(
+        GITHUB_TOKEN, login=ACTIONS_BOT, permissions=no_statuses, user_endpoint_forbidden=True
+    )
+
+    outcome = post_sticky(busy.open(), busy.target, "v2", KEY)
+
+    assert outcome.action == "updated"
+    assert not github_server.calls("POST", "/statuses/")  # no status it could not read back
+    # Warned only where it matters: the lookup had to read on.
+    assert (outcome.note is not None) == (where == "middle")
+    assert outcome.note is None or "statuses: write" in outcome.note
+    assert not github_server.violations
 
 
 def gitlab_reads(server: FakeGitLab) -> list[tuple[str | None, str | None]]:
@@ -311,7 +374,7 @@ def test_github_ours_the_151st_of_5000_is_in_the_second_query_then_kept(
     unchanged, update = costs(busy_github(github_server, 5_000, "151st"))
 
     assert [m for m, _ in unchanged] == ["POST", "POST", "POST"]  # two queries, the status
-    assert [m for m, _ in update] == ["POST", "GET", "PATCH"]
+    assert [m for m, _ in update] == ["POST", "POST", "PATCH"]
 
 
 def test_gitlab_delete_reads_every_note_once_from_both_ends(gitlab_server: FakeGitLab) -> None:

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmlreport.forges.github.places import Place, place
+from cmlreport.forges.base import Comment
+from cmlreport.forges.github.places import Place, place, target_url
 from cmlreport.forges.gitlab.places import stored_note
 from cmlreport.forges.sticky import marker, place_context
 
 BOT = "github-actions[bot]"
 PULL = "https://github.com/octo/model/pull/7"
+
+
+def kept(comment_id: int, node: str = "IC_kwDOA") -> str:
+    return f"{PULL}?cmlreport_node={node}#issuecomment-{comment_id}"
 
 
 def commit(url: str | None, login: str = "github-actions", kind: str = "Bot") -> dict[str, Any]:
@@ -23,33 +28,43 @@ def pull(*commits: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_newest_commit_holding_our_status_names_the_comment() -> None:
-    answer = pull(
-        commit(f"{PULL}#issuecomment-11"), commit(None), commit(f"{PULL}#issuecomment-22")
-    )
+    answer = pull(commit(kept(11)), commit(None), commit(kept(22, "IC_x%3D")))
 
-    assert place(answer, BOT) == Place("c" * 40, 22)
+    assert place(answer, BOT) == Place("c" * 40, 22, "IC_x=")
 
 
 def test_a_status_another_user_posted_is_passed_over() -> None:
-    answer = pull(
-        commit(f"{PULL}#issuecomment-11"), commit(f"{PULL}#issuecomment-99", "mallory", "User")
-    )
+    answer = pull(commit(kept(11)), commit(kept(99), "mallory", "User"))
 
     assert place(answer, BOT).stored == 11
 
 
 def test_a_bot_is_named_without_bot_in_graphql_and_a_user_as_is() -> None:
-    assert place(pull(commit(f"{PULL}#issuecomment-5", "octocat", "User")), "octocat").stored == 5
+    assert place(pull(commit(kept(5), "octocat", "User")), "octocat").stored == 5
     # A user who calls themself "github-actions" is not the bot.
-    assert (
-        place(pull(commit(f"{PULL}#issuecomment-5", "github-actions", "User")), BOT).stored is None
-    )
+    assert place(pull(commit(kept(5), "github-actions", "User")), BOT).stored is None
 
 
 def test_a_target_that_names_no_comment_is_no_answer() -> None:
-    for url in (PULL, f"{PULL}#issuecomment-", f"{PULL}#issuecomment-12x", "javascript:alert(1)"):
-        assert place(pull(commit(url)), BOT).stored is None
-    assert place({}, BOT) == Place(None, None)  # an issue: no commits, no head
+    for url in (
+        PULL,
+        f"{PULL}#issuecomment-12",  # no node id
+        f"{PULL}?cmlreport_node=IC#issuecomment-",
+        f"{PULL}?cmlreport_node=IC#issuecomment-12x",
+        f"{PULL}?cmlreport_node=IC<script>#issuecomment-12",
+        "javascript:alert(1)",
+    ):
+        assert place(pull(commit(url)), BOT).stored is None, url
+    assert place({}, BOT) == Place(None)  # an issue: no commits, no head
+
+
+def test_the_target_is_the_comment_with_its_node_id_and_reads_back() -> None:
+    comment = Comment(22, "body", BOT, f"{PULL}#issuecomment-22", node_id="IC_kw+/=")
+
+    url = target_url(comment)
+
+    assert url == f"{PULL}?cmlreport_node=IC_kw%2B%2F%3D#issuecomment-22"
+    assert place(pull(commit(url)), BOT) == Place("c" * 40, 22, "IC_kw+/=")
 
 
 def test_gitlab_the_newest_pipeline_with_our_status_names_the_note() -> None:
@@ -64,5 +79,9 @@ def test_gitlab_the_newest_pipeline_with_our_status_names_the_note() -> None:
     assert stored_note({}) is None  # an issue: no pipelines asked for
 
 
-def test_the_status_is_named_after_the_report_key() -> None:
-    assert place_context(marker("train/report")) == "cmlreport comment: train/report"
+def test_the_status_is_named_after_the_pull_request_and_the_exact_key() -> None:
+    assert place_context(marker("train/report"), "#7") == "cmlreport comment #7: train/report"
+    # GitHub compares status names without case; keys differing in case stay apart.
+    upper, lower = place_context(marker("Report"), "!3"), place_context(marker("report"), "!3")
+    assert upper.lower() != lower.lower()
+    assert upper.startswith("cmlreport comment !3: Report ")

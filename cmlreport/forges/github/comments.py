@@ -10,20 +10,20 @@ REST, newest page first.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmlreport.errors import InputError, RemoteError
 from cmlreport.forges.base import Comment, Target, TargetKind
-from cmlreport.forges.errors import NotFound
 from cmlreport.forges.github.client import GitHubSettings, make_client
 from cmlreport.forges.github.errors import Attempt, github_errors, permission, write_attempt
 from cmlreport.forges.github.pages import comment_of, newest_first
-from cmlreport.forges.github.places import Place, keep_place
+from cmlreport.forges.github.places import keep_place
 from cmlreport.forges.github.queries import run_query
-from cmlreport.forges.github.threads import MINIMIZE, Fetch, Thread
+from cmlreport.forges.github.threads import MINIMIZE, Thread
 from cmlreport.forges.shared import ForgeBase
-from cmlreport.forges.sticky import opens_with, place_context
+from cmlreport.forges.sticky import Kept, opens_with, place_context
 
 if TYPE_CHECKING:
     import github
@@ -34,6 +34,12 @@ T = TypeVar("T")
 VIEWER_QUERY = "query { viewer { login } }"
 
 
+NO_STATUSES = (
+    "the token may not read commit statuses; grant statuses: write (in GitHub Actions, in the "
+    "workflow's `permissions:` block; a GitHub App: Commit statuses, write)"
+)
+
+
 class GitHubComments(ForgeBase[GitHubSettings]):
     """Our comments on one GitHub repository, with the client and error plumbing under them."""
 
@@ -42,7 +48,7 @@ class GitHubComments(ForgeBase[GitHubSettings]):
         self._client: github.Github | None = None
         self._login: str | None = None  # the token's user, once asked
         # Per (pull request, marker): what the latest lookup said of where ours is kept.
-        self._places: dict[tuple[int, str], tuple[Place, frozenset[int]]] = {}
+        self._places: dict[tuple[int, str], Kept] = {}
 
     # -- comments --------------------------------------------------------------------------
 
@@ -66,24 +72,26 @@ class GitHubComments(ForgeBase[GitHubSettings]):
         """A commit status on the pull request's head names ``comment`` (``places``), unless
         the latest lookup found one of ours naming it already, or found the comment among the
         first ``WINDOW`` (comments are only added after it: the first query always sees it)."""
-        seen = self._places.get((target.number or 0, marker))
-        if target.kind is not TargetKind.PR or seen is None:
+        number = target.number or 0
+        kept = self._places.get((number, marker))
+        if target.kind is not TargetKind.PR or kept is None or not kept.needed(comment.id):
             return None
-        where, oldest = seen
-        if where.head is None or where.stored == comment.id or comment.id in oldest:
+        if not kept.readable:  # a status it could write would be no use: it cannot read it
+            return kept.note(NO_STATUSES)
+        if kept.head is None:
             return None
         attempt = Attempt(
             f"keep where comment {comment.id} is (a commit status)", "statuses: write"
         )
+        context = place_context(marker, f"#{number}")
         try:
             with self._errors(attempt):
                 keep_place(
-                    self._github().requester, self._settings.repository, where, marker, comment
+                    self._github().requester, self._settings.repository, kept.head, context, comment
                 )
         except (RemoteError, InputError) as exc:
-            # The report is posted; only the next lookup of a busy thread costs more.
-            return exc.message
-        self._places[(target.number or 0, marker)] = (Place(where.head, comment.id), oldest)
+            return kept.note(exc.message)  # the report is posted; the next lookup costs more
+        self._places[(number, marker)] = replace(kept, stored=comment.id)
         return None
 
     def hide_comment(self, target: Target, comment: Comment) -> None:
@@ -102,39 +110,36 @@ class GitHubComments(ForgeBase[GitHubSettings]):
         )
 
         def run(query: str, variables: dict[str, Any]) -> Mapping[str, Any]:
-            return self._graphql(attempt, query, variables)
+            # Statuses the token may not read leave the rest of the answer standing.
+            return self._graphql(attempt, query, variables, partial=("commits",))
 
         number = int(target.number or 0)
-        fetch = self._fetch(target)
-        thread = Thread(
-            run, self._settings.repository, number, context=place_context(marker), fetch=fetch
-        )
+        context = place_context(marker, f"#{number}")
+        thread = Thread(run, self._settings.repository, number, context=context)
         with self._target_errors(attempt, target):
             found = use(thread)
         self._login = self._login or thread.viewer
         if thread.last is not None:
+            where = thread.last.place
             oldest = frozenset(s.comment.id for s in thread.last.oldest)
-            self._places[(number, marker)] = (thread.last.place, oldest)
+            # Read on once this run (the lookup before posting), a later look counts as well.
+            before = self._places.get((number, marker))
+            read_on = thread.read_on or (before is not None and before.read_on)
+            self._places[(number, marker)] = Kept(
+                where.stored, oldest, read_on, where.head, where.readable
+            )
         return found
 
-    def _fetch(self, target: Target) -> Fetch:
-        """A comment of the target's by id, None when it is gone or on another thread."""
-
-        def fetch(comment_id: int) -> Comment | None:
-            doing = f"read comment {comment_id} on {target.describe()}"
-            path = self._comments_path(target, comment_id)
-            with suppress(NotFound), self._errors(Attempt(doing, permission(target, "read"))):
-                _, raw = self._github().requester.requestJsonAndCheck("GET", path)
-                if str(raw.get("issue_url") or "").endswith(f"/issues/{target.number}"):
-                    return comment_of(raw)
-            return None
-
-        return fetch
-
     def _graphql(
-        self, attempt: Attempt, query: str, variables: Mapping[str, Any]
+        self,
+        attempt: Attempt,
+        query: str,
+        variables: Mapping[str, Any],
+        *,
+        partial: tuple[str, ...] = (),
     ) -> dict[str, Any]:
-        return run_query(self._github(), self._settings, self._errors, attempt, query, variables)
+        client, settings = self._github(), self._settings
+        return run_query(client, settings, self._errors, attempt, query, variables, partial=partial)
 
     def _ours(self, target: Target, marker: str) -> Iterator[Comment]:
         """Comments opening with ``marker`` that this token wrote, newest first. Any other

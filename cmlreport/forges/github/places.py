@@ -4,14 +4,17 @@ finds it in the first request wherever it sits among thousands of comments.
 The comments connection can be read from both ends and in update-time order, but a comment in
 the middle of a busy pull request whose last edit is older than a hundred others is in no
 window: finding it meant reading on, 200 comments a request. So once a run has written (or
-found) our comment, it posts a commit status on the pull request's head, context
-``cmlreport comment: KEY``, whose target URL is the comment (``Details`` opens the report).
-The next run's first query asks for that context on the pull request's last ``WINDOW``
-commits along with the comment windows; its id is then one ``GET`` away.
+found) our comment outside the first ``WINDOW``, it posts a commit status on the pull
+request's head, context ``cmlreport comment: KEY (#N)``, whose target URL is the comment
+(``Details`` opens the report; the URL also carries the comment's node id). The next run's
+first query asks for that context on the pull request's last ``WINDOW`` commits along with the
+comment windows; the comment is then one GraphQL ``node`` query away, which also says whether
+it is hidden.
 
 What a status says is only a hint: one that another user posted is passed over, and the
-comment it names must still be ours, on this pull request, opening with our marker, or it is
-not taken (then the comments are read on as before).
+comment it names must still be ours, on this pull request, not hidden, and open with our
+marker, or it is not taken (then the comments are read on as before). A token that may not
+read statuses (no ``statuses: read``) gets the rest of the first answer all the same.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from cmlreport.forges.base import Comment
-from cmlreport.forges.sticky import PLACE_DESCRIPTION, place_context
+from cmlreport.forges.sticky import PLACE_DESCRIPTION
 
 if TYPE_CHECKING:
     from github.Requester import Requester
@@ -36,33 +40,57 @@ FIELDS = """
     } } } }
   }
 """
-_COMMENT_ID = re.compile(r"#issuecomment-(\d{1,19})\Z")
+# The comment a kept place names, asked by node id: the second request.
+COMMENT_QUERY = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on IssueComment {
+      id databaseId body url isMinimized viewerDidAuthor author { __typename login }
+      issue { number } pullRequest { number } repository { nameWithOwner }
+    }
+  }
+}
+"""
+NODE_PARAMETER = "cmlreport_node"
+_TARGET = re.compile(
+    rf"\?(?:[^#]*&)?{NODE_PARAMETER}=([A-Za-z0-9_%.-]{{1,300}})(?:&[^#]*)?"
+    r"#issuecomment-(\d{1,19})\Z"
+)
 
 
 @dataclass(frozen=True)
 class Place:
-    """What the first query said: the pull request's head, and the comment id our newest
-    status names (None: no status of ours among the last commits)."""
+    """What the first query said: the pull request's head, and the comment our newest status
+    names (None: no status of ours among the last commits); ``readable``: whether the token
+    may read statuses at all."""
 
     head: str | None
-    stored: int | None
+    stored: int | None = None
+    node: str | None = None  # the stored comment's node id
+    readable: bool = True
 
 
-def place(thread: Mapping[str, Any], viewer: str) -> Place:
-    """The head and the stored comment id of a pull request's answer (an issue has neither)."""
+def place(thread: Mapping[str, Any], viewer: str, *, readable: bool = True) -> Place:
+    """The head and the stored comment of a pull request's answer (an issue has neither)."""
     head = thread.get("headRefOid")
+    head = head if isinstance(head, str) and head else None
     nodes = ((thread.get("commits") or {}).get("nodes")) or []
-    stored = None
     # The newest commit first: a later run's status wins over an earlier one's.
     for node in reversed([n for n in nodes if isinstance(n, Mapping)]):
         status = ((node.get("commit") or {}).get("status")) or {}
         found = status.get("context") if isinstance(status, Mapping) else None
         if isinstance(found, Mapping) and _by(found.get("creator"), viewer):
-            matched = _COMMENT_ID.search(str(found.get("targetUrl") or ""))
+            matched = _TARGET.search(str(found.get("targetUrl") or ""))
             if matched:
-                stored = int(matched[1])
-                break
-    return Place(head if isinstance(head, str) and head else None, stored)
+                return Place(head, int(matched[2]), unquote(matched[1]), readable)
+    return Place(head, None, None, readable)
+
+
+def target_url(comment: Comment) -> str:
+    """The comment's own address, with its node id in a query parameter the page ignores."""
+    page, _, anchor = comment.url.partition("#")
+    joiner = "&" if "?" in page else "?"
+    return f"{page}{joiner}{NODE_PARAMETER}={quote(comment.node_id, safe='')}#{anchor}"
 
 
 def _by(creator: Any, viewer: str) -> bool:
@@ -76,14 +104,14 @@ def _by(creator: Any, viewer: str) -> bool:
 
 
 def keep_place(
-    requester: Requester, repository: str, where: Place, marker: str, comment: Comment
+    requester: Requester, repository: str, head: str, context: str, comment: Comment
 ) -> None:
-    """A ``success`` status on the head naming ``comment``: what the next run's first query
+    """A ``success`` status on ``head`` naming ``comment``: what the next run's first query
     finds (``place``)."""
     data = {
         "state": "success",
-        "context": place_context(marker),
+        "context": context,
         "description": PLACE_DESCRIPTION,
-        "target_url": comment.url,
+        "target_url": target_url(comment),
     }
-    requester.requestJsonAndCheck("POST", f"/repos/{repository}/statuses/{where.head}", input=data)
+    requester.requestJsonAndCheck("POST", f"/repos/{repository}/statuses/{head}", input=data)

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from cmlreport.forges.github.client import GitHubSettings
 
 
+# Where ``run_query`` puts the paths of the errors it let through (``partial``).
+PARTIAL = "_partial_errors"
+
+
 def run_query(
     client: github.Github,
     settings: GitHubSettings,
@@ -33,13 +37,18 @@ def run_query(
     attempt: Attempt,
     query: str,
     variables: Mapping[str, Any],
+    *,
+    partial: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The ``data`` of the answer; a GraphQL error is raised as PyGithub words it."""
+    """The ``data`` of the answer; a GraphQL error is raised as PyGithub words it, unless
+    every error lies under a field named in ``partial`` (what the token may not read, such
+    as commit statuses without ``statuses: read``): then the rest of the answer stands, and
+    the errors' paths are under ``PARTIAL``."""
     for tries in range(settings.retries + 1):
         wait = min(settings.backoff * 2**tries, settings.max_wait)
         try:
             with errors(attempt):
-                answer, limited = _ask(client, settings, query, variables, tries)
+                answer, limited = _ask(client, settings, query, variables, tries, partial)
                 if limited is None:
                     data = answer.get("data") if isinstance(answer, dict) else None
                     if not isinstance(data, dict):
@@ -61,6 +70,7 @@ def _ask(
     query: str,
     variables: Mapping[str, Any],
     tries: int,
+    partial: tuple[str, ...] = (),
 ) -> tuple[Any, float | None]:
     """The answer and None; or, rate limited, None and how long to wait before the next try
     (``RateLimited`` when that is longer than ``max_wait`` or no try is left)."""
@@ -69,6 +79,9 @@ def _ask(
     try:
         return client.requester.graphql_query(query, dict(variables))[1], None
     except GithubException as exc:
+        tolerated = _tolerated(exc.data, partial)
+        if tolerated is not None:
+            return tolerated, None
         if not _rate_limited(exc.data):
             raise
         wait = server_wait({str(k): str(v) for k, v in (exc.headers or {}).items()})
@@ -78,6 +91,20 @@ def _ask(
         return None, wait if wait is not None else min(
             settings.backoff * 2**tries, settings.max_wait
         )
+
+
+def _tolerated(data: Any, partial: tuple[str, ...]) -> dict[str, Any] | None:
+    """The answer with its errors' paths under ``PARTIAL`` when each error lies under one of
+    the ``partial`` fields; else None."""
+    if not partial or not isinstance(data, dict) or not isinstance(data.get("data"), dict):
+        return None
+    found = data.get("errors")
+    if not isinstance(found, list) or not found:
+        return None
+    paths = [e.get("path") if isinstance(e, dict) else None for e in found]
+    if not all(isinstance(p, list) and any(name in p for name in partial) for p in paths):
+        return None
+    return {"data": {**data["data"], PARTIAL: paths}}
 
 
 def _rate_limited(data: Any) -> bool:

@@ -25,7 +25,9 @@ from typing import Any
 
 from cmlreport.errors import RemoteError
 from cmlreport.forges.base import Comment
-from cmlreport.forges.github.places import FIELDS, Place, place
+from cmlreport.forges.errors import NotFound
+from cmlreport.forges.github.places import COMMENT_QUERY, FIELDS, Place, place
+from cmlreport.forges.github.queries import PARTIAL
 from cmlreport.forges.sticky import opens_with
 
 WINDOW = 100  # GitHub's largest first/last on a connection
@@ -86,7 +88,6 @@ MINIMIZE = (
 )
 
 Run = Callable[[str, dict[str, Any]], Mapping[str, Any]]
-Fetch = Callable[[int], "Comment | None"]  # a comment of this thread by id (REST), if there
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,10 @@ class Ends:
 class Thread:
     """The comments of one pull request or issue, read through ``run`` (a GraphQL query)."""
 
-    def __init__(
-        self, run: Run, repository: str, number: int, *, context: str, fetch: Fetch
-    ) -> None:
+    def __init__(self, run: Run, repository: str, number: int, *, context: str) -> None:
         owner, _, name = repository.partition("/")
         self._run = run
-        self._fetch = fetch
+        self._repository, self._number = repository, number
         self._variables: dict[str, Any] = {
             "owner": owner,
             "name": name,
@@ -130,6 +129,7 @@ class Thread:
         self._context = context  # the status that says where ours is
         self.viewer: str | None = None
         self.last: Ends | None = None  # the latest first answer
+        self.read_on = False  # whether a lookup had to read past both ends
 
     def ends(self) -> Ends:
         data = self._run(ENDS_QUERY, {**self._variables, "context": self._context})
@@ -145,7 +145,7 @@ class Thread:
             int(recent.get("totalCount") or 0),
             _end_cursor(oldest),
             _end_cursor(recent),
-            place(thread, viewer),
+            place(thread, viewer, readable=PARTIAL not in data),
         )
         if len({s.comment.id for s in [*ends.oldest, *ends.recent]}) >= ends.total:
             ends = replace(ends, forward=None, after=None)
@@ -162,7 +162,7 @@ class Thread:
         )
         if found:
             return found[0]
-        kept = self._kept(ends.place.stored, marker)
+        kept = self._kept(ends.place, marker)
         if kept is not None or ends.complete:
             return kept
         for page in self._read_on(ends):
@@ -186,13 +186,25 @@ class Thread:
         where a racing job's comment is too."""
         return _matching(self.ends().recent, marker)
 
-    def _kept(self, stored: int | None, marker: str) -> Comment | None:
-        """The comment a status of ours names, when it is still ours and opens with
-        ``marker`` (a status is a hint: anyone with push access may post one)."""
-        comment = self._fetch(stored) if stored is not None else None
-        if comment is None or comment.author != self.viewer:
+    def _kept(self, where: Place, marker: str) -> Comment | None:
+        """The comment a status of ours names, when it is still ours, on this thread, not
+        hidden, and opens with ``marker`` (a status is a hint, never trusted)."""
+        if where.node is None:
             return None
-        return comment if opens_with(comment.body, marker) else None
+        try:
+            found = self._run(COMMENT_QUERY, {"id": where.node}).get("node")
+        except NotFound:
+            return None  # deleted since
+        if not isinstance(found, Mapping) or found.get("databaseId") != where.stored:
+            return None
+        numbers = {(found.get(k) or {}).get("number") for k in ("issue", "pullRequest")}
+        on = str((found.get("repository") or {}).get("nameWithOwner")).casefold() == (
+            self._repository.casefold()
+        )
+        if not on or self._number not in numbers:
+            return None
+        matching = _matching([_seen(found, self.viewer or "")], marker)
+        return matching[0] if matching else None
 
     def _read_on(self, ends: Ends) -> Iterator[list[Seen]]:
         """Further pages, the update-time order first, until the two fronts have met."""
@@ -202,6 +214,7 @@ class Thread:
             if forward is None or after is None or len(seen) >= ends.total:
                 return
             variables = {**self._variables, "forward": forward, "after": after}
+            self.read_on = True
             thread = _thread(self._run(PAGE_QUERY, variables))
             recent, onward = _window(thread, "recent"), _window(thread, "forward")
             page = [*self._seen(recent), *self._seen(onward)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,7 +23,7 @@ from cmlreport.forges.gitlab.errors import Attempt, NotFound, gitlab_errors
 from cmlreport.forges.gitlab.graphql import GraphQLNotes
 from cmlreport.forges.gitlab.places import keep_place
 from cmlreport.forges.shared import ForgeBase
-from cmlreport.forges.sticky import opens_with, place_context
+from cmlreport.forges.sticky import Kept, opens_with, place_context
 
 if TYPE_CHECKING:
     import gitlab
@@ -42,8 +43,8 @@ class GitLabNotes(ForgeBase[GitLabSettings]):
         self._web_url: str | None = None  # https://host/group/project
         self._discussions: dict[int, str] = {}  # commit note id -> its discussion id
         self._notes = GraphQLNotes(settings, self._gitlab, self._errors)
-        # Per (merge request, marker): the note a kept status named, the oldest window's ids.
-        self._places: dict[tuple[int, str], tuple[int | None, frozenset[int]]] = {}
+        # Per (merge request, marker): what the latest lookup said of where ours is kept.
+        self._places: dict[tuple[int, str], Kept] = {}
 
     # -- notes -----------------------------------------------------------------------------
 
@@ -74,35 +75,45 @@ class GitLabNotes(ForgeBase[GitLabSettings]):
     def remember_comment(self, target: Target, marker: str, comment: Comment) -> str | None:
         """A commit status in this CI job's pipeline names ``comment`` (``places``), unless
         the latest lookup found one naming it, or found it among the first ``WINDOW`` notes
-        (notes are only added after it: the first query always sees it). Outside GitLab CI
-        there is no pipeline to hold it: nothing is kept."""
-        seen = self._places.get((target.number or 0, marker))
+        (notes are only added after it: the first query always sees it). Only a job of a
+        pipeline the merge request lists can keep it: outside GitLab CI, in a child pipeline
+        or in a pipeline of another branch nothing is kept."""
+        number = target.number or 0
+        kept = self._places.get((number, marker))
         ci = self._settings.ci
-        if target.kind is not TargetKind.PR or seen is None or seen[0] == comment.id:
+        if target.kind is not TargetKind.PR or kept is None or not kept.needed(comment.id):
             return None
-        if comment.id in seen[1] or ci.pipeline_id is None or ci.head_sha is None:
+        listed = ci.pr_number == number and ci.event_name != "parent_pipeline"
+        if not listed or ci.pipeline_id is None or ci.head_sha is None:
             return None
         attempt = Attempt(
             f"keep where note {comment.id} is (a commit status in pipeline {ci.pipeline_id})",
             "Developer",
             write=True,
         )
+        context = place_context(marker, f"!{number}")
         try:
             with self._errors(attempt):
-                keep_place(self._project(), ci.head_sha, ci.pipeline_id, marker, comment.url)
+                keep_place(self._project(), ci.head_sha, ci.pipeline_id, context, comment.url)
         except (RemoteError, InputError) as exc:
-            return exc.message  # the note stands; only the next lookup costs more
-        self._places[(target.number or 0, marker)] = (comment.id, seen[1])
+            return kept.note(exc.message)  # the note stands; the next lookup costs more
+        self._places[(number, marker)] = replace(kept, stored=comment.id)
         return None
 
     def _graphql_read(self, target: Target, marker: str, read: Callable[[Thread], T]) -> T | None:
         doing = f"read the notes on {describe(target)}"
         url = partial(self._note_url, target)
-        context, fetch = place_context(marker), partial(self._fetch_note, target)
+        context = place_context(marker, f"!{target.number or 0}")
+        fetch = partial(self._fetch_note, target)
         found = self._notes.read(target, doing, url, read, context=context, fetch=fetch)
         self._username = self._username or self._notes.viewer
         if found is not None and self._notes.place is not None:
-            self._places[(target.number or 0, marker)] = self._notes.place
+            # Read on once this run (the lookup before posting), a later look counts as well.
+            key, kept = (target.number or 0, marker), self._notes.place
+            before = self._places.get(key)
+            self._places[key] = replace(
+                kept, read_on=kept.read_on or bool(before and before.read_on)
+            )
         return found
 
     def _fetch_note(self, target: Target, note_id: int) -> Comment | None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmlreport.forges.base import Target, TargetKind
 from cmlreport.forges.gitlab.errors import Attempt
+from cmlreport.forges.sticky import Kept
 
 if TYPE_CHECKING:
     import gitlab
@@ -107,8 +108,8 @@ class GraphQLNotes:
         # A job token is no GraphQL credential; a numeric id is no full path.
         self._on = settings.token_kind != "job" and not settings.project.isdigit()
         self.viewer: str | None = None  # the token's username, once a query said it
-        # The latest read's kept note id and the ids of the oldest window (``places``).
-        self.place: tuple[int | None, frozenset[int]] | None = None
+        # What the latest read said of where ours is kept (``places``).
+        self.place: Kept | None = None
 
     def read(
         self,
@@ -145,5 +146,5 @@ class GraphQLNotes:
             self._on = False
             return None
         self.viewer = thread.viewer
-        self.place = (thread.stored, thread.oldest)
+        self.place = Kept(thread.stored, thread.oldest, thread.read_on)
         return found

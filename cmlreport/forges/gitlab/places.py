@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from cmlreport.forges.sticky import PLACE_DESCRIPTION, place_context
+from cmlreport.forges.sticky import PLACE_DESCRIPTION
 
 PIPELINES = 20  # the merge request's latest pipelines asked for the status
 VARIABLES = ", $context: String!"
@@ -35,8 +35,9 @@ _NOTE_ID = re.compile(r"#note_(\d{1,19})\Z")
 
 
 def stored_note(noteable: Mapping[str, Any]) -> int | None:
-    """The note id the newest pipeline holding our status names (GitLab lists pipelines
-    newest first); None for an issue, or where no pipeline holds one."""
+    """The note id the first listed pipeline holding our status names (GitLab lists a merge
+    request's pipelines newest first, merge request pipelines before branch ones); None for
+    an issue, or where no pipeline holds one."""
     nodes = ((noteable.get("pipelines") or {}).get("nodes")) or []
     for node in nodes:
         job = node.get("job") if isinstance(node, Mapping) else None
@@ -47,11 +48,12 @@ def stored_note(noteable: Mapping[str, Any]) -> int | None:
     return None
 
 
-def keep_place(project: Any, sha: str, pipeline_id: int, marker: str, url: str) -> None:
-    """The status that names the note at ``url``, in pipeline ``pipeline_id`` (on ``sha``)."""
+def keep_place(project: Any, sha: str, pipeline_id: int, context: str, url: str) -> None:
+    """The status ``context`` that names the note at ``url``, in pipeline ``pipeline_id``
+    (on ``sha``)."""
     data = {
         "state": "success",
-        "name": place_context(marker),
+        "name": context,
         "description": PLACE_DESCRIPTION,
         "target_url": url,
         "pipeline_id": pipeline_id,

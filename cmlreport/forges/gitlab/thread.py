@@ -100,6 +100,7 @@ class Thread:
         self.stored: int | None = None
         self.oldest: frozenset[int] = frozenset()
         self._whole = False  # both ends hold every note
+        self.read_on = False  # whether a lookup had to read past both ends
 
     def find(self, marker: str) -> Comment | None:
         """Ours that opens with ``marker``: the newest in ``newest``, else in ``oldest``, else
@@ -165,6 +166,7 @@ class Thread:
             if after is None or before is None or newest.ids & oldest.ids:
                 return
             variables = {**self._variables, "after": after, "before": before}
+            self.read_on = True
             noteable = _noteable(self._run(self._pages, variables))
             forward, backward = _window(noteable, "forward"), _window(noteable, "backward")
             pages = [self._page(backward), self._page(forward)]

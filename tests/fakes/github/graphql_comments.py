@@ -144,8 +144,14 @@ def comment_node(context: Context, comment: IssueComment) -> dict[str, Any]:
     bot = comment.author.endswith("[bot]")
     login = comment.author[: -len("[bot]")] if bot else comment.author
     html = f"{context.links.web}/{comment.repo}/issues/{comment.issue_number}"
+    key = (comment.repo, comment.issue_number)
+    # A pull request is an issue too: its comments answer both, as on GitHub.
+    pull = {"__typename": "PullRequest", "key": key, "number": key[1]}
     return {
         "__typename": "IssueComment",
+        "issue": {"__typename": "Issue", "key": key, "number": key[1]},
+        "pullRequest": pull if key in context.state.pulls else None,
+        "repository": {"full_name": comment.repo, "nameWithOwner": comment.repo},
         "author": {"__typename": "Bot" if bot else "User", "login": login},
         "body": comment.body,
         "databaseId": comment.id,
@@ -181,7 +187,17 @@ def minimize_comment(
     }
 
 
+def node(_root: Any, info: graphql.GraphQLResolveInfo[Context], **args: Any) -> Any:
+    """``node(id:)``: an issue comment by its node id (the only kind cmlreport looks up)."""
+    context: Context = info.context
+    comment = _comment_by_node_id(context.state, str(args["id"]))
+    if comment is None:
+        raise not_found(f"Could not resolve to a node with the global id of '{args['id']}'")
+    return comment_node(context, comment)
+
+
 RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
+    ("Query", "node"): node,
     ("Query", "viewer"): viewer,
     ("Query", "repository"): repository,
     ("Repository", "issueOrPullRequest"): issue_or_pull,

@@ -50,6 +50,14 @@ def commits(
 
 
 def status(root: dict[str, Any], info: graphql.GraphQLResolveInfo[Context]) -> Any:
+    import graphql
+
+    if not info.context.token.allows("statuses:read"):
+        # As GitHub answers a token whose permissions leave statuses out: this field null,
+        # the rest of the answer as asked.
+        raise graphql.GraphQLError(
+            "Resource not accessible by integration", extensions={"type": "FORBIDDEN"}
+        )
     state = info.context.state
     posted = any(s.repo == root["repo"] and s.sha == root["oid"] for s in state.statuses)
     return {"repo": root["repo"], "oid": root["oid"]} if posted else None

@@ -26,15 +26,16 @@ def pipelines(root: dict[str, Any], info: graphql.GraphQLResolveInfo[Context], *
         context.violations.append(f"POST /api/graphql: {message}")
         raise graphql.GraphQLError(message)
     mr = root["record"]
-    # GitLab's merge_request.all_pipelines: the source branch's, and merge request pipelines.
+    # GitLab's PipelinesForMergeRequestFinder: merge request pipelines first, then the source
+    # branch's, newest first in each; child pipelines (source parent_pipeline) left out.
     refs = {mr.source_branch, f"refs/merge-requests/{mr.iid}/head"}
     listed = sorted(
         (
             p
             for p in context.state.pipelines.values()
-            if p.project_id == mr.project_id and p.ref in refs
+            if p.project_id == mr.project_id and p.ref in refs and p.source != "parent_pipeline"
         ),
-        key=lambda p: -p.id,
+        key=lambda p: (p.source != "merge_request_event", -p.id),
     )
     window = listed if first is None else listed[:first]
     return {"nodes": [{"id": f"gid://gitlab/Ci::Pipeline/{p.id}", "record": p} for p in window]}

@@ -139,10 +139,10 @@ class GitLabState(ForgeState):
 
     def pipeline_for(
         self, project: Project, sha: str, ref: str | None, pipeline_id: int | None
-    ) -> Pipeline:
+    ) -> Pipeline | None:
         """The pipeline a status posted on ``sha`` joins, as GitLab picks it: the one named
-        (when it is on that commit), else the newest on the commit (and ref, when given),
-        else a new ``external`` pipeline."""
+        (None when it is not on that commit), else the newest on the commit (and ref, when
+        given), else a new ``external`` pipeline."""
         found = sorted(
             (
                 p

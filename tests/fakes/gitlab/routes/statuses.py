@@ -11,6 +11,7 @@ from tests.fakes.gitlab.routing import Call, Reply, Router, bad_request, not_fou
 
 router = Router()
 DOCS = "https://docs.gitlab.com/api"
+MAX_URL = 255  # GenericCommitStatus validates target_url's length
 STATES = ("pending", "running", "success", "failed", "canceled")
 FINISHED = ("success", "failed", "canceled")
 # The state machine event each requested state fires, for GitLab's transition error message.
@@ -59,7 +60,12 @@ def set_status(call: Call) -> Reply:
             raise bad_request("pipeline_id is invalid") from None
     else:
         wanted = None
+    target_url = call.text("target_url")
+    if target_url and len(target_url) > MAX_URL:
+        raise bad_request({"target_url": ["is too long (maximum is 255 characters)"]})
     pipeline = call.state.pipeline_for(project, target.sha, ref, wanted)
+    if pipeline is None:
+        raise not_found("Pipeline for pipeline_id, sha and ref")
     if status is None:
         status = CommitStatus(
             call.state.next_id(5_000_000),
