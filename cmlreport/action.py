@@ -19,12 +19,13 @@ from cmlreport.textsafe import escape_controls
 
 COMMANDS = ("report", "send-comment", "check", "runner-launch", "runner-stop")
 MODES = ("update", "recreate", "new", "once")  # send-comment --mode
-BOOLEANS = ("comment", "spot", "single", "reuse-idle", "wait")
+BOOLEANS = ("comment", "place-status", "spot", "single", "reuse-idle", "wait")
 # action.yml's defaults, for the inputs a run leaves unset (a test holds the two equal).
 DEFAULTS: dict[str, str] = {
     "command": "report",
     "report": "report.md",
     "comment": "true",
+    "place-status": "true",
     "target": "auto",
     "images": "assets",
     "cloud": "aws",
@@ -111,6 +112,7 @@ class ActionInputs:
     gates: Gates
     security_groups: tuple[str, ...]
     comment: bool
+    place_status: bool
     spot: bool
     single: bool
     reuse_idle: bool
@@ -207,6 +209,7 @@ def send_comment_argv(inputs: ActionInputs) -> list[str]:
         "send-comment",
         *always,
         *inputs.options("key", "image-root", "mode"),
+        *([] if inputs.place_status else ["--no-place-status"]),
         "--",
         inputs.report,
     ]

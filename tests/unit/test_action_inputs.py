@@ -278,6 +278,14 @@ def test_the_mode_input_goes_to_send_comment_and_a_bad_one_is_named() -> None:
     )
 
 
+def test_place_status_false_keeps_no_commit_status_and_a_bad_value_is_named() -> None:
+    (call,) = calls(inputs(command="send-comment", **{"place-status": "false"}))
+    assert call[-3:] == ["--no-place-status", "--", "report.md"]
+    assert refused(command="send-comment", **{"place-status": "no"}) == (
+        "input 'place-status' is 'no': use true or false"
+    )
+
+
 def test_runner_launch_with_the_defaults_says_single_and_wait() -> None:
     assert calls(inputs(command="runner-launch")) == [
         ["runner", "launch", "--cloud", "aws", "--single", "--wait"]
