@@ -51,9 +51,10 @@ from cmlreport.cli.watch import Watched, check_watch_flags, run_watch
     "--place-status/--no-place-status",
     default=True,
     show_default=True,
-    help="Keep where the comment is as a commit status (`cmlreport comment #N: KEY`, its "
-    "Details link the comment) when it is not among the first 100, so later runs find it "
-    "in 2-3 requests on a thread of thousands; GitHub: statuses: write, GitLab: Developer.",
+    help="Keep where the comment is as a commit status (`cmlreport comment #N: KEY`, on "
+    "GitLab `!N`; its Details link the comment) when it is not among the first 100, so later "
+    "runs find it in 2-3 requests on a thread of thousands; GitHub: statuses: write, GitLab: "
+    "Developer.",
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; write nothing.")
 @choice_option(

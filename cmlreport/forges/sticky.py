@@ -68,6 +68,7 @@ class Kept:
     read_on: bool  # the lookup read past both ends of the thread (it cost more)
     head: str | None = None  # where a GitHub status goes (the pull request's head)
     readable: bool = True  # the token may read statuses (GitHub: statuses: read)
+    pipelines: frozenset[int] = frozenset()  # GitLab: the pipelines the merge request lists
 
     def needed(self, comment_id: int) -> bool:
         """Whether ``comment_id`` needs a status for the next lookup to find it at once."""

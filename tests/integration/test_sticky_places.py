@@ -36,9 +36,11 @@ class Story:
     def job(self, *, in_ci: bool = True, source: str = "merge_request_event") -> GitLabForge:
         """A new CI job on the merge request's latest commit, in its own pipeline."""
         mr = self.server.merge_requests[(42, IID)]
-        # A child pipeline of a merge request pipeline runs on its ref and knows its iid.
+        # A child pipeline of a merge request pipeline runs on its ref and knows its iid; a
+        # branch pipeline runs on the source branch, a scheduled one here on main.
         merge_request = source in ("merge_request_event", "parent_pipeline")
         ref = f"refs/merge-requests/{IID}/head" if merge_request else "main"
+        ref = "feature" if source == "push" else ref
         pipeline = self.server.add_pipeline(PROJECT, sha=mr.sha, ref=ref, source=source)
         ci = CiContext(
             provider="gitlab",
@@ -65,9 +67,11 @@ class Story:
     def others(self, count: int, word: str = "review") -> None:
         self.server.add_notes(PROJECT, IID, [f"{word} {i}" for i in range(count)])
 
-    def run(self, body: str) -> tuple[str, list[tuple[str, str]]]:
+    def run(
+        self, body: str, source: str = "merge_request_event"
+    ) -> tuple[str, list[tuple[str, str]]]:
         self.server.reset_log()
-        outcome = post_sticky(self.job(), TARGET, body, KEY)
+        outcome = post_sticky(self.job(source=source), TARGET, body, KEY)
         return outcome.action, [(r.method, r.path) for r in self.server.requests]
 
 
@@ -91,18 +95,23 @@ def kinds(requests: list[tuple[str, str]]) -> list[str]:
     return named
 
 
-@pytest.mark.parametrize("total", [250, 1_000, 5_000])
+@pytest.mark.parametrize(
+    ("total", "source"),
+    [(250, "merge_request_event"), (1_000, "merge_request_event"), (5_000, "merge_request_event"),
+     (1_000, "push")],
+)  # fmt: skip
 def test_posted_by_us_then_buried_under_thousands_costs_two_and_three(
-    gitlab_server: FakeGitLab, total: int
+    gitlab_server: FakeGitLab, total: int, source: str
 ) -> None:
+    # A merge request pipeline, or a branch pipeline (the branch's open merge request).
     s = story(gitlab_server)
     s.others(total // 2)
-    assert s.run("v1")[0] == "created"
+    assert s.run("v1", source=source)[0] == "created"
     s.others(total - total // 2, "later")
     s.push()
 
-    unchanged = s.run("v1")
-    update = s.run("v2")
+    unchanged = s.run("v1", source=source)
+    update = s.run("v2", source=source)
 
     assert unchanged == ("unchanged", unchanged[1])
     assert kinds(unchanged[1]) == ["query", "GET note"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from cmlreport.forges.base import Comment
 from cmlreport.forges.github.places import Place, place, target_url
+from cmlreport.forges.github.queries import PARTIAL, tolerated
 from cmlreport.forges.gitlab.places import stored_note
 from cmlreport.forges.sticky import marker, place_context
 
@@ -85,3 +86,30 @@ def test_the_status_is_named_after_the_pull_request_and_the_exact_key() -> None:
     upper, lower = place_context(marker("Report"), "!3"), place_context(marker("report"), "!3")
     assert upper.lower() != lower.lower()
     assert upper.startswith("cmlreport comment !3: Report ")
+
+
+def test_a_hostile_target_of_any_length_is_no_answer() -> None:
+    for url in ("?" * 100_000, "?&" * 50_000 + "#issuecomment-1", kept(1) + "&x" * 3_000):
+        assert place(pull(commit(url)), BOT).stored is None
+
+
+def forbidden(*path: object, kind: str = "FORBIDDEN") -> dict[str, Any]:
+    return {"type": kind, "path": list(path), "message": "Resource not accessible by integration"}
+
+
+def test_only_a_refusal_under_the_statuses_is_let_through() -> None:
+    data = {"repository": {"issueOrPullRequest": {"commits": {"nodes": [{"commit": None}]}}}}
+    under = ("repository", "issueOrPullRequest", "commits", "nodes", 0, "commit", "status")
+
+    let_through = tolerated({"data": data, "errors": [forbidden(*under)]}, ("commits",))
+
+    assert let_through is not None and let_through["data"][PARTIAL] == [list(under)]
+    for errors in (
+        [forbidden(*under, kind="RATE_LIMITED")],  # waited out like any rate limit
+        [forbidden("repository", "issueOrPullRequest", "xcommits")],
+        [forbidden(*under), forbidden("repository", "issueOrPullRequest", "comments")],
+        [{"type": "FORBIDDEN", "message": "no path"}],
+    ):
+        assert tolerated({"data": data, "errors": errors}, ("commits",)) is None, errors
+    assert tolerated({"data": None, "errors": [forbidden(*under)]}, ("commits",)) is None
+    assert tolerated({"data": data, "errors": [forbidden(*under)]}, ()) is None

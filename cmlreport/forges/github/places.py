@@ -5,7 +5,7 @@ The comments connection can be read from both ends and in update-time order, but
 the middle of a busy pull request whose last edit is older than a hundred others is in no
 window: finding it meant reading on, 200 comments a request. So once a run has written (or
 found) our comment outside the first ``WINDOW``, it posts a commit status on the pull
-request's head, context ``cmlreport comment: KEY (#N)``, whose target URL is the comment
+request's head, context ``cmlreport comment #N: KEY``, whose target URL is the comment
 (``Details`` opens the report; the URL also carries the comment's node id). The next run's
 first query asks for that context on the pull request's last ``WINDOW`` commits along with the
 comment windows; the comment is then one GraphQL ``node`` query away, which also says whether
@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from cmlreport.forges.base import Comment
 from cmlreport.forges.sticky import PLACE_DESCRIPTION
@@ -52,10 +52,9 @@ query($id: ID!) {
 }
 """
 NODE_PARAMETER = "cmlreport_node"
-_TARGET = re.compile(
-    rf"\?(?:[^#]*&)?{NODE_PARAMETER}=([A-Za-z0-9_%.-]{{1,300}})(?:&[^#]*)?"
-    r"#issuecomment-(\d{1,19})\Z"
-)
+MAX_URL = 4_096  # a longer target is no link of ours (and is not parsed)
+_ANCHOR = re.compile(r"issuecomment-(\d{1,19})")
+_NODE = re.compile(r"[A-Za-z0-9_=+/.-]{1,300}")
 
 
 @dataclass(frozen=True)
@@ -80,10 +79,22 @@ def place(thread: Mapping[str, Any], viewer: str, *, readable: bool = True) -> P
         status = ((node.get("commit") or {}).get("status")) or {}
         found = status.get("context") if isinstance(status, Mapping) else None
         if isinstance(found, Mapping) and _by(found.get("creator"), viewer):
-            matched = _TARGET.search(str(found.get("targetUrl") or ""))
-            if matched:
-                return Place(head, int(matched[2]), unquote(matched[1]), readable)
+            named = _named(str(found.get("targetUrl") or ""))
+            if named is not None:
+                return Place(head, named[0], named[1], readable)
     return Place(head, None, None, readable)
+
+
+def _named(url: str) -> tuple[int, str] | None:
+    """The comment id and node id a target URL of ours names (``target_url``), else None."""
+    if len(url) > MAX_URL:
+        return None
+    parts = urlsplit(url)
+    anchor = _ANCHOR.fullmatch(parts.fragment)
+    nodes = parse_qs(parts.query).get(NODE_PARAMETER, [])
+    if anchor is None or len(nodes) != 1 or not _NODE.fullmatch(nodes[0]):
+        return None
+    return int(anchor[1]), nodes[0]
 
 
 def target_url(comment: Comment) -> str:

@@ -79,9 +79,9 @@ def _ask(
     try:
         return client.requester.graphql_query(query, dict(variables))[1], None
     except GithubException as exc:
-        tolerated = _tolerated(exc.data, partial)
-        if tolerated is not None:
-            return tolerated, None
+        answer = tolerated(exc.data, partial)
+        if answer is not None:
+            return answer, None
         if not _rate_limited(exc.data):
             raise
         wait = server_wait({str(k): str(v) for k, v in (exc.headers or {}).items()})
@@ -93,15 +93,18 @@ def _ask(
         )
 
 
-def _tolerated(data: Any, partial: tuple[str, ...]) -> dict[str, Any] | None:
-    """The answer with its errors' paths under ``PARTIAL`` when each error lies under one of
-    the ``partial`` fields; else None."""
+def tolerated(data: Any, partial: tuple[str, ...]) -> dict[str, Any] | None:
+    """The answer with its errors' paths under ``PARTIAL`` when each error is a refusal
+    (``FORBIDDEN``: the token may not read that) under one of the ``partial`` fields; else
+    None (a rate limit or a timeout there is what it is everywhere else)."""
     if not partial or not isinstance(data, dict) or not isinstance(data.get("data"), dict):
         return None
     found = data.get("errors")
     if not isinstance(found, list) or not found:
         return None
-    paths = [e.get("path") if isinstance(e, dict) else None for e in found]
+    if not all(isinstance(e, dict) and e.get("type") == "FORBIDDEN" for e in found):
+        return None
+    paths = [e.get("path") for e in found]
     if not all(isinstance(p, list) and any(name in p for name in partial) for p in paths):
         return None
     return {"data": {**data["data"], PARTIAL: paths}}

@@ -10,11 +10,11 @@ can ask for several cuts at once, so the first request holds, with who the token
 
 On a pull request the same request asks for the commit status an earlier run left on one of
 its last commits to say where our comment is (``places``); when ours is in neither window,
-that comment is read by id (one ``GET``). Only when there is no such status (or it names no
-comment of ours) is more read: each further request goes on in both orders at once,
-``WINDOW`` comments forwards by creation from where ``oldest`` stopped and ``WINDOW``
-backwards by update time from where ``recent`` stopped, until ours is met or the two fronts
-have covered every comment.
+that comment is read by its node id (one more GraphQL query). Only when there is no such
+status (or it names no comment of ours) is more read: each further request goes on in both
+orders at once, ``WINDOW`` comments forwards by creation from where ``oldest`` stopped and
+``WINDOW`` backwards by update time from where ``recent`` stopped, until ours is met or the
+two fronts have covered every comment.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from typing import Any
 
 from cmlreport.errors import RemoteError
 from cmlreport.forges.base import Comment
-from cmlreport.forges.errors import NotFound
 from cmlreport.forges.github.places import COMMENT_QUERY, FIELDS, Place, place
 from cmlreport.forges.github.queries import PARTIAL
 from cmlreport.forges.sticky import opens_with
@@ -193,8 +192,10 @@ class Thread:
             return None
         try:
             found = self._run(COMMENT_QUERY, {"id": where.node}).get("node")
-        except NotFound:
-            return None  # deleted since
+        except RemoteError as exc:
+            if exc.transient:
+                raise
+            return None  # deleted since, or not for this token to read: read on
         if not isinstance(found, Mapping) or found.get("databaseId") != where.stored:
             return None
         numbers = {(found.get(k) or {}).get("number") for k in ("issue", "pullRequest")}

@@ -76,15 +76,15 @@ class GitLabNotes(ForgeBase[GitLabSettings]):
         """A commit status in this CI job's pipeline names ``comment`` (``places``), unless
         the latest lookup found one naming it, or found it among the first ``WINDOW`` notes
         (notes are only added after it: the first query always sees it). Only a job of a
-        pipeline the merge request lists can keep it: outside GitLab CI, in a child pipeline
-        or in a pipeline of another branch nothing is kept."""
+        pipeline the merge request lists (among those the first query asked for) can keep
+        it: outside GitLab CI, in a child pipeline or in a pipeline of another branch or
+        merge request nothing is kept."""
         number = target.number or 0
         kept = self._places.get((number, marker))
         ci = self._settings.ci
         if target.kind is not TargetKind.PR or kept is None or not kept.needed(comment.id):
             return None
-        listed = ci.pr_number == number and ci.event_name != "parent_pipeline"
-        if not listed or ci.pipeline_id is None or ci.head_sha is None:
+        if ci.pipeline_id not in kept.pipelines or ci.head_sha is None:
             return None
         attempt = Attempt(
             f"keep where note {comment.id} is (a commit status in pipeline {ci.pipeline_id})",

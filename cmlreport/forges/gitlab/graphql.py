@@ -146,5 +146,5 @@ class GraphQLNotes:
             self._on = False
             return None
         self.viewer = thread.viewer
-        self.place = Kept(thread.stored, thread.oldest, thread.read_on)
+        self.place = Kept(thread.stored, thread.oldest, thread.read_on, pipelines=thread.pipelines)
         return found

@@ -4,10 +4,11 @@ thousands of notes.
 
 The notes connection is read from both ends; a note in the middle of a busy merge request is
 in neither window. So once a CI job has written (or found) our note outside the first
-``WINDOW``, it posts a ``success`` status named ``cmlreport comment: KEY`` into its own
+``WINDOW``, it posts a ``success`` status named ``cmlreport comment !N: KEY`` into its own
 pipeline (``CI_PIPELINE_ID`` on ``CI_COMMIT_SHA``: the status joins that pipeline as one more
-job, which cannot turn a failing pipeline green), its target URL the note. The next run's
-first query asks each of the merge request's latest pipelines for that job
+job, which cannot turn a failing pipeline green), its target URL the note, when the merge
+request lists that pipeline (a merge request or source-branch pipeline, not a child one).
+The next run's first query asks each of the merge request's latest pipelines for that job
 (``Pipeline.job(name:)``; a status's ``detailsPath`` is its target URL), and the note is then
 one ``GET`` away.
 
@@ -28,10 +29,12 @@ PIPELINES = 20  # the merge request's latest pipelines asked for the status
 VARIABLES = ", $context: String!"
 FIELDS = f"""
       pipelines(first: {PIPELINES}) {{
-        nodes {{ job(name: $context) {{ detailedStatus {{ detailsPath }} }} }}
+        nodes {{ id job(name: $context) {{ detailedStatus {{ detailsPath }} }} }}
       }}
 """
 _NOTE_ID = re.compile(r"#note_(\d{1,19})\Z")
+_PIPELINE_ID = re.compile(r"gid://gitlab/Ci::Pipeline/(\d{1,19})")
+MAX_URL = 4_096  # a longer details path is no link of ours (and no regex runs on it)
 
 
 def stored_note(noteable: Mapping[str, Any]) -> int | None:
@@ -42,10 +45,21 @@ def stored_note(noteable: Mapping[str, Any]) -> int | None:
     for node in nodes:
         job = node.get("job") if isinstance(node, Mapping) else None
         details = (job.get("detailedStatus") or {}) if isinstance(job, Mapping) else {}
-        found = _NOTE_ID.search(str(details.get("detailsPath") or ""))
+        path = str(details.get("detailsPath") or "")
+        found = _NOTE_ID.search(path) if len(path) <= MAX_URL else None
         if found:
             return int(found[1])
     return None
+
+
+def listed_pipelines(noteable: Mapping[str, Any]) -> frozenset[int]:
+    """The pipelines the merge request lists (as far as the first query asked): only a
+    status in one of them is found again."""
+    nodes = ((noteable.get("pipelines") or {}).get("nodes")) or []
+    found = (
+        _PIPELINE_ID.fullmatch(str(n.get("id") or "")) for n in nodes if isinstance(n, Mapping)
+    )
+    return frozenset(int(m[1]) for m in found if m)
 
 
 def keep_place(project: Any, sha: str, pipeline_id: int, context: str, url: str) -> None:

@@ -8,7 +8,7 @@ from either end, and one query can hold both cuts and who the token is:
 
 On a merge request the same request asks its latest pipelines for the status an earlier CI
 job left to say where our note is (``places``); when ours is in neither window, that note is
-read by id (one ``GET``). Only when there is no such status (or it names no note of ours) is
+read by id (one REST ``GET``). Only when there is no such status (or it names no note of ours) is
 more read: each further request goes on from both ends at once, forwards from where
 ``oldest`` stopped and backwards from where ``newest`` stopped, until ours is met or the two
 fronts meet.
@@ -23,7 +23,7 @@ from typing import Any
 
 from cmlreport.forges.base import Comment
 from cmlreport.forges.gitlab.graphql import Unavailable
-from cmlreport.forges.gitlab.places import FIELDS, VARIABLES, stored_note
+from cmlreport.forges.gitlab.places import FIELDS, VARIABLES, listed_pipelines, stored_note
 from cmlreport.forges.sticky import opens_with
 
 WINDOW = 100  # GitLab's largest page
@@ -99,6 +99,7 @@ class Thread:
         # What the latest first answer said: the note a kept status names, the oldest ids.
         self.stored: int | None = None
         self.oldest: frozenset[int] = frozenset()
+        self.pipelines: frozenset[int] = frozenset()  # the merge request's, as listed
         self._whole = False  # both ends hold every note
         self.read_on = False  # whether a lookup had to read past both ends
 
@@ -148,6 +149,7 @@ class Thread:
         first, last = _window(noteable, "oldest"), _window(noteable, "newest")
         newest, oldest = self._page(last), self._page(first)
         self.stored, self.oldest = stored_note(noteable), frozenset(oldest.ids)
+        self.pipelines = listed_pipelines(noteable)
         self._whole = bool(newest.ids & oldest.ids) or None in (
             _cursor(first, "hasNextPage", "endCursor"),
             _cursor(last, "hasPreviousPage", "startCursor"),
