@@ -278,6 +278,7 @@ def build_report(
     facts = ReportFacts(
         *(diffs, results, runs.revisions, significance, predictions),
         *(prediction_files(predictions), runs.notes, runs.history, runs.head.sources, drift),
+        *(slices, data.tables),
     )
     every_file = files + curve_files + drift_files
     return BuiltReport(markdown, full, diffs, results, every_file, facts=facts)

@@ -20,10 +20,13 @@ from cmlreport.report.derived_json import calibration_json, confusion_json, grou
 from cmlreport.report.diffview import json_number
 from cmlreport.report.footer import Revisions
 from cmlreport.report.noise import judged_changes
+from cmlreport.report.slices_json import slices_json
 
 if TYPE_CHECKING:
     from cmlreport.metrics.drift import DriftComparison
     from cmlreport.metrics.significance import PredictionResults
+    from cmlreport.metrics.slices import SliceSummary
+    from cmlreport.metrics.table_diff import TableDiff
     from cmlreport.report.history import History
 
 JSON_VERSION = 1
@@ -43,6 +46,8 @@ class ReportFacts:
     history: History | None = None  # --history: each metric's points at the base branch
     sources: Mapping[str, str] = field(default_factory=dict)  # key -> its metrics file at head
     drift: Sequence[DriftComparison] = ()  # --drift
+    slices: Sequence[SliceSummary] = ()  # each per-class table's section
+    tables: Sequence[TableDiff] = ()  # what moved in each per-class table, every column
 
 
 def _metric(d: MetricDiff, s: Significance | None) -> dict[str, Any]:
@@ -153,6 +158,7 @@ def report_json(
         "calibration": calibration_json(facts.predictions),
         "confusion_delta": confusion_json(facts.predictions),
         "groups": groups_json(facts.predictions),
+        "slices": slices_json(facts.slices, facts.tables),
         "drift": _drift(facts),
     }
     if name is not None:

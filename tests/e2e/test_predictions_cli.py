@@ -217,6 +217,56 @@ def test_base_predictions_come_from_the_base_revision(tmp_path: Path, run: Run) 
     assert note.startswith("eval/broken.csv at base") and note.endswith("treated as missing.")
 
 
+def test_the_per_class_table_is_in_the_json_as_the_report_ranks_it(folder: Path) -> None:
+    assert report("--top", "3").code == 0
+    doc = json.loads((folder / "report.json").read_text())
+    markdown = (folder / "report.md").read_text()
+
+    (table,) = [t for t in doc["slices"] if t["table"] == "predictions"]
+
+    true, head_pred = sample_labels("head")
+    _, base_pred = sample_labels("base")
+    labels = sorted(set(true) | set(head_pred) | set(base_pred))
+    head_f1 = dict(
+        zip(labels, sk.f1_score(true, head_pred, labels=labels, average=None), strict=True)
+    )
+    base_f1 = dict(
+        zip(labels, sk.f1_score(true, base_pred, labels=labels, average=None), strict=True)
+    )
+    assert (table["metric"], table["direction"], table["labels"]) == ("f1", "higher", 8)
+    moves = table["regressions"] + table["improvements"]
+    assert moves and len(table["regressions"]) <= 3
+    for row in moves:
+        assert row["head"] == pytest.approx(head_f1[row["label"]])
+        assert row["base"] == pytest.approx(base_f1[row["label"]])
+        assert row["delta"] == pytest.approx(row["head"] - row["base"])
+        assert row["support"] == true.count(row["label"])
+    # Worst first, as the section lists them; each one named in the markdown too.
+    assert [r["delta"] for r in table["regressions"]] == sorted(
+        r["delta"] for r in table["regressions"]
+    )
+    assert all(r["label"] in markdown for r in moves)
+    assert table["regressed"] == sum(
+        1 for c in labels if head_f1[c] - base_f1[c] < -table["threshold"]
+    )
+
+
+def test_a_metrics_files_own_per_class_table_new_in_the_branch_is_in_the_json(
+    folder: Path,
+) -> None:
+    (folder / "per_class.csv").write_text("class,f1,support\ncat,0.9,10\ndog,0.8,12\n")
+
+    result = cmlreport(
+        "report", "-m", "per_class.csv", "--no-base", "--charts", "none", "--json", "r.json"
+    )
+
+    assert result.code == 0, result.stderr
+    (table,) = json.loads((folder / "r.json").read_text())["slices"]
+    assert (table["table"], table["metric"], table["labels"]) == ("per_class", "f1", 2)
+    assert table["has_base"] is False and table["regressions"] == []
+    assert table["cells_changed"] is None  # nothing to compare with
+
+
 def test_the_readme_shows_the_json_as_it_is_written(folder: Path) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     block = readme.split("### JSON (`report --json FILE`)", 1)[1].split("```json\n", 1)[1]
@@ -233,6 +283,9 @@ def test_the_readme_shows_the_json_as_it_is_written(folder: Path) -> None:
     assert shown["gates"][0].keys() == doc["gates"][0].keys()
     assert shown["predictions"].keys() == doc["predictions"].keys()
     assert shown["predictions"]["mcnemar"].keys() == doc["predictions"]["mcnemar"].keys()
+    (shown_slice,), (table,) = shown["slices"], doc["slices"]
+    assert shown_slice.keys() == table.keys()
+    assert shown_slice["regressions"][0].keys() == table["regressions"][0].keys()
 
 
 def test_a_predictions_flag_without_predictions_is_refused(folder: Path) -> None:
