@@ -132,8 +132,10 @@ def metrics_options(func: Callable[..., None]) -> Callable[..., None]:
         **flags: Any,
     ) -> None:
         paths = tuple(dict.fromkeys(metrics + files))
-        # --predictions alone is a report too; in a DVC project, dvc.yaml's metrics join it.
-        dvc = None if paths else _from_dvc_yaml(required=not flags.get("predictions"))
+        # --predictions or --drift alone is a report too; in a DVC project, dvc.yaml's metrics
+        # join it.
+        alone = flags.get("predictions") or flags.get("drift")
+        dvc = None if paths else _from_dvc_yaml(required=not alone)
         if dvc is not None:
             paths = dvc.metrics
         inputs = MetricInputs(paths, base, no_base, higher, lower, label_column, log_values, dvc)
@@ -154,8 +156,8 @@ def _from_dvc_yaml(required: bool = True) -> DvcProject | None:
         return None
     if dvc is None:
         raise click.UsageError(
-            "give at least one metrics file: --metrics FILE (or --predictions FILE, or run "
-            "in a DVC project, where dvc.yaml declares them)"
+            "give at least one metrics file: --metrics FILE (or --predictions FILE, or "
+            "--drift REFERENCE:CURRENT, or run in a DVC project, where dvc.yaml declares them)"
         )
     for line in dvc.notes():
         click.echo(f"cmlreport: {line}", err=True)

@@ -7,14 +7,14 @@ from typing import Any, TypeVar
 
 import click
 
-MIN_RESAMPLES = 100  # the 2.5th and 97.5th percentiles of fewer draws are one or two draws
+FEWEST_RESAMPLES = 100  # the 2.5th and 97.5th percentiles of fewer draws are one or two draws
 
 
 def _enough_resamples(ctx: click.Context, param: click.Parameter, value: int) -> int:
     # --resamples 1 gave a "95 % interval" of one point that called every delta significant.
-    if 0 < value < MIN_RESAMPLES:
+    if 0 < value < FEWEST_RESAMPLES:
         raise click.BadParameter(
-            f"{value}: give 0 (no bootstrap) or at least {MIN_RESAMPLES}; fewer resamples make "
+            f"{value}: give 0 (no bootstrap) or at least {FEWEST_RESAMPLES}; fewer resamples make "
             "no 95 % interval"
         )
     return value

@@ -216,7 +216,7 @@ def evaluate_gates(
         if isinstance(gate, ThresholdGate):
             if gate.key not in by_key:
                 if gate.key not in missing:
-                    raise unknown_key("--fail-if", gate.key, known)
+                    raise unknown_key("--fail-if", gate.key, known, list(missing))
                 results.append(_not_computed(gate, gate.key, missing))
                 continue
             results.append(_check_threshold(gate, by_key[gate.key]))

@@ -107,6 +107,16 @@ def _fmt(value: float) -> str:
     return f"{value:.6g}"
 
 
+def _apart(a: float, b: float) -> tuple[str, str]:
+    """``a`` and ``b`` with the fewest digits (6 at least) that tell them apart, so a head
+    that fails against a constant history is never written as equal to its mean."""
+    for digits in (6, 9, 12, 17):
+        shown = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if shown[0] != shown[1]:
+            return shown
+    return shown
+
+
 def check_sigma(
     gate: SigmaGate, key: str, direction: Direction, h: MetricHistory | None
 ) -> tuple[bool, str]:
@@ -134,7 +144,8 @@ def check_sigma(
     std = h.std or 0.0
     allowed = gate.sigmas * std
     failed = worse_by > allowed + 1e-12 * max(1.0, abs(h.mean))
-    where = f"{key} = {_fmt(h.head)} vs mean {_fmt(h.mean)} of {len(h.values)} commits"
+    head, mean = _apart(h.head, h.mean)
+    where = f"{key} = {head} vs mean {mean} of {len(h.values)} commits"
     spread = f"σ {_fmt(std)}" if std > 0 else "constant history"
     z = h.z
     ztext = f", z = {z:+.2f}" if z is not None else ""

@@ -7,9 +7,21 @@ from collections.abc import Sequence
 
 from cmlreport.errors import InputError
 
+# Metrics a run computes from a flag: a gate on one without the flag says which flag.
+FAMILIES = {
+    "predictions.": "predictions.* metrics come from --predictions FILE",
+    "groups.": "groups.* metrics come from --predictions FILE with --slice-by COLUMN",
+    "drift.": "drift.* metrics come from --drift REFERENCE:CURRENT",
+}
 
-def unknown_key(flag: str, key: str, known: Sequence[str]) -> InputError:
-    return InputError(f"{flag}: metric {key!r} is not in the head metrics{suggest(key, known)}")
+
+def unknown_key(flag: str, key: str, known: Sequence[str], also: Sequence[str] = ()) -> InputError:
+    """``also``: names the run knows but could not compute, good suggestions all the same."""
+    family = next((hint for prefix, hint in FAMILIES.items() if key.startswith(prefix)), None)
+    if family is not None and not any(k.startswith(key.split(".", 1)[0] + ".") for k in known):
+        return InputError(f"{flag}: metric {key!r} is not in the head metrics ({family})")
+    hint = suggest(key, [*known, *also])
+    return InputError(f"{flag}: metric {key!r} is not in the head metrics{hint}")
 
 
 def suggest(key: str, known: Sequence[str]) -> str:

@@ -53,6 +53,25 @@ def cmlreport(cwd: Path, *args: str) -> Result:
     return Result(done.exit_code, done.stdout, done.stderr)
 
 
+def test_drift_alone_is_a_report_and_its_gate_judges(folder: Path) -> None:
+    # A monitoring job: no metrics file, only the test set against last week's traffic.
+    result = cmlreport(
+        folder, "report", "--drift", "confidence=test.csv:live.csv", "--charts", "none",
+        "--fail-if", "drift.confidence.score.psi > 0.2",
+    )  # fmt: skip
+
+    assert result.code == 1, result.stderr  # the gate failed; the report is written
+    assert "### Drift" in (folder / "report.md").read_text()
+    assert "FAILED drift.confidence.score.psi > 0.2" in result.stderr
+
+
+def test_no_input_at_all_names_every_way_to_give_one(folder: Path) -> None:
+    result = cmlreport(folder, "report", "--charts", "none")
+
+    assert result.code == 2
+    assert "--metrics FILE" in result.stderr and "--drift REFERENCE:CURRENT" in result.stderr
+
+
 def test_a_gate_on_drift_fails_the_job_and_the_report_says_what_moved(
     folder: Path, run: Run
 ) -> None:

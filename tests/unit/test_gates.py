@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from cmlreport.errors import InputError
@@ -116,6 +118,26 @@ def test_regression_glob_checks_every_numeric_match():
 def test_unknown_key_suggests_the_closest():
     with pytest.raises(InputError, match=r"did you mean 'eval\.accuracy'"):
         run({}, {"eval.accuracy": 1.0}, fail_if=["eval.acuracy < 0.9"])
+
+
+@pytest.mark.parametrize(
+    ("gate", "flag"),
+    [
+        ("predictions.accuracy < 0.9", "--predictions FILE"),
+        ("groups.user.accuracy.gap > 0.1", "--slice-by COLUMN"),
+        ("drift.live.score.psi > 0.2", "--drift REFERENCE:CURRENT"),
+    ],
+)
+def test_a_gate_on_a_computed_family_without_its_flag_names_the_flag(gate, flag):
+    with pytest.raises(InputError, match=re.escape(flag)):
+        run({}, {"eval.accuracy": 1.0, "eval.groups": 3.0}, fail_if=[gate])
+
+
+def test_a_typo_of_a_metric_that_could_not_be_computed_suggests_it():
+    diffs = diff_metrics({}, {"predictions.accuracy": 0.9, "predictions.f1_micro": 0.9})
+    missing = {"predictions.ece": "no score column"}
+    with pytest.raises(InputError, match=r"did you mean 'predictions\.ece'"):
+        evaluate_gates(parse_gates(["predictions.eec > 0.1"], ()), diffs, None, missing)
 
 
 def test_non_numeric_metric_in_gate_is_an_input_error():

@@ -81,6 +81,16 @@ def test_a_constant_history_is_constant_whatever_its_value(value: float, points:
     assert not passed and "(constant history)" in detail
 
 
+def test_a_head_a_hair_below_a_constant_history_is_not_written_as_equal_to_it() -> None:
+    gate = SigmaGate("acc", 3.0, "acc@3sigma")
+    flat = summarize_all({"acc": 0.7999999}, [{"acc": 0.8}] * 6)["acc"]
+
+    passed, detail = check_sigma(gate, "acc", Direction.HIGHER, flat)
+
+    assert not passed
+    assert "acc = 0.7999999 vs mean 0.8 of 6 commits" in detail
+
+
 def test_evaluate_gates_judges_sigma_gates_on_the_history_and_globs_too() -> None:
     diffs = diff_metrics({"eval.f1": 0.8}, {"eval.f1": 0.7, "eval.loss": 0.3}, Directions())
     h = summarize_all({"eval.f1": 0.7}, [{"eval.f1": v} for v in (0.8, 0.81, 0.79, 0.8, 0.8)])
