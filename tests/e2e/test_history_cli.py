@@ -193,3 +193,21 @@ def test_predictions_have_a_history_and_a_ratchet_like_any_metric(tmp_path: Path
     assert "preds.csv is missing at 1 commit" in md
     row = next(line for line in md.splitlines() if line.startswith("| predictions.accuracy |"))
     assert "| 6 | 0.800 |" in row
+
+
+def test_a_long_evaluation_of_old_predictions_says_so_first(tmp_path: Path, run: Run) -> None:
+    repo = GitRepo.init(tmp_path / "big")
+    rows = 60_000  # about 1.3 MiB a version
+    repo.write("metrics.json", metrics(0.8))
+    for i in range(3):
+        labels = "\n".join(f"example-{j:08d},{j % 7},{(j + i) % 7}" for j in range(rows))
+        repo.write("preds.csv", f"id,y_true,y_pred\n{labels}\n")
+        repo.commit(f"train {i}")
+    repo.branch("feature")
+    repo.checkout("feature")
+    repo.commit("head run")
+
+    code, _, err = report(run, repo, "--predictions", "preds.csv", "--history", "3")
+
+    assert code == 0, err
+    assert "cmlreport: --history: evaluating 3 versions of preds.csv (3.6 MiB)..." in err
