@@ -74,6 +74,11 @@ class Kept:
         """Whether ``comment_id`` needs a status for the next lookup to find it at once."""
         return self.stored != comment_id and comment_id not in self.oldest
 
+    def after(self, before: Kept | None) -> Kept:
+        """This lookup's word, with ``before`` (an earlier lookup of the run, for the same
+        comment): a run that read on once (the lookup before posting) counts as reading on."""
+        return replace(self, read_on=self.read_on or bool(before and before.read_on))
+
     def note(self, message: str) -> str | None:
         """Why the place was not kept, where it matters: this lookup read on (so will the
         next); a thread small enough to read in one request needs no warning."""
@@ -161,7 +166,7 @@ def post_sticky(
     if mode == "new":
         return _post_new(forge, target, body, key, hide_old=hide_old)
     mark = marker(key)
-    outcome = _post_sticky(forge, target, body, key, mode=mode, hide_old=hide_old)
+    outcome = _post_sticky(forge, target, body, mark, key, mode=mode, hide_old=hide_old)
     if not keep_place:
         return outcome
     # Where the comment is, kept for the next run (a commit status): its lookup then costs
@@ -170,9 +175,8 @@ def post_sticky(
 
 
 def _post_sticky(
-    forge: Forge, target: Target, body: str, key: str, *, mode: str, hide_old: bool
+    forge: Forge, target: Target, body: str, mark: str, key: str, *, mode: str, hide_old: bool
 ) -> PostOutcome:
-    mark = marker(key)
     full = with_marker(body, key)
     existing = forge.find_comment(target, mark, newest=mode == "recreate")
     if existing is None:

@@ -122,12 +122,8 @@ class GitHubComments(ForgeBase[GitHubSettings]):
         if thread.last is not None:
             where = thread.last.place
             oldest = frozenset(s.comment.id for s in thread.last.oldest)
-            # Read on once this run (the lookup before posting), a later look counts as well.
-            before = self._places.get((number, marker))
-            read_on = thread.read_on or (before is not None and before.read_on)
-            self._places[(number, marker)] = Kept(
-                where.stored, oldest, read_on, where.head, where.readable
-            )
+            kept = Kept(where.stored, oldest, thread.read_on, where.head, where.readable)
+            self._places[(number, marker)] = kept.after(self._places.get((number, marker)))
         return found
 
     def _graphql(

@@ -104,14 +104,16 @@ def target_url(comment: Comment) -> str:
     return f"{page}{joiner}{NODE_PARAMETER}={quote(comment.node_id, safe='')}#{anchor}"
 
 
+def actor_login(actor: Mapping[str, Any]) -> str:
+    """An author's or creator's login as REST and ``viewer`` give it: GraphQL names a bot
+    without its "[bot]"."""
+    login = str(actor.get("login") or "")
+    return f"{login}[bot]" if actor.get("__typename") == "Bot" and login else login
+
+
 def _by(creator: Any, viewer: str) -> bool:
-    """Whether the status was posted by this token's user (GraphQL drops a bot's "[bot]")."""
-    if not isinstance(creator, Mapping) or not viewer:
-        return False
-    login = str(creator.get("login") or "")
-    if creator.get("__typename") == "Bot" and login:
-        login = f"{login}[bot]"
-    return login == viewer
+    """Whether the status was posted by this token's user."""
+    return isinstance(creator, Mapping) and bool(viewer) and actor_login(creator) == viewer
 
 
 def keep_place(

@@ -25,7 +25,7 @@ from typing import Any
 
 from cmlreport.errors import RemoteError
 from cmlreport.forges.base import Comment
-from cmlreport.forges.github.places import COMMENT_QUERY, FIELDS, Place, place
+from cmlreport.forges.github.places import COMMENT_QUERY, FIELDS, Place, actor_login, place
 from cmlreport.forges.github.queries import PARTIAL
 from cmlreport.forges.sticky import opens_with
 
@@ -250,11 +250,7 @@ def _end_cursor(window: Mapping[str, Any]) -> str | None:
 
 
 def _seen(node: Mapping[str, Any], viewer: str) -> Seen:
-    author = node.get("author") or {}
-    login = str(author.get("login") or "")
-    # GraphQL names a bot without the "[bot]" that REST and ``viewer`` give it.
-    if author.get("__typename") == "Bot" and login:
-        login = f"{login}[bot]"
+    login = actor_login(node.get("author") or {})
     comment = Comment(
         int(node["databaseId"]),
         str(node.get("body") or ""),

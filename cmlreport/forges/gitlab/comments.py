@@ -108,12 +108,8 @@ class GitLabNotes(ForgeBase[GitLabSettings]):
         found = self._notes.read(target, doing, url, read, context=context, fetch=fetch)
         self._username = self._username or self._notes.viewer
         if found is not None and self._notes.place is not None:
-            # Read on once this run (the lookup before posting), a later look counts as well.
-            key, kept = (target.number or 0, marker), self._notes.place
-            before = self._places.get(key)
-            self._places[key] = replace(
-                kept, read_on=kept.read_on or bool(before and before.read_on)
-            )
+            key = (target.number or 0, marker)
+            self._places[key] = self._notes.place.after(self._places.get(key))
         return found
 
     def _fetch_note(self, target: Target, note_id: int) -> Comment | None:

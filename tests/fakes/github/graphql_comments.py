@@ -82,26 +82,33 @@ def issue_or_pull(
     raise not_found(f"Could not resolve to an issue or pull request with the number of {key[1]}.")
 
 
+def bounds(context: Context, args: dict[str, Any], connection: str) -> tuple[Any, Any]:
+    """``first`` and ``last`` of a connection, refused as GitHub refuses them: neither given,
+    or more than ``MAX_RECORDS``."""
+    first, last = args.get("first"), args.get("last")
+    if first is None and last is None:
+        message = (
+            "You must provide a `first` or `last` value to properly paginate the "
+            f"`{connection}` connection."
+        )
+        raise refuse(context, message, "MISSING_PAGINATION_BOUNDARIES")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= MAX_RECORDS:
+            message = (
+                f"Requesting {value} records on the `{connection}` connection exceeds the "
+                f"`{name}` limit of {MAX_RECORDS} records."
+            )
+            raise refuse(context, message, "EXCESSIVE_PAGINATION")
+    return first, last
+
+
 def comments(
     root: dict[str, Any], info: graphql.GraphQLResolveInfo[Context], **args: Any
 ) -> dict[str, Any]:
     """``comments(first/last, after/before, orderBy)``: by creation unless ordered by
     UPDATED_AT, ties broken by id; a cursor names a place in that order."""
     context: Context = info.context
-    first, last = args.get("first"), args.get("last")
-    if first is None and last is None:
-        message = (
-            "You must provide a `first` or `last` value to properly paginate the "
-            "`comments` connection."
-        )
-        raise refuse(context, message, "MISSING_PAGINATION_BOUNDARIES")
-    for name, value in (("first", first), ("last", last)):
-        if value is not None and not 0 <= value <= MAX_RECORDS:
-            message = (
-                f"Requesting {value} records on the `comments` connection exceeds the "
-                f"`{name}` limit of {MAX_RECORDS} records."
-            )
-            raise refuse(context, message, "EXCESSIVE_PAGINATION")
+    first, last = bounds(context, args, "comments")
     listed = [
         c for c in context.state.issue_comments.values() if (c.repo, c.issue_number) == root["key"]
     ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tests.fakes.github.graphql_comments import MAX_RECORDS, Context, refuse
+from tests.fakes.github.graphql_comments import Context, bounds
 
 if TYPE_CHECKING:
     import graphql
@@ -27,20 +27,7 @@ def commits(
     root: dict[str, Any], info: graphql.GraphQLResolveInfo[Context], **args: Any
 ) -> dict[str, Any]:
     context: Context = info.context
-    first, last = args.get("first"), args.get("last")
-    if first is None and last is None:
-        message = (
-            "You must provide a `first` or `last` value to properly paginate the "
-            "`commits` connection."
-        )
-        raise refuse(context, message, "MISSING_PAGINATION_BOUNDARIES")
-    for name, value in (("first", first), ("last", last)):
-        if value is not None and not 0 <= value <= MAX_RECORDS:
-            message = (
-                f"Requesting {value} records on the `commits` connection exceeds the "
-                f"`{name}` limit of {MAX_RECORDS} records."
-            )
-            raise refuse(context, message, "EXCESSIVE_PAGINATION")
+    first, last = bounds(context, args, "commits")
     if args.get("after") is not None or args.get("before") is not None:
         context.violations.append("POST /graphql: the fake does not page a pull's commits")
     shas = _pull(root, info).commits
